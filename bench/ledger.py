@@ -1,0 +1,184 @@
+"""Ledger throughput and latency: N signed cash transfers among M accounts.
+
+Builds a fresh consortium (one cash issuer, M SMEs), funds every account,
+pre-signs N transfers (not timed), then submits them to the embedded node with
+at most ``--window`` transactions in flight and times every commit.
+
+    python bench/ledger.py --txs 50000 --json
+    python bench/ledger.py --txs 20000 --suite sm2 --json
+
+``--json`` prints one line: committed_tps, p50_ms, p99_ms, verify_per_core
+(signature verifications per second on one core, measured in the same run),
+suite, and the settings used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from smechain.client import sign_tx
+from smechain.core.crypto import get_suite
+from smechain.core.genesis import Genesis, Governance, OrgSpec
+from smechain.node.keys import KeyPair
+from smechain.node.node import Committed, Node, NodeConfig
+from smechain.ordering.cutter import CutterConfig
+from smechain.ordering.solo import OrdererFull
+
+CHAIN = "bench"
+
+
+def _key(suite: str, i: int) -> KeyPair:
+    private, public = get_suite(suite).keypair_from_seed(i.to_bytes(32, "big"))
+    return KeyPair(suite, private, public)
+
+
+def _sign_range(args: tuple[str, int, int, int]) -> list[bytes]:
+    suite, accounts, start, stop = args
+    keys = [_key(suite, i + 1) for i in range(accounts)]
+    out = []
+    for i in range(start, stop):
+        sender, nonce = i % accounts, i // accounts + 1
+        body = {"currency": "CNY", "to": f"sme-{(sender + 1) % accounts}", "amount": 1}
+        out.append(sign_tx(CHAIN, "cash", "transfer", body, [keys[sender]], nonce))
+    return out
+
+
+def presign(suite: str, accounts: int, txs: int) -> list[bytes]:
+    """Sign all transfers up front, in parallel; senders' nonces stay in order."""
+    procs = os.cpu_count() or 1
+    step = -(-txs // procs)
+    ranges = [(suite, accounts, s, min(s + step, txs)) for s in range(0, txs, step)]
+    with multiprocessing.get_context("spawn").Pool(procs) as pool:
+        return [tx for part in pool.map(_sign_range, ranges) for tx in part]
+
+
+def verify_per_core(suite_name: str, n: int) -> float:
+    """Signature verifications per second on one core."""
+    suite = get_suite(suite_name)
+    key = _key(suite_name, 10**6)
+    digests = [suite.hash(i.to_bytes(8, "big")) for i in range(n)]
+    sigs = [suite.sign(key.private, d) for d in digests]
+    start = time.perf_counter()
+    for d, s in zip(digests, sigs, strict=True):
+        suite.verify(key.public, d, s)
+    return n / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--txs", type=int, default=50_000)
+    p.add_argument("--accounts", type=int, default=1000)
+    p.add_argument("--suite", choices=["ed25519", "sm2"], default="ed25519")
+    p.add_argument("--window", type=int, default=4000, help="most transactions in flight")
+    p.add_argument("--max-txs", type=int, default=CutterConfig().max_txs)
+    p.add_argument("--max-wait-ms", type=int, default=CutterConfig().max_wait_ms)
+    p.add_argument("--workers", type=int, default=None, help="signature worker processes")
+    p.add_argument("--data", type=Path, help="keep the chain in this folder")
+    p.add_argument("--json", action="store_true", help="print one JSON line")
+    a = p.parse_args(argv)
+    if a.txs < 1 or a.accounts < 2 or a.window < 1:
+        p.error("--txs must be >= 1, --accounts >= 2, --window >= 1")
+
+    per_core = verify_per_core(a.suite, 3000 if a.suite == "ed25519" else 600)
+    issuer = _key(a.suite, 0)
+    keys = [_key(a.suite, i + 1) for i in range(a.accounts)]
+    orderer = _key(a.suite, 10**7)
+    orgs = [OrgSpec("issuer", "Cash issuer", ["cash_issuer"], issuer.public)]
+    orgs += [OrgSpec(f"sme-{i}", f"SME {i}", ["sme"], k.public) for i, k in enumerate(keys)]
+    admins = ["issuer", "sme-0", "sme-1"]
+    genesis = Genesis(CHAIN, a.suite, int(time.time() * 1000), orgs,
+                      Governance(admins, dict.fromkeys(
+                          ("add_org", "suspend_org", "readmit_org", "rekey_org"), 2)),
+                      [orderer.public])
+    folder = a.data or Path(tempfile.mkdtemp(prefix="smechain-bench-"))
+    if a.data and folder.exists():
+        shutil.rmtree(folder)
+    txs = presign(a.suite, a.accounts, a.txs)
+    config = NodeConfig(CutterConfig(a.max_txs, a.max_wait_ms), a.workers)
+    node = Node.create(folder, genesis, orderer, config).start()
+    try:
+        funding = [sign_tx(CHAIN, "cash", "issue",
+                           {"currency": "CNY", "to": f"sme-{i}", "amount": 10**9}, [issuer], i + 1)
+                   for i in range(a.accounts)]
+        hashes = [node.submit(tx) for tx in funding]
+        assert node.wait(hashes[-1], 120).ok
+
+        submitted: dict[bytes, float] = {}
+        latencies: list[float] = []
+        failed = [0]
+        done = threading.Condition()
+        in_flight = [0]
+
+        def on_commit(c: Committed) -> None:
+            now = time.perf_counter()
+            n = 0
+            for h, r in zip(c.tx_hashes, c.block.receipts, strict=True):
+                t = submitted.pop(h, None)
+                if t is not None:
+                    latencies.append(now - t)
+                    n += 1
+                    if not r.ok:
+                        failed[0] += 1
+            with done:
+                in_flight[0] -= n
+                done.notify_all()
+
+        node.on_commit(on_commit)
+        start = time.perf_counter()
+        for tx in txs:
+            with done:
+                while in_flight[0] >= a.window:
+                    done.wait()
+                in_flight[0] += 1
+            t = time.perf_counter()
+            while True:
+                try:
+                    submitted[node.submit(tx)] = t
+                    break
+                except OrdererFull:
+                    time.sleep(0.001)
+        with done:
+            while in_flight[0] > 0:
+                done.wait()
+        elapsed = time.perf_counter() - start
+    finally:
+        node.close()
+        if not a.data:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    q = statistics.quantiles([x * 1000 for x in latencies], n=100)
+    result = {
+        "bench": "ledger",
+        "suite": a.suite,
+        "txs": a.txs,
+        "accounts": a.accounts,
+        "committed_tps": round(a.txs / elapsed),
+        "p50_ms": round(q[49], 1),
+        "p99_ms": round(q[98], 1),
+        "verify_per_core": round(per_core),
+        "failed": failed[0],
+        "window": a.window,
+        "max_txs": a.max_txs,
+        "max_wait_ms": a.max_wait_ms,
+        "cores": os.cpu_count(),
+    }
+    if a.json:
+        print(json.dumps(result))
+    else:
+        for k, v in result.items():
+            print(f"{k:>16}: {v}")
+    return 0 if failed[0] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

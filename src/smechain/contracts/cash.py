@@ -1,0 +1,132 @@
+"""Cash: a digital cash token per currency, standing for e-CNY or bank deposits.
+
+Only ``cash_issuer`` organisations issue (mint against money received off the
+ledger) and redeem (burn what they hold, paying out off the ledger). Holders
+transfer between organisations. For every currency, the recorded supply always
+equals the sum of all balances. Amounts are integers in the currency's minor
+unit (fen, cent).
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from smechain.contracts.membership import read_org
+from smechain.core.contract import Action, Context, Contract
+from smechain.core.errors import BadArguments, InsufficientFunds, NotFound
+from smechain.core.state import TxState
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_AMOUNT = 2**63 - 1
+
+SUPPLY_PREFIX = "cash/supply/"
+BALANCE_PREFIX = "cash/balance/"
+
+
+def supply_key(currency: str) -> str:
+    """State key of a currency's total supply."""
+    return SUPPLY_PREFIX + currency
+
+
+def balance_key(currency: str, org: str) -> str:
+    """State key of an organisation's balance in a currency."""
+    return f"{BALANCE_PREFIX}{currency}/{org}"
+
+
+class Issue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    currency: str
+    to: str
+    amount: int
+
+
+class Transfer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    currency: str
+    to: str
+    amount: int
+    memo: str = ""
+
+
+class Redeem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    currency: str
+    amount: int
+
+
+def _check(currency: str, amount: int) -> None:
+    if not CURRENCY.match(currency):
+        raise BadArguments(f"currency: {currency!r} is not an ISO 4217 code")
+    if not 0 < amount <= MAX_AMOUNT:
+        raise BadArguments(f"amount: {amount} must be a positive number of minor units")
+
+
+def _require_member(state: TxState, org: str) -> None:
+    if read_org(state, org) is None:
+        raise NotFound(f"to: no organisation {org!r}")
+
+
+def move(state: TxState, currency: str, sender: str, to: str, amount: int) -> None:
+    """Move ``amount`` from ``sender`` to ``to``; other contracts settle through this."""
+    _check(currency, amount)
+    if to == sender:
+        raise BadArguments("to: must differ from the sender")
+    _require_member(state, to)
+    source = balance_key(currency, sender)
+    balance = state.get_int(source)
+    if balance < amount:
+        raise InsufficientFunds(
+            f"amount: {sender!r} holds {balance} {currency}, {amount} asked"
+        )
+    target = balance_key(currency, to)
+    state.put(source, balance - amount)
+    state.put(target, state.get_int(target) + amount)
+
+
+def issue(state: TxState, ctx: Context, args: Issue) -> None:
+    """A cash issuer mints ``amount`` into an organisation's account."""
+    _check(args.currency, args.amount)
+    _require_member(state, args.to)
+    supply = state.get_int(supply_key(args.currency))
+    if supply + args.amount > MAX_AMOUNT:
+        raise BadArguments(f"amount: the {args.currency} supply would pass {MAX_AMOUNT}")
+    target = balance_key(args.currency, args.to)
+    state.put(supply_key(args.currency), supply + args.amount)
+    state.put(target, state.get_int(target) + args.amount)
+    state.emit("Issued", currency=args.currency, to=args.to, amount=args.amount,
+               issuer=ctx.sender.org)
+
+
+def transfer(state: TxState, ctx: Context, args: Transfer) -> None:
+    """The sender's organisation pays ``amount`` to another organisation."""
+    if len(args.memo) > 140:
+        raise BadArguments("memo: at most 140 characters")
+    move(state, args.currency, ctx.sender.org, args.to, args.amount)
+    state.emit("Transferred", currency=args.currency, sender=ctx.sender.org, to=args.to,
+               amount=args.amount)
+
+
+def redeem(state: TxState, ctx: Context, args: Redeem) -> None:
+    """A cash issuer burns ``amount`` of its own holding."""
+    _check(args.currency, args.amount)
+    source = balance_key(args.currency, ctx.sender.org)
+    balance = state.get_int(source)
+    if balance < args.amount:
+        raise InsufficientFunds(
+            f"amount: {ctx.sender.org!r} holds {balance} {args.currency}, "
+            f"{args.amount} asked"
+        )
+    state.put(source, balance - args.amount)
+    state.put(supply_key(args.currency), state.get_int(supply_key(args.currency)) - args.amount)
+    state.emit("Redeemed", currency=args.currency, issuer=ctx.sender.org, amount=args.amount)
+
+
+ISSUERS = frozenset({"cash_issuer"})
+
+CONTRACT = Contract(
+    "cash",
+    {
+        "issue": Action(issue, Issue, roles=ISSUERS),
+        "transfer": Action(transfer, Transfer),
+        "redeem": Action(redeem, Redeem, roles=ISSUERS),
+    },
+)

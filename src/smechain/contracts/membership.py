@@ -1,0 +1,271 @@
+"""Membership: the consortium's organisations, their keys and its governance.
+
+States of an organisation::
+
+    active --suspend_org (quorum)--> suspended --readmit_org (quorum)--> active
+
+Who may do what:
+
+* ``add_org``, ``suspend_org``, ``readmit_org``, ``rekey_org``: a quorum of
+  the governing admins named in genesis (e.g. 2 of 3), each signing the same
+  transaction with its organisation's admin key;
+* ``enrol_key``, ``revoke_key``: an organisation's admin, for its own users.
+
+A revoked key stops working at a block height; a re-keyed organisation's old
+admin key stops working in the next block. Every transaction's signers are
+resolved here (``resolve_signer``): unknown, revoked and suspended keys are
+refused before anything runs.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+
+from smechain.core.contract import Action, Context, Contract, Principal
+from smechain.core.encoding import decode, encode
+from smechain.core.errors import BadArguments, Conflict, NotFound, TxRejected, Unauthorised
+from smechain.core.genesis import GOVERNED_ACTIONS, ORG_ID, ROLES, Genesis, Governance
+from smechain.core.state import StateReader, TxState
+
+ORG_PREFIX = "member/org/"
+KEY_PREFIX = "member/key/"
+POLICY_KEY = "member/policy"
+
+
+class OrgStatus(StrEnum):
+    """Lifecycle of an organisation."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Org(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """An organisation as the ledger records it."""
+
+    id: str
+    name: str
+    roles: list[str]
+    status: str
+    admin_key: bytes
+
+
+class KeyRecord(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """An enrolled key: whose it is and from which height it no longer works."""
+
+    org: str
+    name: str
+    admin: bool
+    revoked_at: int = 0
+    """First height at which the key is refused; 0 while it is valid."""
+
+
+def org_key(org_id: str) -> str:
+    """State key of an organisation."""
+    return ORG_PREFIX + org_id
+
+
+def key_key(public_key: bytes) -> str:
+    """State key of an enrolled public key."""
+    return KEY_PREFIX + public_key.hex()
+
+
+def read_org(state: StateReader, org_id: str) -> Org | None:
+    """The organisation ``org_id``, or ``None``."""
+    raw = state.get(org_key(org_id))
+    return None if raw is None else decode(raw, Org)
+
+
+def resolve_signer(state: StateReader, public_key: bytes, height: int) -> Principal:
+    """The principal behind ``public_key`` at ``height``; ``TxRejected`` if it may not sign."""
+    raw = state.get(key_key(public_key))
+    if raw is None:
+        raise TxRejected("unknown_signer", f"signers: key {public_key.hex()[:16]}… is not enrolled")
+    record = decode(raw, KeyRecord)
+    if record.revoked_at and height >= record.revoked_at:
+        raise TxRejected(
+            "key_revoked",
+            f"signers: key {public_key.hex()[:16]}… of {record.org!r} was revoked "
+            f"at height {record.revoked_at}",
+        )
+    org = read_org(state, record.org)
+    if org is None:
+        raise TxRejected("unknown_signer", f"signers: organisation {record.org!r} is unknown")
+    if org.status != OrgStatus.ACTIVE:
+        raise TxRejected("org_suspended", f"signers: organisation {org.id!r} is suspended")
+    return Principal(public_key, org.id, record.name, record.admin, frozenset(org.roles))
+
+
+def genesis_writes(genesis: Genesis) -> dict[str, bytes | None]:
+    """The membership state that genesis establishes."""
+    writes: dict[str, bytes | None] = {POLICY_KEY: encode(genesis.governance)}
+    for spec in genesis.orgs:
+        org = Org(spec.id, spec.name, sorted(spec.roles), OrgStatus.ACTIVE, spec.admin_key)
+        writes[org_key(spec.id)] = encode(org)
+        writes[key_key(spec.admin_key)] = encode(KeyRecord(spec.id, "admin", True))
+    return writes
+
+
+# --- arguments -------------------------------------------------------------
+
+
+class AddOrg(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    name: str
+    roles: list[str]
+    admin_key: bytes
+
+
+class OrgRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    org: str
+
+
+class RekeyOrg(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    org: str
+    admin_key: bytes
+
+
+class EnrolKey(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    public_key: bytes
+    name: str
+
+
+class RevokeKey(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    public_key: bytes
+    at_height: int = 0
+    """First height at which the key is refused; 0 means the next block."""
+
+
+# --- handlers --------------------------------------------------------------
+
+
+def _require_quorum(state: TxState, ctx: Context, action: str) -> None:
+    policy = state.get_as(POLICY_KEY, Governance)
+    assert policy is not None, "genesis always writes the policy"
+    needed = policy.thresholds[action]
+    approvals = {p.org for p in ctx.signers if p.admin and p.org in policy.admins}
+    if len(approvals) < needed:
+        raise Unauthorised(
+            f"{action}: needs the admin signatures of {needed} of the governing "
+            f"organisations {sorted(policy.admins)}; got {len(approvals)}"
+        )
+
+
+def _require_new_key(state: TxState, public_key: bytes, field: str) -> None:
+    if state.get(key_key(public_key)) is not None:
+        raise Conflict(f"{field}: this key is already enrolled")
+
+
+def _existing_org(state: TxState, org_id: str, field: str = "org") -> Org:
+    org = state.get_as(org_key(org_id), Org)
+    if org is None:
+        raise NotFound(f"{field}: no organisation {org_id!r}")
+    return org
+
+
+def add_org(state: TxState, ctx: Context, args: AddOrg) -> None:
+    """Admit a new organisation with its roles and admin key."""
+    _require_quorum(state, ctx, "add_org")
+    if not ORG_ID.match(args.id):
+        raise BadArguments(f"id: {args.id!r} must match {ORG_ID.pattern}")
+    unknown = set(args.roles) - ROLES
+    if unknown or not args.roles:
+        raise BadArguments(f"roles: unknown or empty roles {sorted(unknown)}")
+    if len(args.admin_key) != len(ctx.sender.key):
+        raise BadArguments(f"admin_key: must be {len(ctx.sender.key)} bytes for this chain")
+    if state.get(org_key(args.id)) is not None:
+        raise Conflict(f"id: organisation {args.id!r} already exists")
+    _require_new_key(state, args.admin_key, "admin_key")
+    state.put(org_key(args.id), Org(args.id, args.name, sorted(args.roles), OrgStatus.ACTIVE,
+                                    args.admin_key))
+    state.put(key_key(args.admin_key), KeyRecord(args.id, "admin", True))
+    state.emit("OrgAdded", org=args.id, roles=sorted(args.roles))
+
+
+def _set_status(state: TxState, ctx: Context, org_id: str, action: str,
+                before: OrgStatus, after: OrgStatus, event: str) -> None:
+    _require_quorum(state, ctx, action)
+    org = _existing_org(state, org_id)
+    if org.status != before:
+        raise Conflict(f"org: {org_id!r} is {org.status}, not {before}")
+    state.put(org_key(org_id), msgspec.structs.replace(org, status=after))
+    state.emit(event, org=org_id)
+
+
+def suspend_org(state: TxState, ctx: Context, args: OrgRef) -> None:
+    """Suspend an organisation: none of its keys can sign until it is readmitted."""
+    _set_status(state, ctx, args.org, "suspend_org", OrgStatus.ACTIVE, OrgStatus.SUSPENDED,
+                "OrgSuspended")
+
+
+def readmit_org(state: TxState, ctx: Context, args: OrgRef) -> None:
+    """Readmit a suspended organisation."""
+    _set_status(state, ctx, args.org, "readmit_org", OrgStatus.SUSPENDED, OrgStatus.ACTIVE,
+                "OrgReadmitted")
+
+
+def rekey_org(state: TxState, ctx: Context, args: RekeyOrg) -> None:
+    """Replace an organisation's admin key; the old one stops at the next block."""
+    _require_quorum(state, ctx, "rekey_org")
+    org = _existing_org(state, args.org)
+    if len(args.admin_key) != len(org.admin_key):
+        raise BadArguments(f"admin_key: must be {len(org.admin_key)} bytes for this chain")
+    _require_new_key(state, args.admin_key, "admin_key")
+    old = state.get_as(key_key(org.admin_key), KeyRecord)
+    if old is not None:
+        state.put(key_key(org.admin_key),
+                  msgspec.structs.replace(old, revoked_at=ctx.height + 1))
+    state.put(org_key(org.id), msgspec.structs.replace(org, admin_key=args.admin_key))
+    state.put(key_key(args.admin_key), KeyRecord(org.id, "admin", True))
+    state.emit("OrgRekeyed", org=org.id)
+
+
+def enrol_key(state: TxState, ctx: Context, args: EnrolKey) -> None:
+    """An organisation's admin enrols a user key for its own organisation."""
+    sender = ctx.sender
+    if not sender.admin:
+        raise Unauthorised("enrol_key: only an organisation's admin key may enrol keys")
+    if len(args.public_key) != len(sender.key):
+        raise BadArguments(f"public_key: must be {len(sender.key)} bytes for this chain")
+    if not args.name or len(args.name) > 64:
+        raise BadArguments("name: must be 1 to 64 characters")
+    _require_new_key(state, args.public_key, "public_key")
+    state.put(key_key(args.public_key), KeyRecord(sender.org, args.name, False))
+    state.emit("KeyEnrolled", org=sender.org, name=args.name, key=args.public_key)
+
+
+def revoke_key(state: TxState, ctx: Context, args: RevokeKey) -> None:
+    """An organisation's admin revokes one of its user keys from a height on."""
+    sender = ctx.sender
+    if not sender.admin:
+        raise Unauthorised("revoke_key: only an organisation's admin key may revoke keys")
+    record = state.get_as(key_key(args.public_key), KeyRecord)
+    if record is None:
+        raise NotFound("public_key: this key is not enrolled")
+    if record.org != sender.org:
+        raise Unauthorised(f"public_key: the key belongs to {record.org!r}, not {sender.org!r}")
+    if record.admin:
+        raise Conflict("public_key: an admin key is replaced with rekey_org, not revoked")
+    if record.revoked_at:
+        raise Conflict(f"public_key: already revoked at height {record.revoked_at}")
+    at = args.at_height or ctx.height + 1
+    if at <= ctx.height:
+        raise BadArguments(f"at_height: {at} is not after the current height {ctx.height}")
+    state.put(key_key(args.public_key), msgspec.structs.replace(record, revoked_at=at))
+    state.emit("KeyRevoked", org=sender.org, key=args.public_key, at_height=at)
+
+
+CONTRACT = Contract(
+    "membership",
+    {
+        "add_org": Action(add_org, AddOrg),
+        "suspend_org": Action(suspend_org, OrgRef),
+        "readmit_org": Action(readmit_org, OrgRef),
+        "rekey_org": Action(rekey_org, RekeyOrg),
+        "enrol_key": Action(enrol_key, EnrolKey),
+        "revoke_key": Action(revoke_key, RevokeKey),
+    },
+)
+
+assert set(GOVERNED_ACTIONS) <= set(CONTRACT.actions)

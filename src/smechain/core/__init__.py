@@ -1,0 +1,1 @@
+"""The pure, deterministic core: encoding, crypto, transactions, blocks, proofs, execution."""

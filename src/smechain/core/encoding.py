@@ -1,0 +1,44 @@
+"""Canonical binary encoding.
+
+Every ledger value has exactly one byte string: MessagePack with the shortest
+integer forms and map keys in sorted order (msgspec's deterministic order).
+Decoding re-encodes and compares, so any other byte string for the same value
+(a longer integer form, unsorted keys, trailing bytes) is refused. This is what
+makes "one encoding, one hash" hold for transactions and blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+from smechain.core.errors import BadArguments, DecodeError
+
+T = TypeVar("T")
+
+_encoder = msgspec.msgpack.Encoder(order="deterministic")
+
+
+def encode(value: Any) -> bytes:
+    """Return the canonical bytes of ``value``."""
+    return _encoder.encode(value)
+
+
+def decode(data: bytes, type_: type[T]) -> T:
+    """Decode canonical bytes into ``type_``; raise ``DecodeError`` for anything else."""
+    try:
+        value = msgspec.msgpack.decode(data, type=type_)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise DecodeError(f"{type_.__name__}: {exc}") from None
+    if _encoder.encode(value) != data:
+        raise DecodeError(f"{type_.__name__}: not in canonical form")
+    return value
+
+
+def convert(value: Any, type_: type[T], what: str) -> T:
+    """Convert a decoded map into a typed record, naming the bad field on failure."""
+    try:
+        return msgspec.convert(value, type_, strict=True)
+    except msgspec.ValidationError as exc:
+        raise BadArguments(f"{what}: {exc}") from None

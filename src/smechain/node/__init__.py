@@ -1,0 +1,1 @@
+"""The peer: wires ordering, execution and storage; serves receipts, proofs and events."""

@@ -1,0 +1,323 @@
+"""The embedded peer: solo orderer, executor and store in one process.
+
+One ledger thread takes cut batches from the orderer, executes each block and
+commits it with its state changes in one store transaction. While it executes
+block *h*, worker processes already check the signatures of block *h+1*.
+Clients ``submit`` signed transaction bytes from any thread, then ``wait`` for
+the receipt, or ``subscribe`` to every committed block.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from smechain.contracts import default_runtime
+from smechain.core.block import Block, Receipt, header_hash
+from smechain.core.chain import genesis_block, seal_block
+from smechain.core.contract import Runtime
+from smechain.core.encoding import encode
+from smechain.core.errors import DecodeError
+from smechain.core.executor import DecodedTx, decode_block_txs, execute_block
+from smechain.core.genesis import Genesis
+from smechain.core.tx import TxHash, decode_tx
+from smechain.node.keys import KeyPair
+from smechain.node.ledger import LedgerView
+from smechain.node.sigpool import PendingCheck, SignatureChecker
+from smechain.ordering.cutter import CutterConfig
+from smechain.ordering.solo import Batch, OrdererClosed, SoloOrderer
+from smechain.storage.abc import LedgerStore
+from smechain.storage.sqlite import SqliteStore
+
+log = structlog.get_logger("smechain.node")
+
+STORE_FILE = "ledger.sqlite"
+
+
+class BadTransaction(ValueError):
+    """A submitted transaction was refused at the door; nothing was queued."""
+
+
+class NodeStopped(RuntimeError):
+    """The node is not running (stopped, or its ledger thread failed)."""
+
+
+class FolderInUse(RuntimeError):
+    """Another process has this data folder open."""
+
+
+@dataclass(frozen=True, slots=True)
+class NodeConfig:
+    """How the embedded node cuts blocks, checks signatures and syncs to disk."""
+
+    cutter: CutterConfig = field(default_factory=CutterConfig)
+    verify_workers: int | None = None
+    """Signature worker processes; ``None`` for one per core, 0 to check inline."""
+    synchronous: str = "FULL"
+    max_pending: int = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """A committed block as subscribers see it."""
+
+    block: Block
+    tx_hashes: list[TxHash]
+
+
+class Subscription:
+    """Committed blocks, in order, from a height on."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+        self._queue: queue.Queue[Committed] = queue.Queue()
+
+    def get(self, timeout: float | None = None) -> Committed:
+        """The next committed block; ``queue.Empty`` after ``timeout`` seconds."""
+        return self._queue.get(timeout=timeout)
+
+    def close(self) -> None:
+        """Stop receiving blocks."""
+        self._node._unsubscribe(self)
+
+
+class _Waiter:
+    __slots__ = ("event", "receipt")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.receipt: Receipt | None = None
+
+
+def lock_folder(folder: Path) -> int:
+    """Take the folder's lock file, so two processes never run one ledger."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise FolderInUse(f"data folder {folder} is in use by another process") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
+class Node(LedgerView):
+    """An embedded peer over ``store``, sealing blocks with ``orderer_key``."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        orderer_key: KeyPair,
+        config: NodeConfig | None = None,
+        runtime: Runtime | None = None,
+        lock_fd: int | None = None,
+    ) -> None:
+        super().__init__(store)
+        self.config = config or NodeConfig()
+        self.runtime = runtime or default_runtime()
+        if orderer_key.public not in self.orderer_keys:
+            raise ValueError("orderer_key: not one of the orderer keys named in genesis")
+        self._orderer_key = (orderer_key.private, orderer_key.public)
+        self._orderer: SoloOrderer[DecodedTx] = SoloOrderer(
+            self.config.cutter, self.config.max_pending, self.head.timestamp_ms
+        )
+        self._checker = SignatureChecker(self.suite, self.config.verify_workers)
+        self._lock = threading.Lock()
+        self._waiters: dict[bytes, _Waiter] = {}
+        self._subscribers: list[Subscription] = []
+        self._listeners: list[Callable[[Committed], None]] = []
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self._lock_fd = lock_fd
+
+    # --- lifecycle ------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        folder: Path,
+        genesis: Genesis,
+        orderer_key: KeyPair,
+        config: NodeConfig | None = None,
+    ) -> Node:
+        """Start a new chain in ``folder`` from ``genesis``; the folder must hold none yet."""
+        folder = Path(folder)
+        fd = lock_folder(folder)
+        try:
+            config = config or NodeConfig()
+            store = SqliteStore(folder / STORE_FILE, synchronous=config.synchronous)
+            if store.height() >= 0:
+                store.close()
+                raise FileExistsError(f"{folder} already holds a chain")
+            runtime = default_runtime()
+            block, writes = genesis_block(
+                orderer_key.crypto, runtime, genesis, (orderer_key.private, orderer_key.public)
+            )
+            store.commit_block(0, encode(block), [], writes)
+            return cls(store, orderer_key, config, runtime, fd)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    @classmethod
+    def open(cls, folder: Path, orderer_key: KeyPair, config: NodeConfig | None = None) -> Node:
+        """Open the chain in ``folder``, recovering exactly what was committed."""
+        folder = Path(folder)
+        if not (folder / STORE_FILE).exists():
+            raise FileNotFoundError(f"{folder} holds no chain (run `smechain init`)")
+        fd = lock_folder(folder)
+        try:
+            config = config or NodeConfig()
+            return cls(SqliteStore(folder / STORE_FILE, synchronous=config.synchronous),
+                       orderer_key, config, None, fd)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def start(self) -> Node:
+        """Start the ledger thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="ledger", daemon=True)
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Commit what is queued, stop, and release the store and folder."""
+        self._orderer.close()
+        if self._thread is not None:
+            self._thread.join()
+        self._checker.close()
+        self.store.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> Node:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- submitting -----------------------------------------------------------
+
+    def submit(self, raw: bytes) -> TxHash:
+        """Queue signed transaction bytes for ordering; return the transaction hash.
+
+        Malformed bytes and transactions for another chain are refused here
+        with ``BadTransaction``; everything else gets a receipt in a block.
+        """
+        if self._failure is not None:
+            raise NodeStopped(f"the ledger thread failed: {self._failure!r}")
+        try:
+            tx, tx_hash = decode_tx(raw, self.suite)
+        except DecodeError as exc:
+            raise BadTransaction(exc.message) from None
+        if tx.body.chain_id != self.chain_id:
+            raise BadTransaction(f"chain_id: {tx.body.chain_id!r} is not {self.chain_id!r}")
+        try:
+            self._orderer.submit(DecodedTx(raw, tx_hash, tx))
+        except OrdererClosed:
+            raise NodeStopped("the node is stopped") from None
+        return tx_hash
+
+    def wait(self, tx_hash: bytes, timeout: float = 30.0) -> Receipt:
+        """The receipt of ``tx_hash`` once its block commits; ``TimeoutError`` otherwise."""
+        with self._lock:
+            if self.store.find_tx(tx_hash) is not None:
+                return self.receipt(tx_hash)
+            waiter = self._waiters.setdefault(tx_hash, _Waiter())
+        if not waiter.event.wait(timeout) or waiter.receipt is None:
+            with self._lock:
+                self._waiters.pop(tx_hash, None)
+            if self._failure is not None:
+                raise NodeStopped(f"the ledger thread failed: {self._failure!r}")
+            raise TimeoutError(f"tx {tx_hash.hex()} not committed within {timeout} s")
+        return waiter.receipt
+
+    def submit_and_wait(self, raw: bytes, timeout: float = 30.0) -> Receipt:
+        """Submit and wait for the receipt."""
+        return self.wait(self.submit(raw), timeout)
+
+    # --- events ---------------------------------------------------------------
+
+    def subscribe(self, from_height: int | None = None) -> Subscription:
+        """Receive every block committed after now, or from ``from_height`` on."""
+        sub = Subscription(self)
+        with self._lock:
+            if from_height is not None:
+                for height in range(max(from_height, 0), self.height() + 1):
+                    block = self.block(height)
+                    hashes = [i.tx_hash for i in decode_block_txs(self.suite, block.txs)]
+                    sub._queue.put(Committed(block, hashes))
+            self._subscribers.append(sub)
+        return sub
+
+    def _unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            if sub in self._subscribers:
+                self._subscribers.remove(sub)
+
+    def on_commit(self, listener: Callable[[Committed], None]) -> None:
+        """Call ``listener`` on the ledger thread after each commit (keep it quick)."""
+        self._listeners.append(listener)
+
+    # --- the ledger thread ----------------------------------------------------
+
+    def _run(self) -> None:
+        pending: tuple[Batch[DecodedTx], PendingCheck] | None = None
+        try:
+            while True:
+                try:
+                    batch = self._orderer.next_batch(0.0 if pending else 0.05)
+                except OrdererClosed:
+                    break
+                check = self._checker.submit(batch.items) if batch else None
+                if pending is not None:
+                    self._commit(*pending)
+                pending = (batch, check) if batch and check else None
+            if pending is not None:
+                self._commit(*pending)
+        except BaseException as exc:
+            self._failure = exc
+            log.error("ledger thread failed", error=repr(exc))
+            with self._lock:
+                for waiter in self._waiters.values():
+                    waiter.event.set()
+
+    def _commit(self, batch: Batch[DecodedTx], check: PendingCheck) -> None:
+        items = batch.items
+        head = self.head
+        height = head.height + 1
+        timestamp = max(batch.timestamp_ms, head.timestamp_ms)
+        result = execute_block(self.runtime, self.suite, self.store, self.chain_id, height,
+                               timestamp, items, check.result())
+        hashes = [item.tx_hash for item in items]
+        block = seal_block(
+            self.suite, self._orderer_key, self.chain_id, height, header_hash(self.suite, head),
+            head.state_root, timestamp, [item.raw for item in items], hashes, result.receipts,
+            result.writes,
+        )
+        self.store.commit_block(height, encode(block), hashes, result.writes)
+        self._head = block.header
+        committed = Committed(block, hashes)
+        with self._lock:
+            if self._waiters:
+                for tx_hash, receipt in zip(hashes, block.receipts, strict=True):
+                    waiter = self._waiters.pop(tx_hash, None)
+                    if waiter is not None:
+                        waiter.receipt = receipt
+                        waiter.event.set()
+            for sub in self._subscribers:
+                sub._queue.put(committed)
+        for listener in self._listeners:
+            listener(committed)
+

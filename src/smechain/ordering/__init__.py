@@ -1,0 +1,1 @@
+"""Ordering services: solo (embedded) now; NATS JetStream (consortium) to come."""

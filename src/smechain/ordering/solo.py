@@ -1,0 +1,100 @@
+"""The solo orderer: one in-process ordering service for the embedded node.
+
+Submitters on any thread hand transactions in; the node's ledger thread takes
+batches out. A batch is cut when ``max_txs`` are pending, or when the oldest
+pending transaction has waited ``max_wait_ms``. Each batch gets a timestamp
+from the orderer's clock that never goes backwards.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from smechain.ordering.cutter import BlockCutter, CutterConfig
+
+T = TypeVar("T")
+
+
+class OrdererFull(Exception):
+    """The orderer holds ``max_pending`` transactions already; try again shortly."""
+
+
+class OrdererClosed(Exception):
+    """The orderer was stopped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Batch(Generic[T]):
+    """An ordered batch of transactions and the time the orderer cut it."""
+
+    items: list[T]
+    timestamp_ms: int
+
+
+class SoloOrderer(Generic[T]):
+    """A thread-safe queue with a block cutter on its output."""
+
+    def __init__(self, config: CutterConfig | None = None, max_pending: int = 200_000,
+                 last_timestamp_ms: int = 0) -> None:
+        self.config = config or CutterConfig()
+        self.max_pending = max_pending
+        self._queue: deque[tuple[float, T]] = deque()
+        self._cond = threading.Condition()
+        self._last_ts = last_timestamp_ms
+        self._closed = False
+
+    def submit(self, item: T) -> None:
+        """Queue ``item`` for ordering."""
+        with self._cond:
+            if self._closed:
+                raise OrdererClosed("the orderer is stopped")
+            if len(self._queue) >= self.max_pending:
+                raise OrdererFull(f"{self.max_pending} transactions are already waiting")
+            self._queue.append((time.monotonic(), item))
+            if len(self._queue) == 1 or len(self._queue) >= self.config.max_txs:
+                self._cond.notify()
+
+    def pending(self) -> int:
+        """How many transactions wait to be ordered."""
+        return len(self._queue)
+
+    def next_batch(self, timeout: float) -> Batch[T] | None:
+        """Wait up to ``timeout`` seconds for the next batch to be cut."""
+        deadline = time.monotonic() + timeout
+        max_wait = self.config.max_wait_ms / 1000
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if self._closed:
+                    if self._queue:
+                        return self._cut()
+                    raise OrdererClosed("the orderer is stopped")
+                if self._queue:
+                    if len(self._queue) >= self.config.max_txs or now - self._queue[0][0] >= max_wait:
+                        return self._cut()
+                    wake = min(deadline, self._queue[0][0] + max_wait)
+                else:
+                    wake = deadline
+                if now >= deadline:
+                    return None
+                self._cond.wait(wake - now)
+
+    def _cut(self) -> Batch[T]:
+        cutter: BlockCutter[T] = BlockCutter(self.config)
+        queue = self._queue
+        batch: list[T] | None = None
+        while queue and batch is None:
+            batch = cutter.ordered(queue.popleft()[1])
+        items = batch if batch is not None else cutter.cut()
+        self._last_ts = max(self._last_ts, int(time.time() * 1000))
+        return Batch(items, self._last_ts)
+
+    def close(self) -> None:
+        """Stop taking transactions; the consumer drains what is queued, then gets ``OrdererClosed``."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()

@@ -1,0 +1,1 @@
+"""Block and state stores: SQLite (embedded default), memory (tests, verify)."""

@@ -1,0 +1,48 @@
+"""The store a peer keeps: blocks, a transaction index and committed state.
+
+Every implementation passes ``tests/storage/test_conformance.py``. The one
+rule that matters most: ``commit_block`` stores the block, its index entries
+and its state writes in one atomic step; a crash leaves either all of it or
+none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from smechain.core.state import WriteSet
+
+
+class LedgerStore(Protocol):
+    """Blocks by height, transactions by hash, and state by key."""
+
+    def height(self) -> int:
+        """Height of the last committed block; -1 when the store is empty."""
+        ...
+
+    def block_bytes(self, height: int) -> bytes | None:
+        """The canonical bytes of block ``height``."""
+        ...
+
+    def find_tx(self, tx_hash: bytes) -> tuple[int, int] | None:
+        """``(height, index)`` of a committed transaction."""
+        ...
+
+    def get(self, key: str) -> bytes | None:
+        """Committed state at ``key``."""
+        ...
+
+    def commit_block(
+        self, height: int, block: bytes, tx_hashes: Sequence[bytes], writes: WriteSet
+    ) -> None:
+        """Atomically store block ``height`` with its index entries and state writes."""
+        ...
+
+    def iter_state(self, prefix: str = "") -> Iterator[tuple[str, bytes, int]]:
+        """``(key, value, height last written)`` in key order, for keys under ``prefix``."""
+        ...
+
+    def close(self) -> None:
+        """Release the store."""
+        ...
