@@ -24,8 +24,15 @@ from tongsuopy.crypto.exceptions import InvalidSignature
 class CryptoSuite(Protocol):
     """What the ledger needs of a signature scheme and its hash."""
 
-    name: str
-    public_key_size: int
+    @property
+    def name(self) -> str:
+        """The suite's name as genesis records it."""
+        ...
+
+    @property
+    def public_key_size(self) -> int:
+        """Length of a public key in bytes."""
+        ...
 
     def hash(self, data: bytes) -> bytes:
         """The suite's 32-byte digest of ``data``."""
@@ -136,7 +143,8 @@ def get_suite(name: str) -> CryptoSuite:
     try:
         return SUITES[name]
     except KeyError:
-        raise ValueError(f"suite: unknown crypto suite {name!r} (choose {sorted(SUITES)})") from None
+        choices = sorted(SUITES)
+        raise ValueError(f"suite: unknown crypto suite {name!r} (choose {choices})") from None
 
 
 __all__ = ["SUITES", "CryptoSuite", "Ed25519Suite", "Sm2Suite", "get_suite"]

@@ -130,7 +130,7 @@ def _apply_tx(
                 f"{body.contract}.{body.action}: sender {signers[0].org!r} holds none of "
                 f"the roles {sorted(action.roles)}"
             )
-        args = convert(body.args, action.args_type, "args")
+        args: object = convert(body.args, action.args_type, "args")
         action.handler(view, ctx, args)
     except ContractError as exc:
         return Receipt(item.tx_hash, exc.code, exc.message)

@@ -32,7 +32,9 @@ class TxProof(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_field
     receipt_path: list[bytes]
 
 
-def build_tx_proof(suite: CryptoSuite, block: Block, tx_hashes: Sequence[bytes], index: int) -> TxProof:
+def build_tx_proof(
+    suite: CryptoSuite, block: Block, tx_hashes: Sequence[bytes], index: int
+) -> TxProof:
     """The proof for transaction ``index`` of ``block``."""
     receipt_leaves = [receipt_hash(suite, r) for r in block.receipts]
     return TxProof(

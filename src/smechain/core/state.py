@@ -82,9 +82,9 @@ class TxState:
         """Stage the removal of ``key``."""
         self._writes[key] = None
 
-    def emit(self, name: str, **attrs: Any) -> None:
+    def emit(self, event: str, /, **attrs: Any) -> None:
         """Announce an event of this transaction's contract."""
-        self.events.append(Event(self.contract, name, attrs))
+        self.events.append(Event(self.contract, event, attrs))
 
     def commit(self) -> None:
         """Move the staged writes into the block."""

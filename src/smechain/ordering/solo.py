@@ -74,7 +74,8 @@ class SoloOrderer(Generic[T]):
                         return self._cut()
                     raise OrdererClosed("the orderer is stopped")
                 if self._queue:
-                    if len(self._queue) >= self.config.max_txs or now - self._queue[0][0] >= max_wait:
+                    full = len(self._queue) >= self.config.max_txs
+                    if full or now - self._queue[0][0] >= max_wait:
                         return self._cut()
                     wake = min(deadline, self._queue[0][0] + max_wait)
                 else:
@@ -94,7 +95,7 @@ class SoloOrderer(Generic[T]):
         return Batch(items, self._last_ts)
 
     def close(self) -> None:
-        """Stop taking transactions; the consumer drains what is queued, then gets ``OrdererClosed``."""
+        """Stop taking transactions; the consumer drains the queue, then gets ``OrdererClosed``."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()

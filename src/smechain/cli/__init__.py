@@ -1,0 +1,1 @@
+"""The smechain command line."""

@@ -1,0 +1,235 @@
+"""The ``smechain`` command line: init a consortium, send transactions, inspect and verify."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from smechain.cli.render import dumps
+from smechain.client import sign_tx
+from smechain.core.block import header_hash
+from smechain.core.crypto import get_suite
+from smechain.core.encoding import decode, encode
+from smechain.core.errors import DecodeError
+from smechain.core.proof import TxProof, verify_tx_proof
+from smechain.node.consortium import ConfigError, load_consortium, write_keys
+from smechain.node.keys import KeyFileError, load_key
+from smechain.node.ledger import LedgerEmpty, LedgerView, NotCommitted
+from smechain.node.node import STORE_FILE, BadTransaction, FolderInUse, Node, NodeConfig
+from smechain.node.verify import verify_chain
+from smechain.ordering.cutter import CutterConfig
+from smechain.storage.sqlite import SqliteStore
+
+app = typer.Typer(help="smechain: a consortium ledger for SME finance.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+
+DataDir = Annotated[Path, typer.Option("--data", help="The node's data folder.")]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error naming the field and stop with ``code``."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _view(data: Path) -> LedgerView:
+    path = data / STORE_FILE
+    if not path.exists():
+        fail(f"--data: {data} holds no chain (run `smechain init`)")
+    try:
+        return LedgerView(SqliteStore(path, readonly=True))
+    except (LedgerEmpty, DecodeError) as exc:
+        fail(f"--data: {exc}")
+
+
+def _hex(value: str, field: str) -> bytes:
+    try:
+        return bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        fail(f"{field}: {value!r} is not hexadecimal")
+
+
+def _args(text: str) -> dict[str, Any]:
+    try:
+        args = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"--args: not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(args, dict):
+        fail("--args: must be a JSON object")
+
+    def unhex(v: Any, where: str) -> Any:
+        if isinstance(v, float):
+            fail(f"--args: {where} is a float; amounts are integers in minor units")
+        if isinstance(v, str) and v.startswith("0x"):
+            return _hex(v, f"--args.{where}")
+        if isinstance(v, list):
+            return [unhex(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if isinstance(v, dict):
+            return {k: unhex(x, f"{where}.{k}") for k, x in v.items()}
+        return v
+
+    return {k: unhex(v, k) for k, v in args.items()}
+
+
+@app.command()
+def init(
+    config: Annotated[Path, typer.Option(help="Consortium TOML (see examples/consortium.toml).")],
+    data: DataDir,
+) -> None:
+    """Create a consortium's genesis block and key files in a new data folder."""
+    if (data / STORE_FILE).exists():
+        fail(f"--data: {data} already holds a chain")
+    try:
+        consortium = load_consortium(config, int(time.time() * 1000))
+    except ConfigError as exc:
+        fail(f"--config: {exc}")
+    write_keys(consortium, data)
+    node = Node.create(data, consortium.genesis, consortium.orderer)
+    node.close()
+    g = consortium.genesis
+    typer.echo(f"chain {g.chain_id!r} ({g.suite}) created in {data} with {len(g.orgs)} "
+               f"organisations; keys in {data / 'keys'}")
+
+
+@app.command()
+def tx(
+    data: DataDir,
+    contract: Annotated[str, typer.Argument(help="Contract, e.g. cash.")],
+    action: Annotated[str, typer.Argument(help="Action, e.g. transfer.")],
+    key: Annotated[Path, typer.Option(help="Sender's key file.")],
+    args: Annotated[str, typer.Option(help='Arguments as a JSON object; "0x…" strings are bytes.')]
+    = "{}",
+    cosign: Annotated[list[Path] | None, typer.Option(help="Co-signers' key files.")] = None,
+    expiry: Annotated[int, typer.Option(help="Last height that may include it (0: none).")] = 0,
+) -> None:
+    """Sign a transaction, commit it on the embedded node and print its receipt."""
+    parsed = _args(args)
+    try:
+        keys = [load_key(key)] + [load_key(p) for p in cosign or []]
+        orderer = load_key(data / "keys" / "orderer.key")
+    except KeyFileError as exc:
+        fail(f"--key: {exc}")
+    if expiry < 0:
+        fail("--expiry: must not be negative")
+    if not (data / STORE_FILE).exists():
+        fail(f"--data: {data} holds no chain (run `smechain init`)")
+    try:
+        node = Node.open(data, orderer, NodeConfig(CutterConfig(max_wait_ms=0), verify_workers=0))
+    except FolderInUse as exc:
+        fail(f"--data: {exc}")
+    with node:
+        raw = sign_tx(node.chain_id, contract, action, parsed, keys,
+                      node.nonce(keys[0].public) + 1, expiry)
+        try:
+            receipt = node.submit_and_wait(raw)
+        except BadTransaction as exc:
+            fail(str(exc))
+        height, _ = node.locate(receipt.tx_hash)
+    typer.echo(dumps({"height": height, "receipt": receipt}))
+    if not receipt.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    data: DataDir,
+    key: Annotated[str, typer.Argument(help="State key, e.g. cash/balance/CNY/sme-1.")] = "",
+    prefix: Annotated[bool, typer.Option(help="List every key starting with KEY.")] = False,
+) -> None:
+    """Print committed state at a key (or under a prefix) as JSON."""
+    view = _view(data)
+    if prefix:
+        typer.echo(dumps(dict(view.scan(key))))
+        return
+    if not key:
+        fail("KEY: give a state key, or --prefix to list")
+    value = view.query(key)
+    if value is None:
+        fail(f"KEY: nothing stored at {key!r}", 1)
+    typer.echo(dumps(value))
+
+
+@app.command()
+def block(
+    data: DataDir,
+    height: Annotated[int, typer.Argument(help="Block height; -1 for the latest.")] = -1,
+) -> None:
+    """Print a block's header, transactions' hashes and receipts as JSON."""
+    view = _view(data)
+    try:
+        b = view.block(view.height() if height == -1 else height)
+    except NotCommitted as exc:
+        fail(str(exc), 1)
+    typer.echo(dumps({"hash": header_hash(view.suite, b.header), "header": b.header,
+                      "signature": b.signature, "receipts": b.receipts}))
+
+
+@app.command()
+def proof(
+    data: DataDir,
+    tx_hash: Annotated[str, typer.Argument(help="Transaction hash (hex).")],
+    out: Annotated[Path | None, typer.Option(help="Also write the proof's bytes here.")] = None,
+) -> None:
+    """Print a transaction's inclusion proof (Merkle paths and the signed header)."""
+    view = _view(data)
+    try:
+        p = view.proof(_hex(tx_hash, "TX_HASH"))
+    except NotCommitted as exc:
+        fail(str(exc), 1)
+    if out is not None:
+        out.write_bytes(encode(p))
+    typer.echo(dumps(p))
+
+
+@app.command("check-proof")
+def check_proof(
+    proof_file: Annotated[Path, typer.Argument(help="Proof bytes written by `proof --out`.")],
+    orderer_key: Annotated[list[str], typer.Option(help="Trusted orderer public key (hex).")],
+    suite: Annotated[str, typer.Option(help="ed25519 or sm2.")] = "ed25519",
+) -> None:
+    """Check a proof offline against trusted orderer keys: no ledger needed."""
+    try:
+        crypto = get_suite(suite)
+    except ValueError as exc:
+        fail(f"--{exc}")
+    try:
+        p = decode(proof_file.read_bytes(), TxProof)
+    except FileNotFoundError:
+        fail(f"PROOF_FILE: {proof_file} not found")
+    except DecodeError as exc:
+        fail(f"PROOF_FILE: {exc}", 1)
+    reason = verify_tx_proof(crypto, p, [_hex(k, "--orderer-key") for k in orderer_key])
+    if reason:
+        fail(f"proof does not hold: {reason}", 1)
+    typer.echo(f"proof holds: tx at index {p.index} of block {p.header.height}, "
+               f"receipt {p.receipt.code!r}")
+
+
+@app.command()
+def verify(data: DataDir) -> None:
+    """Re-walk the chain: hashes, Merkle roots, signatures, re-execution, state rows."""
+    path = data / STORE_FILE
+    if not path.exists():
+        fail(f"--data: {data} holds no chain")
+    report = verify_chain(SqliteStore(path, readonly=True))
+    if not report.ok:
+        typer.echo(f"CORRUPT at height {report.height}: {report.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"intact: {report.blocks} blocks, {report.transactions} transactions")
+
+
+@app.command()
+def demo() -> None:
+    """Run the main job on the embedded node: a consortium, cash, transfers, proof, verify."""
+    from smechain.cli.demo import run_demo
+
+    sys.exit(run_demo())
+
+
+if __name__ == "__main__":
+    app()
