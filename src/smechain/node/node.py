@@ -307,9 +307,9 @@ class Node(LedgerView):
             result.writes,
         )
         self.store.commit_block(height, encode(block), hashes, result.writes)
-        self._head = block.header
         committed = Committed(block, hashes)
         with self._lock:
+            self._head = block.header
             if self._waiters:
                 for tx_hash, receipt in zip(hashes, block.receipts, strict=True):
                     waiter = self._waiters.pop(tx_hash, None)

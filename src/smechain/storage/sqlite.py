@@ -79,10 +79,12 @@ class SqliteStore:
         cached = self._cache.get(key, _MISSING)
         if cached is not _MISSING:
             return cached  # type: ignore[return-value]
+        # Read and cache under one lock, so a commit cannot land in between
+        # and leave a stale value cached.
         with self._lock:
             row = self._db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
-        value = None if row is None else bytes(row[0])
-        self._remember(key, value)
+            value = None if row is None else bytes(row[0])
+            self._remember(key, value)
         return value
 
     def _remember(self, key: str, value: bytes | None) -> None:
@@ -116,9 +118,9 @@ class SqliteStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        self._height = height
-        for key, value in writes.items():
-            self._remember(key, value)
+            self._height = height
+            for key, value in writes.items():
+                self._remember(key, value)
 
     def iter_state(self, prefix: str = "") -> Iterator[tuple[str, bytes, int]]:
         with self._lock:
