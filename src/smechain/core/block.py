@@ -26,6 +26,7 @@ _HEADER_DOMAIN = b"smechain/block/v1\x00"
 _RECEIPT_DOMAIN = b"smechain/receipt/v1\x00"
 _STATE_DOMAIN = b"smechain/state/v1\x00"
 _GENESIS_DOMAIN = b"smechain/genesis/v1\x00"
+_TX_BYTES_DOMAIN = b"smechain/tx-bytes/v1\x00"
 
 EMPTY_ROOT = bytes(32)
 
@@ -100,9 +101,18 @@ def receipts_root(suite: CryptoSuite, receipts: list[Receipt]) -> bytes:
     return merkle_root(suite.hash, [receipt_hash(suite, r) for r in receipts])
 
 
-def tx_root(suite: CryptoSuite, tx_hashes: list[bytes]) -> bytes:
-    """Merkle root over the transaction hashes, in block order."""
-    return merkle_root(suite.hash, tx_hashes)
+def tx_leaf(suite: CryptoSuite, raw_tx: bytes) -> bytes:
+    """The leaf hashed into ``tx_root``: a digest of the whole signed transaction.
+
+    The transaction hash covers the body only (so co-signing never changes a
+    transaction's identity); the block commits to the signatures as well.
+    """
+    return suite.hash(_TX_BYTES_DOMAIN + raw_tx)
+
+
+def tx_root(suite: CryptoSuite, raw_txs: list[bytes]) -> bytes:
+    """Merkle root over the signed transactions' bytes, in block order."""
+    return merkle_root(suite.hash, [tx_leaf(suite, raw) for raw in raw_txs])
 
 
 def next_state_root(

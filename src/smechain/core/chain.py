@@ -46,7 +46,6 @@ def seal_block(
     prev_state_root: bytes,
     timestamp_ms: int,
     raw_txs: list[bytes],
-    tx_hashes: Sequence[bytes],
     receipts: list[Receipt],
     writes: WriteSet,
     genesis: bytes = b"",
@@ -59,7 +58,7 @@ def seal_block(
         prev_hash=prev_hash,
         timestamp_ms=timestamp_ms,
         tx_count=len(raw_txs),
-        tx_root=tx_root(suite, list(tx_hashes)),
+        tx_root=tx_root(suite, raw_txs),
         receipts_root=receipts_root(suite, receipts),
         state_root=next_state_root(suite, prev_state_root, writes),
         orderer=public,
@@ -76,7 +75,7 @@ def genesis_block(
     writes = runtime.genesis_writes(genesis)
     block = seal_block(
         suite, orderer_key, genesis.chain_id, 0, genesis_digest(suite, doc), EMPTY_ROOT,
-        genesis.timestamp_ms, [], [], [], writes, genesis=doc,
+        genesis.timestamp_ms, [], [], writes, genesis=doc,
     )
     return block, writes
 
@@ -116,7 +115,7 @@ def check_block(
         raise BlockInvalid(height, "signature: the orderer's signature does not verify")
     if h.tx_count != len(block.txs) or len(block.receipts) != len(block.txs):
         raise BlockInvalid(height, "tx_count: transactions, receipts and count disagree")
-    if h.tx_root != tx_root(suite, list(tx_hashes)):
+    if h.tx_root != tx_root(suite, block.txs):
         raise BlockInvalid(height, "tx_root: does not match the transactions")
     if h.receipts_root != receipts_root(suite, block.receipts):
         raise BlockInvalid(height, "receipts_root: does not match the receipts")

@@ -18,7 +18,7 @@ import nacl.bindings
 from nacl._sodium import ffi, lib
 from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
-from tongsuopy.crypto.exceptions import InvalidSignature
+from tongsuopy.crypto.exceptions import InternalError, InvalidSignature
 
 
 class CryptoSuite(Protocol):
@@ -130,7 +130,7 @@ class Sm2Suite:
         try:
             key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SM2(), public_key)
             key.verify(signature, digest, ec.ECDSA(hashes.SM3()))
-        except (InvalidSignature, ValueError, TypeError):
+        except (InvalidSignature, InternalError, ValueError, TypeError):
             return False
         return True
 

@@ -29,8 +29,10 @@ def decode(data: bytes, type_: type[T]) -> T:
     """Decode canonical bytes into ``type_``; raise ``DecodeError`` for anything else."""
     try:
         value = msgspec.msgpack.decode(data, type=type_)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise DecodeError(f"{type_.__name__}: {exc}") from None
+    except RecursionError:
+        raise DecodeError(f"{type_.__name__}: nested too deeply") from None
     if _encoder.encode(value) != data:
         raise DecodeError(f"{type_.__name__}: not in canonical form")
     return value

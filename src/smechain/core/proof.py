@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from smechain.core.block import Block, BlockHeader, Receipt, header_hash, receipt_hash
+from smechain.core.block import Block, BlockHeader, Receipt, header_hash, receipt_hash, tx_leaf
 from smechain.core.crypto import CryptoSuite
 from smechain.core.errors import DecodeError
 from smechain.core.merkle import merkle_path, verify_merkle_path
@@ -32,9 +32,7 @@ class TxProof(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_field
     receipt_path: list[bytes]
 
 
-def build_tx_proof(
-    suite: CryptoSuite, block: Block, tx_hashes: Sequence[bytes], index: int
-) -> TxProof:
+def build_tx_proof(suite: CryptoSuite, block: Block, index: int) -> TxProof:
     """The proof for transaction ``index`` of ``block``."""
     receipt_leaves = [receipt_hash(suite, r) for r in block.receipts]
     return TxProof(
@@ -42,7 +40,7 @@ def build_tx_proof(
         signature=block.signature,
         index=index,
         tx=block.txs[index],
-        tx_path=merkle_path(suite.hash, tx_hashes, index),
+        tx_path=merkle_path(suite.hash, [tx_leaf(suite, raw) for raw in block.txs], index),
         receipt=block.receipts[index],
         receipt_path=merkle_path(suite.hash, receipt_leaves, index),
     )
@@ -60,8 +58,8 @@ def verify_tx_proof(suite: CryptoSuite, proof: TxProof, orderer_keys: Sequence[b
     except DecodeError as exc:
         return f"tx: {exc.message}"
     size = header.tx_count
-    if not verify_merkle_path(suite.hash, tx_hash, proof.index, size, proof.tx_path,
-                              header.tx_root):
+    if not verify_merkle_path(suite.hash, tx_leaf(suite, proof.tx), proof.index, size,
+                              proof.tx_path, header.tx_root):
         return "tx_path: the transaction is not under the header's tx_root"
     if proof.receipt.tx_hash != tx_hash:
         return "receipt.tx_hash: the receipt is for another transaction"

@@ -14,7 +14,7 @@ import msgspec
 from smechain.core.block import Block, BlockHeader, Receipt, header_hash
 from smechain.core.crypto import CryptoSuite, get_suite
 from smechain.core.encoding import decode
-from smechain.core.executor import decode_block_txs, nonce_key
+from smechain.core.executor import nonce_key
 from smechain.core.genesis import Genesis, decode_genesis
 from smechain.core.proof import TxProof, build_tx_proof
 from smechain.storage.abc import LedgerStore
@@ -78,9 +78,7 @@ class LedgerView:
     def proof(self, tx_hash: bytes) -> TxProof:
         """An inclusion proof for a committed transaction and its receipt."""
         height, index = self.locate(tx_hash)
-        block = self.block(height)
-        hashes = [item.tx_hash for item in decode_block_txs(self.suite, block.txs)]
-        return build_tx_proof(self.suite, block, hashes, index)
+        return build_tx_proof(self.suite, self.block(height), index)
 
     def get(self, key: str) -> bytes | None:
         """Raw committed state at ``key``."""

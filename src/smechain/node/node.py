@@ -13,6 +13,7 @@ import fcntl
 import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from smechain.storage.sqlite import SqliteStore
 log = structlog.get_logger("smechain.node")
 
 STORE_FILE = "ledger.sqlite"
+PIPELINE_DEPTH = 4
 
 
 class BadTransaction(ValueError):
@@ -273,19 +275,23 @@ class Node(LedgerView):
     # --- the ledger thread ----------------------------------------------------
 
     def _run(self) -> None:
-        pending: tuple[Batch[DecodedTx], PendingCheck] | None = None
+        # Up to PIPELINE_DEPTH cut batches have their signatures checked in the
+        # worker processes while the oldest one executes and commits.
+        pending: deque[tuple[Batch[DecodedTx], PendingCheck]] = deque()
         try:
             while True:
-                try:
-                    batch = self._orderer.next_batch(0.0 if pending else 0.05)
-                except OrdererClosed:
-                    break
-                check = self._checker.submit(batch.items) if batch else None
-                if pending is not None:
-                    self._commit(*pending)
-                pending = (batch, check) if batch and check else None
-            if pending is not None:
-                self._commit(*pending)
+                while len(pending) < PIPELINE_DEPTH:
+                    try:
+                        batch = self._orderer.next_batch(0.0 if pending else 0.05)
+                    except OrdererClosed:
+                        batch = None
+                        if not pending:
+                            return
+                    if batch is None:
+                        break
+                    pending.append((batch, self._checker.submit(batch.items)))
+                if pending:
+                    self._commit(*pending.popleft())
         except BaseException as exc:
             self._failure = exc
             log.error("ledger thread failed", error=repr(exc))
@@ -303,7 +309,7 @@ class Node(LedgerView):
         hashes = [item.tx_hash for item in items]
         block = seal_block(
             self.suite, self._orderer_key, self.chain_id, height, header_hash(self.suite, head),
-            head.state_root, timestamp, [item.raw for item in items], hashes, result.receipts,
+            head.state_root, timestamp, [item.raw for item in items], result.receipts,
             result.writes,
         )
         self.store.commit_block(height, encode(block), hashes, result.writes)

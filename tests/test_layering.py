@@ -1,0 +1,147 @@
+"""The deterministic layers stay pure.
+
+``smechain.core`` and ``smechain.contracts`` run identically on every peer, so
+they import no I/O, clock or randomness, nothing from the outer layers, and do
+no floating-point arithmetic. The core, in turn, knows nothing of contracts.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "smechain"
+PURE_PACKAGES = ("core", "contracts")
+
+FORBIDDEN_MODULES = frozenset({
+    "os", "sys", "time", "datetime", "random", "secrets", "socket", "sqlite3", "asyncio",
+    "threading", "multiprocessing", "subprocess", "pathlib", "io", "uuid", "tempfile",
+    "shutil", "logging", "structlog", "httpx", "requests", "nats", "psycopg",
+    # Ways around the list above.
+    "importlib",
+})
+OUTER_LAYERS = frozenset({
+    "storage", "ordering", "node", "api", "web", "cli", "client", "privacy", "scoring",
+    "documents",
+})
+FORBIDDEN_CALLS = frozenset({"float", "__import__", "open", "eval", "exec"})
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(tree: ast.Module, module: str, is_package: bool) -> list[tuple[int, str]]:
+    """Every module a file imports, relative imports resolved, with line numbers."""
+    found: list[tuple[int, str]] = []
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.append((node.lineno, target))
+            # ``from smechain import node`` imports the submodule ``smechain.node``.
+            found.extend((node.lineno, f"{target}.{alias.name}") for alias in node.names)
+    return found
+
+
+def violations(source: str, module: str, is_package: bool = False) -> list[str]:
+    """What a pure-layer file does that it must not, one line per finding."""
+    tree = ast.parse(source)
+    layer = module.split(".")[1] if module.startswith("smechain.") else ""
+    found: list[str] = []
+    for lineno, name in _imports(tree, module, is_package):
+        parts = name.split(".")
+        if parts[0] in FORBIDDEN_MODULES:
+            found.append(f"{lineno}: imports {name} (I/O, clock or randomness)")
+        if parts[0] == "smechain" and len(parts) > 1:
+            if parts[1] in OUTER_LAYERS:
+                found.append(f"{lineno}: imports outer layer smechain.{parts[1]}")
+            if layer == "core" and parts[1] == "contracts":
+                found.append(f"{lineno}: core imports smechain.contracts")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, float | complex):
+            found.append(f"{node.lineno}: float literal {node.value!r}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id in FORBIDDEN_CALLS:
+                found.append(f"{node.lineno}: calls {node.func.id}()")
+        elif isinstance(node, ast.BinOp | ast.AugAssign) and isinstance(node.op, ast.Div):
+            found.append(f"{node.lineno}: true division makes a float (use //)")
+    return list(dict.fromkeys(found))
+
+
+def _pure_files() -> list[Path]:
+    files = sorted(p for pkg in PURE_PACKAGES for p in (SRC / pkg).rglob("*.py"))
+    return files
+
+
+def test_pure_layers_exist() -> None:
+    files = _pure_files()
+    names = {p.relative_to(SRC).as_posix() for p in files}
+    assert {"core/encoding.py", "core/tx.py", "core/proof.py", "contracts/cash.py"} <= names
+
+
+@pytest.mark.parametrize("path", _pure_files(), ids=lambda p: p.relative_to(SRC).as_posix())
+def test_pure_layer_file(path: Path) -> None:
+    found = violations(path.read_text(), _module_name(path), path.name == "__init__.py")
+    assert found == [], f"{path.relative_to(SRC)}:\n" + "\n".join(found)
+
+
+# --- the checker itself ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "module", "expected"),
+    [
+        ("import os", "smechain.core.x", "imports os"),
+        ("import os.path as p", "smechain.core.x", "imports os.path"),
+        ("from time import monotonic", "smechain.contracts.x", "imports time"),
+        ("from datetime import datetime", "smechain.core.x", "imports datetime"),
+        ("import secrets", "smechain.core.x", "imports secrets"),
+        ("from importlib import import_module", "smechain.core.x", "imports importlib"),
+        ("from smechain.storage.abc import LedgerStore", "smechain.core.x", "outer layer"),
+        ("import smechain.ordering.cutter", "smechain.contracts.x", "outer layer"),
+        ("from smechain import node", "smechain.contracts.x", "outer layer smechain.node"),
+        ("from ..client import sign_tx", "smechain.core.x", "outer layer smechain.client"),
+        ("from ..contracts import cash", "smechain.core.x", "core imports smechain.contracts"),
+        ("from smechain.contracts.cash import move", "smechain.core.x",
+         "core imports smechain.contracts"),
+        ("import smechain.contracts", "smechain.core.x", "core imports smechain.contracts"),
+        ("x = 1.5", "smechain.core.x", "float literal"),
+        ("x = 1e3", "smechain.contracts.x", "float literal"),
+        ("x = float('1')", "smechain.core.x", "calls float()"),
+        ("y = 3 / 2", "smechain.core.x", "true division"),
+        ("y = 3\ny /= 2", "smechain.core.x", "true division"),
+        ("def f():\n    import random\n", "smechain.core.x", "imports random"),
+        ("m = __import__('os')", "smechain.core.x", "calls __import__()"),
+        ("f = open('x')", "smechain.contracts.x", "calls open()"),
+    ],
+)
+def test_checker_finds_violations(source: str, module: str, expected: str) -> None:
+    found = violations(source, module)
+    assert any(expected in line for line in found), found
+
+
+@pytest.mark.parametrize(
+    ("source", "module"),
+    [
+        ("import hashlib\nimport msgspec\nfrom typing import Any", "smechain.core.x"),
+        ("from smechain.core.state import TxState", "smechain.contracts.x"),
+        ("from smechain.contracts.membership import read_org", "smechain.contracts.x"),
+        ("from . import cash", "smechain.contracts"),
+        ("x = 7 // 2\ny = 2 ** 63", "smechain.core.x"),
+        ("s = 'float(1.5) / 2'", "smechain.core.x"),
+        ("import ostree_like_name", "smechain.core.x"),
+    ],
+)
+def test_checker_allows_pure_code(source: str, module: str) -> None:
+    assert violations(source, module, module == "smechain.contracts") == []
