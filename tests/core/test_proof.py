@@ -321,7 +321,7 @@ def _sealed_block(suite_name: str, n: int, swap_receipts: bool = False):
 @pytest.mark.parametrize("suite_name", ["ed25519", "sm2"])
 def test_built_proofs_verify_for_every_block_size(suite_name: str) -> None:
     for n in range(1, 10):
-        suite, orderer, block, hashes = _sealed_block(suite_name, n)
+        suite, orderer, block, _ = _sealed_block(suite_name, n)
         for i in range(n):
             proof = build_tx_proof(suite, block, i)
             assert verify_tx_proof(suite, proof, [orderer]) == "", (n, i)
@@ -330,14 +330,14 @@ def test_built_proofs_verify_for_every_block_size(suite_name: str) -> None:
 
 def test_receipt_for_another_transaction_is_refused() -> None:
     """Even in a block its orderer signed, a receipt must name the proven transaction."""
-    suite, orderer, block, hashes = _sealed_block("ed25519", 4, swap_receipts=True)
+    suite, orderer, block, _ = _sealed_block("ed25519", 4, swap_receipts=True)
     proof = build_tx_proof(suite, block, 0)
     reason = verify_tx_proof(suite, proof, [orderer])
     assert reason.startswith("receipt.tx_hash:"), reason
 
 
 def test_malformed_embedded_tx_is_refused_with_a_reason() -> None:
-    suite, orderer, block, hashes = _sealed_block("ed25519", 3)
+    suite, orderer, block, _ = _sealed_block("ed25519", 3)
     proof = build_tx_proof(suite, block, 1)
     for bad in (b"", b"\xc0", proof.tx[:-1], proof.tx + b"\x00"):
         reason = verify_tx_proof(suite, msgspec.structs.replace(proof, tx=bad), [orderer])
