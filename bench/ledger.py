@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--txs", type=int, default=50_000)
     p.add_argument("--accounts", type=int, default=1000)
     p.add_argument("--suite", choices=["ed25519", "sm2"], default="ed25519")
-    p.add_argument("--window", type=int, default=2000, help="most transactions in flight")
+    p.add_argument("--window", type=int, default=3000, help="most transactions in flight")
     p.add_argument("--max-txs", type=int, default=CutterConfig().max_txs)
     p.add_argument("--max-wait-ms", type=int, default=CutterConfig().max_wait_ms)
     p.add_argument("--workers", type=int, default=None, help="signature worker processes")

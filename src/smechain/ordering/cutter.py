@@ -18,7 +18,7 @@ T = TypeVar("T")
 class CutterConfig:
     """When a block is cut: at ``max_txs`` transactions or after ``max_wait_ms``."""
 
-    max_txs: int = 1000
+    max_txs: int = 500
     max_wait_ms: int = 50
 
     def __post_init__(self) -> None:
