@@ -100,9 +100,9 @@ def main(argv: list[str] | None = None) -> int:
                       Governance(admins, dict.fromkeys(
                           ("add_org", "suspend_org", "readmit_org", "rekey_org"), 2)),
                       [orderer.public])
+    if a.data and a.data.exists() and any(a.data.iterdir()):
+        p.error(f"--data: {a.data} is not empty; give a new folder")
     folder = a.data or Path(tempfile.mkdtemp(prefix="smechain-bench-"))
-    if a.data and folder.exists():
-        shutil.rmtree(folder)
     txs = presign(a.suite, a.accounts, a.txs)
     config = NodeConfig(CutterConfig(a.max_txs, a.max_wait_ms), a.workers)
     node = Node.create(folder, genesis, orderer, config).start()

@@ -216,7 +216,7 @@ def verify(data: DataDir) -> None:
     path = data / STORE_FILE
     if not path.exists():
         fail(f"--data: {data} holds no chain")
-    report = verify_chain(SqliteStore(path, readonly=True))
+    report = verify_chain(SqliteStore(path, readonly=True), workers=None)
     if not report.ok:
         typer.echo(f"CORRUPT at height {report.height}: {report.problem}", err=True)
         raise typer.Exit(1)
