@@ -38,6 +38,7 @@ ORG_ROLES = {
     "core-a": ["core_enterprise"],
     "sme-1": ["sme"],
     "sme-2": ["sme"],
+    "tax": ["tax_authority"],
 }
 GOVERNING = ["pboc", "bank-a", "core-a"]
 

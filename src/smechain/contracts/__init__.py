@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from smechain.contracts import cash, membership
+from smechain.contracts import cash, invoice, membership
 from smechain.core.contract import Runtime
 
-CONTRACTS = {c.name: c for c in (membership.CONTRACT, cash.CONTRACT)}
+CONTRACTS = {c.name: c for c in (membership.CONTRACT, cash.CONTRACT, invoice.CONTRACT)}
 
 
 def default_runtime() -> Runtime:
