@@ -79,11 +79,14 @@ def make_store() -> tuple[Consortium, MemoryStore]:
     return consortium, store
 
 
-def run(store: MemoryStore, raw_txs: Sequence[bytes], height: int) -> list[Receipt]:
-    """Execute ``raw_txs`` as block ``height`` on ``store`` and commit its writes."""
+def run(
+    store: MemoryStore, raw_txs: Sequence[bytes], height: int, days_later: int = 0
+) -> list[Receipt]:
+    """Execute ``raw_txs`` as block ``height`` (``days_later`` shifts its clock) and commit."""
     items = decode_block_txs(SUITE, raw_txs)
     result = execute_block(
-        RUNTIME, SUITE, store, CHAIN_ID, height, block_timestamp(height), items
+        RUNTIME, SUITE, store, CHAIN_ID, height,
+        block_timestamp(height) + days_later * 86_400_000, items,
     )
     assert len(result.receipts) == len(raw_txs)
     for item, receipt in zip(items, result.receipts, strict=True):
@@ -100,6 +103,8 @@ class Chain:
         self.consortium, self.store = make_store()
         self.keys: dict[str, KeyPair] = dict(self.consortium.keys)
         self._pending: dict[bytes, int] = {}
+        self.days_later = 0
+        """Days added to every later block's timestamp, to reach maturities."""
 
     # --- keys and transactions ------------------------------------------
 
@@ -151,7 +156,7 @@ class Chain:
     def run(self, *raw_txs: bytes) -> list[Receipt]:
         """Execute ``raw_txs`` as the next block."""
         self._pending.clear()
-        return run(self.store, list(raw_txs), self.height + 1)
+        return run(self.store, list(raw_txs), self.height + 1, self.days_later)
 
     def run_one(self, raw: bytes) -> Receipt:
         """Execute one transaction as its own block."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from smechain.contracts import cash, invoice, membership
+from smechain.contracts import cash, invoice, membership, receivable
 from smechain.core.contract import Runtime
 
-CONTRACTS = {c.name: c for c in (membership.CONTRACT, cash.CONTRACT, invoice.CONTRACT)}
+CONTRACTS = {
+    c.name: c
+    for c in (membership.CONTRACT, cash.CONTRACT, invoice.CONTRACT, receivable.CONTRACT)
+}
 
 
 def default_runtime() -> Runtime:

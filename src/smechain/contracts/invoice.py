@@ -130,6 +130,16 @@ def reserve(state: TxState, inv_id: str, amount: int, field: str = "invoices") -
     return updated
 
 
+def release(state: TxState, inv_id: str, amount: int) -> None:
+    """Give back ``amount`` reserved by financing that did not go ahead (e.g. a dispute)."""
+    invoice = state.get_as(invoice_key(inv_id), Invoice)
+    if invoice is None or not 0 < amount <= invoice.financed:
+        raise Conflict(f"invoices: cannot release {amount} of invoice {inv_id!r}")
+    remaining = invoice.financed - amount
+    state.put(invoice_key(inv_id), msgspec.structs.replace(invoice, financed=remaining))
+    state.emit("InvoiceReleased", invoice=inv_id, amount=amount)
+
+
 class Anchor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     number: str
     seller: str

@@ -1,0 +1,276 @@
+"""Digital debt certificates backed by anchored invoices (supply-chain finance).
+
+A supplier asks for a certificate against invoices on which it is the seller;
+the debtor (the invoices' buyer, a core enterprise) confirms it. The holder
+can split it into parts, transfer parts down its supply chain, or sell them at
+a discount to a factor or bank for cash in the same transaction (delivery
+versus payment). At maturity the debtor pays every current holder.
+
+| from      | action   | to        | who                          |
+|-----------|----------|-----------|------------------------------|
+| (none)    | issue    | requested | the invoices' seller         |
+| requested | confirm  | confirmed | the debtor                   |
+| requested | dispute  | disputed  | the debtor (invoices freed)  |
+| confirmed | split    | split     | the holder (parts confirmed) |
+| confirmed | transfer | confirmed | the holder (new holder)      |
+| confirmed | sell     | confirmed | holder + buyer (factor/bank) |
+| confirmed | settle   | settled   | the debtor, from maturity on |
+
+A confirmed certificate cannot be disputed away. Every part keeps its
+``root`` (the original certificate, which names the invoices) and ``parent``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+
+from smechain.contracts import cash
+from smechain.contracts.daycount import block_day, day_number, discount
+from smechain.contracts.invoice import org_of_party, read_invoice, release, reserve
+from smechain.contracts.membership import read_org
+from smechain.core.contract import Action, Context, Contract
+from smechain.core.errors import BadArguments, Conflict, NotFound, Unauthorised
+from smechain.core.state import TxState
+
+CERT_PREFIX = "receivable/cert/"
+MAX_PARTS = 50
+BUYERS = frozenset({"factor", "bank"})
+
+
+class Status(StrEnum):
+    """Lifecycle of a certificate or part."""
+
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    SPLIT = "split"
+    SETTLED = "settled"
+
+
+class Backing(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """How much of one invoice a certificate is backed by."""
+
+    invoice: str
+    amount: int
+
+
+class Certificate(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """A digital debt certificate, or a part split from one."""
+
+    id: str
+    root: str
+    parent: str
+    debtor: str
+    supplier: str
+    holder: str
+    face: int
+    currency: str
+    maturity: str
+    status: str
+    invoices: list[Backing]
+    """Only on the original certificate; parts point to it through ``root``."""
+    recourse_to: str = ""
+    """With-recourse sale: the seller the holder may claim from if unpaid."""
+
+
+def cert_key(cert_id: str) -> str:
+    """State key of a certificate."""
+    return CERT_PREFIX + cert_id
+
+
+def read_cert(state: TxState, cert_id: str, field: str = "id") -> Certificate:
+    """The certificate ``cert_id``; ``NotFound`` naming ``field`` otherwise."""
+    cert = state.get_as(cert_key(cert_id), Certificate)
+    if cert is None:
+        raise NotFound(f"{field}: no certificate {cert_id!r}")
+    return cert
+
+
+def _expect(cert: Certificate, status: Status, action: str) -> None:
+    if cert.status != status:
+        raise Conflict(f"id: certificate {cert.id!r} is {cert.status}; {action} needs {status}")
+
+
+def _holder_only(cert: Certificate, ctx: Context, action: str) -> None:
+    if ctx.sender.org != cert.holder:
+        raise Unauthorised(f"{action}: only the holder {cert.holder!r} may {action} {cert.id!r}")
+
+
+class Issue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    invoices: list[Backing]
+    debtor: str
+    currency: str
+    maturity: str
+
+
+class CertRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+
+
+class Dispute(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    reason: str
+
+
+class Split(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    amounts: list[int]
+
+
+class Transfer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    to: str
+
+
+class Sell(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    buyer: str
+    rate_bp: int
+    basis: int
+    recourse: bool
+
+
+def issue(state: TxState, ctx: Context, args: Issue) -> None:
+    """The invoices' seller requests a certificate on their buyer, reserving the invoices."""
+    if not 1 <= len(args.invoices) <= MAX_PARTS:
+        raise BadArguments(f"invoices: give 1 to {MAX_PARTS} invoices")
+    if len({b.invoice for b in args.invoices}) != len(args.invoices):
+        raise BadArguments("invoices: an invoice is listed twice")
+    maturity = day_number(args.maturity, "maturity")
+    if maturity <= block_day(ctx.timestamp_ms):
+        raise BadArguments(f"maturity: {args.maturity} is not in the future")
+    if read_org(state, args.debtor) is None:
+        raise NotFound(f"debtor: no organisation {args.debtor!r}")
+    for i, backing in enumerate(args.invoices):
+        where = f"invoices[{i}]"
+        inv = read_invoice(state, backing.invoice)
+        if inv is None:
+            raise NotFound(f"{where}: invoice {backing.invoice!r} is not anchored")
+        if org_of_party(state, inv.seller) != ctx.sender.org:
+            raise Unauthorised(f"{where}: {ctx.sender.org!r} is not the seller of "
+                               f"{backing.invoice!r}")
+        if org_of_party(state, inv.buyer) != args.debtor:
+            raise BadArguments(f"{where}: {args.debtor!r} is not the buyer of {backing.invoice!r}")
+        if inv.currency != args.currency:
+            raise BadArguments(f"{where}: invoice is in {inv.currency}, not {args.currency}")
+        reserve(state, backing.invoice, backing.amount, where)
+    cert_id = ctx.tx_hash.hex()[:32]
+    face = sum(b.amount for b in args.invoices)
+    state.put(cert_key(cert_id), Certificate(
+        cert_id, cert_id, "", args.debtor, ctx.sender.org, ctx.sender.org, face, args.currency,
+        args.maturity, Status.REQUESTED, list(args.invoices)))
+    state.emit("CertificateRequested", id=cert_id, debtor=args.debtor, face=face)
+
+
+def confirm(state: TxState, ctx: Context, args: CertRef) -> None:
+    """The debtor confirms it owes the face value at maturity."""
+    cert = read_cert(state, args.id)
+    if ctx.sender.org != cert.debtor:
+        raise Unauthorised(f"confirm: only the debtor {cert.debtor!r} may confirm {cert.id!r}")
+    _expect(cert, Status.REQUESTED, "confirm")
+    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.CONFIRMED))
+    state.emit("CertificateConfirmed", id=cert.id, debtor=cert.debtor)
+
+
+def dispute(state: TxState, ctx: Context, args: Dispute) -> None:
+    """Before confirming, the debtor disputes a request; its invoices are freed."""
+    cert = read_cert(state, args.id)
+    if ctx.sender.org != cert.debtor:
+        raise Unauthorised(f"dispute: only the debtor {cert.debtor!r} may dispute {cert.id!r}")
+    _expect(cert, Status.REQUESTED, "dispute")
+    for backing in cert.invoices:
+        release(state, backing.invoice, backing.amount)
+    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.DISPUTED))
+    state.emit("CertificateDisputed", id=cert.id, reason=args.reason)
+
+
+def split(state: TxState, ctx: Context, args: Split) -> None:
+    """The holder splits a confirmed certificate into parts summing to its face value."""
+    cert = read_cert(state, args.id)
+    _holder_only(cert, ctx, "split")
+    _expect(cert, Status.CONFIRMED, "split")
+    if not 2 <= len(args.amounts) <= MAX_PARTS or any(a <= 0 for a in args.amounts):
+        raise BadArguments(f"amounts: give 2 to {MAX_PARTS} positive amounts")
+    if sum(args.amounts) != cert.face:
+        raise BadArguments(f"amounts: sum {sum(args.amounts)} is not the face value {cert.face}")
+    parts = []
+    for i, amount in enumerate(args.amounts):
+        part_id = f"{cert.id}.{i + 1}"
+        parts.append(part_id)
+        state.put(cert_key(part_id), msgspec.structs.replace(
+            cert, id=part_id, parent=cert.id, face=amount, invoices=[]))
+    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.SPLIT))
+    state.emit("CertificateSplit", id=cert.id, parts=parts, amounts=list(args.amounts))
+
+
+def transfer(state: TxState, ctx: Context, args: Transfer) -> None:
+    """The holder passes a certificate to another organisation (e.g. to pay a supplier)."""
+    cert = read_cert(state, args.id)
+    _holder_only(cert, ctx, "transfer")
+    _expect(cert, Status.CONFIRMED, "transfer")
+    if args.to == cert.holder:
+        raise BadArguments("to: must differ from the holder")
+    if read_org(state, args.to) is None:
+        raise NotFound(f"to: no organisation {args.to!r}")
+    state.put(cert_key(cert.id), msgspec.structs.replace(cert, holder=args.to, recourse_to=""))
+    state.emit("CertificateTransferred", id=cert.id, holder=cert.holder, to=args.to)
+
+
+def sell(state: TxState, ctx: Context, args: Sell) -> None:
+    """Factoring: the holder sells to a factor or bank, which pays face − discount now.
+
+    Both sign the one transaction; the certificate and the cash move together.
+    """
+    cert = read_cert(state, args.id)
+    _holder_only(cert, ctx, "sell")
+    _expect(cert, Status.CONFIRMED, "sell")
+    buyer = next((p for p in ctx.signers[1:] if p.org == args.buyer), None)
+    if buyer is None:
+        raise Unauthorised(f"buyer: {args.buyer!r} must co-sign the sale")
+    if not buyer.roles & BUYERS:
+        raise Unauthorised(f"buyer: {args.buyer!r} is neither a factor nor a bank")
+    if args.buyer == cert.holder:
+        raise BadArguments("buyer: must differ from the holder")
+    if args.basis not in (360, 365):
+        raise BadArguments(f"basis: {args.basis} is not 360 (ACT/360) or 365 (ACT/365)")
+    if not 0 <= args.rate_bp <= 10_000:
+        raise BadArguments(f"rate_bp: {args.rate_bp} is not between 0 and 10000")
+    days = day_number(cert.maturity) - block_day(ctx.timestamp_ms)
+    if days <= 0:
+        raise Conflict(f"id: certificate {cert.id!r} has matured; it can no longer be sold")
+    price = cert.face - discount(cert.face, args.rate_bp, days, args.basis)
+    cash.move(state, cert.currency, args.buyer, cert.holder, price)
+    state.put(cert_key(cert.id), msgspec.structs.replace(
+        cert, holder=args.buyer, recourse_to=cert.holder if args.recourse else ""))
+    state.emit("CertificateSold", id=cert.id, seller=cert.holder, buyer=args.buyer,
+               price=price, days=days, recourse=args.recourse)
+
+
+def settle(state: TxState, ctx: Context, args: CertRef) -> None:
+    """From maturity on, the debtor pays the holder the face value in cash."""
+    cert = read_cert(state, args.id)
+    if ctx.sender.org != cert.debtor:
+        raise Unauthorised(f"settle: only the debtor {cert.debtor!r} may settle {cert.id!r}")
+    _expect(cert, Status.CONFIRMED, "settle")
+    if block_day(ctx.timestamp_ms) < day_number(cert.maturity):
+        raise Conflict(f"id: certificate {cert.id!r} matures on {cert.maturity}")
+    if cert.holder != cert.debtor:
+        cash.move(state, cert.currency, cert.debtor, cert.holder, cert.face)
+    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.SETTLED))
+    state.emit("CertificateSettled", id=cert.id, holder=cert.holder, amount=cert.face)
+
+
+CONTRACT = Contract(
+    "receivable",
+    {
+        "issue": Action(issue, Issue),
+        "confirm": Action(confirm, CertRef),
+        "dispute": Action(dispute, Dispute),
+        "split": Action(split, Split),
+        "transfer": Action(transfer, Transfer),
+        "sell": Action(sell, Sell),
+        "settle": Action(settle, CertRef),
+    },
+)

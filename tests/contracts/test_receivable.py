@@ -1,0 +1,168 @@
+"""Debt certificates: issue, confirm, split, pass down, sell at a discount, settle."""
+
+from __future__ import annotations
+
+import pytest
+
+from smechain.contracts.daycount import day_number, discount, div_half_even
+from smechain.contracts.invoice import read_invoice
+from smechain.contracts.receivable import Certificate, cert_key
+from smechain.core.encoding import decode
+from smechain.core.errors import BadArguments
+
+from .conftest import SUITE, Chain
+
+SELLER_TAX, BUYER_TAX = "91440300SME0000001", "91110000CORE00001X"
+FACE = 100_000_00
+MATURITY = "2023-12-14"  # 30 days after the test chain's genesis day
+
+
+def setup(chain: Chain) -> str:
+    """Anchor an invoice from sme-1 to core-a, fund core-a and bank-a, issue and confirm."""
+    tax = chain.key("tax")
+    chain.ok(
+        chain.tx("invoice", "register_party", {"tax_id": SELLER_TAX, "org": "sme-1"}, tax),
+        chain.tx("invoice", "register_party", {"tax_id": BUYER_TAX, "org": "core-a"}, tax),
+        chain.tx("invoice", "anchor", {
+            "code": "044031900111", "number": "00000001", "seller": SELLER_TAX,
+            "buyer": BUYER_TAX, "currency": "CNY", "net_amount": 88_495_58,
+            "tax_amount": 11_504_42, "total_amount": FACE, "issue_date": "2023-11-01",
+            "digest": SUITE.hash(b"invoice file")}, tax),
+        chain.issue("core-a", 1_000_000_00),
+        chain.issue("bank-a", 1_000_000_00),
+    )
+    (req,) = chain.ok(chain.tx("receivable", "issue", {
+        "invoices": [["044031900111-00000001", FACE]], "debtor": "core-a", "currency": "CNY",
+        "maturity": MATURITY}, chain.key("sme-1")))
+    cert_id = req.events[-1].attrs["id"]
+    chain.ok(chain.tx("receivable", "confirm", {"id": cert_id}, chain.key("core-a")))
+    return str(cert_id)
+
+
+def cert(chain: Chain, cert_id: str) -> Certificate:
+    raw = chain.store.get(cert_key(cert_id))
+    assert raw is not None
+    return decode(raw, Certificate)
+
+
+def test_supply_chain_finance_end_to_end(chain: Chain) -> None:
+    root = setup(chain)
+    assert read_invoice(chain.store, "044031900111-00000001").financed == FACE  # type: ignore[union-attr]
+    chain.ok(chain.tx("receivable", "split", {"id": root, "amounts": [50_000_00, 30_000_00,
+                                                                     20_000_00]},
+                      chain.key("sme-1")))
+    p1, p2, p3 = (f"{root}.{i}" for i in (1, 2, 3))
+    assert cert(chain, root).status == "split"
+    assert sum(cert(chain, p).face for p in (p1, p2, p3)) == FACE
+    chain.ok(chain.tx("receivable", "transfer", {"id": p2, "to": "sme-2"}, chain.key("sme-1")))
+    # tier 2 sells its part to the bank: 30,000.00 at 5% for 30 days ACT/360.
+    sme2_before = chain.balance("CNY", "sme-2")
+    (sale,) = chain.ok(chain.tx(
+        "receivable", "sell", {"id": p2, "buyer": "bank-a", "rate_bp": 500, "basis": 360,
+                               "recourse": True}, [chain.key("sme-2"), chain.key("bank-a")]))
+    price = 30_000_00 - 125_00
+    assert sale.events[-1].attrs["price"] == price
+    assert chain.balance("CNY", "sme-2") - sme2_before == price
+    assert cert(chain, p2).holder == "bank-a" and cert(chain, p2).recourse_to == "sme-2"
+    assert cert(chain, p2).root == root and cert(chain, p2).parent == root
+
+    # not before maturity
+    chain.expect_failed(chain.tx("receivable", "settle", {"id": p1}, chain.key("core-a")),
+                        "conflict")
+    chain.days_later = 30
+    before = {o: chain.balance("CNY", o) for o in ("core-a", "sme-1", "bank-a")}
+    for part in (p1, p2, p3):
+        chain.ok(chain.tx("receivable", "settle", {"id": part}, chain.key("core-a")))
+    assert chain.balance("CNY", "core-a") == before["core-a"] - FACE
+    assert chain.balance("CNY", "sme-1") == before["sme-1"] + 70_000_00
+    assert chain.balance("CNY", "bank-a") == before["bank-a"] + 30_000_00
+    assert all(cert(chain, p).status == "settled" for p in (p1, p2, p3))
+    chain.expect_failed(chain.tx("receivable", "settle", {"id": p1}, chain.key("core-a")),
+                        "conflict")
+    assert chain.supply("CNY") == 2_000_000_00
+
+
+def test_authorisation(chain: Chain) -> None:
+    root = setup(chain)
+    k = chain.key
+    chain.expect_failed(chain.tx("receivable", "transfer", {"id": root, "to": "sme-2"},
+                                 k("sme-2")), "unauthorised")
+    chain.expect_failed(chain.tx("receivable", "split", {"id": root, "amounts": [1, FACE - 1]},
+                                 k("core-a")), "unauthorised")
+    chain.days_later = 30
+    chain.expect_failed(chain.tx("receivable", "settle", {"id": root}, k("sme-1")),
+                        "unauthorised")
+    # a sale the buyer did not sign
+    chain.days_later = 0
+    chain.expect_failed(chain.tx("receivable", "sell", {"id": root, "buyer": "bank-a",
+                                                        "rate_bp": 100, "basis": 365,
+                                                        "recourse": False}, k("sme-1")),
+                        "unauthorised")
+    # an SME is not a factor or bank
+    chain.expect_failed(chain.tx("receivable", "sell", {"id": root, "buyer": "sme-2",
+                                                        "rate_bp": 100, "basis": 365,
+                                                        "recourse": False},
+                                 [k("sme-1"), k("sme-2")]), "unauthorised")
+
+
+def test_only_the_seller_issues_and_only_the_debtor_confirms(chain: Chain) -> None:
+    setup(chain)
+    # the same invoice cannot back a second certificate
+    receipt = chain.expect_failed(chain.tx("receivable", "issue", {
+        "invoices": [["044031900111-00000001", 1]], "debtor": "core-a", "currency": "CNY",
+        "maturity": MATURITY}, chain.key("sme-1")), "conflict")
+    assert "unfinanced" in receipt.message
+    chain.expect_failed(chain.tx("receivable", "issue", {
+        "invoices": [["044031900111-00000001", 1]], "debtor": "core-a", "currency": "CNY",
+        "maturity": MATURITY}, chain.key("sme-2")), "unauthorised")
+
+
+def test_dispute_frees_the_invoice_but_not_after_confirmation(chain: Chain) -> None:
+    root = setup(chain)
+    chain.expect_failed(chain.tx("receivable", "dispute", {"id": root, "reason": "x"},
+                                 chain.key("core-a")), "conflict")
+    # a fresh request on a second invoice, disputed before confirmation
+    tax = chain.key("tax")
+    chain.ok(chain.tx("invoice", "anchor", {
+        "code": "044031900111", "number": "00000002", "seller": SELLER_TAX,
+        "buyer": BUYER_TAX, "currency": "CNY", "net_amount": 100, "tax_amount": 0,
+        "total_amount": 100, "issue_date": "2023-11-02", "digest": SUITE.hash(b"2")}, tax))
+    (req,) = chain.ok(chain.tx("receivable", "issue", {
+        "invoices": [["044031900111-00000002", 100]], "debtor": "core-a", "currency": "CNY",
+        "maturity": MATURITY}, chain.key("sme-1")))
+    cid = req.events[-1].attrs["id"]
+    assert read_invoice(chain.store, "044031900111-00000002").financed == 100  # type: ignore[union-attr]
+    chain.ok(chain.tx("receivable", "dispute", {"id": cid, "reason": "goods not received"},
+                      chain.key("core-a")))
+    assert read_invoice(chain.store, "044031900111-00000002").financed == 0  # type: ignore[union-attr]
+    chain.expect_failed(chain.tx("receivable", "confirm", {"id": cid}, chain.key("core-a")),
+                        "conflict")
+
+
+def test_bad_split_amounts(chain: Chain) -> None:
+    root = setup(chain)
+    for amounts in ([FACE], [FACE, 0], [FACE - 1, 2], [-1, FACE + 1]):
+        chain.expect_failed(chain.tx("receivable", "split", {"id": root, "amounts": amounts},
+                                     chain.key("sme-1")), "bad_args")
+
+
+def test_daycount() -> None:
+    assert day_number("1970-01-01") == 0
+    assert day_number("2000-03-01") - day_number("2000-02-28") == 2  # leap year
+    assert day_number("1900-03-01") - day_number("1900-02-28") == 1
+    with pytest.raises(BadArguments, match="maturity"):
+        day_number("2023-02-29", "maturity")
+    assert div_half_even(5, 2) == 2 and div_half_even(7, 2) == 4 and div_half_even(6, 4) == 2
+    assert discount(30_000_00, 500, 30, 360) == 125_00
+    assert discount(1, 5000, 365, 365) == 0  # 0.5 rounds to even
+    assert discount(3, 5000, 365, 365) == 2  # 1.5 rounds to even
+
+
+def test_day_numbers_agree_with_the_calendar() -> None:
+    import datetime
+
+    epoch = datetime.date(1970, 1, 1)
+    day = datetime.date(1600, 1, 1)
+    while day.year < 2400:
+        assert day_number(day.isoformat()) == (day - epoch).days, day
+        day += datetime.timedelta(days=13)
