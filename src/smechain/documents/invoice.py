@@ -607,33 +607,45 @@ def verify_ofd_integrity(data: bytes, source: str = "<bytes>") -> list[str]:
     """
     zf = _SafeZip(data, source)
     bad: list[str] = []
+    sig_names: list[str] = []
     for sigs_name in _signature_lists(zf):
-        for sig_name in _signature_files(zf, sigs_name):
-            root = zf.xml(sig_name)
-            for refs in root.iter():
-                if _local(refs) != "References":
+        try:
+            sig_names += _signature_files(zf, sigs_name)
+        except DocumentError:
+            # The signature list is itself a signed part: when it is damaged, report it
+            # and still check the signature files that sit beside it.
+            bad.append("/" + sigs_name)
+            prefix = posixpath.dirname(sigs_name) + "/"
+            sig_names += sorted(
+                n for n in zf.names
+                if n.startswith(prefix) and posixpath.basename(n).lower() == "signature.xml"
+            )
+    for sig_name in dict.fromkeys(sig_names):
+        root = zf.xml(sig_name)
+        for refs in root.iter():
+            if _local(refs) != "References":
+                continue
+            method = refs.get("CheckMethod", "1.2.156.10197.1.401").strip().lower()
+            algo = _CHECK_METHODS.get(method)
+            if algo is None:
+                raise DocumentError(source, f"{sig_name}: unsupported CheckMethod {method}")
+            for ref in refs:
+                if _local(ref) != "Reference":
                     continue
-                method = refs.get("CheckMethod", "1.2.156.10197.1.401").strip().lower()
-                algo = _CHECK_METHODS.get(method)
-                if algo is None:
-                    raise DocumentError(source, f"{sig_name}: unsupported CheckMethod {method}")
-                for ref in refs:
-                    if _local(ref) != "Reference":
-                        continue
-                    path = ref.get("FileRef", "")
-                    check = _text(_find_local(ref, "CheckValue"))
-                    name = zf.find(path)
-                    try:
-                        expected = base64.b64decode(check, validate=True)
-                    except (binascii.Error, ValueError):
-                        expected = b""
-                    if name is None or not expected:
-                        bad.append(path)
-                        continue
-                    actual = hashlib.new(algo, zf.read(name)).digest()
-                    if not hmac.compare_digest(actual, expected):
-                        bad.append(path)
-    return bad
+                path = ref.get("FileRef", "")
+                check = _text(_find_local(ref, "CheckValue"))
+                name = zf.find(path)
+                try:
+                    expected = base64.b64decode(check, validate=True)
+                except (binascii.Error, ValueError):
+                    expected = b""
+                if name is None or not expected:
+                    bad.append(path)
+                    continue
+                actual = hashlib.new(algo, zf.read(name)).digest()
+                if not hmac.compare_digest(actual, expected):
+                    bad.append(path)
+    return list(dict.fromkeys(bad))
 
 
 def ofd_signature_count(data: bytes, source: str = "<bytes>") -> int:
