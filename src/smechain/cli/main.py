@@ -6,45 +6,27 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from smechain.cli.common import fail, submit, view_of
 from smechain.cli.render import dumps
-from smechain.client import sign_tx
 from smechain.core.block import header_hash
 from smechain.core.crypto import get_suite
 from smechain.core.encoding import decode, encode
 from smechain.core.errors import DecodeError
 from smechain.core.proof import TxProof, verify_tx_proof
 from smechain.node.consortium import ConfigError, load_consortium, write_keys
-from smechain.node.keys import KeyFileError, load_key
-from smechain.node.ledger import LedgerEmpty, LedgerView, NotCommitted
-from smechain.node.node import STORE_FILE, BadTransaction, FolderInUse, Node, NodeConfig
+from smechain.node.ledger import NotCommitted
+from smechain.node.node import STORE_FILE, Node
 from smechain.node.verify import verify_chain
-from smechain.ordering.cutter import CutterConfig
 from smechain.storage.sqlite import SqliteStore
 
 app = typer.Typer(help="smechain: a consortium ledger for SME finance.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 
 DataDir = Annotated[Path, typer.Option("--data", help="The node's data folder.")]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print an error naming the field and stop with ``code``."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _view(data: Path) -> LedgerView:
-    path = data / STORE_FILE
-    if not path.exists():
-        fail(f"--data: {data} holds no chain (run `smechain init`)")
-    try:
-        return LedgerView(SqliteStore(path, readonly=True))
-    except (LedgerEmpty, DecodeError) as exc:
-        fail(f"--data: {exc}")
 
 
 def _hex(value: str, field: str) -> bytes:
@@ -108,31 +90,9 @@ def tx(
     expiry: Annotated[int, typer.Option(help="Last height that may include it (0: none).")] = 0,
 ) -> None:
     """Sign a transaction, commit it on the embedded node and print its receipt."""
-    parsed = _args(args)
-    try:
-        keys = [load_key(key)] + [load_key(p) for p in cosign or []]
-        orderer = load_key(data / "keys" / "orderer.key")
-    except KeyFileError as exc:
-        fail(f"--key: {exc}")
     if expiry < 0:
         fail("--expiry: must not be negative")
-    if not (data / STORE_FILE).exists():
-        fail(f"--data: {data} holds no chain (run `smechain init`)")
-    try:
-        node = Node.open(data, orderer, NodeConfig(CutterConfig(max_wait_ms=0), verify_workers=0))
-    except FolderInUse as exc:
-        fail(f"--data: {exc}")
-    with node:
-        raw = sign_tx(node.chain_id, contract, action, parsed, keys,
-                      node.nonce(keys[0].public) + 1, expiry)
-        try:
-            receipt = node.submit_and_wait(raw)
-        except BadTransaction as exc:
-            fail(str(exc))
-        height, _ = node.locate(receipt.tx_hash)
-    typer.echo(dumps({"height": height, "receipt": receipt}))
-    if not receipt.ok:
-        raise typer.Exit(1)
+    submit(data, contract, action, _args(args), key, cosign or [], expiry)
 
 
 @app.command()
@@ -142,7 +102,7 @@ def query(
     prefix: Annotated[bool, typer.Option(help="List every key starting with KEY.")] = False,
 ) -> None:
     """Print committed state at a key (or under a prefix) as JSON."""
-    view = _view(data)
+    view = view_of(data)
     if prefix:
         typer.echo(dumps(dict(view.scan(key))))
         return
@@ -160,7 +120,7 @@ def block(
     height: Annotated[int, typer.Argument(help="Block height; -1 for the latest.")] = -1,
 ) -> None:
     """Print a block's header, transactions' hashes and receipts as JSON."""
-    view = _view(data)
+    view = view_of(data)
     try:
         b = view.block(view.height() if height == -1 else height)
     except NotCommitted as exc:
@@ -176,7 +136,7 @@ def proof(
     out: Annotated[Path | None, typer.Option(help="Also write the proof's bytes here.")] = None,
 ) -> None:
     """Print a transaction's inclusion proof (Merkle paths and the signed header)."""
-    view = _view(data)
+    view = view_of(data)
     try:
         p = view.proof(_hex(tx_hash, "TX_HASH"))
     except NotCommitted as exc:
@@ -230,6 +190,14 @@ def demo() -> None:
 
     sys.exit(run_demo())
 
+
+def _mount() -> None:
+    from smechain.cli import invoice
+
+    app.add_typer(invoice.app, name="invoice")
+
+
+_mount()
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,60 @@
+"""What the command line's commands share: errors, opening a ledger, submitting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+from smechain.cli.render import dumps
+from smechain.client import sign_tx
+from smechain.core.errors import DecodeError
+from smechain.node.keys import KeyFileError, load_key
+from smechain.node.ledger import LedgerEmpty, LedgerView
+from smechain.node.node import STORE_FILE, BadTransaction, FolderInUse, Node, NodeConfig
+from smechain.ordering.cutter import CutterConfig
+from smechain.storage.sqlite import SqliteStore
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error naming the field and stop with ``code``."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def view_of(data: Path) -> LedgerView:
+    path = data / STORE_FILE
+    if not path.exists():
+        fail(f"--data: {data} holds no chain (run `smechain init`)")
+    try:
+        return LedgerView(SqliteStore(path, readonly=True))
+    except (LedgerEmpty, DecodeError) as exc:
+        fail(f"--data: {exc}")
+
+
+def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Path,
+           cosign: list[Path], expiry: int = 0) -> None:
+    """Sign with the key files, commit on the embedded node, print the receipt."""
+    try:
+        keys = [load_key(key)] + [load_key(p) for p in cosign]
+        orderer = load_key(data / "keys" / "orderer.key")
+    except KeyFileError as exc:
+        fail(f"--key: {exc}")
+    if not (data / STORE_FILE).exists():
+        fail(f"--data: {data} holds no chain (run `smechain init`)")
+    try:
+        node = Node.open(data, orderer, NodeConfig(CutterConfig(max_wait_ms=0), verify_workers=0))
+    except FolderInUse as exc:
+        fail(f"--data: {exc}")
+    with node:
+        raw = sign_tx(node.chain_id, contract, action, args, keys,
+                      node.nonce(keys[0].public) + 1, expiry)
+        try:
+            receipt = node.submit_and_wait(raw)
+        except BadTransaction as exc:
+            fail(str(exc))
+        height, _ = node.locate(receipt.tx_hash)
+    typer.echo(dumps({"height": height, "receipt": receipt}))
+    if not receipt.ok:
+        raise typer.Exit(1)

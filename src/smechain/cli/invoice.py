@@ -1,0 +1,75 @@
+"""``smechain invoice``: import e-invoice files, anchor them, check files against anchors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from smechain.cli.common import fail, submit, view_of
+from smechain.cli.render import dumps
+from smechain.contracts.invoice import invoice_id, read_invoice
+from smechain.core.crypto import CryptoSuite, get_suite
+from smechain.documents.invoice import DocumentError, InvoiceRecord, import_invoice
+
+app = typer.Typer(help="E-invoices: import, anchor, verify.", no_args_is_help=True)
+
+
+def _anchor_args(record: InvoiceRecord) -> dict[str, object]:
+    return {"code": record.code, "number": record.number, "seller": record.seller_id,
+            "buyer": record.buyer_id, "currency": record.currency,
+            "net_amount": record.net_amount, "tax_amount": record.tax_amount,
+            "total_amount": record.total_amount, "issue_date": record.issue_date,
+            "digest": record.digest}
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="UBL or CII XML, or an OFD e-fapiao.")],
+    data: Annotated[Path | None, typer.Option(help="Anchor it on this node's chain.")] = None,
+    key: Annotated[Path | None, typer.Option(help="A tax authority's key file.")] = None,
+    suite: Annotated[str, typer.Option(help="Digest suite when not anchoring.")] = "ed25519",
+) -> None:
+    """Read an e-invoice file and print its anchor; with --data and --key, anchor it."""
+    if (data is None) != (key is None):
+        fail("--data and --key go together (anchoring needs both)")
+    hasher = view_of(data).suite.hash if data is not None else _suite(suite).hash
+    try:
+        record = import_invoice(file, hasher)
+    except DocumentError as exc:
+        fail(f"FILE: {exc}", 1)
+    args = _anchor_args(record)
+    inv_id = invoice_id(record.seller_id, record.code, record.number)
+    typer.echo(dumps({"invoice": inv_id, "anchor": args, "kind": record.kind,
+                      "syntax": record.syntax, "notes": list(record.notes)}))
+    if data is not None and key is not None:
+        submit(data, "invoice", "anchor", args, key, [])
+
+
+def _suite(name: str) -> CryptoSuite:
+    try:
+        return get_suite(name)
+    except ValueError as exc:
+        fail(f"--{exc}")
+
+
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="The invoice file to check.")],
+    data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
+) -> None:
+    """Check a file against its anchor: exit 0 when it is the anchored file, 1 otherwise."""
+    view = view_of(data)
+    try:
+        record = import_invoice(file, view.suite.hash)
+    except DocumentError as exc:
+        fail(f"FILE: {exc}", 1)
+    inv_id = invoice_id(record.seller_id, record.code, record.number)
+    anchored = read_invoice(view.store, inv_id)
+    if anchored is None:
+        fail(f"FILE: invoice {inv_id!r} is not anchored", 1)
+    if anchored.digest != record.digest:
+        fail(f"FILE: does not match the anchor of {inv_id!r} (digest differs)", 1)
+    typer.echo(f"matches the anchor of {inv_id!r} ({anchored.status}, financed "
+               f"{anchored.financed} of {anchored.total_amount} {anchored.currency})")
