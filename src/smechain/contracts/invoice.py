@@ -28,6 +28,7 @@ from enum import StrEnum
 import msgspec
 
 from smechain.contracts.cash import CURRENCY, MAX_AMOUNT
+from smechain.contracts.daycount import day_number
 from smechain.contracts.membership import read_org
 from smechain.core.contract import Action, Context, Contract
 from smechain.core.encoding import decode
@@ -38,7 +39,6 @@ INVOICE_PREFIX = "invoice/doc/"
 PARTY_PREFIX = "invoice/party/"
 
 TAX_AUTHORITIES = frozenset({"tax_authority"})
-DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 TEXT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/-]{0,63}$")
 
 
@@ -174,8 +174,7 @@ def anchor(state: TxState, ctx: Context, args: Anchor) -> None:
         raise BadArguments("buyer: must differ from the seller")
     if not CURRENCY.match(args.currency):
         raise BadArguments(f"currency: {args.currency!r} is not an ISO 4217 code")
-    if not DATE.match(args.issue_date):
-        raise BadArguments(f"issue_date: {args.issue_date!r} is not YYYY-MM-DD")
+    day_number(args.issue_date, "issue_date")
     if len(args.digest) != 32:
         raise BadArguments("digest: must be the 32-byte digest of the invoice file")
     for name in ("net_amount", "tax_amount"):
