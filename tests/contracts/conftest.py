@@ -39,6 +39,7 @@ ORG_ROLES = {
     "sme-1": ["sme"],
     "sme-2": ["sme"],
     "tax": ["tax_authority"],
+    "guar": ["guarantor"],
 }
 GOVERNING = ["pboc", "bank-a", "core-a"]
 

@@ -166,3 +166,51 @@ def test_day_numbers_agree_with_the_calendar() -> None:
     while day.year < 2400:
         assert day_number(day.isoformat()) == (day - epoch).days, day
         day += datetime.timedelta(days=13)
+
+
+def test_overdue_parts_are_claimed_with_recourse_and_from_the_guarantor(chain: Chain) -> None:
+    root = setup(chain)
+    k = chain.key
+    chain.ok(chain.tx("receivable", "split", {"id": root, "amounts": [50_000_00, 30_000_00,
+                                                                     20_000_00]}, k("sme-1")))
+    p1, p2, p3 = (f"{root}.{i}" for i in (1, 2, 3))
+    chain.ok(chain.tx("receivable", "transfer", {"id": p2, "to": "sme-2"}, k("sme-1")))
+    chain.ok(chain.tx("receivable", "sell", {"id": p2, "buyer": "bank-a", "rate_bp": 500,
+                                             "basis": 360, "recourse": True},
+                      [k("sme-2"), k("bank-a")]))
+    chain.ok(chain.issue("guar", 50_000_00), chain.issue("sme-2", 1_000_00),
+             chain.issue("sme-1", 1_000_00))
+    # a guarantee needs the guarantor's signature and role, and costs the holder its fee
+    chain.expect_failed(chain.tx("receivable", "guarantee", {"id": p3, "guarantor": "guar",
+                                                             "fee": 100_00}, k("sme-1")),
+                        "unauthorised")
+    chain.expect_failed(chain.tx("receivable", "guarantee", {"id": p3, "guarantor": "sme-2",
+                                                             "fee": 100_00},
+                                 [k("sme-1"), k("sme-2")]), "unauthorised")
+    chain.ok(chain.tx("receivable", "guarantee", {"id": p3, "guarantor": "guar", "fee": 100_00},
+                      [k("sme-1"), k("guar")]))
+    assert chain.balance("CNY", "guar") == 50_100_00
+    assert cert(chain, p3).guarantor == "guar"
+
+    chain.days_later = 31  # one day after maturity: still within the grace period
+    chain.expect_failed(chain.tx("receivable", "mark_overdue", {"id": p2}, k("bank-a")),
+                        "conflict")
+    chain.days_later = 34
+    chain.ok(chain.tx("receivable", "settle", {"id": p1}, k("core-a")))
+    chain.expect_failed(chain.tx("receivable", "mark_overdue", {"id": p2}, k("sme-2")),
+                        "unauthorised")
+    chain.ok(chain.tx("receivable", "mark_overdue", {"id": p2}, k("bank-a")),
+             chain.tx("receivable", "mark_overdue", {"id": p3}, k("sme-1")))
+    chain.expect_failed(chain.tx("receivable", "claim", {"id": p2, "source": "guarantor"},
+                                 k("bank-a")), "conflict")
+    bank, sme2, sme1, guar = (chain.balance("CNY", o) for o in ("bank-a", "sme-2", "sme-1",
+                                                                  "guar"))
+    chain.ok(chain.tx("receivable", "claim", {"id": p2, "source": "recourse"}, k("bank-a")),
+             chain.tx("receivable", "claim", {"id": p3, "source": "guarantor"}, k("sme-1")))
+    assert chain.balance("CNY", "bank-a") == bank + 30_000_00
+    assert chain.balance("CNY", "sme-2") == sme2 - 30_000_00
+    assert chain.balance("CNY", "sme-1") == sme1 + 20_000_00
+    assert chain.balance("CNY", "guar") == guar - 20_000_00
+    assert [cert(chain, p).status for p in (p1, p2, p3)] == ["settled", "claimed", "claimed"]
+    chain.expect_failed(chain.tx("receivable", "claim", {"id": p2, "source": "recourse"},
+                                 k("bank-a")), "conflict")

@@ -14,7 +14,11 @@ versus payment). At maturity the debtor pays every current holder.
 | confirmed | split    | split     | the holder (parts confirmed) |
 | confirmed | transfer | confirmed | the holder (new holder)      |
 | confirmed | sell     | confirmed | holder + buyer (factor/bank) |
+| confirmed | guarantee| confirmed | holder + guarantor co-sign; holder pays the fee |
 | confirmed | settle   | settled   | the debtor, from maturity on |
+| confirmed | mark_overdue | overdue | the holder, after maturity + grace days |
+| overdue   | settle   | settled   | the debtor, late                  |
+| overdue   | claim    | claimed   | the holder: from its recourse seller or the guarantor |
 
 A confirmed certificate cannot be disputed away. Every part keeps its
 ``root`` (the original certificate, which names the invoices) and ``parent``.
@@ -37,6 +41,8 @@ from smechain.core.state import TxState
 CERT_PREFIX = "receivable/cert/"
 MAX_PARTS = 50
 BUYERS = frozenset({"factor", "bank"})
+GRACE_DAYS = 3
+"""Days after maturity before an unpaid part may be marked overdue."""
 
 
 class Status(StrEnum):
@@ -47,6 +53,8 @@ class Status(StrEnum):
     DISPUTED = "disputed"
     SPLIT = "split"
     SETTLED = "settled"
+    OVERDUE = "overdue"
+    CLAIMED = "claimed"
 
 
 class Backing(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -73,6 +81,8 @@ class Certificate(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_f
     """Only on the original certificate; parts point to it through ``root``."""
     recourse_to: str = ""
     """With-recourse sale: the seller the holder may claim from if unpaid."""
+    guarantor: str = ""
+    """The organisation that guaranteed payment; parts inherit it."""
 
 
 def cert_key(cert_id: str) -> str:
@@ -122,6 +132,18 @@ class Split(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class Transfer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     to: str
+
+
+class Guarantee(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    guarantor: str
+    fee: int
+
+
+class Claim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    source: str
+    """``recourse`` (the seller it was bought from) or ``guarantor``."""
 
 
 class Sell(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -226,9 +248,8 @@ def sell(state: TxState, ctx: Context, args: Sell) -> None:
     cert = read_cert(state, args.id)
     _holder_only(cert, ctx, "sell")
     _expect(cert, Status.CONFIRMED, "sell")
-    buyer = next((p for p in ctx.signers[1:] if p.org == args.buyer), None)
-    if buyer is None:
-        raise Unauthorised(f"buyer: {args.buyer!r} must co-sign the sale")
+    _cosigner(ctx, args.buyer, "buyer")
+    buyer = next(p for p in ctx.signers[1:] if p.org == args.buyer)
     if not buyer.roles & BUYERS:
         raise Unauthorised(f"buyer: {args.buyer!r} is neither a factor nor a bank")
     if args.buyer == cert.holder:
@@ -248,12 +269,68 @@ def sell(state: TxState, ctx: Context, args: Sell) -> None:
                price=price, days=days, recourse=args.recourse)
 
 
+def _cosigner(ctx: Context, org: str, field: str) -> None:
+    if not any(p.org == org for p in ctx.signers[1:]):
+        raise Unauthorised(f"{field}: {org!r} must co-sign")
+
+
+def guarantee(state: TxState, ctx: Context, args: Guarantee) -> None:
+    """A guarantor guarantees a certificate for a fee the holder pays in the same transaction."""
+    cert = read_cert(state, args.id)
+    _holder_only(cert, ctx, "guarantee")
+    _expect(cert, Status.CONFIRMED, "guarantee")
+    _cosigner(ctx, args.guarantor, "guarantor")
+    guarantor = next(p for p in ctx.signers[1:] if p.org == args.guarantor)
+    if "guarantor" not in guarantor.roles:
+        raise Unauthorised(f"guarantor: {args.guarantor!r} does not hold the guarantor role")
+    if cert.guarantor:
+        raise Conflict(f"id: certificate {cert.id!r} is already guaranteed by {cert.guarantor!r}")
+    if args.fee:
+        cash.move(state, cert.currency, cert.holder, args.guarantor, args.fee)
+    state.put(cert_key(cert.id), msgspec.structs.replace(cert, guarantor=args.guarantor))
+    state.emit("CertificateGuaranteed", id=cert.id, guarantor=args.guarantor, fee=args.fee)
+
+
+def mark_overdue(state: TxState, ctx: Context, args: CertRef) -> None:
+    """The holder marks a part unpaid ``GRACE_DAYS`` after maturity as overdue."""
+    cert = read_cert(state, args.id)
+    _holder_only(cert, ctx, "mark_overdue")
+    _expect(cert, Status.CONFIRMED, "mark_overdue")
+    due = day_number(cert.maturity) + GRACE_DAYS
+    if block_day(ctx.timestamp_ms) <= due:
+        raise Conflict(f"id: certificate {cert.id!r} is not overdue before day {due} "
+                       f"({GRACE_DAYS} days after {cert.maturity})")
+    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.OVERDUE))
+    state.emit("CertificateOverdue", id=cert.id, holder=cert.holder)
+
+
+def claim(state: TxState, ctx: Context, args: Claim) -> None:
+    """The holder of an overdue part is paid by the recourse seller or the guarantor."""
+    cert = read_cert(state, args.id)
+    _holder_only(cert, ctx, "claim")
+    _expect(cert, Status.OVERDUE, "claim")
+    if args.source == "recourse":
+        payer = cert.recourse_to
+    elif args.source == "guarantor":
+        payer = cert.guarantor
+    else:
+        raise BadArguments(f"source: {args.source!r} is not recourse or guarantor")
+    if not payer:
+        raise Conflict(f"source: certificate {cert.id!r} has no {args.source} to claim from")
+    cash.move(state, cert.currency, payer, cert.holder, cert.face)
+    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.CLAIMED))
+    state.emit("CertificateClaimed", id=cert.id, payer=payer, holder=cert.holder,
+               amount=cert.face)
+
+
 def settle(state: TxState, ctx: Context, args: CertRef) -> None:
     """From maturity on, the debtor pays the holder the face value in cash."""
     cert = read_cert(state, args.id)
     if ctx.sender.org != cert.debtor:
         raise Unauthorised(f"settle: only the debtor {cert.debtor!r} may settle {cert.id!r}")
-    _expect(cert, Status.CONFIRMED, "settle")
+    if cert.status not in (Status.CONFIRMED, Status.OVERDUE):
+        raise Conflict(f"id: certificate {cert.id!r} is {cert.status}; settle needs "
+                       "confirmed or overdue")
     if block_day(ctx.timestamp_ms) < day_number(cert.maturity):
         raise Conflict(f"id: certificate {cert.id!r} matures on {cert.maturity}")
     if cert.holder != cert.debtor:
@@ -272,5 +349,8 @@ CONTRACT = Contract(
         "transfer": Action(transfer, Transfer),
         "sell": Action(sell, Sell),
         "settle": Action(settle, CertRef),
+        "guarantee": Action(guarantee, Guarantee),
+        "mark_overdue": Action(mark_overdue, CertRef),
+        "claim": Action(claim, Claim),
     },
 )
