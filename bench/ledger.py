@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from smechain.client import sign_tx
 from smechain.core.crypto import get_suite
@@ -74,7 +75,62 @@ def verify_per_core(suite_name: str, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
+def drive(node: Node, txs: list[bytes], window: int) -> tuple[float, list[float], int]:
+    """Submit ``txs`` with at most ``window`` in flight; return seconds, latencies, failures."""
+    submitted: dict[bytes, float] = {}
+    latencies: list[float] = []
+    failed = [0]
+    done = threading.Condition()
+    in_flight = [0]
+
+    def on_commit(c: Committed) -> None:
+        now = time.perf_counter()
+        n = 0
+        for h, r in zip(c.tx_hashes, c.block.receipts, strict=True):
+            t = submitted.pop(h, None)
+            if t is not None:
+                latencies.append(now - t)
+                n += 1
+                if not r.ok:
+                    failed[0] += 1
+                    if failed[0] <= 3:
+                        print(f"failed: {r.code}: {r.message}", file=sys.stderr)
+        with done:
+            in_flight[0] -= n
+            done.notify_all()
+
+    node.on_commit(on_commit)
+    start = time.perf_counter()
+    for tx in txs:
+        with done:
+            while in_flight[0] >= window:
+                done.wait()
+            in_flight[0] += 1
+        t = time.perf_counter()
+        while True:
+            try:
+                submitted[node.submit(tx)] = t
+                break
+            except OrdererFull:
+                time.sleep(0.001)
+    with done:
+        while in_flight[0] > 0:
+            done.wait()
+    return time.perf_counter() - start, latencies, failed[0]
+
+
 def main(argv: list[str] | None = None) -> int:
+    result = main_result(argv)
+    if "--json" in (argv if argv is not None else sys.argv[1:]):
+        print(json.dumps(result))
+    else:
+        for k, v in result.items():
+            print(f"{k:>16}: {v}")
+    return 0 if result["failed"] == 0 else 1
+
+
+def main_result(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark and return its figures."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--txs", type=int, default=50_000)
     p.add_argument("--accounts", type=int, default=1000)
@@ -113,44 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         hashes = [node.submit(tx) for tx in funding]
         assert node.wait(hashes[-1], 120).ok
 
-        submitted: dict[bytes, float] = {}
-        latencies: list[float] = []
-        failed = [0]
-        done = threading.Condition()
-        in_flight = [0]
-
-        def on_commit(c: Committed) -> None:
-            now = time.perf_counter()
-            n = 0
-            for h, r in zip(c.tx_hashes, c.block.receipts, strict=True):
-                t = submitted.pop(h, None)
-                if t is not None:
-                    latencies.append(now - t)
-                    n += 1
-                    if not r.ok:
-                        failed[0] += 1
-            with done:
-                in_flight[0] -= n
-                done.notify_all()
-
-        node.on_commit(on_commit)
-        start = time.perf_counter()
-        for tx in txs:
-            with done:
-                while in_flight[0] >= a.window:
-                    done.wait()
-                in_flight[0] += 1
-            t = time.perf_counter()
-            while True:
-                try:
-                    submitted[node.submit(tx)] = t
-                    break
-                except OrdererFull:
-                    time.sleep(0.001)
-        with done:
-            while in_flight[0] > 0:
-                done.wait()
-        elapsed = time.perf_counter() - start
+        elapsed, latencies, failed = drive(node, txs, a.window)
     finally:
         node.close()
         if not a.data:
@@ -166,18 +185,13 @@ def main(argv: list[str] | None = None) -> int:
         "p50_ms": round(q[49], 1),
         "p99_ms": round(q[98], 1),
         "verify_per_core": round(per_core),
-        "failed": failed[0],
+        "failed": failed,
         "window": a.window,
         "max_txs": a.max_txs,
         "max_wait_ms": a.max_wait_ms,
         "cores": os.cpu_count(),
     }
-    if a.json:
-        print(json.dumps(result))
-    else:
-        for k, v in result.items():
-            print(f"{k:>16}: {v}")
-    return 0 if failed[0] == 0 else 1
+    return result
 
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ class NodeConfig:
     """Signature worker processes; ``None`` for one per core, 0 to check inline."""
     synchronous: str = "FULL"
     max_pending: int = 200_000
+    clock: Callable[[], int] | None = None
+    """The orderer's clock in epoch milliseconds; ``None`` for the wall clock (simulations only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,7 @@ class Node(LedgerView):
             raise ValueError("orderer_key: not one of the orderer keys named in genesis")
         self._orderer_key = (orderer_key.private, orderer_key.public)
         self._orderer: SoloOrderer[DecodedTx] = SoloOrderer(
-            self.config.cutter, self.config.max_pending, self.head.timestamp_ms
+            self.config.cutter, self.config.max_pending, self.head.timestamp_ms, self.config.clock
         )
         self._checker = SignatureChecker(self.suite, self.config.verify_workers)
         self._lock = threading.Lock()

@@ -11,12 +11,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from smechain.ordering.cutter import BlockCutter, CutterConfig
 
 T = TypeVar("T")
+
+
+def wall_clock_ms() -> int:
+    """Milliseconds since the Unix epoch: the orderer's clock unless a simulation sets one."""
+    return int(time.time() * 1000)
 
 
 class OrdererFull(Exception):
@@ -39,13 +45,14 @@ class SoloOrderer(Generic[T]):
     """A thread-safe queue with a block cutter on its output."""
 
     def __init__(self, config: CutterConfig | None = None, max_pending: int = 200_000,
-                 last_timestamp_ms: int = 0) -> None:
+                 last_timestamp_ms: int = 0, clock: Callable[[], int] | None = None) -> None:
         self.config = config or CutterConfig()
         self.max_pending = max_pending
         self._queue: deque[tuple[float, T]] = deque()
         self._cond = threading.Condition()
         self._last_ts = last_timestamp_ms
         self._closed = False
+        self._clock = clock or wall_clock_ms
 
     def submit(self, item: T) -> None:
         """Queue ``item`` for ordering."""
@@ -91,7 +98,7 @@ class SoloOrderer(Generic[T]):
         while queue and batch is None:
             batch = cutter.ordered(queue.popleft()[1])
         items = batch if batch is not None else cutter.cut()
-        self._last_ts = max(self._last_ts, int(time.time() * 1000))
+        self._last_ts = max(self._last_ts, self._clock())
         return Batch(items, self._last_ts)
 
     def close(self) -> None:
