@@ -40,6 +40,9 @@ ORG_ROLES = {
     "sme-2": ["sme"],
     "tax": ["tax_authority"],
     "guar": ["guarantor"],
+    "sme-3": ["sme"],
+    "sme-4": ["sme"],
+    "factor-a": ["factor"],
 }
 GOVERNING = ["pboc", "bank-a", "core-a"]
 
