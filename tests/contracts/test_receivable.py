@@ -214,3 +214,41 @@ def test_overdue_parts_are_claimed_with_recourse_and_from_the_guarantor(chain: C
     assert [cert(chain, p).status for p in (p1, p2, p3)] == ["settled", "claimed", "claimed"]
     chain.expect_failed(chain.tx("receivable", "claim", {"id": p2, "source": "recourse"},
                                  k("bank-a")), "conflict")
+
+
+def _issue(chain: Chain, amount: int, invoice: str = "044031900111-00000009") -> bytes:
+    return chain.tx("receivable", "issue", {"invoices": [[invoice, amount]], "debtor": "core-a",
+                                            "currency": "CNY", "maturity": MATURITY},
+                    chain.key("sme-1"))
+
+
+def test_no_invoice_backs_two_certificates_beyond_its_total(chain: Chain) -> None:
+    setup(chain)
+    tax = chain.key("tax")
+    chain.ok(chain.tx("invoice", "anchor", {
+        "code": "044031900111", "number": "00000009", "seller": SELLER_TAX, "buyer": BUYER_TAX,
+        "currency": "CNY", "net_amount": 1000, "tax_amount": 0, "total_amount": 1000,
+        "issue_date": "2023-11-03", "digest": SUITE.hash(b"9")}, tax))
+    # the same invoice offered twice in one block: the second gets a conflict naming it
+    first, second = chain.run(_issue(chain, 1000), _issue(chain, 1000))
+    assert first.ok and second.code == "conflict" and "00000009" in second.message
+    # in pieces across blocks: nothing left
+    chain.expect_failed(_issue(chain, 1), "conflict")
+    inv = read_invoice(chain.store, "044031900111-00000009")
+    assert inv is not None and inv.financed == 1000
+
+
+def test_pieces_then_void(chain: Chain) -> None:
+    setup(chain)
+    tax = chain.key("tax")
+    chain.ok(chain.tx("invoice", "anchor", {
+        "code": "044031900111", "number": "00000009", "seller": SELLER_TAX, "buyer": BUYER_TAX,
+        "currency": "CNY", "net_amount": 1000, "tax_amount": 0, "total_amount": 1000,
+        "issue_date": "2023-11-03", "digest": SUITE.hash(b"9")}, tax))
+    chain.ok(_issue(chain, 400))
+    chain.ok(_issue(chain, 500))
+    chain.expect_failed(_issue(chain, 101), "conflict")
+    chain.ok(chain.tx("invoice", "void", {"invoice": "044031900111-00000009"}, tax))
+    receipt = chain.expect_failed(_issue(chain, 100), "conflict")
+    assert "voided" in receipt.message
+    assert read_invoice(chain.store, "044031900111-00000009").financed == 900  # type: ignore[union-attr]
