@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -58,3 +59,32 @@ def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Pa
     typer.echo(dumps({"height": height, "receipt": receipt}))
     if not receipt.ok:
         raise typer.Exit(1)
+
+
+def hex_bytes(value: str, field: str) -> bytes:
+    try:
+        return bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        fail(f"{field}: {value!r} is not hexadecimal")
+
+
+def parse_args(text: str) -> dict[str, Any]:
+    try:
+        args = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"--args: not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(args, dict):
+        fail("--args: must be a JSON object")
+
+    def unhex(v: Any, where: str) -> Any:
+        if isinstance(v, float):
+            fail(f"--args: {where} is a float; amounts are integers in minor units")
+        if isinstance(v, str) and v.startswith("0x"):
+            return hex_bytes(v, f"--args.{where}")
+        if isinstance(v, list):
+            return [unhex(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if isinstance(v, dict):
+            return {k: unhex(x, f"{where}.{k}") for k, x in v.items()}
+        return v
+
+    return {k: unhex(v, k) for k, v in args.items()}

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from smechain.cli.common import fail, submit, view_of
+from smechain.cli.common import fail, hex_bytes, parse_args, submit, view_of
 from smechain.cli.render import dumps
 from smechain.core.block import header_hash
 from smechain.core.crypto import get_suite
@@ -27,35 +26,6 @@ app = typer.Typer(help="smechain: a consortium ledger for SME finance.", no_args
                   pretty_exceptions_enable=False)
 
 DataDir = Annotated[Path, typer.Option("--data", help="The node's data folder.")]
-
-
-def _hex(value: str, field: str) -> bytes:
-    try:
-        return bytes.fromhex(value.removeprefix("0x"))
-    except ValueError:
-        fail(f"{field}: {value!r} is not hexadecimal")
-
-
-def _args(text: str) -> dict[str, Any]:
-    try:
-        args = json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"--args: not valid JSON ({exc.msg} at column {exc.colno})")
-    if not isinstance(args, dict):
-        fail("--args: must be a JSON object")
-
-    def unhex(v: Any, where: str) -> Any:
-        if isinstance(v, float):
-            fail(f"--args: {where} is a float; amounts are integers in minor units")
-        if isinstance(v, str) and v.startswith("0x"):
-            return _hex(v, f"--args.{where}")
-        if isinstance(v, list):
-            return [unhex(x, f"{where}[{i}]") for i, x in enumerate(v)]
-        if isinstance(v, dict):
-            return {k: unhex(x, f"{where}.{k}") for k, x in v.items()}
-        return v
-
-    return {k: unhex(v, k) for k, v in args.items()}
 
 
 @app.command()
@@ -92,7 +62,7 @@ def tx(
     """Sign a transaction, commit it on the embedded node and print its receipt."""
     if expiry < 0:
         fail("--expiry: must not be negative")
-    submit(data, contract, action, _args(args), key, cosign or [], expiry)
+    submit(data, contract, action, parse_args(args), key, cosign or [], expiry)
 
 
 @app.command()
@@ -138,7 +108,7 @@ def proof(
     """Print a transaction's inclusion proof (Merkle paths and the signed header)."""
     view = view_of(data)
     try:
-        p = view.proof(_hex(tx_hash, "TX_HASH"))
+        p = view.proof(hex_bytes(tx_hash, "TX_HASH"))
     except NotCommitted as exc:
         fail(str(exc), 1)
     if out is not None:
@@ -163,7 +133,7 @@ def check_proof(
         fail(f"PROOF_FILE: {proof_file} not found")
     except DecodeError as exc:
         fail(f"PROOF_FILE: {exc}", 1)
-    reason = verify_tx_proof(crypto, p, [_hex(k, "--orderer-key") for k in orderer_key])
+    reason = verify_tx_proof(crypto, p, [hex_bytes(k, "--orderer-key") for k in orderer_key])
     if reason:
         fail(f"proof does not hold: {reason}", 1)
     typer.echo(f"proof holds: tx at index {p.index} of block {p.header.height}, "
@@ -192,9 +162,10 @@ def demo() -> None:
 
 
 def _mount() -> None:
-    from smechain.cli import invoice
+    from smechain.cli import invoice, receivable
 
     app.add_typer(invoice.app, name="invoice")
+    app.add_typer(receivable.app, name="receivable")
 
 
 _mount()
