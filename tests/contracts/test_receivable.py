@@ -9,6 +9,7 @@ from smechain.contracts.invoice import read_invoice
 from smechain.contracts.receivable import Certificate, cert_key
 from smechain.core.encoding import decode
 from smechain.core.errors import BadArguments
+from smechain.node.keys import KeyPair
 
 from .conftest import SUITE, Chain
 
@@ -222,13 +223,19 @@ def _issue(chain: Chain, amount: int, invoice: str = "044031900111-00000009") ->
                     chain.key("sme-1"))
 
 
-def test_no_invoice_backs_two_certificates_beyond_its_total(chain: Chain) -> None:
+def setup_second_invoice(chain: Chain) -> KeyPair:
+    """``setup``, plus a 10.00 CNY invoice 00000009 anchored; returns the tax authority's key."""
     setup(chain)
     tax = chain.key("tax")
     chain.ok(chain.tx("invoice", "anchor", {
         "code": "044031900111", "number": "00000009", "seller": SELLER_TAX, "buyer": BUYER_TAX,
         "currency": "CNY", "net_amount": 1000, "tax_amount": 0, "total_amount": 1000,
         "issue_date": "2023-11-03", "digest": SUITE.hash(b"9")}, tax))
+    return tax
+
+
+def test_no_invoice_backs_two_certificates_beyond_its_total(chain: Chain) -> None:
+    tax = setup_second_invoice(chain)
     # the same invoice offered twice in one block: the second gets a conflict naming it
     first, second = chain.run(_issue(chain, 1000), _issue(chain, 1000))
     assert first.ok and second.code == "conflict" and "00000009" in second.message
@@ -239,12 +246,7 @@ def test_no_invoice_backs_two_certificates_beyond_its_total(chain: Chain) -> Non
 
 
 def test_pieces_then_void(chain: Chain) -> None:
-    setup(chain)
-    tax = chain.key("tax")
-    chain.ok(chain.tx("invoice", "anchor", {
-        "code": "044031900111", "number": "00000009", "seller": SELLER_TAX, "buyer": BUYER_TAX,
-        "currency": "CNY", "net_amount": 1000, "tax_amount": 0, "total_amount": 1000,
-        "issue_date": "2023-11-03", "digest": SUITE.hash(b"9")}, tax))
+    tax = setup_second_invoice(chain)
     chain.ok(_issue(chain, 400))
     chain.ok(_issue(chain, 500))
     chain.expect_failed(_issue(chain, 101), "conflict")
