@@ -235,7 +235,7 @@ def setup_second_invoice(chain: Chain) -> KeyPair:
 
 
 def test_no_invoice_backs_two_certificates_beyond_its_total(chain: Chain) -> None:
-    tax = setup_second_invoice(chain)
+    setup_second_invoice(chain)
     # the same invoice offered twice in one block: the second gets a conflict naming it
     first, second = chain.run(_issue(chain, 1000), _issue(chain, 1000))
     assert first.ok and second.code == "conflict" and "00000009" in second.message
