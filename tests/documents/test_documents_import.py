@@ -10,7 +10,7 @@ from lxml import etree
 
 from smechain.core.crypto import get_suite
 from smechain.documents import DocumentError, InvoiceRecord, import_invoice, verify_file
-from smechain.documents.invoice import CAC, CBC, parse_amount
+from smechain.documents.record import CAC, CBC, parse_amount
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice"
 FOLDERS = ("en16931/ubl", "en16931/cii", "en16931/testfiles", "china-ofd")

@@ -12,7 +12,8 @@ from lxml import etree
 
 from smechain.core.crypto import get_suite
 from smechain.documents import DocumentError, import_invoice, verify_ofd_integrity
-from smechain.documents.invoice import MAX_OFD_UNCOMPRESSED, ofd_signature_count
+from smechain.documents.ofd import ofd_signature_count
+from smechain.documents.record import MAX_OFD_UNCOMPRESSED
 
 OFD_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice" / "china-ofd"
 HASH = get_suite("sm2").hash

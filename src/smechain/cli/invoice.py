@@ -11,7 +11,7 @@ from smechain.cli.common import fail, submit, view_of
 from smechain.cli.render import dumps
 from smechain.contracts.invoice import invoice_id, read_invoice
 from smechain.core.crypto import CryptoSuite, get_suite
-from smechain.documents.invoice import DocumentError, InvoiceRecord, import_invoice
+from smechain.documents import DocumentError, InvoiceRecord, import_invoice
 
 app = typer.Typer(help="E-invoices: import, anchor, verify.", no_args_is_help=True)
 

@@ -1,17 +1,19 @@
-"""Importing electronic invoices (EN 16931 UBL / CII, China OFD fapiao) into ledger records."""
+"""Importing electronic invoices (EN 16931 UBL / CII, China OFD fapiao) into ledger records.
 
-from smechain.documents.invoice import (
-    DocumentError,
-    InvoiceRecord,
-    import_invoice,
-    verify_file,
-    verify_ofd_integrity,
-)
+``record`` holds the normalised record and shared parsing helpers, ``en16931``
+the UBL and CII syntaxes, ``ofd`` the China OFD package, and ``invoice`` the
+entry points that detect the syntax.
+"""
+
+from smechain.documents.invoice import import_invoice, import_many, verify_file
+from smechain.documents.ofd import verify_ofd_integrity
+from smechain.documents.record import DocumentError, InvoiceRecord
 
 __all__ = [
     "DocumentError",
     "InvoiceRecord",
     "import_invoice",
+    "import_many",
     "verify_file",
     "verify_ofd_integrity",
 ]

@@ -1,0 +1,336 @@
+"""China OFD (GB/T 33190) e-fapiao: the invoice data inside, and its signed parts' SM3 digests."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Callable
+
+from lxml import etree
+
+from smechain.documents.record import (
+    CHECK_METHODS,
+    MAX_OFD_ENTRIES,
+    MAX_OFD_UNCOMPRESSED,
+    DocumentError,
+    InvoiceRecord,
+    check_date,
+    local_name,
+    parse_amount,
+    parse_xml,
+    require,
+    text_of,
+)
+
+
+class _SafeZip:
+    """A ZIP opened with limits on entry count and total uncompressed size."""
+
+    def __init__(self, data: bytes, source: str) -> None:
+        self.source = source
+        try:
+            self.zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, ValueError) as exc:
+            raise DocumentError(source, f"not a valid OFD/ZIP package ({exc})") from None
+        infos = self.zf.infolist()
+        if len(infos) > MAX_OFD_ENTRIES:
+            raise DocumentError(source, f"OFD has too many entries ({len(infos)})")
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_OFD_UNCOMPRESSED:
+            raise DocumentError(
+                source, f"OFD expands to {declared} bytes (limit {MAX_OFD_UNCOMPRESSED})"
+            )
+        self.names = {i.filename: i for i in infos if not i.is_dir()}
+        self._lower = {n.lower(): n for n in self.names}
+        self._budget = MAX_OFD_UNCOMPRESSED
+
+    def find(self, path: str) -> str | None:
+        path = posixpath.normpath(path.lstrip("/"))
+        if path in self.names:
+            return path
+        return self._lower.get(path.lower())
+
+    def read(self, name: str) -> bytes:
+        info = self.names[name]
+        out = bytearray()
+        try:
+            with self.zf.open(info) as fh:
+                while True:
+                    chunk = fh.read(65536)
+                    if not chunk:
+                        break
+                    out += chunk
+                    if len(out) > info.file_size or len(out) > self._budget:
+                        raise DocumentError(
+                            self.source, f"OFD entry {name} expands beyond its declared size"
+                        )
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            raise DocumentError(self.source, f"OFD entry {name} unreadable ({exc})") from None
+        self._budget -= len(out)
+        return bytes(out)
+
+    def xml(self, name: str) -> etree._Element:
+        return parse_xml(self.read(name), f"{self.source}!{name}")
+
+
+def _find_local(root: etree._Element, *names: str) -> etree._Element | None:
+    wanted = set(names)
+    for el in root.iter():
+        if local_name(el) in wanted:
+            return el
+    return None
+
+
+def _fp_date(value: str, source: str, field: str) -> str:
+    value = value.strip()
+    m = re.fullmatch(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?", value)
+    if m:
+        y, mo, d = m.groups()
+        return check_date(f"{y}-{int(mo):02d}-{int(d):02d}", source, field)
+    if re.fullmatch(r"\d{8}", value):
+        return check_date(f"{value[:4]}-{value[4:6]}-{value[6:]}", source, field)
+    return check_date(value[:10], source, field)
+
+
+_FAPIAO_FIELDS = {
+    # record field -> candidate element local names (original_invoice.xml, custom tags, XBRL)
+    "code": ("InvoiceCode", "CodeOfInvoice"),
+    "number": ("InvoiceNo", "NumberOfInvoice"),
+    "date": ("IssueDate", "DateOfIssue"),
+    "seller_id": ("SellerTaxID", "TaxpayerIdentificationNumberUnifiedSocialCreditCodeOfSeller"),
+    "seller_name": ("SellerName", "NameOfSeller"),
+    "buyer_id": ("BuyerTaxID", "TaxpayerIdentificationNumberUnifiedSocialCreditCodeOfPurchaser"),
+    "buyer_name": ("BuyerName", "NameOfPurchaser"),
+    "net": ("TaxExclusiveTotalAmount", "TotalAmountExcludingTax"),
+    "tax": ("TaxTotalAmount", "TotalTaxAmount"),
+    "total": ("TaxInclusiveTotalAmount", "TaxIncludedAmountInFigures"),
+}
+
+
+def _fapiao_amount(raw: str, source: str, field: str, notes: list[str]) -> int | None:
+    value = raw.replace("¥", "").replace("￥", "").replace(" ", "").strip()
+    if value in {"***", "*", "-", "—", "免税", "不征税"}:
+        return None
+    return parse_amount(value, "CNY", source, field)
+
+
+def _record_from_fapiao(
+    values: dict[str, str], source: str, digest: bytes, notes: list[str]
+) -> InvoiceRecord:
+    number = values.get("number", "")
+    if not number:
+        raise DocumentError(source, "missing field InvoiceNo in the fapiao data")
+    issue = _fp_date(require(values.get("date", ""), source, "IssueDate"), source, "IssueDate")
+
+    def party(key: str, label: str) -> str:
+        pid = values.get(f"{key}_id", "")
+        if pid:
+            return pid
+        name = values.get(f"{key}_name", "")
+        if name:
+            notes.append(f"{label}: no tax id, used name")
+            return name
+        raise DocumentError(source, f"missing field {label}TaxID")
+
+    seller = party("seller", "Seller")
+    buyer = party("buyer", "Buyer")
+    amounts: dict[str, int | None] = {}
+    for key, field in (("net", "TaxExclusiveTotalAmount"), ("tax", "TaxTotalAmount"),
+                       ("total", "TaxInclusiveTotalAmount")):
+        raw = values.get(key, "")
+        amounts[key] = _fapiao_amount(raw, source, field, notes) if raw else None
+    net, tax, total = amounts["net"], amounts["tax"], amounts["total"]
+    if tax is None and net is not None and total is not None:
+        tax = total - net
+        notes.append(f"TaxTotalAmount {values.get('tax', '')!r}: taken as total - net")
+    elif net is None and tax is not None and total is not None:
+        net = total - tax
+        notes.append("TaxExclusiveTotalAmount absent: taken as total - tax")
+    elif total is None and net is not None and tax is not None:
+        total = net + tax
+        notes.append("TaxInclusiveTotalAmount absent: taken as net + tax")
+    for key, field in (("net", "TaxExclusiveTotalAmount"), ("tax", "TaxTotalAmount"),
+                       ("total", "TaxInclusiveTotalAmount/价税合计")):
+        if {"net": net, "tax": tax, "total": total}[key] is None:
+            raise DocumentError(source, f"missing field {field}")
+    assert net is not None and tax is not None and total is not None
+    return InvoiceRecord(
+        syntax="ofd", code=values.get("code", ""), number=number, seller_id=seller,
+        buyer_id=buyer, currency="CNY", net_amount=net, tax_amount=tax, total_amount=total,
+        issue_date=issue, digest=digest, kind="credit_note" if total < 0 else "invoice",
+        notes=tuple(notes),
+    )
+
+
+def _values_from_tree(root: etree._Element, resolve: Callable[[etree._Element], str]
+                      ) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, names in _FAPIAO_FIELDS.items():
+        # Prefer the header-level fact over line-level ones: first in document order.
+        el = _find_local(root, *names)
+        if el is not None:
+            text = resolve(el)
+            if text:
+                values[key] = text
+    return values
+
+
+def _text_objects(zf: _SafeZip, doc_dir: str) -> dict[str, str]:
+    """ID -> text of every TextObject on the pages and templates of one OFD document."""
+    found: dict[str, str] = {}
+    for name in sorted(zf.names):
+        if not name.startswith(doc_dir + "/") or not name.lower().endswith(".xml"):
+            continue
+        if "/Signs/" in name or "/Tags/" in name or "/Attachs/" in name:
+            continue
+        try:
+            root = zf.xml(name)
+        except DocumentError:
+            continue
+        for el in root.iter():
+            if local_name(el) == "TextObject" and el.get("ID"):
+                codes = [text_of(c) for c in el if local_name(c) == "TextCode"]
+                found.setdefault(el.get("ID", ""), "".join(codes))
+    return found
+
+
+def parse_ofd(data: bytes, source: str, digest: bytes) -> InvoiceRecord:
+    zf = _SafeZip(data, source)
+    if zf.find("OFD.xml") is None:
+        raise DocumentError(source, "ZIP package is not an OFD (no OFD.xml)")
+    notes: list[str] = []
+
+    # 1. An invoice XML attachment (original_invoice.xml, XBRL inv taxonomy, ...).
+    attachments = [
+        n for n in sorted(zf.names)
+        if n.lower().endswith(".xml")
+        and ("/attachs/" in n.lower() or posixpath.basename(n) == "original_invoice.xml")
+        and posixpath.basename(n).lower() != "attachments.xml"
+    ]
+    for name in attachments:
+        root = zf.xml(name)
+        values = _values_from_tree(root, text_of)
+        if values.get("number"):
+            notes.append(f"fapiao data from {name}")
+            return _record_from_fapiao(values, source, digest, notes)
+
+    # 2. Custom tags: inline values or ObjectRef pointers to page text objects.
+    for tags_name in sorted(n for n in zf.names if n.lower().endswith("customtags.xml")):
+        doc_dir = tags_name.split("/", 1)[0]
+        tags_root = zf.xml(tags_name)
+        for loc in tags_root.iter():
+            if local_name(loc) != "FileLoc":
+                continue
+            target = posixpath.join(posixpath.dirname(tags_name), text_of(loc))
+            if text_of(loc).startswith("/"):
+                target = text_of(loc)
+            name = zf.find(target)
+            if name is None:
+                continue
+            tag_root = zf.xml(name)
+            objects: dict[str, str] | None = None
+
+            def resolve(el: etree._Element, _doc: str = doc_dir) -> str:
+                nonlocal objects
+                refs = [r for r in el.iter() if local_name(r) == "ObjectRef"]
+                if not refs:
+                    return text_of(el)
+                if objects is None:
+                    objects = _text_objects(zf, _doc)
+                return "".join(objects.get(text_of(r), "") for r in refs).strip()
+
+            values = _values_from_tree(tag_root, resolve)
+            if values.get("number"):
+                notes.append(f"fapiao data from custom tags {name}")
+                return _record_from_fapiao(values, source, digest, notes)
+
+    raise DocumentError(
+        source,
+        "OFD carries no invoice data: no e-invoice XML attachment and no custom tags "
+        "with an invoice number (e.g. a seal page or a blank template)",
+    )
+
+
+def verify_ofd_integrity(data: bytes, source: str = "<bytes>") -> list[str]:
+    """Recompute the digests an OFD's signatures record; return the mismatching paths.
+
+    Every ``ofd:Reference`` in every signature listed in a ``Signatures.xml`` is
+    checked: its ``CheckValue`` (base64) must equal the hash (SM3 for OID
+    1.2.156.10197.1.401) of the referenced file. A referenced file that is
+    missing counts as a mismatch. An unsigned OFD yields an empty list; use
+    :func:`ofd_signature_count` to tell the two apart.
+    """
+    zf = _SafeZip(data, source)
+    bad: list[str] = []
+    sig_names: list[str] = []
+    for sigs_name in _signature_lists(zf):
+        try:
+            sig_names += _signature_files(zf, sigs_name)
+        except DocumentError:
+            # The signature list is itself a signed part: when it is damaged, report it
+            # and still check the signature files that sit beside it.
+            bad.append("/" + sigs_name)
+            prefix = posixpath.dirname(sigs_name) + "/"
+            sig_names += sorted(
+                n for n in zf.names
+                if n.startswith(prefix) and posixpath.basename(n).lower() == "signature.xml"
+            )
+    for sig_name in dict.fromkeys(sig_names):
+        root = zf.xml(sig_name)
+        for refs in root.iter():
+            if local_name(refs) != "References":
+                continue
+            method = refs.get("CheckMethod", "1.2.156.10197.1.401").strip().lower()
+            algo = CHECK_METHODS.get(method)
+            if algo is None:
+                raise DocumentError(source, f"{sig_name}: unsupported CheckMethod {method}")
+            for ref in refs:
+                if local_name(ref) != "Reference":
+                    continue
+                path = ref.get("FileRef", "")
+                check = text_of(_find_local(ref, "CheckValue"))
+                name = zf.find(path)
+                try:
+                    expected = base64.b64decode(check, validate=True)
+                except (binascii.Error, ValueError):
+                    expected = b""
+                if name is None or not expected:
+                    bad.append(path)
+                    continue
+                actual = hashlib.new(algo, zf.read(name)).digest()
+                if not hmac.compare_digest(actual, expected):
+                    bad.append(path)
+    return list(dict.fromkeys(bad))
+
+
+def ofd_signature_count(data: bytes, source: str = "<bytes>") -> int:
+    """How many signature files an OFD's Signatures.xml lists (0 when unsigned)."""
+    zf = _SafeZip(data, source)
+    return sum(len(_signature_files(zf, s)) for s in _signature_lists(zf))
+
+
+def _signature_lists(zf: _SafeZip) -> list[str]:
+    return sorted(n for n in zf.names if posixpath.basename(n).lower() == "signatures.xml")
+
+
+def _signature_files(zf: _SafeZip, sigs_name: str) -> list[str]:
+    root = zf.xml(sigs_name)
+    out: list[str] = []
+    for el in root.iter():
+        if local_name(el) == "Signature" and el.get("BaseLoc"):
+            loc = el.get("BaseLoc", "")
+            target = loc if loc.startswith("/") else posixpath.join(
+                posixpath.dirname(sigs_name), loc)
+            name = zf.find(target)
+            if name is None:
+                raise DocumentError(zf.source, f"{sigs_name}: signature file {loc} missing")
+            out.append(name)
+    return out
+
+
