@@ -65,20 +65,22 @@ def _require_member(state: TxState, org: str) -> None:
         raise NotFound(f"to: no organisation {org!r}")
 
 
+def _debit(state: TxState, currency: str, org: str, amount: int) -> None:
+    source = balance_key(currency, org)
+    balance = state.get_int(source)
+    if balance < amount:
+        raise InsufficientFunds(f"amount: {org!r} holds {balance} {currency}, {amount} asked")
+    state.put(source, balance - amount)
+
+
 def move(state: TxState, currency: str, sender: str, to: str, amount: int) -> None:
     """Move ``amount`` from ``sender`` to ``to``; other contracts settle through this."""
     _check(currency, amount)
     if to == sender:
         raise BadArguments("to: must differ from the sender")
     _require_member(state, to)
-    source = balance_key(currency, sender)
-    balance = state.get_int(source)
-    if balance < amount:
-        raise InsufficientFunds(
-            f"amount: {sender!r} holds {balance} {currency}, {amount} asked"
-        )
+    _debit(state, currency, sender, amount)
     target = balance_key(currency, to)
-    state.put(source, balance - amount)
     state.put(target, state.get_int(target) + amount)
 
 
@@ -108,14 +110,7 @@ def transfer(state: TxState, ctx: Context, args: Transfer) -> None:
 def redeem(state: TxState, ctx: Context, args: Redeem) -> None:
     """A cash issuer burns ``amount`` of its own holding."""
     _check(args.currency, args.amount)
-    source = balance_key(args.currency, ctx.sender.org)
-    balance = state.get_int(source)
-    if balance < args.amount:
-        raise InsufficientFunds(
-            f"amount: {ctx.sender.org!r} holds {balance} {args.currency}, "
-            f"{args.amount} asked"
-        )
-    state.put(source, balance - args.amount)
+    _debit(state, args.currency, ctx.sender.org, args.amount)
     state.put(supply_key(args.currency), state.get_int(supply_key(args.currency)) - args.amount)
     state.emit("Redeemed", currency=args.currency, issuer=ctx.sender.org, amount=args.amount)
 

@@ -34,7 +34,7 @@ from smechain.contracts import cash
 from smechain.contracts.daycount import block_day, day_number, discount
 from smechain.contracts.invoice import org_of_party, read_invoice, release, reserve
 from smechain.contracts.membership import read_org
-from smechain.core.contract import Action, Context, Contract
+from smechain.core.contract import Action, Context, Contract, Principal
 from smechain.core.errors import BadArguments, Conflict, NotFound, Unauthorised
 from smechain.core.state import TxState
 
@@ -248,8 +248,7 @@ def sell(state: TxState, ctx: Context, args: Sell) -> None:
     cert = read_cert(state, args.id)
     _holder_only(cert, ctx, "sell")
     _expect(cert, Status.CONFIRMED, "sell")
-    _cosigner(ctx, args.buyer, "buyer")
-    buyer = next(p for p in ctx.signers[1:] if p.org == args.buyer)
+    buyer = _cosigner(ctx, args.buyer, "buyer")
     if not buyer.roles & BUYERS:
         raise Unauthorised(f"buyer: {args.buyer!r} is neither a factor nor a bank")
     if args.buyer == cert.holder:
@@ -269,9 +268,12 @@ def sell(state: TxState, ctx: Context, args: Sell) -> None:
                price=price, days=days, recourse=args.recourse)
 
 
-def _cosigner(ctx: Context, org: str, field: str) -> None:
-    if not any(p.org == org for p in ctx.signers[1:]):
+def _cosigner(ctx: Context, org: str, field: str) -> Principal:
+    """The co-signer (not the sender) from organisation ``org``."""
+    signer = next((p for p in ctx.signers[1:] if p.org == org), None)
+    if signer is None:
         raise Unauthorised(f"{field}: {org!r} must co-sign")
+    return signer
 
 
 def guarantee(state: TxState, ctx: Context, args: Guarantee) -> None:
@@ -279,8 +281,7 @@ def guarantee(state: TxState, ctx: Context, args: Guarantee) -> None:
     cert = read_cert(state, args.id)
     _holder_only(cert, ctx, "guarantee")
     _expect(cert, Status.CONFIRMED, "guarantee")
-    _cosigner(ctx, args.guarantor, "guarantor")
-    guarantor = next(p for p in ctx.signers[1:] if p.org == args.guarantor)
+    guarantor = _cosigner(ctx, args.guarantor, "guarantor")
     if "guarantor" not in guarantor.roles:
         raise Unauthorised(f"guarantor: {args.guarantor!r} does not hold the guarantor role")
     if cert.guarantor:
