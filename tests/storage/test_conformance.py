@@ -11,6 +11,8 @@ import pytest
 
 from smechain.storage.abc import LedgerStore
 from smechain.storage.memory import MemoryStore
+from smechain.storage.pgserver import LocalPostgres
+from smechain.storage.postgres import PostgresStore
 from smechain.storage.sqlite import SqliteStore
 
 H1 = b"\x01" * 32
@@ -18,18 +20,24 @@ H2 = b"\x02" * 32
 H3 = b"\x03" * 32
 
 
-def _memory(_: Path) -> LedgerStore:
+def _memory(_: pytest.FixtureRequest) -> LedgerStore:
     return MemoryStore()
 
 
-def _sqlite(tmp_path: Path) -> LedgerStore:
-    return SqliteStore(tmp_path / "l.sqlite")
+def _sqlite(request: pytest.FixtureRequest) -> LedgerStore:
+    return SqliteStore(request.getfixturevalue("tmp_path") / "l.sqlite")
 
 
-@pytest.fixture(params=[_memory, _sqlite], ids=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LedgerStore]:
-    factory: Callable[[Path], LedgerStore] = request.param
-    s = factory(tmp_path)
+def _postgres(request: pytest.FixtureRequest) -> LedgerStore:
+    # A schema of its own on the session's server (see conftest.py).
+    server: LocalPostgres = request.getfixturevalue("postgres_server")
+    return PostgresStore(server.dsn, schema=request.getfixturevalue("pg_schema"))
+
+
+@pytest.fixture(params=[_memory, _sqlite, _postgres], ids=["memory", "sqlite", "postgres"])
+def store(request: pytest.FixtureRequest) -> Iterator[LedgerStore]:
+    factory: Callable[[pytest.FixtureRequest], LedgerStore] = request.param
+    s = factory(request)
     yield s
     s.close()
 
@@ -185,6 +193,23 @@ def test_get_reflects_latest_commit_after_reads(store: LedgerStore) -> None:
     assert store.get("k") is None
     store.commit_block(2, b"b2", [], {"k": b"v2"})
     assert store.get("k") == b"v2"
+
+
+def test_checkpoints_kept_per_height_and_org(store: LedgerStore) -> None:
+    _seed(store)
+    assert store.checkpoints(1) == {}
+    store.put_checkpoint(1, "bank-a", b"sig-a")
+    store.put_checkpoint(1, "core-a", b"sig-c")
+    store.put_checkpoint(2, "bank-a", b"\x00later\xff")
+    assert store.checkpoints(1) == {"bank-a": b"sig-a", "core-a": b"sig-c"}
+    assert store.checkpoints(2) == {"bank-a": b"\x00later\xff"}
+    assert all(isinstance(v, bytes) for v in store.checkpoints(2).values())
+    # The latest checkpoint from an organisation replaces its earlier one.
+    store.put_checkpoint(1, "bank-a", b"sig-a2")
+    assert store.checkpoints(1) == {"bank-a": b"sig-a2", "core-a": b"sig-c"}
+    # Checkpoints touch nothing else.
+    assert store.height() == 1
+    assert store.checkpoints(0) == {}
 
 
 # --- SqliteStore: durability and atomicity ----------------------------------------

@@ -162,10 +162,12 @@ def demo() -> None:
 
 
 def _mount() -> None:
-    from smechain.cli import invoice, receivable
+    from smechain.cli import cluster, invoice, receivable
 
     app.add_typer(invoice.app, name="invoice")
     app.add_typer(receivable.app, name="receivable")
+    app.add_typer(cluster.cluster_app, name="cluster")
+    app.add_typer(cluster.peer_app, name="peer")
 
 
 _mount()

@@ -9,11 +9,12 @@ not have to trust any single peer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
 from smechain.core.block import Block, BlockHeader, Receipt, header_hash, receipt_hash, tx_leaf
+from smechain.core.checkpoint import SignedCheckpoint, quorum_problem
 from smechain.core.crypto import CryptoSuite
 from smechain.core.errors import DecodeError
 from smechain.core.merkle import merkle_path, verify_merkle_path
@@ -30,10 +31,15 @@ class TxProof(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_field
     tx_path: list[bytes]
     receipt: Receipt
     receipt_path: list[bytes]
+    checkpoints: list[SignedCheckpoint] = msgspec.field(default_factory=list)
+    """Organisations' signed checkpoints of this block (consortium peers add them)."""
 
 
-def build_tx_proof(suite: CryptoSuite, block: Block, index: int) -> TxProof:
-    """The proof for transaction ``index`` of ``block``."""
+def build_tx_proof(
+    suite: CryptoSuite, block: Block, index: int,
+    checkpoints: Sequence[SignedCheckpoint] = (),
+) -> TxProof:
+    """The proof for transaction ``index`` of ``block``, with any ``checkpoints`` of it."""
     receipt_leaves = [receipt_hash(suite, r) for r in block.receipts]
     return TxProof(
         header=block.header,
@@ -43,11 +49,22 @@ def build_tx_proof(suite: CryptoSuite, block: Block, index: int) -> TxProof:
         tx_path=merkle_path(suite.hash, [tx_leaf(suite, raw) for raw in block.txs], index),
         receipt=block.receipts[index],
         receipt_path=merkle_path(suite.hash, receipt_leaves, index),
+        checkpoints=list(checkpoints),
     )
 
 
-def verify_tx_proof(suite: CryptoSuite, proof: TxProof, orderer_keys: Sequence[bytes]) -> str:
-    """Return ``""`` when the proof holds, else the reason it does not."""
+def verify_tx_proof(
+    suite: CryptoSuite,
+    proof: TxProof,
+    orderer_keys: Sequence[bytes],
+    org_keys: Mapping[str, Sequence[bytes]] | None = None,
+    quorum: int = 0,
+) -> str:
+    """Return ``""`` when the proof holds, else the reason it does not.
+
+    With ``quorum`` > 0 the proof must also carry checkpoints of the block
+    signed by at least ``quorum`` organisations, with keys from ``org_keys``.
+    """
     header = proof.header
     if header.orderer not in orderer_keys:
         return "header.orderer: not a known orderer key"
@@ -66,4 +83,6 @@ def verify_tx_proof(suite: CryptoSuite, proof: TxProof, orderer_keys: Sequence[b
     if not verify_merkle_path(suite.hash, receipt_hash(suite, proof.receipt), proof.index, size,
                               proof.receipt_path, header.receipts_root):
         return "receipt_path: the receipt is not under the header's receipts_root"
+    if quorum > 0:
+        return quorum_problem(suite, header, proof.checkpoints, org_keys or {}, quorum)
     return ""

@@ -28,7 +28,12 @@ class Consortium:
     genesis: Genesis
     keys: dict[str, KeyPair]
     """Generated admin keys by organisation id (absent where the file gave a public key)."""
-    orderer: KeyPair
+    orderers: list[KeyPair]
+    """One key per block cutter (the embedded node uses the first)."""
+
+    @property
+    def orderer(self) -> KeyPair:
+        return self.orderers[0]
 
 
 def _field(doc: dict[str, Any], name: str, kind: type, where: str) -> Any:
@@ -40,8 +45,11 @@ def _field(doc: dict[str, Any], name: str, kind: type, where: str) -> Any:
     return value
 
 
-def consortium_from_dict(doc: dict[str, Any], timestamp_ms: int) -> Consortium:
-    """Build genesis from a parsed consortium file, generating the keys it needs."""
+def consortium_from_dict(doc: dict[str, Any], timestamp_ms: int, orderers: int = 1) -> Consortium:
+    """Build genesis from a parsed consortium file, generating the keys it needs.
+
+    ``orderers`` keys are generated for block cutters and named in genesis.
+    """
     chain_id = _field(doc, "chain_id", str, "")
     suite = doc.get("suite", "ed25519")
     if suite not in ("ed25519", "sm2"):
@@ -67,17 +75,17 @@ def consortium_from_dict(doc: dict[str, Any], timestamp_ms: int) -> Consortium:
     gov = _field(doc, "governance", dict, "")
     admins = _field(gov, "admins", list, "governance.")
     thresholds = {a: _field(gov, a, int, "governance.") for a in GOVERNED_ACTIONS}
-    orderer = generate_key(suite)
+    cutters = [generate_key(suite) for _ in range(orderers)]
     genesis = Genesis(chain_id, suite, timestamp_ms, orgs, Governance(admins, thresholds),
-                      [orderer.public])
+                      [k.public for k in cutters])
     try:
         check_genesis(genesis)
     except DecodeError as exc:
         raise ConfigError(exc.message) from None
-    return Consortium(genesis, keys, orderer)
+    return Consortium(genesis, keys, cutters)
 
 
-def load_consortium(path: Path, timestamp_ms: int) -> Consortium:
+def load_consortium(path: Path, timestamp_ms: int, orderers: int = 1) -> Consortium:
     """Read and check a consortium TOML file."""
     try:
         doc = tomllib.loads(Path(path).read_text())
@@ -85,7 +93,7 @@ def load_consortium(path: Path, timestamp_ms: int) -> Consortium:
         raise ConfigError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    return consortium_from_dict(doc, timestamp_ms)
+    return consortium_from_dict(doc, timestamp_ms, orderers)
 
 
 def write_keys(consortium: Consortium, folder: Path) -> None:
@@ -93,3 +101,5 @@ def write_keys(consortium: Consortium, folder: Path) -> None:
     for org_id, key in consortium.keys.items():
         save_key(key, folder / "keys" / f"{org_id}.key", label=f"{org_id} admin")
     save_key(consortium.orderer, folder / "keys" / "orderer.key", label="orderer")
+    for i, key in enumerate(consortium.orderers[1:], start=2):
+        save_key(key, folder / "keys" / f"orderer-{i}.key", label=f"orderer {i}")

@@ -21,18 +21,20 @@ from pathlib import Path
 import structlog
 
 from smechain.contracts import default_runtime
-from smechain.core.block import Block, Receipt, header_hash
-from smechain.core.chain import genesis_block, seal_block
+from smechain.core.block import Block, Receipt, header_hash, next_state_root
+from smechain.core.chain import check_block, genesis_block, seal_block
 from smechain.core.contract import Runtime
 from smechain.core.encoding import encode
 from smechain.core.errors import DecodeError
 from smechain.core.executor import DecodedTx, decode_block_txs, execute_block
 from smechain.core.genesis import Genesis
+from smechain.core.state import WriteSet
 from smechain.core.tx import TxHash, decode_tx
 from smechain.node.keys import KeyPair
 from smechain.node.ledger import LedgerView
 from smechain.node.sigpool import PendingCheck, SignatureChecker
 from smechain.ordering.cutter import CutterConfig
+from smechain.ordering.jetstream import Superseded
 from smechain.ordering.solo import Batch, OrdererClosed, SoloOrderer
 from smechain.storage.abc import LedgerStore
 from smechain.storage.sqlite import SqliteStore
@@ -53,6 +55,27 @@ class NodeStopped(RuntimeError):
 
 class FolderInUse(RuntimeError):
     """Another process has this data folder open."""
+
+
+class Diverged(RuntimeError):
+    """Executing a block here gave other receipts or another state root than its header.
+
+    The peer stops committing: its store no longer matches the chain.
+    """
+
+    def __init__(self, height: int, message: str, state_root: bytes) -> None:
+        super().__init__(f"block {height}: {message}")
+        self.height = height
+        self.state_root = state_root
+
+
+@dataclass(frozen=True, slots=True)
+class FollowedBlock:
+    """A block sealed elsewhere (read from the ordering log), to check and execute here."""
+
+    block: Block
+    data: bytes
+    items: list[DecodedTx]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +143,7 @@ class Node(LedgerView):
     def __init__(
         self,
         store: LedgerStore,
-        orderer_key: KeyPair,
+        orderer_key: KeyPair | None,
         config: NodeConfig | None = None,
         runtime: Runtime | None = None,
         lock_fd: int | None = None,
@@ -128,9 +151,11 @@ class Node(LedgerView):
         super().__init__(store)
         self.config = config or NodeConfig()
         self.runtime = runtime or default_runtime()
-        if orderer_key.public not in self.orderer_keys:
-            raise ValueError("orderer_key: not one of the orderer keys named in genesis")
-        self._orderer_key = (orderer_key.private, orderer_key.public)
+        self._orderer_key: tuple[bytes, bytes] | None = None
+        if orderer_key is not None:
+            if orderer_key.public not in self.orderer_keys:
+                raise ValueError("orderer_key: not one of the orderer keys named in genesis")
+            self._orderer_key = (orderer_key.private, orderer_key.public)
         self._orderer: SoloOrderer[DecodedTx] = SoloOrderer(
             self.config.cutter, self.config.max_pending, self.head.timestamp_ms, self.config.clock
         )
@@ -276,24 +301,37 @@ class Node(LedgerView):
 
     # --- the ledger thread ----------------------------------------------------
 
+    def _next_work(self, busy: bool) -> Batch[DecodedTx] | FollowedBlock | None:
+        """The next batch to seal or block to follow; ``busy`` when the pipeline holds some."""
+        return self._orderer.next_batch(0.0 if busy else 0.05)
+
     def _run(self) -> None:
-        # Up to PIPELINE_DEPTH cut batches have their signatures checked in the
-        # worker processes while the oldest one executes and commits.
-        pending: deque[tuple[Batch[DecodedTx], PendingCheck]] = deque()
+        # Up to PIPELINE_DEPTH cut batches (or followed blocks) have their
+        # signatures checked in the worker processes while the oldest one
+        # executes and commits.
+        pending: deque[tuple[Batch[DecodedTx] | FollowedBlock, PendingCheck]] = deque()
         try:
             while True:
                 while len(pending) < PIPELINE_DEPTH:
                     try:
-                        batch = self._orderer.next_batch(0.0 if pending else 0.05)
+                        work = self._next_work(bool(pending))
                     except OrdererClosed:
-                        batch = None
+                        work = None
                         if not pending:
                             return
-                    if batch is None:
+                    if work is None:
                         break
-                    pending.append((batch, self._checker.submit(batch.items)))
+                    pending.append((work, self._checker.submit(work.items)))
                 if pending:
-                    self._commit(*pending.popleft())
+                    work, check = pending.popleft()
+                    try:
+                        if isinstance(work, FollowedBlock):
+                            self._follow(work, check)
+                        else:
+                            self._commit(work, check)
+                    except Superseded as exc:
+                        pending.clear()
+                        self._superseded(exc)
         except BaseException as exc:
             self._failure = exc
             log.error("ledger thread failed", error=repr(exc))
@@ -301,20 +339,50 @@ class Node(LedgerView):
                 for waiter in self._waiters.values():
                     waiter.event.set()
 
+    def _superseded(self, exc: Superseded) -> None:
+        """Another orderer sealed the height this node sealed; only consortium peers get here."""
+        raise exc
+
+    def _publish(self, block: Block, data: bytes, batch: Batch[DecodedTx]) -> None:
+        """Hand a sealed block to the ordering log before committing it (consortium peers)."""
+
     def _commit(self, batch: Batch[DecodedTx], check: PendingCheck) -> None:
+        if self._orderer_key is None:
+            raise RuntimeError("this node holds no orderer key: it cannot seal blocks")
         items = batch.items
         head = self.head
         height = head.height + 1
         timestamp = max(batch.timestamp_ms, head.timestamp_ms)
         result = execute_block(self.runtime, self.suite, self.store, self.chain_id, height,
                                timestamp, items, check.result())
-        hashes = [item.tx_hash for item in items]
         block = seal_block(
             self.suite, self._orderer_key, self.chain_id, height, header_hash(self.suite, head),
             head.state_root, timestamp, [item.raw for item in items], result.receipts,
             result.writes,
         )
-        self.store.commit_block(height, encode(block), hashes, result.writes)
+        data = encode(block)
+        self._publish(block, data, batch)
+        self._store(block, data, [item.tx_hash for item in items], result.writes)
+
+    def _follow(self, work: FollowedBlock, check: PendingCheck) -> None:
+        block, head = work.block, self.head
+        hashes = [item.tx_hash for item in work.items]
+        check_block(self.suite, block, head, self.orderer_keys, hashes)
+        h = block.header
+        result = execute_block(self.runtime, self.suite, self.store, self.chain_id, h.height,
+                               h.timestamp_ms, work.items, check.result())
+        root = next_state_root(self.suite, head.state_root, result.writes)
+        for i, (theirs, ours) in enumerate(zip(block.receipts, result.receipts, strict=True)):
+            if theirs != ours:
+                raise Diverged(h.height, f"receipts[{i}]: executed here as {ours.code!r}, "
+                                         f"the block says {theirs.code!r}", root)
+        if root != h.state_root:
+            raise Diverged(h.height, f"state_root: {root.hex()[:16]}… here, "
+                                     f"{h.state_root.hex()[:16]}… in the block", root)
+        self._store(block, work.data, hashes, result.writes)
+
+    def _store(self, block: Block, data: bytes, hashes: list[TxHash], writes: WriteSet) -> None:
+        self.store.commit_block(block.header.height, data, hashes, writes)
         committed = Committed(block, hashes)
         with self._lock:
             self._head = block.header
@@ -328,4 +396,3 @@ class Node(LedgerView):
                 sub._queue.put(committed)
         for listener in self._listeners:
             listener(committed)
-

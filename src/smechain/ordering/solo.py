@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from smechain.ordering.cutter import BlockCutter, CutterConfig
 
@@ -39,6 +39,8 @@ class Batch(Generic[T]):
 
     items: list[T]
     timestamp_ms: int
+    position: Any = None
+    """Where the orderer's log goes on after this batch (consortium orderers only)."""
 
 
 class SoloOrderer(Generic[T]):

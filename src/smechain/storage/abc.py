@@ -43,6 +43,14 @@ class LedgerStore(Protocol):
         """``(key, value, height last written)`` in key order, for keys under ``prefix``."""
         ...
 
+    def put_checkpoint(self, height: int, org: str, data: bytes) -> None:
+        """Keep ``org``'s signed checkpoint of block ``height`` (the latest one wins)."""
+        ...
+
+    def checkpoints(self, height: int) -> dict[str, bytes]:
+        """The signed checkpoints kept for block ``height``, by organisation."""
+        ...
+
     def close(self) -> None:
         """Release the store."""
         ...

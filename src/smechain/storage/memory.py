@@ -14,6 +14,7 @@ class MemoryStore:
         self._blocks: list[bytes] = []
         self._txs: dict[bytes, tuple[int, int]] = {}
         self._state: dict[str, tuple[bytes, int]] = {}
+        self._checkpoints: dict[int, dict[str, bytes]] = {}
 
     def height(self) -> int:
         return len(self._blocks) - 1
@@ -46,6 +47,12 @@ class MemoryStore:
         for key in sorted(k for k in self._state if k.startswith(prefix)):
             value, height = self._state[key]
             yield key, value, height
+
+    def put_checkpoint(self, height: int, org: str, data: bytes) -> None:
+        self._checkpoints.setdefault(height, {})[org] = bytes(data)
+
+    def checkpoints(self, height: int) -> dict[str, bytes]:
+        return dict(self._checkpoints.get(height, {}))
 
     def close(self) -> None:
         pass

@@ -26,6 +26,9 @@ CREATE TABLE IF NOT EXISTS txs (
 CREATE TABLE IF NOT EXISTS state (
     key TEXT PRIMARY KEY, value BLOB NOT NULL, height INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+    height INTEGER NOT NULL, org TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (height, org)
+) WITHOUT ROWID;
 """
 
 _MISSING = object()
@@ -131,6 +134,21 @@ class SqliteStore:
             if not key.startswith(prefix):
                 break
             yield key, bytes(value), int(height)
+
+    def put_checkpoint(self, height: int, org: str, data: bytes) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO checkpoints (height, org, data) VALUES (?, ?, ?) "
+                "ON CONFLICT(height, org) DO UPDATE SET data=excluded.data",
+                (height, org, data),
+            )
+
+    def checkpoints(self, height: int) -> dict[str, bytes]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT org, data FROM checkpoints WHERE height=?", (height,)
+            ).fetchall()
+        return {org: bytes(data) for org, data in rows}
 
     def close(self) -> None:
         with self._lock:

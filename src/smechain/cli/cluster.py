@@ -1,0 +1,132 @@
+"""``smechain cluster up|status|down`` (a local network) and ``smechain peer run`` (one peer)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from smechain.node.cluster import (
+    ClusterLayout,
+    create_cluster,
+    gather_status,
+    processes,
+    start_cluster,
+    stop_cluster,
+)
+from smechain.node.node import FolderInUse
+from smechain.node.peer import Peer, PeerConfig, PeerConfigError
+from smechain.ordering.jetstream import OrderingUnavailable
+
+cluster_app = typer.Typer(help="A local consortium network on loopback.", no_args_is_help=True)
+peer_app = typer.Typer(help="Run one organisation's peer.", no_args_is_help=True)
+
+Dir = Annotated[Path, typer.Option("--dir", help="The network's folder.")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _layout(folder: Path) -> ClusterLayout:
+    try:
+        return ClusterLayout.load(folder)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+        raise
+
+
+@cluster_app.command()
+def up(
+    folder: Dir,
+    orgs: Annotated[int, typer.Option(help="Organisations, one peer each (2 to 64).")] = 4,
+    chain_id: Annotated[str, typer.Option(help="Chain id of a new network.")] = "smechain-local",
+) -> None:
+    """Start three NATS servers and a peer per organisation; a new network if DIR is empty.
+
+    Run it again on the same DIR to restart the network from its data folders.
+    """
+    if (folder / "cluster.json").exists():
+        layout = ClusterLayout.load(folder)
+    else:
+        try:
+            layout = create_cluster(folder, orgs, chain_id=chain_id)
+        except (ValueError, FileExistsError) as exc:
+            _fail(str(exc))
+            raise
+    try:
+        start_cluster(layout)
+    except (RuntimeError, TimeoutError) as exc:
+        _fail(str(exc))
+    typer.echo(f"network {layout.chain_id!r} up in {folder}: "
+               f"{len(layout.servers)} NATS servers ({', '.join(layout.urls)}), "
+               f"{len(layout.peers)} peers")
+
+
+@cluster_app.command()
+def status(
+    folder: Dir,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Which processes run, and each peer's height, role, state root and alarms."""
+    layout = _layout(folder)
+    pids = processes(layout)
+    reports: list[dict[str, object]] = []
+    if any(pids[s.name] for s in layout.servers):
+        try:
+            reports = gather_status(layout.urls, layout.chain_id)
+        except OrderingUnavailable:
+            reports = []
+    if as_json:
+        typer.echo(json.dumps({"processes": pids, "peers": reports}, indent=2))
+        return
+    table = Table("process", "pid", "role", "height", "state root", "alarms")
+    by_org = {str(r["org"]): r for r in reports}
+    for name, pid in pids.items():
+        r = by_org.get(name.removeprefix("peer-"), {}) if name.startswith("peer-") else {}
+        alarms = r.get("diverged") or r.get("failure") or ", ".join(
+            f"{org}: {msg}" for org, msg in dict(r.get("mismatches") or {}).items())  # type: ignore[call-overload]
+        table.add_row(name, str(pid or "down"), str(r.get("role", "")),
+                      str(r.get("height", "")), str(r.get("state_root", ""))[:16],
+                      str(alarms or ""))
+    Console().print(table)
+
+
+@cluster_app.command()
+def down(folder: Dir) -> None:
+    """Stop every peer, then every NATS server (their data folders stay)."""
+    layout = _layout(folder)
+    stop_cluster(layout)
+    typer.echo(f"network in {folder} stopped")
+
+
+@peer_app.command("run")
+def run(config: Annotated[Path, typer.Option(help="The peer's TOML config.")]) -> None:
+    """Run a peer until SIGTERM or Ctrl-C; it writes peer.pid and peer.ready in its folder."""
+    try:
+        cfg = PeerConfig.load(config)
+        peer = Peer.open(cfg).start()
+    except (PeerConfigError, FolderInUse, OrderingUnavailable) as exc:
+        _fail(f"{config}: {exc}")
+        raise
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    pid_file, ready = cfg.data / "peer.pid", cfg.data / "peer.ready"
+    pid_file.write_text(str(os.getpid()))
+    ready.write_text(peer.role)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        peer.close()
+        ready.unlink(missing_ok=True)
+        pid_file.unlink(missing_ok=True)

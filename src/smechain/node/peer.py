@@ -1,0 +1,521 @@
+"""A consortium peer: one organisation's node on the NATS JetStream ordering service.
+
+Every peer follows the ``BLOCKS`` stream: it checks each block (orderer
+signature, links, Merkle roots), checks the transactions' signatures in its
+worker processes, executes the block, and commits it only if its receipts and
+state root are exactly the block's. Then it signs a checkpoint with its
+organisation's key and publishes it. A peer whose result differs raises
+``Diverged``: it publishes the checkpoint of what it computed (the alarm the
+others see) and stops committing.
+
+A peer given an orderer key may also cut blocks. Such peers compete for a
+lease; the holder reads ``TXS`` from where the last block's cutter stopped,
+executes and seals each batch, appends the block to ``BLOCKS`` (only if the
+stream's last block is its predecessor) and commits it. The others stand by;
+when the holder dies its lease expires and one of them takes over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import tomllib
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import structlog
+
+from smechain.contracts import default_runtime
+from smechain.contracts.membership import resolve_signer
+from smechain.core.block import Block, header_hash
+from smechain.core.chain import BlockInvalid, check_block
+from smechain.core.checkpoint import SignedCheckpoint, checkpoint_digest, sign_checkpoint
+from smechain.core.contract import Runtime
+from smechain.core.crypto import get_suite
+from smechain.core.encoding import decode, encode
+from smechain.core.errors import DecodeError, TxRejected
+from smechain.core.executor import DecodedTx, decode_block_txs
+from smechain.core.genesis import decode_genesis
+from smechain.core.proof import TxProof
+from smechain.core.tx import TxHash, decode_tx
+from smechain.node.keys import KeyPair, load_key
+from smechain.node.node import (
+    BadTransaction,
+    Diverged,
+    FollowedBlock,
+    Node,
+    NodeConfig,
+    NodeStopped,
+    lock_folder,
+)
+from smechain.node.sigpool import PendingCheck
+from smechain.ordering.cutter import CutterConfig
+from smechain.ordering.jetstream import (
+    BlockLog,
+    JetStreamConfig,
+    JetStreamOrderer,
+    Lease,
+    LoggedBlock,
+    Names,
+    NatsLink,
+    OrdererClosed,
+    Position,
+    Superseded,
+    ensure_streams,
+)
+from smechain.ordering.solo import Batch, OrdererFull
+from smechain.storage.abc import LedgerStore
+from smechain.storage.select import open_store
+
+log = structlog.get_logger("smechain.peer")
+
+GENESIS_FILE = "genesis.block"
+READ_AHEAD = 8
+"""Blocks fetched from the log per request while following."""
+
+
+class PeerConfigError(ValueError):
+    """A peer config file that cannot be used; the message names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeerConfig:
+    """One organisation's peer: who it is, where its data is, which servers order."""
+
+    org: str
+    data: Path
+    servers: list[str]
+    org_key: Path
+    genesis: Path
+    orderer_key: Path | None = None
+    """With an orderer key the peer also cuts blocks (active or standby)."""
+    store: str = "sqlite"
+    replicas: int = 3
+    cutter: CutterConfig = field(default_factory=CutterConfig)
+    verify_workers: int | None = 1
+    synchronous: str = "FULL"
+
+    @classmethod
+    def load(cls, path: Path) -> PeerConfig:
+        """Read a peer's TOML config; relative paths are relative to the file."""
+        path = Path(path)
+        try:
+            doc = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise PeerConfigError(f"{path}: no such file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise PeerConfigError(f"{path}: not valid TOML ({exc})") from None
+        return cls.from_dict(doc, path.parent)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any], base: Path) -> PeerConfig:
+        def need(name: str, kind: type) -> Any:
+            if name not in doc:
+                raise PeerConfigError(f"{name}: missing")
+            value = doc[name]
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise PeerConfigError(f"{name}: expected {kind.__name__}, "
+                                      f"got {type(value).__name__}")
+            return value
+
+        def where(name: str) -> Path:
+            return base / Path(need(name, str))
+
+        servers = need("servers", list)
+        if not servers or not all(isinstance(s, str) and s.startswith("nats://")
+                                  for s in servers):
+            raise PeerConfigError("servers: expected a list of nats://host:port URLs")
+        cut = doc.get("cutter", {})
+        if not isinstance(cut, dict):
+            raise PeerConfigError("cutter: expected a table")
+        try:
+            cutter = CutterConfig(**cut)
+        except (TypeError, ValueError) as exc:
+            raise PeerConfigError(f"cutter: {exc}") from None
+        replicas = doc.get("replicas", 3)
+        if not isinstance(replicas, int) or replicas not in (1, 3, 5):
+            raise PeerConfigError(f"replicas: {replicas!r} is not 1, 3 or 5")
+        workers = doc.get("verify_workers", 1)
+        if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= 64:
+            raise PeerConfigError(f"verify_workers: {workers!r} is not between 0 and 64")
+        store = doc.get("store", "sqlite")
+        if not isinstance(store, str) or not (
+            store == "sqlite" or store.startswith(("postgresql://", "postgres://"))
+        ):
+            raise PeerConfigError(f"store: {store!r} is not 'sqlite' or a postgresql:// URL")
+        synchronous = doc.get("synchronous", "FULL")
+        if synchronous not in ("FULL", "NORMAL"):
+            raise PeerConfigError(f"synchronous: {synchronous!r} is not FULL or NORMAL")
+        return cls(
+            org=need("org", str), data=where("data"), servers=list(servers),
+            org_key=where("org_key"), genesis=where("genesis"),
+            orderer_key=where("orderer_key") if "orderer_key" in doc else None,
+            store=store, replicas=replicas, cutter=cutter, verify_workers=workers,
+            synchronous=synchronous,
+        )
+
+
+def genesis_from_file(path: Path) -> tuple[Block, bytes]:
+    """The genesis block in ``path``, checked to be a well-formed, signed block 0."""
+    try:
+        data = Path(path).read_bytes()
+        block = decode(data, Block)
+        genesis = decode_genesis(block.genesis)
+    except FileNotFoundError:
+        raise PeerConfigError(f"genesis: {path} does not exist") from None
+    except DecodeError as exc:
+        raise PeerConfigError(f"genesis: {path} is not a genesis block ({exc.message})") from None
+    try:
+        check_block(get_suite(genesis.suite), block, None, genesis.orderer_keys, [])
+    except BlockInvalid as exc:
+        raise PeerConfigError(f"genesis: {exc}") from None
+    return block, data
+
+
+class _Checkpoints:
+    """Other peers' checkpoints: kept, and compared with what this peer committed."""
+
+    def __init__(self, peer: Peer) -> None:
+        self.peer = peer
+        self.lock = threading.Lock()
+        self.inbox: list[SignedCheckpoint] = []
+        self.waiting: dict[int, list[SignedCheckpoint]] = {}
+        self.latest: dict[str, int] = {}
+        self.mismatches: dict[str, str] = {}
+        self.ours: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
+
+    def received(self, data: bytes) -> None:
+        try:
+            signed = decode(data, SignedCheckpoint)
+        except DecodeError:
+            return
+        if signed.checkpoint.chain_id != self.peer.chain_id:
+            return
+        with self.lock:
+            self.inbox.append(signed)
+
+    def committed(self, height: int, block_hash: bytes, state_root: bytes) -> None:
+        """Called on the ledger thread after each commit."""
+        self.ours[height] = (block_hash, state_root)
+        while len(self.ours) > 4096:
+            self.ours.popitem(last=False)
+        self.drain(height)
+
+    def drain(self, height: int) -> None:
+        """File and compare the checkpoints that arrived, up to ``height``."""
+        with self.lock:
+            inbox, self.inbox = self.inbox, []
+        for signed in inbox:
+            self.waiting.setdefault(signed.checkpoint.height, []).append(signed)
+        for h in sorted(k for k in self.waiting if k <= height):
+            for signed in self.waiting.pop(h):
+                self._check(signed)
+
+    def _check(self, signed: SignedCheckpoint) -> None:
+        peer, cp = self.peer, signed.checkpoint
+        if cp.org == peer.org:
+            return
+        try:
+            signer = resolve_signer(peer.store, cp.signer, cp.height)
+        except TxRejected:
+            return
+        if signer.org != cp.org or not peer.suite.verify(
+            cp.signer, checkpoint_digest(peer.suite, cp), signed.signature
+        ):
+            log.warning("checkpoint with a bad signature", org=cp.org, height=cp.height)
+            return
+        ours = self.ours.get(cp.height)
+        if ours is None:
+            block = peer.block(cp.height)
+            ours = (header_hash(peer.suite, block.header), block.header.state_root)
+        self.latest[cp.org] = max(self.latest.get(cp.org, -1), cp.height)
+        if (cp.block_hash, cp.state_root) != ours:
+            what = "block hash" if cp.block_hash != ours[0] else "state root"
+            message = f"height {cp.height}: {cp.org}'s {what} differs from ours"
+            if cp.org not in self.mismatches:
+                log.error("checkpoint mismatch", org=cp.org, height=cp.height, field=what)
+            self.mismatches.setdefault(cp.org, message)
+            return
+        peer.store.put_checkpoint(cp.height, cp.org, encode(signed))
+
+
+class Peer(Node):
+    """One organisation's peer in a consortium ordered by NATS JetStream."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        config: PeerConfig,
+        org_key: KeyPair,
+        orderer_key: KeyPair | None = None,
+        link: NatsLink | None = None,
+        runtime: Runtime | None = None,
+        lock_fd: int | None = None,
+    ) -> None:
+        node_config = NodeConfig(cutter=config.cutter, verify_workers=config.verify_workers,
+                                 synchronous=config.synchronous)
+        super().__init__(store, orderer_key, node_config, runtime, lock_fd)
+        self.peer_config = config
+        self.org = config.org
+        self._org_key = (org_key.private, org_key.public)
+        self.names = Names(self.chain_id)
+        self.link = link or NatsLink(config.servers, name=f"peer-{config.org}")
+        self.log = BlockLog(self.link, self.names)
+        self._publisher = JetStreamOrderer(self.link, self.names, self._ordering_config())
+        self._cutter: JetStreamOrderer | None = None
+        self._lease = Lease(self.link, self.names, config.org)
+        self._lease_due = 0.0
+        self._cut_hashes: set[bytes] = set()
+        self._next_follow = self.height() + 1
+        self._followed: deque[LoggedBlock] = deque()
+        self.diverged: Diverged | None = None
+        self.checkpoints = _Checkpoints(self)
+        self._subs: list[Any] = []
+
+    def _ordering_config(self) -> JetStreamConfig:
+        return JetStreamConfig(cutter=self.config.cutter)
+
+    # --- lifecycle ------------------------------------------------------------
+
+    @classmethod
+    def open(cls, config: PeerConfig) -> Peer:  # type: ignore[override]
+        """Open (or create from the genesis file) this peer's store and connect to the cluster."""
+        fd = lock_folder(config.data)
+        try:
+            org_key = load_key(config.org_key)
+            orderer_key = load_key(config.orderer_key) if config.orderer_key else None
+            genesis, genesis_data = genesis_from_file(config.genesis)
+            store = open_store(config.store, config.data, synchronous=config.synchronous)
+            if store.height() < 0:
+                writes = default_runtime().genesis_writes(decode_genesis(genesis.genesis))
+                store.commit_block(0, genesis_data, [], writes)
+            elif store.block_bytes(0) != genesis_data:
+                store.close()
+                raise PeerConfigError(f"genesis: {config.data} holds another chain")
+            link = NatsLink(config.servers, name=f"peer-{config.org}")
+            try:
+                ensure_streams(link, Names(genesis.header.chain_id), config.replicas)
+                log_ = BlockLog(link, Names(genesis.header.chain_id))
+                try:
+                    log_.append(0, genesis_data, None)
+                except Superseded:
+                    raise PeerConfigError(
+                        "genesis: the ordering service holds another chain's block 0"
+                    ) from None
+                return cls(store, config, org_key, orderer_key, link, None, fd)
+            except BaseException:
+                link.close()
+                store.close()
+                raise
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def start(self) -> Peer:
+        """Subscribe to checkpoints and status requests; start the ledger thread."""
+        self.link.call(self._subscribe())
+        super().start()
+        return self
+
+    async def _subscribe(self) -> None:
+        async def on_checkpoint(msg: Any) -> None:
+            self.checkpoints.received(msg.data)
+
+        async def on_status(msg: Any) -> None:
+            if msg.reply:
+                await self.link.nc.publish(msg.reply, json.dumps(self.status()).encode())
+
+        nc = self.link.nc
+        self._subs = [
+            await nc.subscribe(self.names.ckpt_subject("*"), cb=on_checkpoint),
+            await nc.subscribe(self.names.status_subject, cb=on_status),
+        ]
+
+    def close(self) -> None:
+        """Publish what was submitted here, stop, give the lease up, release everything."""
+        try:
+            self._publisher.close()
+        finally:
+            self._orderer.close()
+            if self._thread is not None:
+                self._thread.join()
+            if self._cutter is not None:
+                self._cutter.close()
+            self._lease.release()
+            self.link.close()
+            self._checker.close()
+            self.store.close()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+    # --- submitting -----------------------------------------------------------
+
+    def submit(self, raw: bytes) -> TxHash:
+        """Check the transaction's shape, then publish it to the ordering service."""
+        if self._failure is not None:
+            raise NodeStopped(f"the peer stopped: {self._failure!r}")
+        try:
+            tx, tx_hash = decode_tx(raw, self.suite)
+        except DecodeError as exc:
+            raise BadTransaction(exc.message) from None
+        if tx.body.chain_id != self.chain_id:
+            raise BadTransaction(f"chain_id: {tx.body.chain_id!r} is not {self.chain_id!r}")
+        try:
+            self._publisher.submit(raw)
+        except OrdererClosed:
+            raise NodeStopped("the peer is stopped") from None
+        except OrdererFull as exc:
+            raise BadTransaction(str(exc)) from None
+        return tx_hash
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until every transaction submitted here is stored by the ordering service."""
+        self._publisher.flush(timeout)
+
+    # --- status ---------------------------------------------------------------
+
+    @property
+    def role(self) -> str:
+        if self._cutter is not None:
+            return "cutter"
+        return "standby" if self._orderer_key is not None else "peer"
+
+    def status(self) -> dict[str, Any]:
+        """What this peer reports to ``cluster status``."""
+        head = self.head
+        return {
+            "org": self.org,
+            "pid": os.getpid(),
+            "role": self.role,
+            "height": head.height,
+            "block_hash": header_hash(self.suite, head).hex(),
+            "state_root": head.state_root.hex(),
+            "diverged": str(self.diverged) if self.diverged else None,
+            "failure": repr(self._failure) if self._failure and not self.diverged else None,
+            "mismatches": dict(self.checkpoints.mismatches),
+            "checkpoints_seen": dict(self.checkpoints.latest),
+        }
+
+    def proof(self, tx_hash: bytes) -> TxProof:
+        """An inclusion proof carrying the checkpoints of every organisation that agreed."""
+        proof = super().proof(tx_hash)
+        height = proof.header.height
+        kept = [decode(v, SignedCheckpoint) for v in self.store.checkpoints(height).values()]
+        return msgspec.structs.replace(proof, checkpoints=kept)
+
+    # --- the ledger thread ----------------------------------------------------
+
+    def _next_work(self, busy: bool) -> Batch[DecodedTx] | FollowedBlock | None:
+        if self._orderer._closed:
+            raise OrdererClosed("the peer is stopping")
+        now = time.monotonic()
+        if self._cutter is not None:
+            if now >= self._lease_due:
+                if not self._lease.renew():
+                    log.warning("lost the cutter lease", org=self.org)
+                    self._stop_cutting()
+                    return None
+                self._lease_due = now + Lease.RENEW_S
+            batch = self._cutter.next_batch(0.0 if busy else 0.05)
+            return None if batch is None else self._decoded(batch)
+        if (self._orderer_key is not None and not busy and not self._followed
+                and now >= self._lease_due and self._next_follow > self.log.last_height()):
+            self._lease_due = now + Lease.RENEW_S / 2
+            if self._lease.acquire():
+                self._start_cutting()
+                return None
+        if not self._followed:
+            self._followed.extend(
+                self.log.read(self._next_follow, READ_AHEAD, 0.0 if busy else 0.05)
+            )
+            if not self._followed:
+                self.checkpoints.drain(self.height())
+                return None
+            self._next_follow = self._followed[-1].height + 1
+        logged = self._followed.popleft()
+        try:
+            block = decode(logged.data, Block)
+        except DecodeError as exc:
+            raise BlockInvalid(logged.height, f"does not decode ({exc.message})") from None
+        return FollowedBlock(block, logged.data, decode_block_txs(self.suite, block.txs))
+
+    def _start_cutting(self) -> None:
+        last = self.log.last_height()
+        if last != self.height():
+            self._lease.release()  # blocks to follow first
+            return
+        logged = self.log.get(last)
+        start = (logged.position if logged is not None else None) or Position()
+        self._cutter = JetStreamOrderer(self.link, self.names, self._ordering_config(),
+                                        start=start, last_timestamp_ms=self.head.timestamp_ms,
+                                        clock=self.config.clock)
+        self._lease_due = time.monotonic() + Lease.RENEW_S
+        log.info("cutting blocks", org=self.org, height=last, tx_position=start.header())
+
+    def _stop_cutting(self) -> None:
+        if self._cutter is not None:
+            self._cutter.close()
+        self._cutter = None
+        self._cut_hashes.clear()
+        self._followed.clear()
+        self._next_follow = self.height() + 1
+        self._lease_due = time.monotonic() + Lease.TTL_S
+
+    def _decoded(self, batch: Batch[bytes]) -> Batch[DecodedTx] | None:
+        """The batch's well-formed transactions for this chain, each once."""
+        items: list[DecodedTx] = []
+        for raw in batch.items:
+            try:
+                tx, tx_hash = decode_tx(raw, self.suite)
+            except DecodeError:
+                continue
+            if (tx.body.chain_id != self.chain_id or tx_hash in self._cut_hashes
+                    or self.store.find_tx(tx_hash) is not None):
+                continue
+            self._cut_hashes.add(tx_hash)
+            items.append(DecodedTx(raw, tx_hash, tx))
+        if not items:
+            return None  # the next block records the position past these
+        return Batch(items, batch.timestamp_ms, batch.position)
+
+    def _publish(self, block: Block, data: bytes, batch: Batch[DecodedTx]) -> None:
+        self.log.append(block.header.height, data, batch.position)
+
+    def _superseded(self, exc: Superseded) -> None:
+        log.warning("another cutter appended first; following again", org=self.org,
+                    error=str(exc))
+        self._lease.release()
+        self._stop_cutting()
+
+    def _follow(self, work: FollowedBlock, check: PendingCheck) -> None:
+        try:
+            super()._follow(work, check)
+        except Diverged as exc:
+            self.diverged = exc
+            log.error("state diverged: this peer stops committing", org=self.org,
+                      height=exc.height, problem=str(exc))
+            mine = msgspec.structs.replace(work.block.header, state_root=exc.state_root)
+            self._send_checkpoint(sign_checkpoint(self.suite, self._org_key, self.org, mine))
+            raise
+
+    def _store(self, block: Block, data: bytes, hashes: list[TxHash], writes: Any) -> None:
+        super()._store(block, data, hashes, writes)
+        self._cut_hashes.difference_update(hashes)
+        header = block.header
+        block_hash = header_hash(self.suite, header)
+        signed = sign_checkpoint(self.suite, self._org_key, self.org, header)
+        self.store.put_checkpoint(header.height, self.org, encode(signed))
+        self._send_checkpoint(signed)
+        self.checkpoints.committed(header.height, block_hash, header.state_root)
+
+    def _send_checkpoint(self, signed: SignedCheckpoint) -> None:
+        subject = self.names.ckpt_subject(self.org)
+        self.link.loop.call_soon_threadsafe(
+            lambda: self.link.loop.create_task(self.link.nc.publish(subject, encode(signed)))
+        )
