@@ -57,6 +57,8 @@ def up(
     if (folder / "cluster.json").exists():
         layout = ClusterLayout.load(folder)
     else:
+        if not 2 <= orgs <= 64:
+            _fail(f"--orgs: {orgs} is not between 2 and 64")
         try:
             layout = create_cluster(folder, orgs, chain_id=chain_id)
         except (ValueError, FileExistsError) as exc:

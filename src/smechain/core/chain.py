@@ -115,6 +115,8 @@ def check_block(
         raise BlockInvalid(height, "signature: the orderer's signature does not verify")
     if h.tx_count != len(block.txs) or len(block.receipts) != len(block.txs):
         raise BlockInvalid(height, "tx_count: transactions, receipts and count disagree")
+    if len(tx_hashes) != len(block.txs):
+        raise BlockInvalid(height, "txs: not every transaction decodes")
     if h.tx_root != tx_root(suite, block.txs):
         raise BlockInvalid(height, "tx_root: does not match the transactions")
     if h.receipts_root != receipts_root(suite, block.receipts):

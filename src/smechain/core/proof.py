@@ -21,7 +21,8 @@ from smechain.core.merkle import merkle_path, verify_merkle_path
 from smechain.core.tx import decode_tx
 
 
-class TxProof(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+class TxProof(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True,
+              omit_defaults=True):
     """Everything needed to show that a transaction and its receipt are in a block."""
 
     header: BlockHeader

@@ -101,13 +101,21 @@ class ClusterLayout:
 def create_cluster(
     folder: Path, orgs: int, servers: int = 3, chain_id: str = "smechain-local",
     peer_settings: dict[str, Any] | None = None, timestamp_ms: int | None = None,
+    peers: int | None = None,
 ) -> ClusterLayout:
-    """Write a new network's genesis, keys and configs into an empty ``folder``."""
+    """Write a new network's genesis, keys and configs into an empty ``folder``.
+
+    The first ``peers`` organisations (all, by default) run a peer; the rest
+    are members that use another's (a benchmark's many accounts).
+    """
     folder = Path(folder)
     if (folder / CLUSTER_FILE).exists():
         raise FileExistsError(f"--dir: {folder} already holds a cluster")
-    if not 2 <= orgs <= 64:
-        raise ValueError(f"--orgs: {orgs} is not between 2 and 64")
+    if not 2 <= orgs <= 10_000:
+        raise ValueError(f"--orgs: {orgs} is not between 2 and 10000")
+    peers = orgs if peers is None else peers
+    if not 1 <= peers <= orgs:
+        raise ValueError(f"peers: {peers} is not between 1 and the {orgs} organisations")
     if servers not in (1, 3, 5):
         raise ValueError(f"servers: {servers} is not 1, 3 or 5")
     org_docs = default_orgs(orgs)
@@ -129,7 +137,7 @@ def create_cluster(
     layout = ClusterLayout(
         folder, chain_id, cluster_specs(folder, servers),
         [PeerSpec(o["id"], folder / f"peer-{o['id']}", i < CUTTERS)
-         for i, o in enumerate(org_docs)],
+         for i, o in enumerate(org_docs[:peers])],
     )
     for i, peer in enumerate(layout.peers):
         write_peer_config(layout, peer, i, peer_settings or {})

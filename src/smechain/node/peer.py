@@ -39,7 +39,7 @@ from smechain.core.contract import Runtime
 from smechain.core.crypto import get_suite
 from smechain.core.encoding import decode, encode
 from smechain.core.errors import DecodeError, TxRejected
-from smechain.core.executor import DecodedTx, decode_block_txs
+from smechain.core.executor import DecodedTx, decode_block_txs, nonce_key
 from smechain.core.genesis import decode_genesis
 from smechain.core.proof import TxProof
 from smechain.core.tx import TxHash, decode_tx
@@ -108,6 +108,8 @@ class PeerConfig:
             doc = tomllib.loads(path.read_text())
         except FileNotFoundError:
             raise PeerConfigError(f"{path}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PeerConfigError(f"{path}: cannot be read ({exc})") from None
         except tomllib.TOMLDecodeError as exc:
             raise PeerConfigError(f"{path}: not valid TOML ({exc})") from None
         return cls.from_dict(doc, path.parent)
@@ -138,7 +140,7 @@ class PeerConfig:
         except (TypeError, ValueError) as exc:
             raise PeerConfigError(f"cutter: {exc}") from None
         replicas = doc.get("replicas", 3)
-        if not isinstance(replicas, int) or replicas not in (1, 3, 5):
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas not in (1, 3, 5):
             raise PeerConfigError(f"replicas: {replicas!r} is not 1, 3 or 5")
         workers = doc.get("verify_workers", 1)
         if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= 64:
@@ -168,6 +170,8 @@ def genesis_from_file(path: Path) -> tuple[Block, bytes]:
         genesis = decode_genesis(block.genesis)
     except FileNotFoundError:
         raise PeerConfigError(f"genesis: {path} does not exist") from None
+    except OSError as exc:
+        raise PeerConfigError(f"genesis: {path} cannot be read ({exc})") from None
     except DecodeError as exc:
         raise PeerConfigError(f"genesis: {path} is not a genesis block ({exc.message})") from None
     try:
@@ -468,7 +472,7 @@ class Peer(Node):
         self._lease_due = time.monotonic() + Lease.TTL_S
 
     def _decoded(self, batch: Batch[bytes]) -> Batch[DecodedTx] | None:
-        """The batch's well-formed transactions for this chain, each once."""
+        """The batch's well-formed transactions for this chain, each once, none replayed."""
         items: list[DecodedTx] = []
         for raw in batch.items:
             try:
@@ -476,13 +480,24 @@ class Peer(Node):
             except DecodeError:
                 continue
             if (tx.body.chain_id != self.chain_id or tx_hash in self._cut_hashes
-                    or self.store.find_tx(tx_hash) is not None):
+                    or self._replayed(tx.body.signers, tx.body.nonce)):
                 continue
             self._cut_hashes.add(tx_hash)
             items.append(DecodedTx(raw, tx_hash, tx))
         if not items:
             return None  # the next block records the position past these
         return Batch(items, batch.timestamp_ms, batch.position)
+
+    def _replayed(self, signers: list[bytes], nonce: int) -> bool:
+        """Already committed (its sender's nonce is past it): a resubmission, left out.
+
+        Reads the sender's nonce from the store's cache rather than the
+        transaction index: no disk read per transaction.
+        """
+        if not signers:
+            return False
+        raw = self.store.get(nonce_key(signers[0]))
+        return raw is not None and decode(raw, int) >= nonce
 
     def _publish(self, block: Block, data: bytes, batch: Batch[DecodedTx]) -> None:
         self.log.append(block.header.height, data, batch.position)

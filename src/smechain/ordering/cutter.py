@@ -22,6 +22,10 @@ class CutterConfig:
     max_wait_ms: int = 50
 
     def __post_init__(self) -> None:
+        for name in ("max_txs", "max_wait_ms"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name}: {value!r} is not a whole number")
         if not 1 <= self.max_txs <= 100_000:
             raise ValueError(f"max_txs: {self.max_txs} is not between 1 and 100000")
         if not 0 <= self.max_wait_ms <= 60_000:

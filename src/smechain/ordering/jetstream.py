@@ -78,7 +78,8 @@ class Position:
     @classmethod
     def parse(cls, text: str) -> Position:
         seq, _, index = text.partition(":")
-        if not (seq.isdigit() and index.isdigit()) or int(seq) < 1:
+        digits = seq.isascii() and seq.isdecimal() and index.isascii() and index.isdecimal()
+        if not digits or int(seq) < 1:
             raise ValueError(f"{POSITION_HEADER}: {text!r} is not SEQ:INDEX")
         return cls(int(seq), int(index))
 
@@ -265,7 +266,7 @@ class BlockLog:
         """Append block ``height``; ``Superseded`` if the log does not end at ``height - 1``."""
         headers = {
             "Nats-Expected-Last-Sequence": str(height),
-            "Nats-Msg-Id": hashlib.sha256(data).hexdigest(),
+            "Nats-Msg-Id": f"{height}:{hashlib.sha256(data).hexdigest()}",
         }
         if position is not None:
             headers[POSITION_HEADER] = position.header()
@@ -401,8 +402,8 @@ class JetStreamOrderer:
                 raise OrdererFull(f"{self.config.max_pending} transactions are already waiting")
             self._outbox.append(item)
             first = len(self._outbox) == 1
-        if self._flusher is None:
-            self._flusher = self.link.spawn(self._flush_loop())
+            if self._flusher is None:
+                self._flusher = self.link.spawn(self._flush_loop())
         if first or len(self._outbox) >= self.config.message_txs:
             self.link.loop.call_soon_threadsafe(self._wake.set)
 
@@ -472,14 +473,12 @@ class JetStreamOrderer:
                 full = len(self._buffer) >= self.config.cutter.max_txs
                 if full or now - self._buffer[0][0] >= max_wait:
                     return self._cut()
-                wait = self._buffer[0][0] + max_wait - now
-            else:
-                if self._closed:
-                    raise OrdererClosed("the orderer is stopped")
-                wait = deadline - now
-                if wait <= 0:
-                    return None
-            self._fill(min(wait, max(deadline - now, 0.0)) if not self._buffer else wait)
+            elif self._closed:
+                raise OrdererClosed("the orderer is stopped")
+            if now >= deadline:
+                return None
+            cut_at = self._buffer[0][0] + max_wait if self._buffer else deadline
+            self._fill(min(cut_at, deadline) - now)
 
     def _cut(self) -> Batch[bytes]:
         cutter: BlockCutter[tuple[bytes, Position]] = BlockCutter(self.config.cutter)
