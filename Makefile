@@ -29,6 +29,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/ledger.py --txs 50000 --json
 	$(BIN)/python bench/ledger.py --txs 20000 --suite sm2 --json
 	$(BIN)/python bench/receivables.py --workflows 4000 --json
+	$(BIN)/python bench/cluster.py --txs 60000 --json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

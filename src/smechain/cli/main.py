@@ -32,16 +32,23 @@ DataDir = Annotated[Path, typer.Option("--data", help="The node's data folder.")
 def init(
     config: Annotated[Path, typer.Option(help="Consortium TOML (see examples/consortium.toml).")],
     data: DataDir,
+    cutters: Annotated[int, typer.Option(help="Orderer keys to name in genesis (1 to 5).")] = 1,
 ) -> None:
-    """Create a consortium's genesis block and key files in a new data folder."""
+    """Create a consortium's genesis block and key files in a new data folder.
+
+    Also writes ``genesis.block``: the file every consortium peer starts from.
+    """
+    if not 1 <= cutters <= 5:
+        fail(f"--cutters: {cutters} is not between 1 and 5")
     if (data / STORE_FILE).exists():
         fail(f"--data: {data} already holds a chain")
     try:
-        consortium = load_consortium(config, int(time.time() * 1000))
+        consortium = load_consortium(config, int(time.time() * 1000), cutters)
     except ConfigError as exc:
         fail(f"--config: {exc}")
     write_keys(consortium, data)
     node = Node.create(data, consortium.genesis, consortium.orderer)
+    (data / "genesis.block").write_bytes(node.store.block_bytes(0) or b"")
     node.close()
     g = consortium.genesis
     typer.echo(f"chain {g.chain_id!r} ({g.suite}) created in {data} with {len(g.orgs)} "
