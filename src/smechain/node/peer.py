@@ -74,7 +74,6 @@ from smechain.storage.select import open_store
 
 log = structlog.get_logger("smechain.peer")
 
-GENESIS_FILE = "genesis.block"
 READ_AHEAD = 8
 """Blocks fetched from the log per request while following."""
 
