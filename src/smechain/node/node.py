@@ -224,6 +224,10 @@ class Node(LedgerView):
         self._orderer.close()
         if self._thread is not None:
             self._thread.join()
+        self._release()
+
+    def _release(self) -> None:
+        """Close the signature workers, the store and the folder's lock."""
         self._checker.close()
         self.store.close()
         if self._lock_fd is not None:
@@ -253,10 +257,14 @@ class Node(LedgerView):
         if tx.body.chain_id != self.chain_id:
             raise BadTransaction(f"chain_id: {tx.body.chain_id!r} is not {self.chain_id!r}")
         try:
-            self._orderer.submit(DecodedTx(raw, tx_hash, tx))
+            self._enqueue(DecodedTx(raw, tx_hash, tx))
         except OrdererClosed:
             raise NodeStopped("the node is stopped") from None
         return tx_hash
+
+    def _enqueue(self, item: DecodedTx) -> None:
+        """Hand a checked transaction to the ordering service."""
+        self._orderer.submit(item)
 
     def wait(self, tx_hash: bytes, timeout: float = 30.0) -> Receipt:
         """The receipt of ``tx_hash`` once its block commits; ``TimeoutError`` otherwise."""

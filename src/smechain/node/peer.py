@@ -50,7 +50,6 @@ from smechain.node.node import (
     FollowedBlock,
     Node,
     NodeConfig,
-    NodeStopped,
     lock_folder,
 )
 from smechain.node.sigpool import PendingCheck
@@ -351,31 +350,16 @@ class Peer(Node):
                 self._cutter.close()
             self._lease.release()
             self.link.close()
-            self._checker.close()
-            self.store.close()
-            if self._lock_fd is not None:
-                os.close(self._lock_fd)
-                self._lock_fd = None
+            self._release()
 
     # --- submitting -----------------------------------------------------------
 
-    def submit(self, raw: bytes) -> TxHash:
-        """Check the transaction's shape, then publish it to the ordering service."""
-        if self._failure is not None:
-            raise NodeStopped(f"the peer stopped: {self._failure!r}")
+    def _enqueue(self, item: DecodedTx) -> None:
+        """Publish the transaction to the ordering service's transaction stream."""
         try:
-            tx, tx_hash = decode_tx(raw, self.suite)
-        except DecodeError as exc:
-            raise BadTransaction(exc.message) from None
-        if tx.body.chain_id != self.chain_id:
-            raise BadTransaction(f"chain_id: {tx.body.chain_id!r} is not {self.chain_id!r}")
-        try:
-            self._publisher.submit(raw)
-        except OrdererClosed:
-            raise NodeStopped("the peer is stopped") from None
+            self._publisher.submit(item.raw)
         except OrdererFull as exc:
             raise BadTransaction(str(exc)) from None
-        return tx_hash
 
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until every transaction submitted here is stored by the ordering service."""
