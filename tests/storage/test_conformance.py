@@ -328,12 +328,19 @@ def test_sqlite_failed_commit_then_reopen(tmp_path: Path) -> None:
         again.close()
 
 
-def test_sqlite_read_racing_a_commit_does_not_leave_a_stale_cache(tmp_path: Path) -> None:
-    path = tmp_path / "l.sqlite"
-    first = SqliteStore(path)
-    first.commit_block(0, b"b0", [], {"k": b"old"})
-    first.close()
-    s = SqliteStore(path)  # a fresh, empty cache
+@pytest.fixture(params=[_sqlite, _postgres], ids=["sqlite", "postgres"])
+def cached_store(request: pytest.FixtureRequest) -> Iterator[SqliteStore | PostgresStore]:
+    s = request.param(request)
+    yield s
+    s.close()
+
+
+def test_read_racing_a_commit_does_not_leave_a_stale_cache(
+    cached_store: SqliteStore | PostgresStore,
+) -> None:
+    s = cached_store
+    s.commit_block(0, b"b0", [], {"k": b"old"})
+    s._cache.clear()  # as a freshly opened store
     paused = threading.Event()
     resume = threading.Event()
     remember = s._remember
@@ -346,8 +353,7 @@ def test_sqlite_read_racing_a_commit_does_not_leave_a_stale_cache(tmp_path: Path
         remember(key, value)
 
     s._remember = remember_slowly  # type: ignore[method-assign]
-    read: list[bytes | None] = []
-    reader = threading.Thread(target=lambda: read.append(s.get("k")), name="reader")
+    reader = threading.Thread(target=lambda: s.get("k"), name="reader")
     committer = threading.Thread(
         target=lambda: s.commit_block(1, b"b1", [], {"k": b"new"}), name="committer"
     )
@@ -362,7 +368,4 @@ def test_sqlite_read_racing_a_commit_does_not_leave_a_stale_cache(tmp_path: Path
         committer.join(timeout=10)
     assert not committer.is_alive()
     assert s.height() == 1
-    try:
-        assert s.get("k") == b"new"
-    finally:
-        s.close()
+    assert s.get("k") == b"new"

@@ -7,7 +7,6 @@ import pwd
 import shutil
 import socket
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,40 +201,6 @@ def test_a_schema_is_open_in_one_store_at_a_time(pg_store: PostgresStore, dsn: s
     # ...until the first one is closed.
     pg_store.close()
     PostgresStore(dsn, schema=pg_store.schema).close()
-
-
-def test_read_racing_a_commit_does_not_leave_a_stale_cache(pg_store: PostgresStore) -> None:
-    s = pg_store
-    s.commit_block(0, b"b0", [], {"k": b"old"})
-    s._cache.clear()
-    paused = threading.Event()
-    resume = threading.Event()
-    remember = s._remember
-
-    def remember_slowly(key: str, value: bytes | None) -> None:
-        # Hold the reader between its SELECT and caching what it read.
-        if threading.current_thread().name == "reader":
-            paused.set()
-            resume.wait(10)
-        remember(key, value)
-
-    s._remember = remember_slowly  # type: ignore[method-assign]
-    reader = threading.Thread(target=lambda: s.get("k"), name="reader")
-    committer = threading.Thread(
-        target=lambda: s.commit_block(1, b"b1", [], {"k": b"new"}), name="committer"
-    )
-    try:
-        reader.start()
-        assert paused.wait(10)
-        committer.start()
-        committer.join(timeout=0.5)
-    finally:
-        resume.set()
-        reader.join(timeout=10)
-        committer.join(timeout=10)
-    assert not committer.is_alive()
-    assert s.height() == 1
-    assert s.get("k") == b"new"
 
 
 def test_iter_state_prefix_at_the_edges_of_unicode(pg_store: PostgresStore) -> None:

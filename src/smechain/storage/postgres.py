@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 
 import psycopg
@@ -28,6 +27,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from smechain.core.state import WriteSet
+from smechain.storage.cache import CachedReads
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -72,7 +72,7 @@ def _upper_bound(prefix: str) -> str | None:
     return chars[:-1] + chr(last)
 
 
-class PostgresStore:
+class PostgresStore(CachedReads):
     """A ``LedgerStore`` in schema ``schema`` of the PostgreSQL database at ``dsn``."""
 
     def __init__(
@@ -100,9 +100,7 @@ class PostgresStore:
         except BaseException:
             self._db.close()
             raise
-        self._lock = threading.Lock()
-        self._cache: dict[str, bytes | None] = {}
-        self._cache_entries = cache_entries
+        super().__init__(cache_entries)
 
     def _open(self, schema: str) -> None:
         """Take the schema's lock, create the tables, read the height, prepare the queries."""
@@ -165,22 +163,9 @@ class PostgresStore:
             row = self._db.execute(self._q_tx, (tx_hash,)).fetchone()
         return None if row is None else (int(row[0]), int(row[1]))
 
-    def get(self, key: str) -> bytes | None:
-        cached = self._cache.get(key, _MISSING)
-        if cached is not _MISSING:
-            return cached  # type: ignore[return-value]
-        # Read and cache under one lock, so a commit cannot land in between
-        # and leave a stale value cached.
-        with self._lock:
-            row = self._db.execute(self._q_get, (key,)).fetchone()
-            value = None if row is None else bytes(row[0])
-            self._remember(key, value)
-        return value
-
-    def _remember(self, key: str, value: bytes | None) -> None:
-        if len(self._cache) >= self._cache_entries:
-            self._cache.clear()
-        self._cache[key] = value
+    def _read_state(self, key: str) -> bytes | None:
+        row = self._db.execute(self._q_get, (key,)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def commit_block(
         self, height: int, block: bytes, tx_hashes: Sequence[bytes], writes: WriteSet

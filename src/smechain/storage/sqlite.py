@@ -12,11 +12,11 @@ block does no disk I/O for state it has seen before.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from smechain.core.state import WriteSet
+from smechain.storage.cache import CachedReads
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, data BLOB NOT NULL);
@@ -31,10 +31,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 ) WITHOUT ROWID;
 """
 
-_MISSING = object()
-
-
-class SqliteStore:
+class SqliteStore(CachedReads):
     """A ``LedgerStore`` in ``<folder>/ledger.sqlite``."""
 
     def __init__(
@@ -57,9 +54,7 @@ class SqliteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-        self._cache: dict[str, bytes | None] = {}
-        self._cache_entries = cache_entries
+        super().__init__(cache_entries)
         row = self._db.execute("SELECT max(height) FROM blocks").fetchone()
         self._height = -1 if row[0] is None else int(row[0])
 
@@ -78,22 +73,9 @@ class SqliteStore:
             ).fetchone()
         return None if row is None else (int(row[0]), int(row[1]))
 
-    def get(self, key: str) -> bytes | None:
-        cached = self._cache.get(key, _MISSING)
-        if cached is not _MISSING:
-            return cached  # type: ignore[return-value]
-        # Read and cache under one lock, so a commit cannot land in between
-        # and leave a stale value cached.
-        with self._lock:
-            row = self._db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
-            value = None if row is None else bytes(row[0])
-            self._remember(key, value)
-        return value
-
-    def _remember(self, key: str, value: bytes | None) -> None:
-        if len(self._cache) >= self._cache_entries:
-            self._cache.clear()
-        self._cache[key] = value
+    def _read_state(self, key: str) -> bytes | None:
+        row = self._db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def commit_block(
         self, height: int, block: bytes, tx_hashes: Sequence[bytes], writes: WriteSet
