@@ -16,7 +16,6 @@ p99_ms (submit to commit at that peer), and the settings used.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import shutil
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ledger import report  # bench/ is on the path when run as a script
 from smechain.client import sign_tx
 from smechain.core.block import Block
 from smechain.core.checkpoint import SignedCheckpoint
@@ -203,13 +203,7 @@ def run(layout: ClusterLayout, a: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    result = main_result(argv)
-    if "--json" in (argv if argv is not None else sys.argv[1:]):
-        print(json.dumps(result))
-    else:
-        for k, v in result.items():
-            print(f"{k:>16}: {v}")
-    return 0 if result["failed"] == 0 else 1
+    return report(main_result(argv), argv)
 
 
 if __name__ == "__main__":

@@ -120,7 +120,11 @@ def drive(node: Node, txs: list[bytes], window: int) -> tuple[float, list[float]
 
 
 def main(argv: list[str] | None = None) -> int:
-    result = main_result(argv)
+    return report(main_result(argv), argv)
+
+
+def report(result: dict[str, Any], argv: list[str] | None) -> int:
+    """Print ``result`` (one JSON line with ``--json``); exit status 1 if anything failed."""
     if "--json" in (argv if argv is not None else sys.argv[1:]):
         print(json.dumps(result))
     else:
