@@ -20,7 +20,11 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/smechain demo
 
-test: $(VENV)/.installed-test
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot run here).
+/usr/bin/chromium:
+	apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
+
+test: $(VENV)/.installed-test /usr/bin/chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

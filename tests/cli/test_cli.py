@@ -181,4 +181,4 @@ def test_init_rejects_bad_config(tmp_path: Path) -> None:
 def test_demo_runs(tmp_path: Path) -> None:
     from smechain.cli.demo import run_demo
 
-    assert run_demo(tmp_path / "demo") == 0
+    assert run_demo(tmp_path / "demo", serve=False) == 0

@@ -1,108 +1,88 @@
-"""``smechain demo``: the main job on the embedded default, start to finish.
+"""``smechain demo``: the demo consortium on the embedded default, then its portal.
 
-A consortium is founded (regulator, cash issuer, bank, core enterprise, two
-SMEs); the issuer mints digital cash to the core enterprise, which pays its
-suppliers; a supplier's attempt to mint cash is refused with a receipt; a new
-organisation is admitted by two of three governing admins; then a third party
-checks a payment's inclusion proof and the whole chain is verified.
+The network is seeded as its users would use it (see ``smechain.api.demo``):
+cash issued, invoices anchored, a certificate confirmed, split and passed down
+four tiers of suppliers, a part sold to a bank, a second financing of the same
+invoice refused, a factor admitted by two admins. Then a third party checks
+the sale's inclusion proof, the whole chain is verified, and the portal is
+served at http://127.0.0.1:8000 with the logins printed.
 """
 
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from smechain.client import sign_tx
-from smechain.core.block import Receipt
+from smechain.api.demo import ORGS, PASSWORD, Demo, build_demo
+from smechain.contracts.receivable import CERT_PREFIX, Certificate
+from smechain.core.encoding import decode
 from smechain.core.proof import verify_tx_proof
-from smechain.node.consortium import consortium_from_dict
-from smechain.node.keys import generate_key
-from smechain.node.node import STORE_FILE, Node, NodeConfig
 from smechain.node.verify import verify_chain
-from smechain.ordering.cutter import CutterConfig
-from smechain.storage.sqlite import SqliteStore
-
-CONSORTIUM = {
-    "chain_id": "smechain-demo",
-    "suite": "ed25519",
-    "governance": {"admins": ["regulator", "bank-a", "core-a"], "add_org": 2,
-                   "suspend_org": 2, "readmit_org": 2, "rekey_org": 2},
-    "orgs": [
-        {"id": "regulator", "name": "Banking Regulator", "roles": ["regulator"]},
-        {"id": "pboc", "name": "Digital Cash Issuer", "roles": ["cash_issuer"]},
-        {"id": "bank-a", "name": "Bank A", "roles": ["bank", "factor"]},
-        {"id": "core-a", "name": "Core Enterprise A", "roles": ["core_enterprise"]},
-        {"id": "sme-1", "name": "Supplier One Ltd", "roles": ["sme"]},
-        {"id": "sme-2", "name": "Supplier Two Ltd", "roles": ["sme"]},
-    ],
-}
 
 
 def _yuan(fen: int) -> str:
     return f"{fen // 100:,}.{fen % 100:02d}"
 
 
-def run_demo(folder: Path | None = None) -> int:
-    """Run the demo in ``folder`` (a new temporary one by default); 0 when all went as expected."""
+def run_demo(folder: Path | None = None, serve: bool = False, host: str = "127.0.0.1",
+             port: int = 8000) -> int:
+    """Seed the demo in ``folder`` (a new temporary one by default); serve it with ``serve``.
+
+    Returns 0 when everything went as expected.
+    """
     console = Console()
     folder = folder or Path(tempfile.mkdtemp(prefix="smechain-demo-"))
-    c = consortium_from_dict(CONSORTIUM, int(time.time() * 1000))
-    k = c.keys
-    chain = c.genesis.chain_id
-    config = NodeConfig(CutterConfig(max_wait_ms=5), verify_workers=0)
-    console.print(f"[bold]smechain demo[/] — chain {chain!r} in {folder}")
-    with Node.create(folder, c.genesis, c.orderer, config) as node:
-
-        def send(contract: str, action: str, args: dict[str, object], *signers: str) -> Receipt:
-            keys = [k[s] for s in signers]
-            raw = sign_tx(chain, contract, action, args, keys, node.nonce(keys[0].public) + 1)
-            receipt = node.submit_and_wait(raw)
-            mark = "[green]ok[/]" if receipt.ok else f"[red]{receipt.code}[/]"
-            console.print(f"  {signers[0]:>9} {contract}.{action:<9} {mark} {receipt.message}")
-            return receipt
-
-        console.print("[bold]1.[/] The issuer mints 1,000,000.00 CNY to the core enterprise")
-        ok = send("cash", "issue", {"currency": "CNY", "to": "core-a", "amount": 100_000_000},
-                  "pboc").ok
-        console.print("[bold]2.[/] The core enterprise pays its suppliers; one pays the bank")
-        pay = send("cash", "transfer", {"currency": "CNY", "to": "sme-1", "amount": 25_000_000},
-                   "core-a")
-        ok &= pay.ok
-        ok &= send("cash", "transfer", {"currency": "CNY", "to": "sme-2", "amount": 12_500_000},
-                   "core-a").ok
-        ok &= send("cash", "transfer", {"currency": "CNY", "to": "bank-a", "amount": 1_000_000},
-                   "sme-1").ok
-        console.print("[bold]3.[/] A supplier tries to mint cash: refused, nothing changes")
-        ok &= not send("cash", "issue", {"currency": "CNY", "to": "sme-1", "amount": 1},
-                       "sme-1").ok
-        console.print("[bold]4.[/] Admitting a factor: one admin is not enough, two are")
-        factor = {"id": "factor-x", "name": "Factor X", "roles": ["factor"],
-                  "admin_key": generate_key("ed25519").public}
-        ok &= not send("membership", "add_org", factor, "regulator").ok
-        ok &= send("membership", "add_org", factor, "regulator", "bank-a").ok
-
-        table = Table(title="CNY balances (yuan)")
-        table.add_column("organisation")
-        table.add_column("balance", justify="right")
-        for key, value in node.scan("cash/balance/CNY/"):
-            table.add_row(key.rsplit("/", 1)[1], _yuan(value))
-        table.add_row("[bold]supply[/]", _yuan(node.query("cash/supply/CNY")))
+    console.print(f"[bold]smechain demo[/] — seeding the demo consortium in {folder}")
+    demo, ids = build_demo(folder)
+    node, platform = demo.node, demo.platform
+    try:
+        table = Table(title=f"chain {node.chain_id!r}: {node.height()} blocks after genesis")
+        for column in ("organisation", "roles", "CNY balance", "certificates held"):
+            table.add_column(column)
+        holdings: dict[str, int] = {}
+        for _, raw, _ in node.store.iter_state(CERT_PREFIX):
+            cert = decode(raw, Certificate)
+            if cert.status == "confirmed":
+                holdings[cert.holder] = holdings.get(cert.holder, 0) + cert.face
+        for org_id, name, roles in ORGS:
+            balance = node.query(f"cash/balance/CNY/{org_id}") or 0
+            table.add_row(f"{org_id} ({name})", ", ".join(roles), _yuan(balance),
+                          _yuan(holdings.get(org_id, 0)))
         console.print(table)
-
-        proof = node.proof(pay.tx_hash)
+        refused = node.receipt(bytes.fromhex(ids["refused_tx"]))
+        console.print(f"Second financing of invoice {ids['invoices'][0]} refused by the ledger: "
+                      f"[red]{refused.code}[/] {refused.message}")
+        sale = platform.accounts.proposal(ids["sold_proposal"])
+        assert sale is not None and sale["result"] is not None
+        proof = node.proof(bytes.fromhex(sale["result"]["tx_hash"]))
         reason = verify_tx_proof(node.suite, proof, node.orderer_keys)
-        console.print(f"[bold]5.[/] Inclusion proof of the first payment (block "
-                      f"{proof.header.height}, {len(proof.tx_path)} path steps): "
+        console.print(f"Inclusion proof of the sale to bank-a (block {proof.header.height}): "
                       + ("[green]holds[/]" if not reason else f"[red]{reason}[/]"))
-        ok &= not reason
-    report = verify_chain(SqliteStore(folder / STORE_FILE, readonly=True))
-    console.print(f"[bold]6.[/] verify: {report.blocks} blocks, {report.transactions} "
-                  "transactions — "
-                  + ("[green]intact[/]" if report.ok else f"[red]{report.problem}[/]"))
-    ok &= report.ok
+        report = verify_chain(node.store)
+        console.print(f"verify: {report.blocks} blocks, {report.transactions} transactions — "
+                      + ("[green]intact[/]" if report.ok else f"[red]{report.problem}[/]"))
+        ok = report.ok and not reason and not refused.ok
+        if serve and ok:
+            _serve(demo, host, port, console)
+    finally:
+        demo.close()
     console.print("[bold green]demo complete[/]" if ok else "[bold red]demo found a problem[/]")
     return 0 if ok else 1
+
+
+def _serve(demo: Demo, host: str, port: int, console: Console) -> None:
+    from smechain.api.app import create_app
+    from smechain.api.server import configure_logging, serve
+
+    logins = Table(title=f"Portal: http://{host}:{port}   (API docs: /docs)")
+    for column in ("organisation", "username", "password", "role"):
+        logins.add_column(column)
+    for org_id, _, _ in ORGS:
+        logins.add_row(org_id, "admin / operator / viewer", PASSWORD, "admin / operator / viewer")
+    console.print(logins)
+    console.print("Ctrl-C stops the demo.")
+    configure_logging("warning")
+    serve(create_app(demo.platform), host, port)

@@ -161,11 +161,31 @@ def verify(data: DataDir) -> None:
 
 
 @app.command()
-def demo() -> None:
-    """Run the main job on the embedded node: a consortium, cash, transfers, proof, verify."""
+def demo(
+    serve: Annotated[bool, typer.Option(help="Serve the portal after seeding.")] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Portal port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Seed the demo consortium on the embedded node, check it, and serve its portal."""
     from smechain.cli.demo import run_demo
 
-    sys.exit(run_demo())
+    sys.exit(run_demo(serve=serve, port=port))
+
+
+@app.command()
+def serve(
+    data: DataDir,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    admin_password: Annotated[str | None, typer.Option(
+        envvar="SMECHAIN_ADMIN_PASSWORD",
+        help="Create user 'admin' with this password in every organisation whose key is "
+             "in DATA/keys (first start).")] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Serve the HTTP API and portal for an embedded node's organisations."""
+    from smechain.cli.serve import run_serve
+
+    run_serve(data, host, port, admin_password, log_level)
 
 
 def _mount() -> None:

@@ -1,0 +1,1 @@
+"""The HTTP API every peer serves: FastAPI routes over the ``Platform`` service layer."""

@@ -1,0 +1,351 @@
+"""The peer's own records for its API: users, sessions, API keys, custodial keys, audit, proposals.
+
+None of this is ledger state: it belongs to the organisations this peer serves
+and lives in one SQLite file beside the ledger (``api.sqlite``).
+
+- Passwords are kept as scrypt hashes (16-byte salt, n=2^14, r=8, p=1).
+- Session tokens and API key secrets are 256-bit random strings; only their
+  SHA-256 digest is stored, so a copy of the file gives no way in.
+- Private keys held for custodial signing are sealed with XSalsa20-Poly1305
+  (libsodium's secretbox) under the vault key: 32 bytes derived with scrypt
+  from ``SMECHAIN_VAULT_PASSPHRASE`` when set, else read from ``vault.key``
+  (mode 0600) beside the file, created on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import nacl.exceptions
+import nacl.secret
+
+from smechain.node.keys import KeyPair
+
+ACCOUNTS_FILE = "api.sqlite"
+VAULT_KEY_FILE = "vault.key"
+SESSION_TTL_MS = 8 * 3600 * 1000
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    org TEXT NOT NULL, username TEXT NOT NULL, role TEXT NOT NULL, password TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,
+    PRIMARY KEY (org, username));
+CREATE TABLE IF NOT EXISTS sessions (
+    digest BLOB PRIMARY KEY, org TEXT NOT NULL, username TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id TEXT PRIMARY KEY, org TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
+    digest BLOB NOT NULL UNIQUE, created_ms INTEGER NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS vault (
+    owner TEXT PRIMARY KEY, suite TEXT NOT NULL, public BLOB NOT NULL, sealed BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, org TEXT NOT NULL, actor TEXT NOT NULL,
+    method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_org ON audit (org, id);
+CREATE TABLE IF NOT EXISTS proposals (
+    id TEXT PRIMARY KEY, doc TEXT NOT NULL, created_ms INTEGER NOT NULL);
+"""
+
+
+class Role(StrEnum):
+    """A user's role inside its organisation."""
+
+    VIEWER = "viewer"
+    OPERATOR = "operator"
+    ADMIN = "admin"
+
+
+def can_submit(role: str) -> bool:
+    """Operators and admins submit transactions; viewers only read."""
+    return role in (Role.OPERATOR, Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Who is calling: a user or an API key of an organisation."""
+
+    org: str
+    name: str
+    """The username, or ``key:<key_id>`` for an API key."""
+    role: str
+
+    @property
+    def vault_owner(self) -> str:
+        """Vault entry of this account's signing key."""
+        return f"user:{self.org}/{self.name}"
+
+
+class AccountError(ValueError):
+    """A refused account operation; ``field`` names the input at fault."""
+
+    def __init__(self, status: int, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.status = status
+        self.field = field
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """``scrypt$<salt hex>$<hash hex>`` of a password."""
+    salt = salt or os.urandom(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a stored scrypt hash (constant-time compare)."""
+    try:
+        _, salt, _ = stored.split("$")
+        expected = hash_password(password, bytes.fromhex(salt))
+    except ValueError:
+        return False
+    return hmac.compare_digest(expected, stored)
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Accounts:
+    """The peer's account records in ``folder / api.sqlite``; safe to use from any thread."""
+
+    def __init__(self, folder: Path) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(folder / ACCOUNTS_FILE, check_same_thread=False,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+        self._box = nacl.secret.SecretBox(_vault_key(folder))
+        self._cache: dict[bytes, tuple[Account, int]] = {}
+        """Token digest -> (account, expiry ms): sign-in checks never touch the disk."""
+
+    def close(self) -> None:
+        """Close the file."""
+        with self._lock:
+            self._db.close()
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> Any:
+        with self._lock:
+            return self._db.execute(sql, args).fetchone()
+
+    def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def _run(self, sql: str, args: tuple[Any, ...]) -> int:
+        with self._lock:
+            return self._db.execute(sql, args).rowcount
+
+    # --- users ----------------------------------------------------------------
+
+    def add_user(self, org: str, username: str, password: str, role: str) -> Account:
+        """Create a user; ``AccountError`` (409) when the name is taken."""
+        try:
+            self._run("INSERT INTO users (org, username, role, password, created_ms) "
+                      "VALUES (?, ?, ?, ?, ?)",
+                      (org, username, role, hash_password(password), _now_ms()))
+        except sqlite3.IntegrityError:
+            raise AccountError(409, "username", f"{username!r} already exists in {org!r}") from None
+        return Account(org, username, role)
+
+    def user(self, org: str, username: str) -> dict[str, Any] | None:
+        """A user's record without its password hash."""
+        row = self._one("SELECT role, disabled, created_ms FROM users WHERE org=? AND username=?",
+                        (org, username))
+        if row is None:
+            return None
+        return {"org": org, "username": username, "role": row[0], "disabled": bool(row[1]),
+                "created_ms": row[2]}
+
+    def users(self, org: str) -> list[dict[str, Any]]:
+        """Every user of ``org``, by name."""
+        rows = self._all("SELECT username FROM users WHERE org=? ORDER BY username", (org,))
+        return [u for (name,) in rows if (u := self.user(org, name)) is not None]
+
+    def update_user(self, org: str, username: str, role: str | None = None,
+                    password: str | None = None, disabled: bool | None = None) -> dict[str, Any]:
+        """Change a user's role, password or disabled flag; its sessions end."""
+        if self.user(org, username) is None:
+            raise AccountError(404, "username", f"no user {username!r} in {org!r}")
+        with self._lock:
+            if role is not None:
+                self._db.execute("UPDATE users SET role=? WHERE org=? AND username=?",
+                                 (role, org, username))
+            if password is not None:
+                self._db.execute("UPDATE users SET password=? WHERE org=? AND username=?",
+                                 (hash_password(password), org, username))
+            if disabled is not None:
+                self._db.execute("UPDATE users SET disabled=? WHERE org=? AND username=?",
+                                 (int(disabled), org, username))
+            self._db.execute("DELETE FROM sessions WHERE org=? AND username=?", (org, username))
+            self._cache = {d: v for d, v in self._cache.items()
+                           if (v[0].org, v[0].name) != (org, username)}
+        user = self.user(org, username)
+        assert user is not None
+        return user
+
+    # --- sessions and API keys ------------------------------------------------
+
+    def login(self, org: str, username: str, password: str) -> tuple[str, int, Account]:
+        """A new session token for a correct password; ``AccountError`` (401) otherwise."""
+        row = self._one("SELECT role, password, disabled FROM users WHERE org=? AND username=?",
+                        (org, username))
+        # Hash even for an unknown user, so timing does not tell which names exist.
+        stored = row[1] if row else hash_password("", b"\0" * 16)
+        if not check_password(password, stored) or row is None:
+            raise AccountError(401, "password", "wrong organisation, username or password")
+        if row[2]:
+            raise AccountError(403, "username", f"user {username!r} is disabled")
+        token = "sms_" + secrets.token_urlsafe(32)
+        expires = _now_ms() + SESSION_TTL_MS
+        self._run("INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                  (_digest(token), org, username, expires))
+        return token, expires, Account(org, username, row[0])
+
+    def logout(self, token: str) -> None:
+        """End a session."""
+        digest = _digest(token)
+        with self._lock:
+            self._db.execute("DELETE FROM sessions WHERE digest=?", (digest,))
+            self._cache.pop(digest, None)
+
+    def add_api_key(self, org: str, name: str, role: str) -> tuple[str, str, Account]:
+        """A new API key: ``(key_id, secret, account)``; the secret is not kept."""
+        key_id = secrets.token_hex(8)
+        secret = f"smk_{key_id}_{secrets.token_urlsafe(32)}"
+        self._run("INSERT INTO api_keys (key_id, org, name, role, digest, created_ms) "
+                  "VALUES (?, ?, ?, ?, ?, ?)", (key_id, org, name, role, _digest(secret),
+                                                _now_ms()))
+        return key_id, secret, Account(org, f"key:{key_id}", role)
+
+    def api_keys(self, org: str) -> list[dict[str, Any]]:
+        """The API keys of ``org``, without secrets."""
+        rows = self._all("SELECT key_id, name, role, created_ms, revoked FROM api_keys "
+                         "WHERE org=? ORDER BY created_ms", (org,))
+        return [{"key_id": r[0], "name": r[1], "role": r[2], "created_ms": r[3],
+                 "revoked": bool(r[4])} for r in rows]
+
+    def revoke_api_key(self, org: str, key_id: str) -> None:
+        """Revoke one of ``org``'s API keys at once."""
+        if not self._run("UPDATE api_keys SET revoked=1 WHERE org=? AND key_id=? AND revoked=0",
+                         (org, key_id)):
+            raise AccountError(404, "key_id", f"no active API key {key_id!r} in {org!r}")
+        with self._lock:
+            self._cache = {d: v for d, v in self._cache.items()
+                           if (v[0].org, v[0].name) != (org, f"key:{key_id}")}
+
+    def authenticate(self, token: str) -> Account | None:
+        """The account a session token or API key belongs to, or ``None``."""
+        digest = _digest(token)
+        hit = self._cache.get(digest)
+        now = _now_ms()
+        if hit is not None:
+            if hit[1] > now:
+                return hit[0]
+            self._cache.pop(digest, None)
+            return None
+        if token.startswith("smk_"):
+            row = self._one("SELECT org, key_id, role FROM api_keys WHERE digest=? AND revoked=0",
+                            (digest,))
+            found = None if row is None else (Account(row[0], f"key:{row[1]}", row[2]), 2**62)
+        else:
+            row = self._one(
+                "SELECT s.org, s.username, u.role, s.expires_ms FROM sessions s JOIN users u "
+                "ON u.org=s.org AND u.username=s.username WHERE s.digest=? AND u.disabled=0",
+                (digest,))
+            found = None if row is None or row[3] <= now else (Account(*row[:3]), row[3])
+        if found is None:
+            return None
+        with self._lock:
+            self._cache[digest] = found
+        return found[0]
+
+    # --- custodial keys -------------------------------------------------------
+
+    def store_key(self, owner: str, key: KeyPair) -> None:
+        """Keep ``key`` sealed under the vault key for ``owner``."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO vault VALUES (?, ?, ?, ?)",
+                             (owner, key.suite, key.public, self._box.encrypt(key.private)))
+
+    def key(self, owner: str) -> KeyPair | None:
+        """The key held for ``owner``, unsealed, or ``None``."""
+        row = self._one("SELECT suite, public, sealed FROM vault WHERE owner=?", (owner,))
+        if row is None:
+            return None
+        try:
+            private = self._box.decrypt(row[2])
+        except nacl.exceptions.CryptoError:
+            raise RuntimeError(f"vault: the key of {owner!r} does not open with this "
+                               "vault key") from None
+        return KeyPair(row[0], private, row[1])
+
+    # --- audit ----------------------------------------------------------------
+
+    def audit(self, org: str, actor: str, method: str, path: str, status: int,
+              detail: str) -> None:
+        """Record one state-changing call."""
+        self._run("INSERT INTO audit (ts_ms, org, actor, method, path, status, detail) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)", (_now_ms(), org, actor, method, path, status,
+                                                   detail))
+
+    def audit_log(self, org: str | None, offset: int, limit: int
+                  ) -> tuple[list[dict[str, Any]], int]:
+        """Audit rows of ``org`` (every organisation for ``None``), newest first."""
+        where, args = ("WHERE org=?", (org,)) if org is not None else ("", ())
+        total = self._one(f"SELECT count(*) FROM audit {where}", args)[0]
+        rows = self._all(f"SELECT id, ts_ms, org, actor, method, path, status, detail FROM audit "
+                         f"{where} ORDER BY id DESC LIMIT ? OFFSET ?", (*args, limit, offset))
+        names = ("id", "ts_ms", "org", "actor", "method", "path", "status", "detail")
+        return [dict(zip(names, r, strict=True)) for r in rows], total
+
+    # --- proposals ------------------------------------------------------------
+
+    def put_proposal(self, doc: dict[str, Any]) -> None:
+        """Store or replace a proposal document (JSON-able)."""
+        self._run("INSERT OR REPLACE INTO proposals VALUES (?, ?, ?)",
+                  (doc["id"], json.dumps(doc), doc["created_ms"]))
+
+    def proposal(self, proposal_id: str) -> dict[str, Any] | None:
+        """One proposal document."""
+        row = self._one("SELECT doc FROM proposals WHERE id=?", (proposal_id,))
+        return None if row is None else dict(json.loads(row[0]))
+
+    def proposals(self) -> list[dict[str, Any]]:
+        """Every proposal, newest first."""
+        return [json.loads(r[0]) for r in
+                self._all("SELECT doc FROM proposals ORDER BY created_ms DESC, id")]
+
+
+def _vault_key(folder: Path) -> bytes:
+    passphrase = os.environ.get("SMECHAIN_VAULT_PASSPHRASE")
+    if passphrase:
+        return hashlib.scrypt(passphrase.encode(), salt=b"smechain-vault-v1", **SCRYPT)
+    path = folder / VAULT_KEY_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise RuntimeError(f"{path}: a vault key is 32 bytes, found {len(key)}")
+    return key

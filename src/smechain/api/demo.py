@@ -1,0 +1,200 @@
+"""The demo consortium: an embedded network seeded through the API's own service layer.
+
+A core enterprise, four tiers of suppliers, two banks, a factor, a guarantor,
+a tax authority, a regulator and a cash issuer. Everything below happens as
+their users would do it (custodial signing, proposals for two-party deals),
+so the portal opens on a ledger with history:
+
+1. the issuer mints digital cash; the tax authority registers the firms' tax ids
+   and anchors six invoices from tier-1 to the core enterprise;
+2. tier 1 asks for a certificate on an invoice; the core enterprise confirms;
+3. tier 1 splits it and pays tier 2 with a part; tier 2 splits again and pays
+   tier 3, which pays tier 4 (the lineage tree of four tiers);
+4. tier 1 sells a part to Bank A (offer, then the bank's signature: cash and
+   certificate move in one transaction); a guarantor guarantees tier 3's part;
+5. tier 1 tries to finance the same invoice again, from its own system
+   (non-custodial): the ledger refuses it with a receipt the regulator sees;
+6. two governing admins (the regulator, Bank A) admit a new factor;
+7. left open for the portal: a request to confirm, offers to Bank A and the
+   factor, and a voided invoice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smechain.api.accounts import Account, Role
+from smechain.api.platform import Caller, Platform
+from smechain.client import sign_tx
+from smechain.node.consortium import consortium_from_dict
+from smechain.node.keys import generate_key
+from smechain.node.node import Node, NodeConfig
+from smechain.ordering.cutter import CutterConfig
+
+PASSWORD = "smechain-demo"
+TAX_IDS = {"core-a": "91310000CORE00001A", "sme-t1": "91310000SME100001B",
+           "sme-t2": "91310000SME200002C", "sme-t3": "91310000SME300003D",
+           "sme-t4": "91310000SME400004E"}
+
+ORGS = [
+    ("core-a", "Zhonghe Heavy Industries 中核重工", ["core_enterprise"]),
+    ("sme-t1", "Tier-1 Gearbox Co. 一级齿轮箱", ["sme"]),
+    ("sme-t2", "Tier-2 Castings Ltd 二级铸件", ["sme"]),
+    ("sme-t3", "Tier-3 Steel Forge 三级锻钢", ["sme"]),
+    ("sme-t4", "Tier-4 Bolts & Fasteners 四级紧固件", ["sme"]),
+    ("bank-a", "Bank A 甲银行", ["bank"]),
+    ("bank-b", "Bank B 乙银行", ["bank"]),
+    ("factor-x", "Factor X 商业保理", ["factor"]),
+    ("guar-g", "Guarantee G 融资担保", ["guarantor"]),
+    ("tax-sh", "Shanghai Tax Bureau 上海税务", ["tax_authority"]),
+    ("regulator", "Banking Regulator 金融监管", ["regulator"]),
+    ("pboc", "Digital Cash Issuer 数字人民币", ["cash_issuer"]),
+]
+
+
+def consortium_doc(chain_id: str = "smechain-demo") -> dict[str, Any]:
+    """The demo consortium file, as a dict."""
+    return {
+        "chain_id": chain_id, "suite": "ed25519",
+        "governance": {"admins": ["regulator", "bank-a", "core-a"], "add_org": 2,
+                       "suspend_org": 2, "readmit_org": 2, "rekey_org": 2},
+        "orgs": [{"id": i, "name": n, "roles": r} for i, n, r in ORGS],
+    }
+
+
+@dataclass
+class Demo:
+    """A running demo network: the node and the API platform over it."""
+
+    folder: Path
+    node: Node
+    platform: Platform
+
+    def close(self) -> None:
+        self.platform.close()
+        self.node.close()
+
+
+def _day(days_from_today: int) -> str:
+    return (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days_from_today)).isoformat()
+
+
+def start_network(folder: Path, config: NodeConfig | None = None) -> Demo:
+    """A new embedded chain for the demo consortium, every org's admin key in the vault,
+    and users ``admin`` (admin), ``operator`` and ``viewer`` in every organisation."""
+    c = consortium_from_dict(consortium_doc(), int(time.time() * 1000))
+    node = Node.create(folder, c.genesis, c.orderer,
+                       config or NodeConfig(CutterConfig(max_wait_ms=2), verify_workers=0))
+    node.start()
+    platform = Platform(node, folder)
+    for org_id, key in c.keys.items():
+        platform.import_org_key(org_id, key)
+        for username, role in (("admin", Role.ADMIN), ("operator", Role.OPERATOR),
+                               ("viewer", Role.VIEWER)):
+            platform.provision(platform.accounts.add_user(org_id, username, PASSWORD, role))
+    return Demo(folder, node, platform)
+
+
+def seed(demo: Demo) -> dict[str, Any]:
+    """Run the demo scenario; returns the ids a tour (or a test) needs."""
+    p = demo.platform
+
+    def as_(org: str, role: str = Role.OPERATOR) -> Caller:
+        return p.caller(Account(org, "admin" if role == Role.ADMIN else "operator", role))
+
+    def do(org: str, contract: str, action: str, args: dict[str, Any]) -> dict[str, Any]:
+        ledger = p.ledger_args(contract, action, args)
+        return p.raise_for(p.submit_custodial(as_(org), contract, action, ledger, True))
+
+    def sale(seller: str, buyer: str, cert: str, rate_bp: int, complete: bool) -> str:
+        args = {"id": cert, "buyer": buyer, "rate_bp": rate_bp, "basis": 365, "recourse": True}
+        ledger = p.ledger_args("receivable", "sell", args)
+        doc = p.propose(as_(seller), "receivable", "sell", ledger, args, [buyer])
+        if complete:
+            p.approve(as_(buyer), doc["id"], ledger)
+        return str(doc["id"])
+
+    for org, amount in (("core-a", 5_000_000_000), ("bank-a", 2_000_000_000),
+                        ("bank-b", 2_000_000_000), ("factor-x", 1_000_000_000),
+                        ("sme-t3", 10_000_000)):
+        do("pboc", "cash", "issue", {"currency": "CNY", "to": org, "amount": amount})
+    for org, tax_id in TAX_IDS.items():
+        do("tax-sh", "invoice", "register_party", {"tax_id": tax_id, "org": org})
+    invoices = []
+    for n, total in enumerate((300_000_000, 120_000_000, 85_000_000, 64_000_000, 40_000_000,
+                               22_600_000), start=1):
+        net = total * 100 // 113
+        number = f"2026{n:04d}"
+        digest = hashlib.sha256(f"demo e-invoice {number}".encode()).digest()
+        do("tax-sh", "invoice", "anchor", {
+            "code": "031002600111", "number": number, "seller": TAX_IDS["sme-t1"],
+            "buyer": TAX_IDS["core-a"], "currency": "CNY", "net_amount": net,
+            "tax_amount": total - net, "total_amount": total, "issue_date": _day(-20 + n),
+            "digest": digest.hex()})
+        invoices.append(f"031002600111-{number}")
+
+    def issue(inv: str, amount: int, days: int) -> str:
+        result = do("sme-t1", "receivable", "issue", {
+            "invoices": [{"invoice": inv, "amount": amount}], "debtor": "core-a",
+            "currency": "CNY", "maturity": _day(days)})
+        return str(result["events"][-1]["attrs"]["id"])
+
+    cert = issue(invoices[0], 300_000_000, 90)
+    do("core-a", "receivable", "confirm", {"id": cert})
+    do("sme-t1", "receivable", "split", {"id": cert, "amounts": [120_000_000, 180_000_000]})
+    do("sme-t1", "receivable", "transfer", {"id": f"{cert}.1", "to": "sme-t2"})
+    do("sme-t2", "receivable", "split", {"id": f"{cert}.1", "amounts": [70_000_000, 50_000_000]})
+    do("sme-t2", "receivable", "transfer", {"id": f"{cert}.1.1", "to": "sme-t3"})
+    do("sme-t3", "receivable", "split", {"id": f"{cert}.1.1", "amounts": [30_000_000,
+                                                                         40_000_000]})
+    do("sme-t3", "receivable", "transfer", {"id": f"{cert}.1.1.1", "to": "sme-t4"})
+    sold = sale("sme-t1", "bank-a", f"{cert}.2", 450, complete=True)
+    guarantee = {"id": f"{cert}.1.1.2", "guarantor": "guar-g", "fee": 200_000}
+    ledger = p.ledger_args("receivable", "guarantee", guarantee)
+    p.approve(as_("guar-g"), p.propose(as_("sme-t3"), "receivable", "guarantee", ledger,
+                                       guarantee, ["guar-g"])["id"], ledger)
+
+    second = issue(invoices[1], 120_000_000, 120)
+    do("core-a", "receivable", "confirm", {"id": second})
+    open_bank = sale("sme-t1", "bank-a", second, 420, complete=False)
+    open_factor = sale("sme-t2", "factor-x", f"{cert}.1.2", 600, complete=False)
+    requested = issue(invoices[2], 85_000_000, 60)
+
+    # Tier 1's own system tries to finance invoice 1 a second time: the ledger refuses it.
+    key = p.accounts.key("user:sme-t1/operator")
+    assert key is not None
+    raw = sign_tx(demo.node.chain_id, "receivable", "issue", {
+        "invoices": [[invoices[0], 300_000_000]], "debtor": "core-a",
+        "currency": "CNY", "maturity": _day(90)}, [key], demo.node.nonce(key.public) + 1)
+    refused = p.submit_raw(raw, True)
+    assert not refused["ok"], refused
+    do("tax-sh", "invoice", "void", {"invoice": invoices[5], "reason": "red-letter reissue"})
+    # Governance: admitting a new factor takes two of the three governing admins.
+    newcomer = {"id": "factor-y", "name": "Factor Y 新保理", "roles": ["factor"],
+                "admin_key": generate_key(demo.node.suite.name).public.hex()}
+    ledger = p.ledger_args("membership", "add_org", newcomer)
+    vote = p.propose(as_("regulator", Role.ADMIN), "membership", "add_org", ledger, newcomer,
+                     ["bank-a"])
+    p.approve(as_("bank-a", Role.ADMIN), vote["id"], ledger)
+    p.index.wait_for(demo.node.height())
+    return {"certificate": cert, "sold_proposal": sold, "second": second,
+            "requested": requested, "offer_bank_a": open_bank, "offer_factor": open_factor,
+            "invoices": invoices, "refused_tx": refused["tx_hash"], "proposal_vote": vote["id"]}
+
+
+def build_demo(folder: Path | None = None, config: NodeConfig | None = None
+               ) -> tuple[Demo, dict[str, Any]]:
+    """Start the demo network in ``folder`` (a new temporary one by default) and seed it."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="smechain-demo-"))
+    demo = start_network(folder, config)
+    try:
+        return demo, seed(demo)
+    except BaseException:
+        demo.close()
+        raise

@@ -1,0 +1,334 @@
+"""An index of committed transactions and events, for listing, charts and need-to-know.
+
+The ledger answers "what is at this key" and "what is in this block"; an API
+also needs "which transactions concern this organisation", "volumes financed
+per day" and "refused attempts to finance an invoice twice". The indexer
+follows the node's committed blocks on its own thread and keeps those answers
+in ``index.sqlite`` beside the ledger; it is derived data, rebuilt from the
+chain whenever the file is missing.
+
+Which organisations a transaction concerns: its signers' organisations, every
+organisation named in its arguments or events, and the parties of the
+certificates and invoices it touches.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from smechain.contracts.invoice import org_of_party, read_invoice
+from smechain.contracts.membership import ORG_PREFIX, KeyRecord, key_key
+from smechain.contracts.receivable import Certificate, cert_key
+from smechain.core.encoding import decode
+from smechain.core.executor import decode_block_txs
+from smechain.node.node import Committed, Node
+
+log = structlog.get_logger("smechain.api.index")
+
+INDEX_FILE = "index.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS txs (
+    height INTEGER NOT NULL, idx INTEGER NOT NULL, tx_hash BLOB NOT NULL,
+    contract TEXT NOT NULL, action TEXT NOT NULL, sender_org TEXT NOT NULL,
+    ok INTEGER NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+    PRIMARY KEY (height, idx));
+CREATE INDEX IF NOT EXISTS txs_hash ON txs (tx_hash);
+CREATE TABLE IF NOT EXISTS tx_orgs (
+    org TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL,
+    PRIMARY KEY (org, height, idx));
+CREATE TABLE IF NOT EXISTS events (
+    height INTEGER NOT NULL, idx INTEGER NOT NULL, seq INTEGER NOT NULL,
+    contract TEXT NOT NULL, name TEXT NOT NULL, attrs TEXT NOT NULL,
+    PRIMARY KEY (height, idx, seq));
+CREATE INDEX IF NOT EXISTS events_name ON events (name);
+"""
+
+REFUSAL_SQL = "ok=0 AND code='conflict' AND message LIKE 'invoices%'"
+"""Receipts of attempts to finance an invoice beyond its amount, or a voided one."""
+
+
+def plain(value: Any) -> Any:
+    """A ledger value as JSON: bytes as hex, containers walked."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedTx:
+    """One committed transaction as the index saw it (also what event streams carry)."""
+
+    height: int
+    index: int
+    tx_hash: str
+    contract: str
+    action: str
+    sender_org: str
+    ok: bool
+    code: str
+    message: str
+    timestamp_ms: int
+    events: list[dict[str, Any]]
+    orgs: frozenset[str]
+
+
+class Indexer:
+    """Follows ``node``'s committed blocks into ``folder / index.sqlite``."""
+
+    def __init__(self, node: Node, folder: Path) -> None:
+        self.node = node
+        self._db = sqlite3.connect(Path(folder) / INDEX_FILE, check_same_thread=False,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+        self._key_orgs: dict[bytes, str] = {}
+        self._orgs: set[str] = set()
+        self._listeners: list[Callable[[list[IndexedTx]], None]] = []
+        self._indexed = threading.Condition()
+        self.height = self._meta_height()
+        self._sub = node.subscribe(self.height + 1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="indexer", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop following and close the file."""
+        self._stop.set()
+        self._thread.join(5)
+        self._sub.close()
+        with self._lock:
+            self._db.close()
+
+    def on_index(self, listener: Callable[[list[IndexedTx]], None]) -> None:
+        """Call ``listener`` (on the indexer thread) with each block's indexed transactions."""
+        self._listeners.append(listener)
+
+    def wait_for(self, height: int, timeout: float = 10.0) -> bool:
+        """Block until the index has caught up with ``height``."""
+        with self._indexed:
+            return self._indexed.wait_for(lambda: self.height >= height, timeout)
+
+    def _meta_height(self) -> int:
+        row = self._db.execute("SELECT v FROM meta WHERE k='height'").fetchone()
+        return -1 if row is None else int(row[0])
+
+    # --- following --------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                committed = self._sub.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                rows = self._index(committed)
+            except Exception as exc:  # keep serving; the next start re-indexes the block
+                log.error("indexing failed", height=committed.block.header.height,
+                          error=repr(exc))
+                continue
+            for listener in self._listeners:
+                listener(rows)
+
+    def _index(self, committed: Committed) -> list[IndexedTx]:
+        block = committed.block
+        h = block.header
+        if h.height <= self.height:
+            return []
+        rows: list[IndexedTx] = []
+        items = decode_block_txs(self.node.suite, block.txs)
+        for i, (item, receipt) in enumerate(zip(items, block.receipts, strict=True)):
+            tx = item.tx
+            if tx is None:
+                rows.append(IndexedTx(h.height, i, item.tx_hash.hex(), "", "", "", False,
+                                      receipt.code, receipt.message, h.timestamp_ms, [],
+                                      frozenset()))
+                continue
+            body = tx.body
+            signer_orgs = [self.org_of_key(k) for k in body.signers]
+            events = [{"contract": e.contract, "name": e.name, "attrs": plain(e.attrs)}
+                      for e in receipt.events]
+            if any(e["name"] == "OrgAdded" for e in events):
+                self._orgs.clear()
+            orgs = self._involved(signer_orgs, body.contract, body.args, events)
+            rows.append(IndexedTx(h.height, i, item.tx_hash.hex(), body.contract, body.action,
+                                  signer_orgs[0], receipt.ok, receipt.code, receipt.message,
+                                  h.timestamp_ms, events, orgs))
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO txs VALUES (?,?,?,?,?,?,?,?,?,?)", [
+                (r.height, r.index, bytes.fromhex(r.tx_hash), r.contract, r.action, r.sender_org,
+                 int(r.ok), r.code, r.message, r.timestamp_ms) for r in rows])
+            db.executemany("INSERT OR REPLACE INTO tx_orgs VALUES (?,?,?)",
+                           [(o, r.height, r.index) for r in rows for o in r.orgs])
+            db.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)", [
+                (r.height, r.index, s, e["contract"], e["name"], json.dumps(e["attrs"]))
+                for r in rows for s, e in enumerate(r.events)])
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('height', ?)", (h.height,))
+            db.execute("COMMIT")
+        with self._indexed:
+            self.height = h.height
+            self._indexed.notify_all()
+        return rows
+
+    def org_of_key(self, public_key: bytes) -> str:
+        """The organisation a public key is enrolled for ('' when none)."""
+        org = self._key_orgs.get(public_key)
+        if org is None:
+            raw = self.node.get(key_key(public_key))
+            org = "" if raw is None else decode(raw, KeyRecord).org
+            if org:
+                self._key_orgs[public_key] = org
+        return org
+
+    def known_orgs(self) -> set[str]:
+        """Every organisation id on the ledger."""
+        if not self._orgs:
+            self._orgs = {k[len(ORG_PREFIX):] for k, _, _ in self.node.store.iter_state(ORG_PREFIX)}
+        return self._orgs
+
+    def _involved(self, signer_orgs: list[str], contract: str, args: dict[str, Any],
+                  events: list[dict[str, Any]]) -> frozenset[str]:
+        known = self.known_orgs()
+        orgs = {o for o in signer_orgs if o}
+        found_certs: set[str] = set()
+        found_invoices: set[str] = set()
+
+        def walk(value: Any, name: str = "") -> None:
+            if isinstance(value, str):
+                if value in known:
+                    orgs.add(value)
+                if name == "id" and contract == "receivable":
+                    found_certs.add(value)
+                elif name == "invoice":
+                    found_invoices.add(value)
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    walk(v, str(k))
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v, name)
+
+        walk(args)
+        for event in events:
+            walk(event["attrs"])
+        for cert_id in found_certs:
+            raw = self.node.get(cert_key(cert_id))
+            if raw is not None:
+                cert = decode(raw, Certificate)
+                orgs.update(o for o in (cert.supplier, cert.debtor, cert.holder,
+                                        cert.recourse_to, cert.guarantor) if o)
+        for inv_id in found_invoices:
+            orgs.update(invoice_orgs(self.node, inv_id))
+        return frozenset(orgs)
+
+    # --- reading ----------------------------------------------------------------
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def transactions(self, org: str | None, offset: int, limit: int, contract: str | None = None
+                     ) -> tuple[list[dict[str, Any]], int]:
+        """Transactions concerning ``org`` (all for ``None``), newest first."""
+        where, args = [], []
+        if org is not None:
+            where.append("(height, idx) IN (SELECT height, idx FROM tx_orgs WHERE org=?)")
+            args.append(org)
+        if contract:
+            where.append("contract=?")
+            args.append(contract)
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        total = self._query(f"SELECT count(*) FROM txs {clause}", tuple(args))[0][0]
+        rows = self._query(f"SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
+                           f"message, ts_ms FROM txs {clause} ORDER BY height DESC, idx DESC "
+                           f"LIMIT ? OFFSET ?", (*args, limit, offset))
+        return [_tx_row(r) for r in rows], total
+
+    def concerns(self, org: str, height: int, index: int) -> bool:
+        """Whether a transaction concerns ``org``."""
+        return bool(self._query("SELECT 1 FROM tx_orgs WHERE org=? AND height=? AND idx=?",
+                                (org, height, index)))
+
+    def txs_at(self, height: int) -> list[tuple[dict[str, Any], frozenset[str]]]:
+        """A block's transactions, each with the organisations it concerns."""
+        rows = self._query("SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
+                           "message, ts_ms FROM txs WHERE height=? ORDER BY idx", (height,))
+        orgs: dict[int, set[str]] = {}
+        for org, idx in self._query("SELECT org, idx FROM tx_orgs WHERE height=?", (height,)):
+            orgs.setdefault(idx, set()).add(org)
+        return [(_tx_row(r), frozenset(orgs.get(r[1], ()))) for r in rows]
+
+    def rows_from(self, height: int, limit: int = 10_000) -> list[IndexedTx]:
+        """Indexed transactions from ``height`` on (at most ``limit``), with events and orgs."""
+        out = []
+        rows = self._query("SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
+                           "message, ts_ms FROM txs WHERE height>=? ORDER BY height, idx LIMIT ?",
+                           (height, limit))
+        for r in rows:
+            events = [{"contract": c, "name": n, "attrs": json.loads(a)} for c, n, a in
+                      self._query("SELECT contract, name, attrs FROM events WHERE height=? AND "
+                                  "idx=? ORDER BY seq", (r[0], r[1]))]
+            orgs = frozenset(o for (o,) in self._query(
+                "SELECT org FROM tx_orgs WHERE height=? AND idx=?", (r[0], r[1])))
+            out.append(IndexedTx(r[0], r[1], r[2].hex(), r[3], r[4], r[5], bool(r[6]), r[7],
+                                 r[8], r[9], events, orgs))
+        return out
+
+    def volumes(self, org: str | None) -> list[dict[str, Any]]:
+        """Certificates sold (financed) per day: ``[{day, count, amount}]``, oldest first."""
+        sql = ("SELECT date(t.ts_ms / 1000, 'unixepoch') AS day, count(*), "
+               "sum(json_extract(e.attrs, '$.price')) FROM events e JOIN txs t "
+               "ON t.height=e.height AND t.idx=e.idx WHERE e.name='CertificateSold'")
+        args: tuple[Any, ...] = ()
+        if org is not None:
+            sql += " AND (e.height, e.idx) IN (SELECT height, idx FROM tx_orgs WHERE org=?)"
+            args = (org,)
+        rows = self._query(sql + " GROUP BY day ORDER BY day", args)
+        return [{"day": r[0], "count": r[1], "amount": int(r[2] or 0)} for r in rows]
+
+    def refusals(self, org: str | None, offset: int, limit: int
+                 ) -> tuple[list[dict[str, Any]], int]:
+        """Refused attempts to finance an invoice twice (or a voided one), newest first."""
+        clause, args = REFUSAL_SQL, ()
+        if org is not None:
+            clause += " AND (height, idx) IN (SELECT height, idx FROM tx_orgs WHERE org=?)"
+            args = (org,)
+        total = self._query(f"SELECT count(*) FROM txs WHERE {clause}", args)[0][0]
+        rows = self._query(f"SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
+                           f"message, ts_ms FROM txs WHERE {clause} ORDER BY height DESC, idx DESC"
+                           f" LIMIT ? OFFSET ?", (*args, limit, offset))
+        return [_tx_row(r) for r in rows], total
+
+
+def invoice_orgs(node: Node, inv_id: str) -> set[str]:
+    """The organisations an invoice concerns: seller, buyer and the authority that anchored it."""
+    inv = read_invoice(node.store, inv_id)
+    if inv is None:
+        return set()
+    found = {org_of_party(node.store, inv.seller), org_of_party(node.store, inv.buyer),
+             inv.anchored_by}
+    return {o for o in found if o}
+
+
+def _tx_row(r: Any) -> dict[str, Any]:
+    return {"height": r[0], "index": r[1], "tx_hash": r[2].hex(), "contract": r[3],
+            "action": r[4], "sender_org": r[5], "ok": bool(r[6]), "code": r[7],
+            "message": r[8], "timestamp_ms": r[9]}

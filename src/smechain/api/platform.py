@@ -1,0 +1,444 @@
+"""What the API does, without HTTP: who the caller is, signing, submitting, proposals.
+
+``Platform`` wraps a running node (embedded or consortium peer), the peer's
+account records and the index. Routes in ``smechain.api.app`` stay thin.
+
+Signing. Custodial calls are signed by the peer with the caller's own enrolled
+key (``membership`` actions with the organisation's admin key), which the
+vault holds sealed. Before signing, the peer *simulates* the transaction on
+the committed state: one that would fail is refused at the door with the
+contract's own error, and nothing reaches the ledger. Transactions a client
+signed itself (non-custodial) go straight to ordering: the ledger decides, and
+a failure is a receipt on the chain.
+
+Nonces. A key's transactions must carry consecutive nonces; the peer hands
+them out under a lock and starts again from the ledger's count when a
+transaction of that key was rejected without using its nonce.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from smechain.api import schemas
+from smechain.api.accounts import Account, Accounts, Role, can_submit
+from smechain.api.index import Indexer, plain
+from smechain.contracts.membership import Org, read_org
+from smechain.core.block import Receipt
+from smechain.core.encoding import encode
+from smechain.core.executor import DecodedTx, execute_block
+from smechain.core.tx import SignedTx, TxBody, TxHash, tx_digest
+from smechain.node.keys import KeyPair, generate_key
+from smechain.node.node import BadTransaction, Node, NodeStopped
+
+READ_ALL_ROLES = frozenset({"regulator"})
+WAIT_SECONDS = 30.0
+
+RECEIPT_STATUS = {
+    "bad_args": 422, "malformed": 422, "unauthorised": 403, "bad_signature": 403,
+    "unknown_signer": 403, "not_found": 404, "unknown_action": 404,
+}
+"""HTTP status of a failed receipt's code; anything else (conflicts, funds, nonces) is 409."""
+
+_FIELD = re.compile(r"^([A-Za-z_][\w.\[\]/-]*): ")
+
+
+def field_of(message: str) -> str:
+    """The field a ledger message names (``"amount: must be positive"`` → ``amount``)."""
+    m = _FIELD.match(message)
+    return m.group(1) if m else ""
+
+
+class ApiError(Exception):
+    """A refusal: HTTP status, a short code, the field at fault and the reason."""
+
+    def __init__(self, status: int, code: str, field: str, message: str,
+                 tx_hash: str | None = None, height: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.field = field
+        self.message = message
+        self.tx_hash = tx_hash
+        self.height = height
+
+    def body(self) -> dict[str, Any]:
+        """The JSON error body."""
+        detail: dict[str, Any] = {"status": self.status, "code": self.code, "field": self.field,
+                                  "message": self.message}
+        if self.tx_hash is not None:
+            detail["tx_hash"] = self.tx_hash
+            detail["height"] = self.height
+        return {"error": detail}
+
+
+def forbidden(field: str, message: str) -> ApiError:
+    """A 403 naming why."""
+    return ApiError(403, "forbidden", field, f"{field}: {message}")
+
+
+def not_found(field: str, message: str) -> ApiError:
+    """A 404 naming what."""
+    return ApiError(404, "not_found", field, f"{field}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A signed-in account with its organisation's ledger record."""
+
+    account: Account
+    org: Org
+
+    @property
+    def org_id(self) -> str:
+        return self.account.org
+
+    @property
+    def reads_all(self) -> bool:
+        """Regulators see everything, read-only."""
+        return bool(READ_ALL_ROLES & set(self.org.roles))
+
+    def may_see(self, orgs: set[str] | frozenset[str]) -> bool:
+        """Whether an object concerning ``orgs`` is visible to this caller."""
+        return self.reads_all or self.account.org in orgs
+
+
+class Platform:
+    """The API's service layer over ``node``, with its records in ``folder``."""
+
+    def __init__(self, node: Node, folder: Path) -> None:
+        self.node = node
+        self.accounts = Accounts(folder)
+        self.index = Indexer(node, folder)
+        self._nonce_lock = threading.Lock()
+        self._nonces: dict[bytes, int] = {}
+        self._proposal_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Stop the indexer and close the records (the node is the caller's to close)."""
+        self.index.close()
+        self.accounts.close()
+
+    # --- who is calling -------------------------------------------------------
+
+    def org(self, org_id: str) -> Org | None:
+        """An organisation's ledger record."""
+        return read_org(self.node.store, org_id)
+
+    def caller(self, account: Account) -> Caller:
+        """The account with its organisation; 403 when the organisation is not active."""
+        org = self.org(account.org)
+        if org is None or org.status != "active":
+            raise forbidden("org", f"organisation {account.org!r} is not an active member")
+        return Caller(account, org)
+
+    def require_submit(self, caller: Caller, contract: str) -> None:
+        """403 unless this caller may submit a ``contract`` transaction in its org's name."""
+        if not can_submit(caller.account.role):
+            raise forbidden("role", f"{caller.account.role} accounts may not submit transactions")
+        if caller.reads_all and contract != "membership":
+            raise forbidden("org", "regulators read the ledger; they do not transact on it")
+        if contract == "membership" and caller.account.role != Role.ADMIN:
+            raise forbidden("role", "governance and key actions need an organisation admin")
+
+    def require_admin(self, caller: Caller) -> None:
+        """403 unless the caller is its organisation's admin."""
+        if caller.account.role != Role.ADMIN:
+            raise forbidden("role", "only an organisation admin may do this")
+
+    # --- keys -----------------------------------------------------------------
+
+    def import_org_key(self, org_id: str, key: KeyPair) -> None:
+        """Hold an organisation's admin key for custodial governance and enrolment."""
+        org = self.org(org_id)
+        if org is None:
+            raise not_found("org", f"no organisation {org_id!r}")
+        if org.admin_key != key.public:
+            raise ApiError(422, "bad_key", "key", f"key: not the admin key of {org_id!r}")
+        self.accounts.store_key(f"org:{org_id}", key)
+
+    def provision(self, account: Account) -> KeyPair | None:
+        """Give an operator or admin its own signing key, enrolled on the ledger by its org.
+
+        Returns ``None`` when this peer holds no admin key for the organisation
+        (the account can then only submit transactions it signs itself).
+        """
+        if not can_submit(account.role):
+            return None
+        org_key = self.accounts.key(f"org:{account.org}")
+        if org_key is None:
+            return None
+        key = generate_key(self.node.suite.name)
+        name = account.name[:64]
+        result = self._sign_and_submit(org_key, [], "membership", "enrol_key",
+                                       {"public_key": key.public, "name": name}, True)
+        if not result["ok"]:
+            raise ApiError(409, "enrol_failed", "username",
+                           f"username: enrolling the signing key failed: {result['message']}")
+        self.accounts.store_key(account.vault_owner, key)
+        return key
+
+    def signing_key(self, caller: Caller, contract: str) -> KeyPair:
+        """The custodial key for the caller's transactions on ``contract``."""
+        owner = (f"org:{caller.org_id}" if contract == "membership"
+                 else caller.account.vault_owner)
+        key = self.accounts.key(owner)
+        if key is None:
+            raise ApiError(409, "no_key", "signer",
+                           f"signer: this peer holds no signing key for {owner!r}; submit "
+                           "transactions you sign yourself to /v1/transactions")
+        return key
+
+    def _next_nonce(self, public: bytes) -> int:
+        with self._nonce_lock:
+            nonce = max(self.node.nonce(public), self._nonces.get(public, 0)) + 1
+            self._nonces[public] = nonce
+            return nonce
+
+    def _peek_nonce(self, public: bytes) -> int:
+        with self._nonce_lock:
+            return max(self.node.nonce(public), self._nonces.get(public, 0)) + 1
+
+    def _forget_nonce(self, public: bytes, nonce: int) -> None:
+        """After a rejection that did not use ``nonce``, start again from the ledger."""
+        with self._nonce_lock:
+            if self.node.nonce(public) < nonce:
+                self._nonces.pop(public, None)
+
+    # --- submitting -----------------------------------------------------------
+
+    def simulate(self, body: TxBody) -> Receipt:
+        """Run ``body`` on the committed state as if in the next block (signatures assumed)."""
+        sim = TxBody(body.chain_id, body.contract, body.action, body.args, body.signers,
+                     self.node.nonce(body.signers[0]) + 1, 0)
+        digest = tx_digest(self.node.suite, sim)
+        item = DecodedTx(b"", digest, SignedTx(sim, [b""] * len(sim.signers)))
+        head = self.node.head
+        now = max(int(time.time() * 1000), head.timestamp_ms)
+        result = execute_block(self.node.runtime, self.node.suite, self.node.store,
+                               self.node.chain_id, head.height + 1, now, [item], [True])
+        return result.receipts[0]
+
+    def submit_custodial(self, caller: Caller, contract: str, action: str,
+                         args: dict[str, Any], wait: bool) -> dict[str, Any]:
+        """Sign with the caller's key and submit; ``ApiError`` when it would fail."""
+        self.require_submit(caller, contract)
+        self.check_action(caller, contract, action)
+        key = self.signing_key(caller, contract)
+        return self._sign_and_submit(key, [], contract, action, args, wait)
+
+    def ledger_args(self, contract: str, action: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Check JSON arguments against the action's type; the ledger form, or 422 naming
+        the field (``args.<name>``)."""
+        struct = self.node.runtime.contracts[contract].actions[action].args_type
+        try:
+            checked = schemas.action_model(struct, schemas.model_name(contract, action)
+                                           ).model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(["args", *(str(p) for p in first["loc"])])
+            raise ApiError(422, "bad_args", field, f"{field}: {first['msg']}") from None
+        return schemas.to_args(struct, checked.model_dump())
+
+    def check_action(self, caller: Caller, contract: str, action: str) -> None:
+        """404 for an unknown action; 403 when the org holds none of its roles."""
+        found = self.node.runtime.contracts.get(contract)
+        act = found.actions.get(action) if found else None
+        if act is None:
+            raise not_found("action", f"no action {contract}.{action}")
+        if act.roles is not None and not act.roles & set(caller.org.roles):
+            raise forbidden("org", f"{contract}.{action} needs one of the roles "
+                                   f"{sorted(act.roles)}; {caller.org_id!r} holds "
+                                   f"{sorted(caller.org.roles)}")
+
+    def _sign_and_submit(self, key: KeyPair, cosigners: list[tuple[KeyPair, bytes]],
+                         contract: str, action: str, args: dict[str, Any], wait: bool
+                         ) -> dict[str, Any]:
+        signers = [key.public, *(public for _, public in cosigners)]
+        probe = TxBody(self.node.chain_id, contract, action, args, signers, 1, 0)
+        receipt = self.simulate(probe)
+        if not receipt.ok:
+            raise self._receipt_error(receipt)
+        nonce = self._next_nonce(key.public)
+        body = TxBody(self.node.chain_id, contract, action, args, signers, nonce, 0)
+        digest = tx_digest(self.node.suite, body)
+        signatures = [key.sign(digest)] + [cosigner.sign(digest) for cosigner, _ in cosigners]
+        raw = encode(SignedTx(body, signatures))
+        result = self.submit_raw(raw, wait)
+        if result["status"] == "committed" and not result["ok"]:
+            self._forget_nonce(key.public, nonce)
+        return result
+
+    def submit_raw(self, raw: bytes, wait: bool) -> dict[str, Any]:
+        """Order signed transaction bytes; the TxResult (refused ones have status ``refused``)."""
+        try:
+            tx_hash = self.node.submit(raw)
+        except BadTransaction as exc:
+            return {"tx_hash": "", "status": "refused", "ok": False, "code": "malformed",
+                    "message": str(exc), "events": []}
+        except NodeStopped as exc:
+            raise ApiError(503, "unavailable", "", f"node: {exc}") from None
+        if not wait:
+            return {"tx_hash": tx_hash.hex(), "status": "queued", "events": []}
+        return self.result_of(tx_hash, self._wait(tx_hash))
+
+    def submit_many(self, raws: list[bytes], wait: bool) -> list[dict[str, Any]]:
+        """Order a batch; then wait for every receipt (each result in submission order)."""
+        hashes: list[TxHash | str] = []
+        for raw in raws:
+            try:
+                hashes.append(self.node.submit(raw))
+            except BadTransaction as exc:
+                hashes.append(str(exc))
+            except NodeStopped as exc:
+                raise ApiError(503, "unavailable", "", f"node: {exc}") from None
+        out = []
+        for h in hashes:
+            if isinstance(h, str):
+                out.append({"tx_hash": "", "status": "refused", "ok": False, "code": "malformed",
+                            "message": h, "events": []})
+            elif not wait:
+                out.append({"tx_hash": h.hex(), "status": "queued", "events": []})
+            else:
+                out.append(self.result_of(h, self._wait(h)))
+        return out
+
+    def _wait(self, tx_hash: TxHash) -> Receipt:
+        try:
+            return self.node.wait(tx_hash, WAIT_SECONDS)
+        except TimeoutError:
+            raise ApiError(504, "timeout", "", f"tx_hash: {tx_hash.hex()} not committed within "
+                           f"{WAIT_SECONDS:.0f} s; it may still be") from None
+        except NodeStopped as exc:
+            raise ApiError(503, "unavailable", "", f"node: {exc}") from None
+
+    def result_of(self, tx_hash: bytes, receipt: Receipt) -> dict[str, Any]:
+        """A committed receipt as a TxResult."""
+        height, index = self.node.locate(tx_hash)
+        return {"tx_hash": tx_hash.hex(), "status": "committed", "height": height,
+                "index": index, "ok": receipt.ok, "code": receipt.code,
+                "message": receipt.message,
+                "events": [{"contract": e.contract, "name": e.name, "attrs": plain(e.attrs)}
+                           for e in receipt.events]}
+
+    def _receipt_error(self, receipt: Receipt) -> ApiError:
+        """A simulated failure, refused at the door: nothing was signed or stored."""
+        message = receipt.message or receipt.code
+        return ApiError(RECEIPT_STATUS.get(receipt.code, 409), receipt.code, field_of(message),
+                        message)
+
+    def raise_for(self, result: dict[str, Any]) -> dict[str, Any]:
+        """An ``ApiError`` for a failed single transaction (its receipt is on the chain)."""
+        if result["status"] == "refused":
+            raise ApiError(422, "malformed", "tx", f"tx: {result['message']}")
+        if result["status"] == "committed" and not result["ok"]:
+            status = RECEIPT_STATUS.get(result["code"], 409)
+            raise ApiError(status, result["code"], field_of(result["message"]),
+                           result["message"], result["tx_hash"], result["height"])
+        return result
+
+    # --- proposals (multi-party transactions) ----------------------------------
+
+    def propose(self, caller: Caller, contract: str, action: str, args: dict[str, Any],
+                json_args: dict[str, Any], cosigners: list[str]) -> dict[str, Any]:
+        """Open a proposal the ``cosigners`` must approve; refused if it would fail."""
+        self.require_submit(caller, contract)
+        self.check_action(caller, contract, action)
+        key = self.signing_key(caller, contract)
+        placeholders = []
+        for i, org_id in enumerate(cosigners):
+            org = self.org(org_id)
+            if org is None or org.status != "active":
+                raise not_found(f"cosigners[{i}]", f"no active organisation {org_id!r}")
+            if org_id == caller.org_id or cosigners.index(org_id) != i:
+                raise ApiError(422, "bad_args", f"cosigners[{i}]",
+                               f"cosigners[{i}]: {org_id!r} is the sender or listed twice")
+            placeholders.append(org.admin_key)
+        receipt = self.simulate(TxBody(self.node.chain_id, contract, action, args,
+                                       [key.public, *placeholders], 1, 0))
+        if not receipt.ok:
+            raise self._receipt_error(receipt)
+        doc = {"id": secrets.token_hex(8), "contract": contract, "action": action,
+               "args": json_args, "sender_org": caller.org_id,
+               "sender_key": caller.account.vault_owner if contract != "membership"
+               else f"org:{caller.org_id}",
+               "cosigners": cosigners, "approvals": {}, "status": "open",
+               "created_ms": int(time.time() * 1000), "result": None}
+        self.accounts.put_proposal(doc)
+        return doc
+
+    def proposal(self, caller: Caller, proposal_id: str) -> dict[str, Any]:
+        """A proposal the caller is party to (regulators: any)."""
+        doc = self.accounts.proposal(proposal_id)
+        if doc is None or not caller.may_see({doc["sender_org"], *doc["cosigners"]}):
+            raise not_found("id", f"no proposal {proposal_id!r}")
+        return doc
+
+    def approve(self, caller: Caller, proposal_id: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Approve as a co-signer; the last approval signs and submits the transaction.
+
+        Earlier approvals are kept as approvals, not signatures: the signed body
+        (with the sender's next nonce) is built only when the last one arrives,
+        so a proposal left open never holds up its sender's other transactions.
+        Co-signers whose keys this peer does not hold sign multi-party
+        transactions themselves (``smechain.client.sign_tx`` takes several keys)
+        and submit them to ``/v1/transactions``.
+        """
+        with self._proposal_lock:
+            doc = self.proposal(caller, proposal_id)
+            if caller.org_id not in doc["cosigners"]:
+                raise forbidden("id", f"{caller.org_id!r} is not a co-signer of this proposal")
+            self.require_submit(caller, doc["contract"])
+            if doc["status"] != "open":
+                raise ApiError(409, "conflict", "id", f"id: proposal is {doc['status']}")
+            approvals: dict[str, str] = doc["approvals"]
+            approvals[caller.org_id] = self.signing_key(caller, doc["contract"]).public.hex()
+            if any(o not in approvals for o in doc["cosigners"]):
+                self.accounts.put_proposal(doc)
+                return doc
+            sender = self.accounts.key(doc["sender_key"])
+            if sender is None:
+                raise ApiError(409, "no_key", "signer",
+                               f"signer: no key held for {doc['sender_key']!r}")
+            cosigners: list[tuple[KeyPair, bytes]] = []
+            for org_id in doc["cosigners"]:
+                key = self._held_key(org_id, bytes.fromhex(approvals[org_id]))
+                cosigners.append((key, key.public))
+            result = self._sign_and_submit(sender, cosigners, doc["contract"], doc["action"],
+                                           args, True)
+            doc["status"] = "submitted"
+            doc["result"] = self.raise_for(result)
+            self.accounts.put_proposal(doc)
+            return doc
+
+    def reject(self, caller: Caller, proposal_id: str) -> dict[str, Any]:
+        """A co-signer declines, or the sender withdraws, an open proposal."""
+        with self._proposal_lock:
+            doc = self.proposal(caller, proposal_id)
+            if caller.org_id not in (doc["sender_org"], *doc["cosigners"]):
+                raise forbidden("id", f"{caller.org_id!r} is not party to this proposal")
+            if not can_submit(caller.account.role):
+                raise forbidden("role", f"{caller.account.role} accounts may not do this")
+            if doc["status"] != "open":
+                raise ApiError(409, "conflict", "id", f"id: proposal is {doc['status']}")
+            doc["status"] = "rejected"
+            self.accounts.put_proposal(doc)
+            return doc
+
+    def _held_key(self, org_id: str, public: bytes) -> KeyPair:
+        owners = [f"org:{org_id}"]
+        owners += [f"user:{org_id}/{u['username']}" for u in self.accounts.users(org_id)]
+        owners += [f"user:{org_id}/key:{k['key_id']}" for k in self.accounts.api_keys(org_id)]
+        for owner in owners:
+            key = self.accounts.key(owner)
+            if key is not None and key.public == public:
+                return key
+        raise ApiError(409, "no_key", "signer", f"signer: no key held for {org_id!r}")

@@ -1,0 +1,371 @@
+"""Request and response bodies of the HTTP API (Pydantic v2, so OpenAPI describes them).
+
+Each contract action's argument type is a msgspec struct in ``smechain.contracts``;
+``action_model`` turns it into a Pydantic model with the same fields, so the
+OpenAPI document types every action and bad bodies fail with 422 before
+anything is signed. Binary fields travel as lowercase hex.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Annotated, Any, Literal
+
+import msgspec
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+
+Hex = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{2})*$", max_length=131_072)]
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+RoleName = Literal["viewer", "operator", "admin"]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused, and numbers are never strings or floats."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# --- errors ------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    field: str
+    message: str
+    tx_hash: str | None = None
+    height: int | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# --- accounts ----------------------------------------------------------------
+
+
+class LoginBody(Strict):
+    org: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class Me(BaseModel):
+    org: str
+    username: str
+    role: str
+    org_name: str
+    org_roles: list[str]
+    public_key: str | None
+
+
+class LoginResult(BaseModel):
+    token: str
+    expires_at: int
+    user: Me
+
+
+class NewUser(Strict):
+    username: Name
+    password: Password
+    role: RoleName
+
+
+class UserChange(Strict):
+    role: RoleName | None = None
+    password: Password | None = None
+    disabled: bool | None = None
+
+
+class User(BaseModel):
+    org: str
+    username: str
+    role: str
+    disabled: bool
+    created_ms: int
+
+
+class NewApiKey(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    role: RoleName
+
+
+class ApiKey(BaseModel):
+    key_id: str
+    name: str
+    role: str
+    created_ms: int
+    revoked: bool
+
+
+class ApiKeyCreated(ApiKey):
+    secret: str
+
+
+class AuditRow(BaseModel):
+    id: int
+    ts_ms: int
+    org: str
+    actor: str
+    method: str
+    path: str
+    status: int
+    detail: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRow]
+    total: int
+    offset: int
+    limit: int
+
+
+# --- transactions ------------------------------------------------------------
+
+
+class EventOut(BaseModel):
+    contract: str
+    name: str
+    attrs: dict[str, Any]
+
+
+class TxResult(BaseModel):
+    tx_hash: str
+    status: Literal["committed", "queued", "refused"]
+    height: int | None = None
+    index: int | None = None
+    ok: bool | None = None
+    code: str = ""
+    message: str = ""
+    events: list[EventOut] = []
+
+
+class RawTx(Strict):
+    tx: Hex
+    wait: bool = True
+
+
+class RawBatch(Strict):
+    txs: Annotated[list[Hex], Field(min_length=1, max_length=5000)]
+    wait: bool = True
+
+
+class BatchResult(BaseModel):
+    results: list[TxResult]
+
+
+class Nonce(BaseModel):
+    public_key: str
+    nonce: int
+
+
+class NewProposal(Strict):
+    contract: Name
+    action: Name
+    args: dict[str, Any]
+    cosigners: Annotated[list[Name], Field(min_length=1, max_length=15)]
+
+
+class CoSignature(Strict):
+    public_key: Hex
+    signature: Hex
+
+
+class Proposal(BaseModel):
+    id: str
+    contract: str
+    action: str
+    args: dict[str, Any]
+    sender_org: str
+    cosigners: list[str]
+    signers: list[str]
+    signed_by: list[str]
+    digest: str
+    status: Literal["open", "submitted", "rejected"]
+    created_ms: int
+    result: TxResult | None = None
+
+
+class ProposalPage(BaseModel):
+    items: list[Proposal]
+    total: int
+    offset: int
+    limit: int
+
+
+# --- queries -----------------------------------------------------------------
+
+
+class Health(BaseModel):
+    status: str
+    chain_id: str
+    height: int
+    indexed_height: int
+
+
+class OrgOut(BaseModel):
+    id: str
+    name: str
+    roles: list[str]
+    status: str
+    admin_key: str
+
+
+class Balances(BaseModel):
+    org: str
+    balances: dict[str, int]
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    offset: int
+    limit: int
+
+
+class InvoiceCheck(BaseModel):
+    invoice: str
+    match: bool
+    status: str
+    currency: str
+    total_amount: int
+    financed: int
+
+
+class CertificateDetail(BaseModel):
+    certificate: dict[str, Any]
+    lineage: dict[str, Any]
+
+
+class Price(BaseModel):
+    id: str
+    face: int
+    days: int
+    rate_bp: int
+    basis: int
+    discount: int
+    price: int
+
+
+class Bucket(BaseModel):
+    month: str
+    count: int
+    amount: int
+
+
+class DayVolume(BaseModel):
+    day: str
+    count: int
+    amount: int
+
+
+class BlockOut(BaseModel):
+    height: int
+    hash: str
+    prev_hash: str
+    timestamp_ms: int
+    tx_count: int
+    tx_root: str
+    receipts_root: str
+    state_root: str
+    orderer: str
+
+
+class BlockDetail(BaseModel):
+    header: BlockOut
+    transactions: list[dict[str, Any]]
+    hidden: int
+    """Transactions in the block the caller may not see."""
+
+
+class TxDetail(BaseModel):
+    tx_hash: str
+    height: int
+    index: int
+    timestamp_ms: int
+    contract: str
+    action: str
+    args: dict[str, Any]
+    signers: list[dict[str, str]]
+    nonce: int
+    receipt: TxResult
+
+
+class ProofOut(BaseModel):
+    tx_hash: str
+    height: int
+    proof: str
+    """Hex of the canonical proof bytes, for ``smechain check-proof`` or the SDK."""
+    valid: bool
+    problem: str
+    path_length: int
+    checkpoints: int
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    blocks: int
+    transactions: int
+    height: int | None
+    problem: str
+
+
+# --- contract actions ----------------------------------------------------------
+
+_models: dict[type, type[BaseModel]] = {}
+
+
+def _field_type(annotation: Any, owner: str) -> Any:
+    if annotation is bytes:
+        return Hex
+    if annotation in (str, int, bool):
+        return annotation
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return action_model(annotation, owner + annotation.__name__)
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        (inner,) = typing.get_args(annotation)
+        return list[_field_type(inner, owner)]  # type: ignore[misc]
+    if origin is dict:
+        return dict[str, Any]
+    raise TypeError(f"{owner}: no HTTP type for {annotation!r}")
+
+
+def model_name(contract: str, action: str) -> str:
+    """The OpenAPI schema name of an action's body, e.g. ``ReceivableMarkOverdue``."""
+    return contract.title() + action.title().replace("_", "")
+
+
+def action_model(struct: type, name: str) -> type[BaseModel]:
+    """A strict Pydantic model with the fields of a contract's msgspec argument struct."""
+    if struct in _models:
+        return _models[struct]
+    hints = typing.get_type_hints(struct)
+    fields: dict[str, Any] = {}
+    for f in msgspec.structs.fields(struct):
+        default = ... if f.required else f.default
+        fields[f.name] = (_field_type(hints[f.name], name), default)
+    model = create_model(name, __base__=Strict, **fields)
+    _models[struct] = model
+    return model
+
+
+def to_args(struct: type, data: dict[str, Any]) -> dict[str, Any]:
+    """Validated JSON fields back to ledger arguments: hex strings to bytes, nested too."""
+    hints = typing.get_type_hints(struct)
+    return {key: _to_value(hints[key], value) for key, value in data.items()}
+
+
+def _to_value(annotation: Any, value: Any) -> Any:
+    if annotation is bytes:
+        return bytes.fromhex(value)
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        fields = to_args(annotation, value)
+        if annotation.__struct_config__.array_like:
+            return [fields[f.name] for f in msgspec.structs.fields(annotation)]
+        return fields
+    if typing.get_origin(annotation) is list:
+        (inner,) = typing.get_args(annotation)
+        return [_to_value(inner, v) for v in value]
+    return value

@@ -1,0 +1,73 @@
+"""Serving the API with uvicorn: JSON logs, a foreground server, and one in a thread for tests."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+
+
+def configure_logging(level: str = "info") -> None:
+    """One JSON object per line on stderr, for the peer and its API."""
+    structlog.configure(
+        processors=[structlog.processors.add_log_level,
+                    structlog.processors.TimeStamper(fmt="iso", utc=True),
+                    structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[level.upper()]),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                          loop="uvloop", http="httptools", timeout_graceful_shutdown=2)
+
+
+def serve(app: FastAPI, host: str, port: int) -> None:
+    """Serve until interrupted."""
+    uvicorn.Server(_config(app, host, port)).run()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Running:
+    """A server running on a background thread."""
+
+    server: uvicorn.Server
+    thread: threading.Thread
+    url: str
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int | None = None,
+                    timeout: float = 10.0) -> Running:
+    """Start serving on a thread; returns once the server accepts connections."""
+    port = port or free_port()
+    server = uvicorn.Server(_config(app, host, port))
+    thread = threading.Thread(target=server.run, name="api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"the API server did not start on {host}:{port}")
+        time.sleep(0.02)
+    return Running(server, thread, f"http://{host}:{port}")

@@ -1,0 +1,64 @@
+"""``smechain serve``: the HTTP API and portal over an embedded node's data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from smechain.api.accounts import AccountError, Role
+from smechain.api.app import create_app
+from smechain.api.platform import ApiError, Platform
+from smechain.api.server import configure_logging, serve
+from smechain.cli.common import fail
+from smechain.node.keys import KeyFileError, load_key
+from smechain.node.node import STORE_FILE, FolderInUse, Node, NodeConfig
+from smechain.ordering.cutter import CutterConfig
+
+
+def run_serve(data: Path, host: str, port: int, admin_password: str | None,
+              log_level: str) -> None:
+    """Open the node in ``data``, hold its organisations' keys, and serve until interrupted."""
+    if log_level.lower() not in ("debug", "info", "warning", "error"):
+        fail(f"--log-level: {log_level!r} is not debug, info, warning or error")
+    if admin_password is not None and len(admin_password) < 8:
+        fail("--admin-password: use at least 8 characters")
+    if not (data / STORE_FILE).exists():
+        fail(f"--data: {data} holds no chain (run `smechain init`)")
+    try:
+        orderer = load_key(data / "keys" / "orderer.key")
+    except KeyFileError as exc:
+        fail(f"--data: {exc}")
+    try:
+        node = Node.open(data, orderer, NodeConfig(CutterConfig(max_wait_ms=5)))
+    except FolderInUse as exc:
+        fail(f"--data: {exc}")
+    node.start()
+    platform = Platform(node, data)
+    try:
+        orgs = []
+        for path in sorted((data / "keys").glob("*.key")):
+            if path.stem.startswith("orderer"):
+                continue
+            try:
+                platform.import_org_key(path.stem, load_key(path))
+            except (KeyFileError, ApiError) as exc:
+                typer.echo(f"skipping {path.name}: {exc}", err=True)
+                continue
+            orgs.append(path.stem)
+        if admin_password is not None:
+            for org in orgs:
+                if platform.accounts.user(org, "admin") is None:
+                    try:
+                        account = platform.accounts.add_user(org, "admin", admin_password,
+                                                             Role.ADMIN)
+                    except AccountError as exc:
+                        fail(f"--admin-password: {exc}")
+                    platform.provision(account)
+        typer.echo(f"serving {node.chain_id!r} for {', '.join(orgs) or 'no organisation'} "
+                   f"at http://{host}:{port}")
+        configure_logging(log_level.lower())
+        serve(create_app(platform), host, port)
+    finally:
+        platform.close()
+        node.close()
