@@ -288,7 +288,7 @@ class Platform:
             raise ApiError(503, "unavailable", "", f"node: {exc}") from None
         if not wait:
             return {"tx_hash": tx_hash.hex(), "status": "queued", "events": []}
-        return self.result_of(tx_hash, self._wait(tx_hash))
+        return self.result_of(tx_hash, self._wait([tx_hash])[0])
 
     def submit_many(self, raws: list[bytes], wait: bool) -> list[dict[str, Any]]:
         """Order a batch; then wait for every receipt (each result in submission order)."""
@@ -300,6 +300,8 @@ class Platform:
                 hashes.append(str(exc))
             except NodeStopped as exc:
                 raise ApiError(503, "unavailable", "", f"node: {exc}") from None
+        ordered = [h for h in hashes if not isinstance(h, str)]
+        receipts = dict(zip(ordered, self._wait(ordered), strict=True)) if wait else {}
         out = []
         for h in hashes:
             if isinstance(h, str):
@@ -308,15 +310,14 @@ class Platform:
             elif not wait:
                 out.append({"tx_hash": h.hex(), "status": "queued", "events": []})
             else:
-                out.append(self.result_of(h, self._wait(h)))
+                out.append(self.result_of(h, receipts[h]))
         return out
 
-    def _wait(self, tx_hash: TxHash) -> Receipt:
+    def _wait(self, tx_hashes: list[TxHash]) -> list[Receipt]:
         try:
-            return self.node.wait(tx_hash, WAIT_SECONDS)
-        except TimeoutError:
-            raise ApiError(504, "timeout", "", f"tx_hash: {tx_hash.hex()} not committed within "
-                           f"{WAIT_SECONDS:.0f} s; it may still be") from None
+            return self.node.wait_many(tx_hashes, WAIT_SECONDS)
+        except TimeoutError as exc:
+            raise ApiError(504, "timeout", "", f"tx_hash: {exc}; it may still commit") from None
         except NodeStopped as exc:
             raise ApiError(503, "unavailable", "", f"node: {exc}") from None
 

@@ -13,6 +13,7 @@ import fcntl
 import os
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -279,6 +280,36 @@ class Node(LedgerView):
                 raise NodeStopped(f"the ledger thread failed: {self._failure!r}")
             raise TimeoutError(f"tx {tx_hash.hex()} not committed within {timeout} s")
         return waiter.receipt
+
+    def wait_many(self, tx_hashes: list[TxHash], timeout: float = 30.0) -> list[Receipt]:
+        """The receipts of many transactions, in order; reads each committed block once."""
+        waiters: list[_Waiter | None] = []
+        with self._lock:
+            for tx_hash in tx_hashes:
+                if self.store.find_tx(tx_hash) is None:
+                    waiters.append(self._waiters.setdefault(tx_hash, _Waiter()))
+                else:
+                    waiters.append(None)
+        deadline = time.monotonic() + timeout
+        blocks: dict[int, Block] = {}
+        out: list[Receipt] = []
+        for tx_hash, waiter in zip(tx_hashes, waiters, strict=True):
+            if waiter is None:
+                height, index = self.locate(tx_hash)
+                if height not in blocks:
+                    blocks[height] = self.block(height)
+                out.append(blocks[height].receipts[index])
+                continue
+            if not waiter.event.wait(max(deadline - time.monotonic(), 0)) \
+                    or waiter.receipt is None:
+                with self._lock:
+                    for h in tx_hashes:
+                        self._waiters.pop(h, None)
+                if self._failure is not None:
+                    raise NodeStopped(f"the ledger thread failed: {self._failure!r}")
+                raise TimeoutError(f"tx {tx_hash.hex()} not committed within {timeout} s")
+            out.append(waiter.receipt)
+        return out
 
     def submit_and_wait(self, raw: bytes, timeout: float = 30.0) -> Receipt:
         """Submit and wait for the receipt."""
