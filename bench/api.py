@@ -31,15 +31,13 @@ from typing import Any
 
 import httpx
 
+from ledger import report  # bench/ is on the path when run as a script
 from smechain.api.app import create_app
 from smechain.api.demo import build_demo
 from smechain.api.server import configure_logging, serve_in_thread
 from smechain.client import sign_tx
 from smechain.node.node import NodeConfig
 from smechain.ordering.cutter import CutterConfig
-
-sys.path.insert(0, str(Path(__file__).parent))
-from ledger import report
 
 SIGNERS = [f"user:{org}/{user}" for org in ("bank-a", "bank-b", "factor-x", "core-a")
            for user in ("admin", "operator")]

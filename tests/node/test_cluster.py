@@ -12,8 +12,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
+import httpx
 import pytest
 
 from smechain.client import sign_tx
@@ -34,6 +36,7 @@ from smechain.node.cluster import (
 )
 from smechain.node.keys import KeyPair, load_key
 from smechain.node.ledger import LedgerView
+from smechain.node.peer import PeerConfig
 from smechain.ordering.jetstream import JetStreamOrderer, Names, NatsLink
 from smechain.storage.sqlite import SqliteStore
 
@@ -163,6 +166,33 @@ def test_network_starts_with_a_cutter_and_a_standby(net: ClusterLayout) -> None:
     with Load(net) as load:
         time.sleep(1)
     settled(net, load.hashes)
+
+
+def test_each_peer_serves_its_organisations_api(net: ClusterLayout) -> None:
+    def login(org: str) -> httpx.Client:
+        peer = next(p for p in net.peers if p.org == org)
+        url = "http://" + PeerConfig.load(peer.config_file).api
+        password = (peer.folder / "admin.password").read_text().strip()
+        client = httpx.Client(base_url=url, timeout=30)
+        token = client.post("/v1/auth/login", json={"org": org, "username": "admin",
+                                                    "password": password}).json()["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        return client
+
+    with closing(login("org-4")) as four, closing(login("org-3")) as three:
+        assert four.get("/v1/me").json()["org"] == "org-4"
+        before = three.get("/v1/balances").json()["balances"]["CNY"]
+        sent = four.post("/v1/contracts/cash/transfer",
+                         json={"currency": "CNY", "to": "org-3", "amount": 7})
+        assert sent.status_code == 200 and sent.json()["ok"], sent.text
+        tx_hash = sent.json()["tx_hash"]
+        # org-3's own peer has executed the same block: the payment shows there.
+        _wait_for(lambda: three.get(f"/v1/transactions/{tx_hash}").status_code == 200, 20,
+                  "org-3's peer to commit the payment")
+        assert three.get("/v1/balances").json()["balances"]["CNY"] == before + 7
+        # org-2 is not a party: its peer refuses to show the payment.
+        with closing(login("org-2")) as two:
+            assert two.get(f"/v1/transactions/{tx_hash}").status_code == 403
 
 
 def test_killing_one_of_three_nats_servers_loses_nothing(net: ClusterLayout) -> None:

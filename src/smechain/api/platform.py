@@ -186,6 +186,13 @@ class Platform:
         self.accounts.store_key(account.vault_owner, key)
         return key
 
+    def ensure_admin(self, org_id: str, password: str) -> bool:
+        """Create user ``admin`` of ``org_id`` with ``password`` unless it exists; True if made."""
+        if self.accounts.user(org_id, "admin") is not None:
+            return False
+        self.provision(self.accounts.add_user(org_id, "admin", password, Role.ADMIN))
+        return True
+
     def signing_key(self, caller: Caller, contract: str) -> KeyPair:
         """The custodial key for the caller's transactions on ``contract``."""
         owner = (f"org:{caller.org_id}" if contract == "membership"

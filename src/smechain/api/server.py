@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import sys
 import threading
 import time
@@ -12,6 +11,8 @@ from dataclasses import dataclass
 import structlog
 import uvicorn
 from fastapi import FastAPI
+
+from smechain.ordering.natsserver import free_port
 
 
 def configure_logging(level: str = "info") -> None:
@@ -35,13 +36,6 @@ def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
 def serve(app: FastAPI, host: str, port: int) -> None:
     """Serve until interrupted."""
     uvicorn.Server(_config(app, host, port)).run()
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

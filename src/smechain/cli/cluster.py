@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import threading
 from pathlib import Path
@@ -13,6 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from smechain.api.app import create_app
+from smechain.api.platform import Platform
+from smechain.api.server import Running, serve_in_thread
 from smechain.node.cluster import (
     ClusterLayout,
     create_cluster,
@@ -21,6 +25,7 @@ from smechain.node.cluster import (
     start_cluster,
     stop_cluster,
 )
+from smechain.node.keys import load_key
 from smechain.node.node import FolderInUse
 from smechain.node.peer import Peer, PeerConfig, PeerConfigError
 from smechain.ordering.jetstream import OrderingUnavailable
@@ -110,6 +115,23 @@ def down(folder: Dir) -> None:
     typer.echo(f"network in {folder} stopped")
 
 
+def _serve_api(peer: Peer, cfg: PeerConfig) -> tuple[Platform, Running]:
+    """Serve the organisation's API and portal at ``cfg.api`` on a thread of this process.
+
+    On first start the organisation gets user ``admin``, with the password from
+    ``SMECHAIN_ADMIN_PASSWORD`` or a generated one written to ``admin.password``.
+    """
+    platform = Platform(peer, cfg.data)
+    platform.import_org_key(cfg.org, load_key(cfg.org_key))
+    password = os.environ.get("SMECHAIN_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    if platform.ensure_admin(cfg.org, password) and "SMECHAIN_ADMIN_PASSWORD" not in os.environ:
+        fd = os.open(cfg.data / "admin.password", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(password + "\n")
+    host, port = cfg.api.rsplit(":", 1)
+    return platform, serve_in_thread(create_app(platform), host, int(port))
+
+
 @peer_app.command("run")
 def run(config: Annotated[Path, typer.Option(help="The peer's TOML config.")]) -> None:
     """Run a peer until SIGTERM or Ctrl-C; it writes peer.pid and peer.ready in its folder."""
@@ -122,6 +144,7 @@ def run(config: Annotated[Path, typer.Option(help="The peer's TOML config.")]) -
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    api = _serve_api(peer, cfg) if cfg.api else None
     pid_file, ready = cfg.data / "peer.pid", cfg.data / "peer.ready"
     pid_file.write_text(str(os.getpid()))
     ready.write_text(peer.role)
@@ -129,6 +152,9 @@ def run(config: Annotated[Path, typer.Option(help="The peer's TOML config.")]) -
         while not stop.wait(0.5):
             pass
     finally:
+        if api is not None:
+            api[1].stop()
+            api[0].close()
         peer.close()
         ready.unlink(missing_ok=True)
         pid_file.unlink(missing_ok=True)

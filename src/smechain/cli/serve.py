@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from smechain.api.accounts import AccountError, Role
 from smechain.api.app import create_app
 from smechain.api.platform import ApiError, Platform
 from smechain.api.server import configure_logging, serve
@@ -48,13 +47,7 @@ def run_serve(data: Path, host: str, port: int, admin_password: str | None,
             orgs.append(path.stem)
         if admin_password is not None:
             for org in orgs:
-                if platform.accounts.user(org, "admin") is None:
-                    try:
-                        account = platform.accounts.add_user(org, "admin", admin_password,
-                                                             Role.ADMIN)
-                    except AccountError as exc:
-                        fail(f"--admin-password: {exc}")
-                    platform.provision(account)
+                platform.ensure_admin(org, admin_password)
         typer.echo(f"serving {node.chain_id!r} for {', '.join(orgs) or 'no organisation'} "
                    f"at http://{host}:{port}")
         configure_logging(log_level.lower())

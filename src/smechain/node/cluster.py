@@ -34,7 +34,7 @@ from smechain.core.encoding import encode
 from smechain.core.genesis import GOVERNED_ACTIONS
 from smechain.node.consortium import consortium_from_dict, write_keys
 from smechain.ordering.jetstream import Names, NatsLink
-from smechain.ordering.natsserver import NatsProcess, NatsServerSpec, cluster_specs
+from smechain.ordering.natsserver import NatsProcess, NatsServerSpec, cluster_specs, free_port
 
 CLUSTER_FILE = "cluster.json"
 CUTTERS = 2
@@ -157,6 +157,7 @@ def write_peer_config(layout: ClusterLayout, peer: PeerSpec, index: int,
         f'org_key = "../keys/{peer.org}.key"',
         'genesis = "../genesis.block"',
         f"replicas = {min(3, len(layout.servers))}",
+        f'api = "127.0.0.1:{free_port()}"',
     ]
     if peer.cutter:
         name = "orderer.key" if index == 0 else f"orderer-{index + 1}.key"

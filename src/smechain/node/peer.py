@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 import tomllib
@@ -97,6 +98,8 @@ class PeerConfig:
     cutter: CutterConfig = field(default_factory=CutterConfig)
     verify_workers: int | None = 1
     synchronous: str = "FULL"
+    api: str = ""
+    """``host:port`` where the peer serves its organisation's HTTP API and portal; "" for none."""
 
     @classmethod
     def load(cls, path: Path) -> PeerConfig:
@@ -151,12 +154,16 @@ class PeerConfig:
         synchronous = doc.get("synchronous", "FULL")
         if synchronous not in ("FULL", "NORMAL"):
             raise PeerConfigError(f"synchronous: {synchronous!r} is not FULL or NORMAL")
+        api = doc.get("api", "")
+        m = re.fullmatch(r"[\w.-]+:(\d{1,5})", api) if isinstance(api, str) else None
+        if api != "" and (m is None or not 0 < int(m.group(1)) < 65536):
+            raise PeerConfigError(f"api: {api!r} is not host:port")
         return cls(
             org=need("org", str), data=where("data"), servers=list(servers),
             org_key=where("org_key"), genesis=where("genesis"),
             orderer_key=where("orderer_key") if "orderer_key" in doc else None,
             store=store, replicas=replicas, cutter=cutter, verify_workers=workers,
-            synchronous=synchronous,
+            synchronous=synchronous, api=api,
         )
 
 
