@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
 import time
@@ -33,9 +34,21 @@ def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
                           loop="uvloop", http="httptools", timeout_graceful_shutdown=2)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(app: FastAPI, host: str, port: int) -> None:
-    """Serve until interrupted."""
-    uvicorn.Server(_config(app, host, port)).run()
+    """Serve until SIGINT or SIGTERM, then return (so callers close their node cleanly)."""
+    # uvicorn shuts down gracefully, then re-raises the signal it caught; turn that
+    # into KeyboardInterrupt for SIGTERM too, instead of dying before cleanup.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        uvicorn.Server(_config(app, host, port)).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass
