@@ -229,7 +229,8 @@ class Platform:
         digest = tx_digest(self.node.suite, sim)
         item = DecodedTx(b"", digest, SignedTx(sim, [b""] * len(sim.signers)))
         head = self.node.head
-        now = max(int(time.time() * 1000), head.timestamp_ms)
+        clock = self.node.config.clock
+        now = max(clock() if clock is not None else int(time.time() * 1000), head.timestamp_ms)
         result = execute_block(self.node.runtime, self.node.suite, self.node.store,
                                self.node.chain_id, head.height + 1, now, [item], [True])
         return result.receipts[0]
