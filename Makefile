@@ -20,11 +20,14 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/smechain demo
 
-# The browser tests drive Debian's Chromium (Playwright's own browser download cannot run here).
-/usr/bin/chromium:
-	apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot run
+# here), with a CJK font so the Chinese portal renders in screenshots.
+BROWSER := /usr/bin/chromium /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+$(BROWSER):
+	apt-get install -y -q chromium fonts-wqy-microhei || \
+		(apt-get update -q && apt-get install -y -q chromium fonts-wqy-microhei)
 
-test: $(VENV)/.installed-test /usr/bin/chromium
+test: $(VENV)/.installed-test $(BROWSER)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -9,7 +9,6 @@ state-changing call is written to the audit log. See ``docs/api.md``.
 # per-action body models from the endpoints' real annotations.
 
 import asyncio
-import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -40,6 +39,7 @@ from smechain.core.tx import decode_tx
 from smechain.documents import DocumentError, import_invoice
 from smechain.node.ledger import NotCommitted
 from smechain.node.verify import verify_chain
+from smechain.web import mount_portal
 
 log = structlog.get_logger("smechain.api")
 
@@ -783,8 +783,6 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                                  media_type="text/plain; version=0.0.4")
 
     if portal:
-        with contextlib.suppress(ImportError):
-            from smechain.web import mount_portal
-            mount_portal(app)
+        mount_portal(app)
     return app
 

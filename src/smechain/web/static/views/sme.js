@@ -1,0 +1,214 @@
+// Supplier (SME) views: invoices, certificates (split, transfer, offer to sell), offers, payments due.
+
+import { get, post, submit, page } from "../api.js";
+import { form } from "../form.js";
+import { formatAmount, formatMoney, formatRate } from "../money.js";
+import { pagedTable } from "../table.js";
+import { h, badge, modal, panel, button, toast, formatTime, short, clear, fill } from "../ui.js";
+import { certColumns, orgOptions, hasRole, hasAnyRole, txDone, maturitiesChart, shortCertId } from "./common.js";
+
+const STATUS_FILTER = [["", "common.all"], ["requested", "status.requested"], ["confirmed", "status.confirmed"],
+  ["split", "status.split"], ["settled", "status.settled"], ["overdue", "status.overdue"],
+  ["claimed", "status.claimed"], ["disputed", "status.disputed"]];
+
+export function invoiceColumns(extra = []) {
+  return [
+    { key: "invoice.id", cell: (i) => h("span", { class: "mono", title: i.id }, i.id) },
+    { key: "invoice.seller", cell: (i) => i.seller_org ? `${i.seller} (${i.seller_org})` : i.seller },
+    { key: "invoice.buyer", cell: (i) => i.buyer_org ? `${i.buyer} (${i.buyer_org})` : i.buyer },
+    { key: "invoice.issue_date", cell: (i) => i.issue_date },
+    { key: "invoice.total", num: true, cell: (i) => formatMoney(i.total_amount, i.currency) },
+    { key: "invoice.financed", num: true, cell: (i) => formatAmount(i.financed ?? 0) },
+    { key: "invoice.status", cell: (i) => badge(i.status) },
+    ...extra,
+  ];
+}
+
+/** My invoices; each valid one with an unfinanced remainder can back a certificate request. */
+export function invoicesView(ctx) {
+  const table = pagedTable({
+    name: "invoices",
+    load: (offset, limit, f) => get("/v1/invoices", { offset, limit, status: f.status }),
+    filters: [{ name: "status", key: "invoice.status", options: [["", "common.all"], ["valid", "status.valid"],
+      ["voided", "status.voided"]] }],
+    columns: invoiceColumns([{ key: "common.actions", cell: (inv) => {
+      const free = (inv.total_amount ?? 0) - (inv.financed ?? 0);
+      return inv.status === "valid" && free > 0
+        ? button("invoice.request", () => requestCertificate(inv, ctx, table), { kind: "primary", testid: "btn-request" })
+        : "";
+    } }]),
+  });
+  return { el: h("div", {}, panel(null, h("p", { class: "muted", i18n: "invoice.intro_sme" }), table.el)),
+    refresh: table.reload };
+}
+
+function requestCertificate(inv, ctx, table) {
+  const free = (inv.total_amount ?? 0) - (inv.financed ?? 0);
+  modal("issue.title", (close) => form({
+    name: "issue",
+    aliases: { invoices: "amount", invoice: "invoice" },
+    submitKey: "issue.submit",
+    fields: [
+      { name: "invoice", label: "invoice.id", value: inv.id, readonly: true, required: true },
+      { name: "amount", label: "issue.amount", type: "amount", value: free, required: true,
+        validate: (v) => (v > free ? "err.over_unfinanced" : null) },
+      { name: "debtor", label: "cert.debtor", type: "select", required: true, value: inv.buyer_org,
+        options: () => orgOptions(hasRole("core_enterprise")) },
+      { name: "currency", label: "common.currency", value: inv.currency || "CNY", readonly: true, required: true },
+      { name: "maturity", label: "cert.maturity", type: "date", required: true, future: true },
+    ],
+    submit: (v) => submit("receivable", "issue", { invoices: [{ invoice: v.invoice, amount: v.amount }],
+      debtor: v.debtor, currency: v.currency, maturity: v.maturity }),
+    onSuccess: (r) => txDone("issue.done", r, () => {
+      close();
+      table.reload();
+    }),
+  }).el);
+}
+
+/** Certificates I hold, owe or supplied; actions on the confirmed ones I hold. */
+export function certificatesView(ctx) {
+  const me = ctx.me.org;
+  const table = pagedTable({
+    name: "certificates",
+    load: (offset, limit, f) => get("/v1/certificates", { role: "any", offset, limit, status: f.status }),
+    filters: [{ name: "status", key: "cert.status", options: STATUS_FILTER }],
+    columns: certColumns(ctx.me, [{ key: "common.actions", cell: (c) => c.holder === me && c.status === "confirmed"
+      ? h("div", { class: "actions" },
+        button("cert.split", () => splitDialog(c, table), { testid: "btn-split" }),
+        button("cert.transfer", () => transferDialog(c, ctx, table), { testid: "btn-transfer" }),
+        button("cert.sell", () => sellDialog(c, ctx, table), { kind: "primary", testid: "btn-sell" }))
+      : "" }]),
+  });
+  return { el: panel(null, h("p", { class: "muted", i18n: "cert.intro" }), table.el),
+    refresh: table.reload };
+}
+
+function splitDialog(c, table) {
+  const half = Math.floor(c.face / 2);
+  modal("split.title", (close) => form({
+    name: "split",
+    submitKey: "split.submit",
+    fields: [
+      { name: "id", label: "cert.id", value: c.id, readonly: true, required: true },
+      { name: "face", label: "cert.face", value: formatMoney(c.face, c.currency), readonly: true },
+      { name: "amounts", label: "split.amounts", type: "amounts", hint: "split.hint",
+        value: [formatAmount(half), formatAmount(c.face - half)] },
+    ],
+    submit: (v) => submit("receivable", "split", { id: v.id, amounts: v.amounts }),
+    onSuccess: (r) => txDone("split.done", r, () => {
+      close();
+      table.reload();
+    }),
+  }).el);
+}
+
+function transferDialog(c, ctx, table) {
+  modal("transfer.title", (close) => form({
+    name: "transfer",
+    submitKey: "transfer.submit",
+    fields: [
+      { name: "id", label: "cert.id", value: c.id, readonly: true, required: true },
+      { name: "to", label: "transfer.to", type: "select", required: true,
+        options: () => orgOptions((o) => o.id !== ctx.me.org) },
+    ],
+    submit: (v) => submit("receivable", "transfer", { id: v.id, to: v.to }),
+    onSuccess: (r) => txDone("transfer.done", r, () => {
+      close();
+      table.reload();
+    }),
+  }).el);
+}
+
+function sellDialog(c, ctx, table) {
+  const estimate = h("div", { class: "estimate", testid: "sell-estimate" });
+  modal("sell.title", (close) => {
+    const f = form({
+      name: "sell",
+      submitKey: "sell.submit",
+      aliases: { cosigners: "buyer", cert_id: "id" },
+      fields: [
+        { name: "id", label: "cert.id", value: c.id, readonly: true, required: true },
+        { name: "buyer", label: "sell.buyer", type: "select", required: true,
+          options: () => orgOptions((o) => o.id !== ctx.me.org && hasAnyRole("bank", "factor")(o)) },
+        { name: "rate_bp", label: "sell.rate", type: "rate", required: true, value: "4.50", hint: "sell.rate_hint" },
+        { name: "basis", label: "sell.basis", type: "select", value: "365",
+          options: [["365", "basis.365"], ["360", "basis.360"]] },
+        { name: "recourse", label: "sell.recourse", type: "checkbox", value: false },
+      ],
+      extra: estimate,
+      submit: (v) => post("/v1/proposals", { contract: "receivable", action: "sell",
+        args: { id: v.id, buyer: v.buyer, rate_bp: v.rate_bp, basis: Number(v.basis), recourse: v.recourse },
+        cosigners: [v.buyer] }),
+      onSuccess: (r) => {
+        toast("sell.done", { params: { id: r && (r.id || (r.proposal && r.proposal.id)) || "" } });
+        close();
+        table.reload();
+      },
+    });
+    const update = async () => {
+      const { value: bp } = f.inputs.rate_bp.read({ required: true });
+      if (bp === undefined) return clear(estimate);
+      try {
+        const p = await get(`/v1/certificates/${encodeURIComponent(c.id)}/price`,
+          { rate_bp: bp, basis: f.inputs.basis.el.value });
+        fill(estimate, h("span", { i18n: "sell.estimate", params: { price: formatMoney(p.price, c.currency),
+          days: p.days, discount: formatAmount(p.discount) } }));
+      } catch {
+        clear(estimate);
+      }
+    };
+    f.inputs.rate_bp.el.addEventListener("change", update);
+    f.inputs.basis.el.addEventListener("change", update);
+    update();
+    return f.el;
+  });
+}
+
+/** Proposals I sent (offers to sell), open by default. */
+export function offersView() {
+  const table = pagedTable({
+    name: "offers",
+    load: (offset, limit, f) => get("/v1/proposals", { role: "sender", status: f.status, offset, limit }),
+    filters: [{ name: "status", key: "proposal.status", value: "open", options: [["open", "status.open"],
+      ["", "common.all"], ["submitted", "status.submitted"], ["rejected", "status.rejected"]] }],
+    columns: proposalColumns(),
+  });
+  return { el: panel(null, table.el), refresh: table.reload };
+}
+
+export function proposalColumns(extra = []) {
+  return [
+    { key: "proposal.id", cell: (p) => short(p.id, 10) },
+    { key: "proposal.certificate", cell: (p) => h("span", { class: "mono", title: p.args && p.args.id },
+      shortCertId((p.args && p.args.id) || "")) },
+    { key: "proposal.seller", cell: (p) => p.sender_org },
+    { key: "sell.buyer", cell: (p) => (p.args && p.args.buyer) || (p.cosigners || []).join(", ") },
+    { key: "sell.rate", num: true, cell: (p) => formatRate(p.args && p.args.rate_bp) },
+    { key: "sell.basis", cell: (p) => String((p.args && p.args.basis) ?? "") },
+    { key: "sell.recourse", cell: (p) => h("span", { i18n: p.args && p.args.recourse ? "common.yes" : "common.no" }) },
+    { key: "proposal.status", cell: (p) => badge(p.status) },
+    { key: "proposal.created", cell: (p) => formatTime(p.created_ms ?? p.created_at) },
+    ...extra,
+  ];
+}
+
+/** Confirmed certificates I hold: what each debtor will pay me, by maturity. */
+export function paymentsView(ctx) {
+  const chart = maturitiesChart("holder");
+  const table = pagedTable({
+    name: "payments",
+    load: async (offset, limit) => {
+      const data = page(await get("/v1/certificates", { role: "holder", status: "confirmed", offset, limit }));
+      data.items = [...data.items].sort((a, b) => String(a.maturity).localeCompare(String(b.maturity)));
+      return data;
+    },
+    columns: certColumns(ctx.me),
+  });
+  return { el: h("div", {}, chart.el, panel("payments.list", table.el)),
+    refresh: () => {
+      chart.refresh();
+      table.reload();
+    } };
+}
+
