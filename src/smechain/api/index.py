@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -54,6 +55,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_name ON events (name);
 """
 
+_INVOICE_IN_MESSAGE = re.compile(r"invoice '([^']+)'")
 REFUSAL_SQL = "ok=0 AND code='conflict' AND message LIKE 'invoices%'"
 """Receipts of attempts to finance an invoice beyond its amount, or a voided one."""
 
@@ -315,7 +317,11 @@ class Indexer:
         rows = self._query(f"SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
                            f"message, ts_ms FROM txs WHERE {clause} ORDER BY height DESC, idx DESC"
                            f" LIMIT ? OFFSET ?", (*args, limit, offset))
-        return [_tx_row(r) for r in rows], total
+        items = [_tx_row(r) for r in rows]
+        for item in items:
+            m = _INVOICE_IN_MESSAGE.search(item["message"])
+            item["invoice"] = m.group(1) if m else ""
+        return items, total
 
 
 def invoice_orgs(node: Node, inv_id: str) -> set[str]:
