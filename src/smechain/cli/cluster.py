@@ -95,13 +95,13 @@ def status(
     if as_json:
         typer.echo(json.dumps({"processes": pids, "peers": reports}, indent=2))
         return
-    table = Table("process", "pid", "role", "height", "state root", "alarms")
+    table = Table("process", "pid", "role", "API", "height", "state root", "alarms")
     by_org = {str(r["org"]): r for r in reports}
     for name, pid in pids.items():
         r = by_org.get(name.removeprefix("peer-"), {}) if name.startswith("peer-") else {}
         alarms = r.get("diverged") or r.get("failure") or ", ".join(
             f"{org}: {msg}" for org, msg in dict(r.get("mismatches") or {}).items())  # type: ignore[call-overload]
-        table.add_row(name, str(pid or "down"), str(r.get("role", "")),
+        table.add_row(name, str(pid or "down"), str(r.get("role", "")), str(r.get("api", "")),
                       str(r.get("height", "")), str(r.get("state_root", ""))[:16],
                       str(alarms or ""))
     Console().print(table)

@@ -387,6 +387,7 @@ class Peer(Node):
             "org": self.org,
             "pid": os.getpid(),
             "role": self.role,
+            "api": f"http://{self.peer_config.api}" if self.peer_config.api else "",
             "height": head.height,
             "block_hash": header_hash(self.suite, head).hex(),
             "state_root": head.state_root.hex(),
