@@ -33,7 +33,7 @@ from smechain.contracts.membership import ORG_PREFIX, Org
 from smechain.contracts.receivable import CERT_PREFIX, Certificate, cert_key
 from smechain.core.block import header_hash
 from smechain.core.encoding import decode, encode
-from smechain.core.errors import BadArguments
+from smechain.core.errors import BadArguments, DecodeError
 from smechain.core.proof import verify_tx_proof
 from smechain.core.tx import decode_tx
 from smechain.documents import DocumentError, import_invoice
@@ -255,8 +255,11 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
 
     @app.post("/v1/auth/logout", status_code=204, tags=["accounts"])
     def logout(caller: Auth, request: Request) -> Response:
-        header = request.headers.get("authorization", "")
-        platform.accounts.logout(header[7:].strip())
+        token = request.headers.get("authorization", "")[7:].strip()
+        if token.startswith("smk_"):
+            raise ApiError(409, "conflict", "authorization", "authorization: an API key is not "
+                           "a session; an admin revokes it with DELETE /v1/api-keys/{key_id}")
+        platform.accounts.logout(token)
         request.state.audit = "logout"
         return Response(status_code=204)
 
@@ -357,9 +360,13 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     @app.post("/v1/transactions", response_model=s.TxResult, tags=["transactions"])
     def submit(body: s.RawTx, caller: Auth, request: Request) -> dict[str, Any]:
         """Submit a transaction the client signed itself (non-custodial)."""
-        if caller.reads_all:
-            raise forbidden("org", "regulators read the ledger; they do not transact on it")
-        result = platform.raise_for(platform.submit_raw(_hex(body.tx, "tx"), body.wait))
+        raw = _hex(body.tx, "tx")
+        try:
+            tx, _ = decode_tx(raw, node.suite)
+        except DecodeError as exc:
+            raise ApiError(422, "malformed", "tx", f"tx: {exc.message}") from None
+        platform.require_submit(caller, tx.body.contract)
+        result = platform.raise_for(platform.submit_raw(raw, body.wait))
         metrics.submitted.inc()
         request.state.audit = f"submit tx={result['tx_hash']}"
         return result
@@ -367,8 +374,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     @app.post("/v1/transactions/batch", response_model=s.BatchResult, tags=["transactions"])
     def submit_batch(body: s.RawBatch, caller: Auth, request: Request) -> dict[str, Any]:
         """Submit up to 5,000 signed transactions; one result each, in order."""
-        if caller.reads_all:
-            raise forbidden("org", "regulators read the ledger; they do not transact on it")
+        platform.require_submit(caller, "")
         raws = [_hex(tx, f"txs[{i}]") for i, tx in enumerate(body.txs)]
         results = platform.submit_many(raws, body.wait)
         metrics.submitted.inc(len(raws))
@@ -398,7 +404,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         return {"id": doc["id"], "contract": doc["contract"], "action": doc["action"],
                 "args": doc["args"], "sender_org": doc["sender_org"],
                 "cosigners": doc["cosigners"], "signers": [doc["sender_org"], *doc["cosigners"]],
-                "signed_by": list(doc["approvals"]), "digest": "", "status": doc["status"],
+                "signed_by": list(doc["approvals"]), "status": doc["status"],
                 "created_ms": doc["created_ms"], "result": doc["result"]}
 
     @app.get("/v1/proposals", response_model=s.ProposalPage, tags=["proposals"])
@@ -607,7 +613,11 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         cert, _ = visible_cert(caller, cert_id)
         if basis not in (360, 365):
             raise ApiError(422, "bad_args", "basis", f"basis: {basis} is not 360 or 365")
-        today = on or time.strftime("%Y-%m-%d", time.gmtime())
+        if cert.status != "confirmed":
+            raise ApiError(409, "conflict", "cert_id",
+                           f"cert_id: {cert_id!r} is {cert.status}; only confirmed "
+                           "certificates can be sold")
+        today = on or time.strftime("%Y-%m-%d", time.gmtime(platform.now_ms() / 1000))
         try:
             days = day_number(cert.maturity) - day_number(today, "on")
         except BadArguments as exc:
@@ -658,7 +668,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                 "orderer": h.orderer.hex()}
 
     @app.get("/v1/blocks", response_model=s.Page, tags=["explorer"])
-    def blocks(caller: Auth, offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
+    def blocks(caller: Auth, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
         top = node.height()
         heights = range(top - offset, max(top - offset - limit, -1), -1)
         return {"items": [header_out(h) for h in heights], "total": top + 1, "offset": offset,
@@ -733,37 +743,51 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                      limit: int | None = Query(None, ge=1, le=100_000)) -> StreamingResponse:
         """Committed events the caller may see, as server-sent events (``?token=`` accepted)."""
         queue = hub.open()
-        backlog = [] if from_height is None else platform.index.rows_from(from_height)
+        # Blocks up to ``replay_until`` come from the index; later ones from the live feed.
+        replay_until = platform.index.height
+
+        def frames(rows: list[IndexedTx]) -> list[bytes]:
+            out = []
+            for row in rows:
+                if not caller.may_see(row.orgs):
+                    continue
+                for e in row.events or [{"contract": row.contract, "attrs": {},
+                                         "name": "TxCommitted" if row.ok else "TxFailed"}]:
+                    data = {"height": row.height, "index": row.index, "tx_hash": row.tx_hash,
+                            "contract": e["contract"], "action": row.action, "ok": row.ok,
+                            "code": row.code, "attrs": e["attrs"]}
+                    out.append(f"id: {row.height}-{row.index}\nevent: {e['name']}\n"
+                               f"data: {json.dumps(data)}\n\n".encode())
+            return out
 
         async def stream() -> AsyncIterator[bytes]:
             sent = 0
             try:
                 yield b": smechain events\n\n"
-                pending = list(backlog)
-                while limit is None or sent < limit:
-                    if not pending:
+                cursor = (from_height, -1) if from_height is not None else None
+                while True:
+                    if cursor is not None:
+                        rows = await asyncio.to_thread(platform.index.rows_after, *cursor,
+                                                       replay_until)
+                        if rows:
+                            cursor = (rows[-1].height, rows[-1].index)
+                        else:
+                            cursor = None
+                            continue
+                    else:
                         try:
-                            pending = await asyncio.wait_for(queue.get(), 15)
+                            rows = await asyncio.wait_for(queue.get(), 15)
                         except TimeoutError:
                             if await request.is_disconnected():
                                 return
                             yield b": keep-alive\n\n"
                             continue
-                    for row in pending:
-                        if not caller.may_see(row.orgs):
-                            continue
-                        for e in row.events or [{"contract": row.contract, "name": "TxFailed"
-                                                 if not row.ok else "TxCommitted", "attrs": {}}]:
-                            data = {"height": row.height, "index": row.index,
-                                    "tx_hash": row.tx_hash, "contract": e["contract"],
-                                    "action": row.action, "ok": row.ok, "code": row.code,
-                                    "attrs": e["attrs"]}
-                            yield (f"id: {row.height}-{row.index}\nevent: {e['name']}\n"
-                                   f"data: {json.dumps(data)}\n\n").encode()
-                            sent += 1
-                            if limit is not None and sent >= limit:
-                                return
-                    pending = []
+                        rows = [r for r in rows if r.height > replay_until]
+                    for frame in frames(rows):
+                        yield frame
+                        sent += 1
+                        if limit is not None and sent >= limit:
+                            return
             finally:
                 hub.close(queue)
 

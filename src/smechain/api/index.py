@@ -278,12 +278,14 @@ class Indexer:
             orgs.setdefault(idx, set()).add(org)
         return [(_tx_row(r), frozenset(orgs.get(r[1], ()))) for r in rows]
 
-    def rows_from(self, height: int, limit: int = 10_000) -> list[IndexedTx]:
-        """Indexed transactions from ``height`` on (at most ``limit``), with events and orgs."""
+    def rows_after(self, height: int, index: int, until: int, limit: int = 1000
+                   ) -> list[IndexedTx]:
+        """Up to ``limit`` indexed transactions after ``(height, index)`` up to block ``until``,
+        in order, with their events and organisations (for replaying event streams)."""
         out = []
         rows = self._query("SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
-                           "message, ts_ms FROM txs WHERE height>=? ORDER BY height, idx LIMIT ?",
-                           (height, limit))
+                           "message, ts_ms FROM txs WHERE (height, idx) > (?, ?) AND height <= ? "
+                           "ORDER BY height, idx LIMIT ?", (height, index, until, limit))
         for r in rows:
             events = [{"contract": c, "name": n, "attrs": json.loads(a)} for c, n, a in
                       self._query("SELECT contract, name, attrs FROM events WHERE height=? AND "

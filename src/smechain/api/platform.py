@@ -204,16 +204,6 @@ class Platform:
                            "transactions you sign yourself to /v1/transactions")
         return key
 
-    def _next_nonce(self, public: bytes) -> int:
-        with self._nonce_lock:
-            nonce = max(self.node.nonce(public), self._nonces.get(public, 0)) + 1
-            self._nonces[public] = nonce
-            return nonce
-
-    def _peek_nonce(self, public: bytes) -> int:
-        with self._nonce_lock:
-            return max(self.node.nonce(public), self._nonces.get(public, 0)) + 1
-
     def _forget_nonce(self, public: bytes, nonce: int) -> None:
         """After a rejection that did not use ``nonce``, start again from the ledger."""
         with self._nonce_lock:
@@ -222,6 +212,11 @@ class Platform:
 
     # --- submitting -----------------------------------------------------------
 
+    def now_ms(self) -> int:
+        """The time the orderer would stamp now (its configured clock, else the wall clock)."""
+        clock = self.node.config.clock
+        return clock() if clock is not None else int(time.time() * 1000)
+
     def simulate(self, body: TxBody) -> Receipt:
         """Run ``body`` on the committed state as if in the next block (signatures assumed)."""
         sim = TxBody(body.chain_id, body.contract, body.action, body.args, body.signers,
@@ -229,8 +224,7 @@ class Platform:
         digest = tx_digest(self.node.suite, sim)
         item = DecodedTx(b"", digest, SignedTx(sim, [b""] * len(sim.signers)))
         head = self.node.head
-        clock = self.node.config.clock
-        now = max(clock() if clock is not None else int(time.time() * 1000), head.timestamp_ms)
+        now = max(self.now_ms(), head.timestamp_ms)
         result = execute_block(self.node.runtime, self.node.suite, self.node.store,
                                self.node.chain_id, head.height + 1, now, [item], [True])
         return result.receipts[0]
@@ -275,25 +269,36 @@ class Platform:
         receipt = self.simulate(probe)
         if not receipt.ok:
             raise self._receipt_error(receipt)
-        nonce = self._next_nonce(key.public)
-        body = TxBody(self.node.chain_id, contract, action, args, signers, nonce, 0)
-        digest = tx_digest(self.node.suite, body)
-        signatures = [key.sign(digest)] + [cosigner.sign(digest) for cosigner, _ in cosigners]
-        raw = encode(SignedTx(body, signatures))
-        result = self.submit_raw(raw, wait)
-        if result["status"] == "committed" and not result["ok"]:
+        # The nonce is handed out and the transaction queued under one lock, so
+        # concurrent calls from one key reach the orderer in nonce order.
+        with self._nonce_lock:
+            nonce = max(self.node.nonce(key.public), self._nonces.get(key.public, 0)) + 1
+            body = TxBody(self.node.chain_id, contract, action, args, signers, nonce, 0)
+            digest = tx_digest(self.node.suite, body)
+            signatures = [key.sign(digest)] + [c.sign(digest) for c, _ in cosigners]
+            tx_hash = self._order(encode(SignedTx(body, signatures)))
+            self._nonces[key.public] = nonce
+        if not wait:
+            return {"tx_hash": tx_hash.hex(), "status": "queued", "events": []}
+        result = self.result_of(tx_hash, self._wait([tx_hash])[0])
+        if not result["ok"]:
             self._forget_nonce(key.public, nonce)
         return result
+
+    def _order(self, raw: bytes) -> TxHash:
+        """Hand signed bytes to the node; 503 when it is stopped."""
+        try:
+            return self.node.submit(raw)
+        except NodeStopped as exc:
+            raise ApiError(503, "unavailable", "", f"node: {exc}") from None
 
     def submit_raw(self, raw: bytes, wait: bool) -> dict[str, Any]:
         """Order signed transaction bytes; the TxResult (refused ones have status ``refused``)."""
         try:
-            tx_hash = self.node.submit(raw)
+            tx_hash = self._order(raw)
         except BadTransaction as exc:
             return {"tx_hash": "", "status": "refused", "ok": False, "code": "malformed",
                     "message": str(exc), "events": []}
-        except NodeStopped as exc:
-            raise ApiError(503, "unavailable", "", f"node: {exc}") from None
         if not wait:
             return {"tx_hash": tx_hash.hex(), "status": "queued", "events": []}
         return self.result_of(tx_hash, self._wait([tx_hash])[0])
@@ -303,11 +308,9 @@ class Platform:
         hashes: list[TxHash | str] = []
         for raw in raws:
             try:
-                hashes.append(self.node.submit(raw))
+                hashes.append(self._order(raw))
             except BadTransaction as exc:
                 hashes.append(str(exc))
-            except NodeStopped as exc:
-                raise ApiError(503, "unavailable", "", f"node: {exc}") from None
         ordered = [h for h in hashes if not isinstance(h, str)]
         receipts = dict(zip(ordered, self._wait(ordered), strict=True)) if wait else {}
         out = []

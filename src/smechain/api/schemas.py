@@ -181,7 +181,6 @@ class Proposal(BaseModel):
     cosigners: list[str]
     signers: list[str]
     signed_by: list[str]
-    digest: str
     status: Literal["open", "submitted", "rejected"]
     created_ms: int
     result: TxResult | None = None

@@ -1,0 +1,176 @@
+"""Ledger objects as the API shows them: organisations, cash, invoices, certificates."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from smechain.client.models import from_json
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    """A member organisation."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    status: str
+    admin_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    """An organisation's cash: currency -> amount in minor units."""
+
+    org: str
+    balances: dict[str, int]
+
+    def __getitem__(self, currency: str) -> int:
+        return self.balances.get(currency, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """An anchored invoice."""
+
+    id: str
+    code: str
+    number: str
+    seller: str
+    """Seller's tax id."""
+    buyer: str
+    currency: str
+    net_amount: int
+    tax_amount: int
+    total_amount: int
+    issue_date: str
+    digest: str
+    """Hex digest of the invoice file."""
+    status: str
+    """``valid`` or ``voided``."""
+    financed: int
+    """How much of ``total_amount`` already backs financing."""
+    anchored_by: str
+    anchored_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceCheck:
+    """A file's digest checked against its anchor."""
+
+    invoice: str
+    match: bool
+    status: str
+    currency: str
+    total_amount: int
+    financed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Backing:
+    """How much of one invoice backs a certificate."""
+
+    invoice: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """A debt certificate or one of its parts."""
+
+    id: str
+    root: str
+    """The original certificate (which names the invoices)."""
+    parent: str
+    debtor: str
+    supplier: str
+    holder: str
+    face: int
+    currency: str
+    maturity: str
+    status: str
+    invoices: tuple[Backing, ...]
+    recourse_to: str = ""
+    """The seller a bank or factor bought it from with recourse."""
+    guarantor: str = ""
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> Certificate:
+        invoices = tuple(from_json(Backing, b) for b in doc.get("invoices") or ())
+        return dataclasses.replace(from_json(cls, {**doc, "invoices": ()}), invoices=invoices)
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """A node of a certificate's tree: the root, its parts, their parts..."""
+
+    id: str
+    holder: str
+    face: int
+    status: str
+    maturity: str
+    parts: tuple[Lineage, ...] = ()
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> Lineage:
+        return cls(doc["id"], doc["holder"], doc["face"], doc["status"], doc["maturity"],
+                   tuple(cls.from_json(p) for p in doc.get("parts") or ()))
+
+    def walk(self) -> Iterator[Lineage]:
+        """This node and every node under it, depth first."""
+        yield self
+        for part in self.parts:
+            yield from part.walk()
+
+    def find(self, cert_id: str) -> Lineage:
+        """The node ``cert_id``; ``KeyError`` if it is not in this tree."""
+        for node in self.walk():
+            if node.id == cert_id:
+                return node
+        raise KeyError(cert_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateDetail:
+    """A certificate with the lineage tree of its root."""
+
+    certificate: Certificate
+    lineage: Lineage
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> CertificateDetail:
+        return cls(Certificate.from_json(doc["certificate"]), Lineage.from_json(doc["lineage"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """What a buyer pays now for a certificate at ``rate_bp`` a year (simple discount)."""
+
+    id: str
+    face: int
+    days: int
+    rate_bp: int
+    basis: int
+    discount: int
+    price: int
+
+
+@dataclass(frozen=True, slots=True)
+class MaturityBucket:
+    """Outstanding certificates maturing in one month."""
+
+    month: str
+    count: int
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayVolume:
+    """Certificates sold to factors and banks on one day (price paid)."""
+
+    day: str
+    count: int
+    amount: int
