@@ -210,6 +210,12 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         message = f"{field}: {first.get('msg', 'invalid')}"
         return JSONResponse(ApiError(422, "bad_args", field, message).body(), 422)
 
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled", path=request.url.path, error=repr(exc))
+        body = ApiError(500, "internal", "", "server: an internal error; see the peer's log")
+        return JSONResponse(body.body(), 500)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
@@ -334,7 +340,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     # --- transactions --------------------------------------------------------------
 
     def add_action_route(contract: str, action: str, struct: type) -> None:
-        model = s.action_model(struct, s.model_name(contract, action))
+        model = s.action_model(struct, s.model_name(contract, struct))
 
         def endpoint(body: Any, caller: Auth, request: Request,
                      wait: bool = True) -> dict[str, Any]:
@@ -739,7 +745,8 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     @app.get("/v1/events", response_class=StreamingResponse, tags=["explorer"],
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "server-sent events"}})
-    async def events(request: Request, caller: Auth, from_height: int | None = Query(None, ge=0),
+    async def events(request: Request, caller: Auth,
+                     from_height: int | None = Query(None, ge=0, le=2**62),
                      limit: int | None = Query(None, ge=1, le=100_000)) -> StreamingResponse:
         """Committed events the caller may see, as server-sent events (``?token=`` accepted)."""
         queue = hub.open()

@@ -8,8 +8,9 @@ in ``index.sqlite`` beside the ledger; it is derived data, rebuilt from the
 chain whenever the file is missing.
 
 Which organisations a transaction concerns: its signers' organisations, every
-organisation named in its arguments or events, and the parties of the
-certificates and invoices it touches.
+organisation named in its arguments or events, and the fixed parties (never
+the current holder) of the certificates and invoices it touches, so the answer
+is the same whenever the index is built.
 """
 
 from __future__ import annotations
@@ -231,12 +232,14 @@ class Indexer:
         walk(args)
         for event in events:
             walk(event["attrs"])
+        # Only a certificate's fixed parties count here: its holder, recourse seller and
+        # guarantor change later, and a later holder must not see earlier deals (the
+        # parties of each deal sign it or are named in its arguments and events).
         for cert_id in found_certs:
             raw = self.node.get(cert_key(cert_id))
             if raw is not None:
                 cert = decode(raw, Certificate)
-                orgs.update(o for o in (cert.supplier, cert.debtor, cert.holder,
-                                        cert.recourse_to, cert.guarantor) if o)
+                orgs.update((cert.supplier, cert.debtor))
         for inv_id in found_invoices:
             orgs.update(invoice_orgs(self.node, inv_id))
         return frozenset(orgs)

@@ -34,8 +34,9 @@ from smechain.api.index import Indexer, plain
 from smechain.contracts.membership import Org, read_org
 from smechain.core.block import Receipt
 from smechain.core.encoding import encode
+from smechain.core.errors import DecodeError
 from smechain.core.executor import DecodedTx, execute_block
-from smechain.core.tx import SignedTx, TxBody, TxHash, tx_digest
+from smechain.core.tx import SignedTx, TxBody, TxHash, decode_tx, tx_digest
 from smechain.node.keys import KeyPair, generate_key
 from smechain.node.node import BadTransaction, Node, NodeStopped
 
@@ -88,6 +89,10 @@ def forbidden(field: str, message: str) -> ApiError:
 def not_found(field: str, message: str) -> ApiError:
     """A 404 naming what."""
     return ApiError(404, "not_found", field, f"{field}: {message}")
+
+
+class AlreadyCommitted(BadTransaction):
+    """The exact signed bytes are already on the chain."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +247,7 @@ class Platform:
         the field (``args.<name>``)."""
         struct = self.node.runtime.contracts[contract].actions[action].args_type
         try:
-            checked = schemas.action_model(struct, schemas.model_name(contract, action)
+            checked = schemas.action_model(struct, schemas.model_name(contract, struct)
                                            ).model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
@@ -286,7 +291,19 @@ class Platform:
         return result
 
     def _order(self, raw: bytes) -> TxHash:
-        """Hand signed bytes to the node; 503 when it is stopped."""
+        """Hand signed bytes to the node; 503 when it is stopped.
+
+        Bytes already on the chain are refused here (``BadTransaction``): ordering
+        them again would only add a ``bad_nonce`` receipt under the same hash.
+        """
+        try:
+            _, tx_hash = decode_tx(raw, self.node.suite)
+        except DecodeError as exc:
+            raise BadTransaction(exc.message) from None
+        where = self.node.store.find_tx(tx_hash)
+        if where is not None:
+            raise AlreadyCommitted(f"tx: {tx_hash.hex()} is already committed at height "
+                                   f"{where[0]}; signed bytes run once")
         try:
             return self.node.submit(raw)
         except NodeStopped as exc:
@@ -297,27 +314,25 @@ class Platform:
         try:
             tx_hash = self._order(raw)
         except BadTransaction as exc:
-            return {"tx_hash": "", "status": "refused", "ok": False, "code": "malformed",
-                    "message": str(exc), "events": []}
+            return _refused(exc)
         if not wait:
             return {"tx_hash": tx_hash.hex(), "status": "queued", "events": []}
         return self.result_of(tx_hash, self._wait([tx_hash])[0])
 
     def submit_many(self, raws: list[bytes], wait: bool) -> list[dict[str, Any]]:
         """Order a batch; then wait for every receipt (each result in submission order)."""
-        hashes: list[TxHash | str] = []
+        hashes: list[TxHash | BadTransaction] = []
         for raw in raws:
             try:
                 hashes.append(self._order(raw))
             except BadTransaction as exc:
-                hashes.append(str(exc))
-        ordered = [h for h in hashes if not isinstance(h, str)]
+                hashes.append(exc)
+        ordered = [h for h in hashes if not isinstance(h, BadTransaction)]
         receipts = dict(zip(ordered, self._wait(ordered), strict=True)) if wait else {}
         out = []
         for h in hashes:
-            if isinstance(h, str):
-                out.append({"tx_hash": "", "status": "refused", "ok": False, "code": "malformed",
-                            "message": h, "events": []})
+            if isinstance(h, BadTransaction):
+                out.append(_refused(h))
             elif not wait:
                 out.append({"tx_hash": h.hex(), "status": "queued", "events": []})
             else:
@@ -350,7 +365,8 @@ class Platform:
     def raise_for(self, result: dict[str, Any]) -> dict[str, Any]:
         """An ``ApiError`` for a failed single transaction (its receipt is on the chain)."""
         if result["status"] == "refused":
-            raise ApiError(422, "malformed", "tx", f"tx: {result['message']}")
+            status = 409 if result["code"] == "duplicate" else 422
+            raise ApiError(status, result["code"], "tx", result["message"])
         if result["status"] == "committed" and not result["ok"]:
             status = RECEIPT_STATUS.get(result["code"], 409)
             raise ApiError(status, result["code"], field_of(result["message"]),
@@ -454,3 +470,11 @@ class Platform:
             if key is not None and key.public == public:
                 return key
         raise ApiError(409, "no_key", "signer", f"signer: no key held for {org_id!r}")
+
+
+def _refused(exc: BadTransaction) -> dict[str, Any]:
+    """The TxResult of bytes refused before ordering."""
+    code = "duplicate" if isinstance(exc, AlreadyCommitted) else "malformed"
+    message = str(exc) if str(exc).startswith("tx: ") else f"tx: {exc}"
+    return {"tx_hash": "", "status": "refused", "ok": False, "code": code, "message": message,
+            "events": []}

@@ -18,6 +18,8 @@ Hex = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{2})*$", max_length=1
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 RoleName = Literal["viewer", "operator", "admin"]
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+"""Every ledger integer fits a signed 64-bit word (the canonical encoding's limit)."""
 
 
 class Strict(BaseModel):
@@ -318,7 +320,9 @@ _models: dict[type, type[BaseModel]] = {}
 def _field_type(annotation: Any, owner: str) -> Any:
     if annotation is bytes:
         return Hex
-    if annotation in (str, int, bool):
+    if annotation is int:
+        return Int64
+    if annotation in (str, bool):
         return annotation
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
         return action_model(annotation, owner + annotation.__name__)
@@ -331,9 +335,10 @@ def _field_type(annotation: Any, owner: str) -> Any:
     raise TypeError(f"{owner}: no HTTP type for {annotation!r}")
 
 
-def model_name(contract: str, action: str) -> str:
-    """The OpenAPI schema name of an action's body, e.g. ``ReceivableMarkOverdue``."""
-    return contract.title() + action.title().replace("_", "")
+def model_name(contract: str, struct: type) -> str:
+    """The OpenAPI schema name of an action's body: contract and argument type, e.g.
+    ``ReceivableCertRef`` (shared by confirm, settle and mark_overdue)."""
+    return contract.title() + struct.__name__
 
 
 def action_model(struct: type, name: str) -> type[BaseModel]:

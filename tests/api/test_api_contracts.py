@@ -1,0 +1,370 @@
+"""Custodial contract calls: ``POST /v1/contracts/{contract}/{action}``.
+
+A call the contract would refuse is refused at the door with the contract's reason, the
+right status and the field at fault, and nothing is stored: the height, the caller's and
+its organisation's nonces and the balances stay as they were, and nothing is on its way
+to the ledger either (see ``Api.assert_unchanged``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from api_support import Api, covers, error, events, seeded_api
+
+from smechain.node.keys import generate_key
+
+ENROLLED_KEY = generate_key("ed25519").public.hex()
+NEW_KEY = generate_key("ed25519").public.hex()
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """A demo of this module's own: each case below touches different objects."""
+    api = seeded_api(tmp_path_factory.mktemp("contracts-demo"))
+    yield api
+    api.close()
+
+
+def _cases() -> list[Any]:
+    """(caller, contract, action, body, expected): expected is the list of event names of
+    a success, or (status, code, field) of a refusal. ``{cert}`` etc. are demo ids."""
+    ok = list
+    return [
+        ("pboc/operator", "cash", "issue", {"currency": "CNY", "to": "sme-t4", "amount": 1000},
+         ok(["Issued"])),
+        ("sme-t1/operator", "cash", "transfer",
+         {"currency": "CNY", "to": "sme-t2", "amount": 100, "memo": "gears"}, ok(["Transferred"])),
+        ("pboc/operator", "cash", "redeem", {"currency": "CNY", "amount": 10},
+         (409, "insufficient_funds", "amount")),
+        ("bank-a/operator", "cash", "redeem", {"currency": "CNY", "amount": 10},
+         (403, "forbidden", "org")),
+        ("tax-sh/operator", "invoice", "anchor",
+         {"code": "031002600111", "number": "20269999", "seller": "91310000SME200002C",
+          "buyer": "91310000CORE00001A", "currency": "CNY", "net_amount": 1000,
+          "tax_amount": 130, "total_amount": 1130, "issue_date": "2026-01-05",
+          "digest": "ab" * 32}, ok(["InvoiceAnchored"])),
+        ("tax-sh/operator", "invoice", "anchor",
+         {"code": "031002600111", "number": "20269998", "seller": "91310000SME200002C",
+          "buyer": "91310000CORE00001A", "currency": "CNY", "net_amount": 1000,
+          "tax_amount": 130, "total_amount": 1000, "issue_date": "2026-01-05",
+          "digest": "ab" * 32}, (422, "bad_args", "total_amount")),
+        ("tax-sh/operator", "invoice", "void", {"invoice": "{inv4}", "reason": "returned"},
+         ok(["InvoiceVoided"])),
+        ("tax-sh/operator", "invoice", "void", {"invoice": "{inv5}"},
+         (409, "conflict", "invoice")),
+        ("tax-sh/operator", "invoice", "register_party",
+         {"tax_id": "91310000BANKB0001X", "org": "bank-b"}, ok(["PartyRegistered"])),
+        ("tax-sh/operator", "invoice", "register_party",
+         {"tax_id": "91310000SME100001B", "org": "sme-t2"}, (409, "conflict", "tax_id")),
+        ("sme-t1/operator", "receivable", "issue",
+         {"invoices": [{"invoice": "{inv3}", "amount": 64_000_000}], "debtor": "core-a",
+          "currency": "CNY", "maturity": "2099-06-01"},
+         ok(["InvoiceFinanced", "CertificateRequested"])),
+        ("sme-t1/operator", "receivable", "issue",
+         {"invoices": [{"invoice": "{inv0}", "amount": 1}], "debtor": "core-a",
+          "currency": "CNY", "maturity": "2099-06-01"}, (409, "conflict", "invoices[0]")),
+        ("core-a/operator", "receivable", "confirm", {"id": "{requested}"},
+         ok(["CertificateConfirmed"])),
+        ("core-a/operator", "receivable", "confirm", {"id": "{second}"},
+         (409, "conflict", "id")),
+        ("core-a/operator", "receivable", "dispute", {"id": "{second}", "reason": "short"},
+         (409, "conflict", "id")),
+        ("sme-t2/operator", "receivable", "split", {"id": "{cert}.1.2",
+                                                    "amounts": [20_000_000, 30_000_000]},
+         ok(["CertificateSplit"])),
+        ("sme-t2/operator", "receivable", "split", {"id": "{cert}.1.1.2",
+                                                    "amounts": [1, 2]},
+         (403, "unauthorised", "split")),
+        ("sme-t4/operator", "receivable", "transfer", {"id": "{cert}.1.1.1", "to": "sme-t1"},
+         ok(["CertificateTransferred"])),
+        ("sme-t1/operator", "receivable", "transfer", {"id": "no-such-cert", "to": "sme-t3"},
+         (404, "not_found", "id")),
+        ("sme-t1/operator", "receivable", "sell",
+         {"id": "{second}", "buyer": "bank-b", "rate_bp": 400, "basis": 365, "recourse": True},
+         (403, "unauthorised", "buyer")),
+        ("sme-t1/operator", "receivable", "guarantee",
+         {"id": "{second}", "guarantor": "guar-g", "fee": 1}, (403, "unauthorised", "guarantor")),
+        ("core-a/operator", "receivable", "settle", {"id": "{cert}.2"}, (409, "conflict", "id")),
+        ("bank-a/operator", "receivable", "mark_overdue", {"id": "{cert}.2"},
+         (409, "conflict", "id")),
+        ("bank-a/operator", "receivable", "claim", {"id": "{cert}.2", "source": "recourse"},
+         (409, "conflict", "id")),
+        ("regulator/admin", "membership", "add_org",
+         {"id": "factor-z", "name": "Factor Z", "roles": ["factor"], "admin_key": NEW_KEY},
+         (403, "unauthorised", "add_org")),
+        ("regulator/admin", "membership", "suspend_org", {"org": "sme-t4"},
+         (403, "unauthorised", "suspend_org")),
+        ("bank-a/admin", "membership", "readmit_org", {"org": "sme-t4"},
+         (403, "unauthorised", "readmit_org")),
+        ("core-a/admin", "membership", "rekey_org", {"org": "sme-t4", "admin_key": NEW_KEY},
+         (403, "unauthorised", "rekey_org")),
+        ("sme-t3/admin", "membership", "enrol_key", {"public_key": ENROLLED_KEY, "name": "erp"},
+         ok(["KeyEnrolled"])),
+        ("sme-t3/operator", "membership", "enrol_key", {"public_key": NEW_KEY, "name": "erp"},
+         (403, "forbidden", "role")),
+        ("sme-t3/admin", "membership", "revoke_key", {"public_key": NEW_KEY},
+         (404, "not_found", "public_key")),
+    ]
+
+
+def _fill(value: Any, ids: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        names = {"cert": ids["certificate"], "second": ids["second"],
+                 "requested": ids["requested"],
+                 **{f"inv{i}": inv for i, inv in enumerate(ids["invoices"])}}
+        return value.format(**names) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    return value
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize(("who", "contract", "action", "body", "expected"), [
+    pytest.param(*case, marks=covers(f"POST /v1/contracts/{case[1]}/{case[2]}"),
+                 id=f"{case[1]}.{case[2]}-{'ok' if isinstance(case[4], list) else case[4][0]}")
+    for case in CASES])
+def test_every_action(ledger: Api, who: str, contract: str, action: str,
+                      body: dict[str, Any], expected: Any) -> None:
+    body = _fill(body, ledger.ids)
+    path = f"/v1/contracts/{contract}/{action}"
+    if isinstance(expected, list):
+        height = ledger.height()
+        result = ledger.ok("POST", path, as_=who, json=body)
+        assert result["status"] == "committed" and result["ok"] is True
+        assert result["code"] == "ok" and result["message"] == ""
+        assert result["height"] == height + 1 and result["index"] == 0
+        assert len(bytes.fromhex(result["tx_hash"])) == 32
+        assert events(result) == expected
+        assert {e["contract"] for e in result["events"]} <= {contract, "cash", "invoice"}
+        detail = ledger.ok("GET", f"/v1/transactions/{result['tx_hash']}", as_="regulator/viewer")
+        assert (detail["contract"], detail["action"]) == (contract, action)
+        assert detail["receipt"] == result
+    else:
+        status, code, field = expected
+        before = ledger.snapshot(who, ("sme-t1", "sme-t2", "bank-a", "core-a"))
+        detail = error(ledger.post(path, who, json=body), status, field=field, code=code)
+        assert "tx_hash" not in detail  # refused at the door: nothing reached the ledger
+        ledger.assert_unchanged(before, who, ("sme-t1", "sme-t2", "bank-a", "core-a"))
+
+
+def test_the_table_has_every_action(ledger: Api) -> None:
+    actions = {(c, a) for c, contract in ledger.demo.node.runtime.contracts.items()
+               for a in contract.actions}
+    assert {(c[1], c[2]) for c in CASES} == actions
+
+
+# --- the refusals a user meets, one by one -----------------------------------------------
+
+
+@covers("POST /v1/contracts/cash/transfer")
+def test_transfer_moves_cash_and_answers_a_txresult(ledger: Api) -> None:
+    a, b = ledger.balance("core-a"), ledger.balance("sme-t3")
+    result = ledger.ok("POST", "/v1/contracts/cash/transfer", as_="core-a/operator",
+                       json={"currency": "CNY", "to": "sme-t3", "amount": 777})
+    assert result["status"] == "committed" and result["ok"] is True
+    assert result["events"] == [{"contract": "cash", "name": "Transferred", "attrs": {
+        "currency": "CNY", "sender": "core-a", "to": "sme-t3", "amount": 777}}]
+    assert (ledger.balance("core-a"), ledger.balance("sme-t3")) == (a - 777, b + 777)
+
+
+BAD_TRANSFERS = [
+    ({"currency": "CNY", "to": "sme-t2", "amount": 0}, "amount"),
+    ({"currency": "CNY", "to": "sme-t2", "amount": -5}, "amount"),
+    ({"currency": "CNY", "to": "sme-t2", "amount": 1.5}, "amount"),
+    ({"currency": "CNY", "to": "sme-t2", "amount": 5.0}, "amount"),
+    ({"currency": "CNY", "to": "sme-t2", "amount": "5"}, "amount"),
+    ({"currency": "CNY", "to": "sme-t2", "amount": True}, "amount"),
+    ({"currency": "CNY", "to": "sme-t2", "amount": 5, "fee": 1}, "fee"),
+    ({"currency": "CNY", "amount": 5}, "to"),
+    ({"currency": "yuan", "to": "sme-t2", "amount": 5}, "currency"),
+    ({"currency": "CNY", "to": "sme-t1", "amount": 5}, "to"),
+    ({"currency": "CNY", "to": "sme-t2", "amount": 5, "memo": "m" * 141}, "memo"),
+]
+
+
+@covers("POST /v1/contracts/cash/transfer")
+@pytest.mark.parametrize(("body", "field"), BAD_TRANSFERS,
+                         ids=[f"{f}-{b.get(f, 'missing')!r}"[:40] for b, f in BAD_TRANSFERS])
+def test_bad_arguments_are_422_naming_the_field_and_store_nothing(
+        ledger: Api, body: dict[str, Any], field: str) -> None:
+    before = ledger.snapshot("sme-t1/operator", ("sme-t1", "sme-t2"))
+    error(ledger.post("/v1/contracts/cash/transfer", "sme-t1/operator", json=body), 422,
+          field=field, code="bad_args")
+    ledger.assert_unchanged(before, "sme-t1/operator", ("sme-t1", "sme-t2"))
+
+
+@covers("POST /v1/contracts/cash/transfer")
+def test_body_that_is_not_an_object_is_422(ledger: Api) -> None:
+    for raw in (b"[1, 2]", b"not json", b""):
+        r = ledger.post("/v1/contracts/cash/transfer", "sme-t1/operator", content=raw,
+                        headers={"Content-Type": "application/json"})
+        error(r, 422, code="bad_args")
+
+
+@covers("POST /v1/contracts/cash/transfer", "POST /v1/contracts/cash/issue",
+        "POST /v1/contracts/invoice/anchor")
+def test_who_may_submit(ledger: Api) -> None:
+    transfer = {"currency": "CNY", "to": "sme-t2", "amount": 5}
+    for who, path, body, field in [
+        ("sme-t1/viewer", "/v1/contracts/cash/transfer", transfer, "role"),
+        ("sme-t1/operator", "/v1/contracts/invoice/anchor", {
+            "code": "1", "number": "2", "seller": "3", "buyer": "4", "currency": "CNY",
+            "net_amount": 1, "tax_amount": 0, "total_amount": 1, "issue_date": "2026-01-01",
+            "digest": "00" * 32}, "org"),
+        ("regulator/operator", "/v1/contracts/cash/transfer", transfer, "org"),
+        ("regulator/admin", "/v1/contracts/cash/transfer", transfer, "org"),
+        ("bank-a/operator", "/v1/contracts/cash/issue",
+         {"currency": "CNY", "to": "bank-a", "amount": 10 ** 9}, "org"),
+    ]:
+        before = ledger.snapshot(who, ("sme-t2", "bank-a"))
+        detail = error(ledger.post(path, who, json=body), 403, field=field, code="forbidden")
+        if field == "org" and who.startswith("sme-t1"):
+            assert "tax_authority" in detail["message"]
+        ledger.assert_unchanged(before, who, ("sme-t2", "bank-a"))
+
+
+@covers("POST /v1/contracts/receivable/confirm")
+def test_unknown_certificate_is_404_naming_id(ledger: Api) -> None:
+    before = ledger.snapshot("core-a/operator")
+    detail = error(ledger.post("/v1/contracts/receivable/confirm", "core-a/operator",
+                               json={"id": "feedfacefeedfacefeedfacefeedface"}), 404,
+                   field="id", code="not_found")
+    assert "feedface" in detail["message"]
+    ledger.assert_unchanged(before, "core-a/operator")
+
+
+@covers("POST /v1/contracts/receivable/confirm")
+def test_confirming_a_confirmed_certificate_is_409(ledger: Api) -> None:
+    second = ledger.ids["second"]
+    before = ledger.snapshot("core-a/operator")
+    detail = error(ledger.post("/v1/contracts/receivable/confirm", "core-a/operator",
+                               json={"id": second}), 409, field="id", code="conflict")
+    assert "confirmed" in detail["message"]
+    ledger.assert_unchanged(before, "core-a/operator")
+    cert = ledger.ok("GET", f"/v1/certificates/{second}", as_="core-a/viewer")["certificate"]
+    assert cert["status"] == "confirmed"
+
+
+@covers("POST /v1/contracts/cash/transfer")
+def test_transferring_more_than_the_balance_is_409_insufficient_funds(ledger: Api) -> None:
+    held = ledger.balance("sme-t1")
+    before = ledger.snapshot("sme-t1/operator", ("sme-t1", "sme-t2"))
+    detail = error(ledger.post("/v1/contracts/cash/transfer", "sme-t1/operator",
+                               json={"currency": "CNY", "to": "sme-t2", "amount": held + 1}),
+                   409, field="amount", code="insufficient_funds")
+    assert str(held) in detail["message"]
+    ledger.assert_unchanged(before, "sme-t1/operator", ("sme-t1", "sme-t2"))
+
+
+@covers("POST /v1/contracts/cash/transfer", "GET /v1/transactions/{tx_hash}")
+def test_wait_false_answers_queued_and_the_transaction_commits(ledger: Api) -> None:
+    before = ledger.balance("sme-t4")
+    queued = ledger.ok("POST", "/v1/contracts/cash/transfer?wait=false", as_="core-a/operator",
+                       json={"currency": "CNY", "to": "sme-t4", "amount": 3})
+    assert queued["status"] == "queued" and queued["events"] == []
+    assert queued["height"] is None and queued["ok"] is None
+    deadline = time.monotonic() + 10
+    while True:
+        r = ledger.get(f"/v1/transactions/{queued['tx_hash']}", "core-a/viewer")
+        if r.status_code == 200 or time.monotonic() > deadline:
+            break
+        assert r.status_code == 404, r.text
+        time.sleep(0.02)
+    assert r.status_code == 200, "the queued transaction did not commit within 10 s"
+    assert r.json()["receipt"]["ok"] is True
+    assert ledger.balance("sme-t4") == before + 3
+
+
+@covers("POST /v1/contracts/cash/transfer")
+def test_wait_false_still_refuses_at_the_door(ledger: Api) -> None:
+    before = ledger.snapshot("sme-t1/operator", ("sme-t1",))
+    error(ledger.post("/v1/contracts/cash/transfer?wait=false", "sme-t1/operator",
+                      json={"currency": "CNY", "to": "sme-t2", "amount": 0}), 422, field="amount")
+    ledger.assert_unchanged(before, "sme-t1/operator", ("sme-t1",))
+
+
+@covers("POST /v1/contracts/cash/transfer")
+def test_consecutive_custodial_calls_get_consecutive_nonces(ledger: Api) -> None:
+    key = ledger.public_key("bank-b/operator")
+    start = ledger.nonce(key)
+    queued = [ledger.ok("POST", "/v1/contracts/cash/transfer?wait=false", as_="bank-b/operator",
+                        json={"currency": "CNY", "to": "bank-a", "amount": 1})
+              for _ in range(5)]
+    last = ledger.demo.node.wait(bytes.fromhex(queued[-1]["tx_hash"]), 10)
+    assert last.ok
+    for q in queued:
+        detail = ledger.ok("GET", f"/v1/transactions/{q['tx_hash']}", as_="bank-b/viewer")
+        assert detail["receipt"]["ok"] is True
+    assert ledger.nonce(key) == start + 5
+
+
+@covers("POST /v1/contracts/membership/enrol_key", "POST /v1/contracts/membership/revoke_key",
+        "GET /v1/orgs/{org_id}")
+def test_admin_enrols_and_revokes_a_key_with_the_organisation_key(ledger: Api) -> None:
+    key = generate_key("ed25519").public.hex()
+    enrolled = ledger.ok("POST", "/v1/contracts/membership/enrol_key", as_="guar-g/admin",
+                         json={"public_key": key, "name": "hsm-1"})
+    assert enrolled["events"][0]["attrs"] == {"org": "guar-g", "name": "hsm-1", "key": key}
+    detail = ledger.ok("GET", f"/v1/transactions/{enrolled['tx_hash']}", as_="guar-g/viewer")
+    admin_key = ledger.ok("GET", "/v1/orgs/guar-g", as_="guar-g/viewer")["admin_key"]
+    assert detail["signers"] == [{"public_key": admin_key, "org": "guar-g"}]
+    revoked = ledger.ok("POST", "/v1/contracts/membership/revoke_key", as_="guar-g/admin",
+                        json={"public_key": key})
+    assert events(revoked) == ["KeyRevoked"]
+    error(ledger.post("/v1/contracts/membership/revoke_key", "guar-g/admin",
+                      json={"public_key": key}), 409, field="public_key")
+    error(ledger.post("/v1/contracts/membership/revoke_key", "guar-g/admin",
+                      json={"public_key": "XYZ"}), 422, field="public_key")
+    # another organisation's key is not guar-g's to revoke
+    other = ledger.public_key("sme-t1/operator")
+    error(ledger.post("/v1/contracts/membership/revoke_key", "guar-g/admin",
+                      json={"public_key": other}), 403, field="public_key", code="unauthorised")
+
+
+def test_unknown_contract_or_action_is_404_in_the_error_shape(ledger: Api) -> None:
+    for path in ("/v1/contracts/cash/steal", "/v1/contracts/nope/transfer"):
+        error(ledger.post(path, "sme-t1/operator", json={}), 404, field="path", code="not_found")
+
+
+# --- integers the ledger cannot encode ------------------------------------------------------
+
+HUGE = [2**64, -(2**63) - 1, 10**30]
+
+
+@covers("POST /v1/contracts/cash/transfer", "POST /v1/proposals")
+@pytest.mark.parametrize("amount", HUGE, ids=["2^64", "-2^63-1", "10^30"])
+def test_integers_beyond_64_bits_store_nothing(ledger: Api, amount: int) -> None:
+    before = ledger.snapshot("sme-t1/operator", ("sme-t1", "sme-t2"))
+    r = ledger.post("/v1/contracts/cash/transfer", "sme-t1/operator",
+                    json={"currency": "CNY", "to": "sme-t2", "amount": amount})
+    assert r.status_code != 200
+    offer = {"contract": "receivable", "action": "sell", "cosigners": ["bank-b"],
+             "args": {"id": ledger.ids["second"], "buyer": "bank-b", "rate_bp": amount,
+                      "basis": 365, "recourse": True}}
+    assert ledger.post("/v1/proposals", "sme-t1/operator", json=offer).status_code != 201
+    ledger.assert_unchanged(before, "sme-t1/operator", ("sme-t1", "sme-t2"))
+
+
+@covers("POST /v1/contracts/cash/transfer")
+@pytest.mark.parametrize("amount", HUGE, ids=["2^64", "-2^63-1", "10^30"])
+def test_integers_beyond_64_bits_are_422_naming_the_field(ledger: Api, amount: int) -> None:
+    r = ledger.post("/v1/contracts/cash/transfer", "sme-t1/operator",
+                    json={"currency": "CNY", "to": "sme-t2", "amount": amount})
+    error(r, 422, field="amount", code="bad_args")
+
+
+@covers("POST /v1/proposals")
+def test_proposal_integer_beyond_64_bits_is_422(ledger: Api) -> None:
+    offer = {"contract": "receivable", "action": "sell", "cosigners": ["bank-b"],
+             "args": {"id": ledger.ids["second"], "buyer": "bank-b", "rate_bp": 2**64,
+                      "basis": 365, "recourse": True}}
+    error(ledger.post("/v1/proposals", "sme-t1/operator", json=offer), 422,
+          field="args.rate_bp")

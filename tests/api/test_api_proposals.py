@@ -1,0 +1,210 @@
+"""Multi-party transactions through proposals: offer, price, co-sign, reject."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_support import Api, covers, error
+
+
+def sale(cert: str, buyer: str = "bank-b", rate_bp: int = 500) -> dict[str, Any]:
+    return {"contract": "receivable", "action": "sell", "cosigners": [buyer],
+            "args": {"id": cert, "buyer": buyer, "rate_bp": rate_bp, "basis": 365,
+                     "recourse": True}}
+
+
+def split_second(api: Api) -> tuple[str, str]:
+    """sme-t1 splits its confirmed certificate ``second`` into two parts it holds."""
+    second = api.ids["second"]
+    api.ok("POST", "/v1/contracts/receivable/split", as_="sme-t1/operator",
+           json={"id": second, "amounts": [50_000_000, 70_000_000]})
+    return f"{second}.1", f"{second}.2"
+
+
+@covers("POST /v1/proposals", "GET /v1/proposals", "GET /v1/proposals/{proposal_id}",
+        "GET /v1/certificates/{cert_id}/price", "POST /v1/proposals/{proposal_id}/sign",
+        "GET /v1/certificates/{cert_id}")
+def test_offer_price_and_sale_of_a_certificate_part(api: Api) -> None:
+    part, _ = split_second(api)
+    price_path = f"/v1/certificates/{part}/price?rate_bp=500"
+    # before the offer, bank-b is no party to the certificate
+    error(api.get(price_path, "bank-b/operator"), 403, field="cert_id")
+
+    offer = api.ok("POST", "/v1/proposals", as_="sme-t1/operator", status=201, json=sale(part))
+    assert offer["status"] == "open" and offer["sender_org"] == "sme-t1"
+    assert offer["cosigners"] == ["bank-b"] and offer["signers"] == ["sme-t1", "bank-b"]
+    assert offer["signed_by"] == [] and offer["result"] is None
+    pid = offer["id"]
+
+    listed = api.ok("GET", "/v1/proposals?role=cosigner&status=open", as_="bank-b/operator")
+    assert [p["id"] for p in listed["items"]] == [pid] and listed["total"] == 1
+    assert api.ok("GET", "/v1/proposals?role=sender", as_="bank-b/operator")["items"] == []
+    sent = api.ok("GET", "/v1/proposals?role=sender&status=open", as_="sme-t1/viewer")
+    assert pid in [p["id"] for p in sent["items"]]
+    error(api.get(f"/v1/proposals/{pid}", "sme-t2/operator"), 404, field="id")
+    assert pid not in [p["id"] for p in api.ok("GET", "/v1/proposals",
+                                                as_="sme-t2/operator")["items"]]
+    assert api.ok("GET", f"/v1/proposals/{pid}", as_="regulator/viewer")["id"] == pid
+
+    # the bank it is offered to may price it; a bank it is not offered to may not
+    quote = api.ok("GET", price_path, as_="bank-b/operator")
+    assert (quote["id"], quote["face"], quote["rate_bp"], quote["basis"]) == (
+        part, 50_000_000, 500, 365)
+    assert quote["price"] == quote["face"] - quote["discount"] and quote["discount"] > 0
+    assert api.ok("GET", f"/v1/certificates/{part}", as_="bank-b/viewer")["certificate"][
+        "holder"] == "sme-t1"
+    error(api.get(price_path, "bank-a/operator"), 403, field="cert_id", code="forbidden")
+    error(api.get(f"/v1/certificates/{part}", "bank-a/operator"), 403, field="cert_id")
+
+    seller, buyer = api.balance("sme-t1"), api.balance("bank-b")
+    signed = api.ok("POST", f"/v1/proposals/{pid}/sign", as_="bank-b/operator")
+    assert signed["status"] == "submitted" and signed["signed_by"] == ["bank-b"]
+    result = signed["result"]
+    assert result["status"] == "committed" and result["ok"] is True
+    sold = [e for e in result["events"] if e["name"] == "CertificateSold"]
+    assert len(sold) == 1
+    attrs = sold[0]["attrs"]
+    assert (attrs["id"], attrs["seller"], attrs["buyer"]) == (part, "sme-t1", "bank-b")
+    assert attrs["price"] == quote["price"] or attrs["days"] != quote["days"]
+    cert = api.ok("GET", f"/v1/certificates/{part}", as_="bank-b/viewer")["certificate"]
+    assert cert["holder"] == "bank-b" and cert["recourse_to"] == "sme-t1"
+    assert api.balance("sme-t1") == seller + attrs["price"]
+    assert api.balance("bank-b") == buyer - attrs["price"]
+    # the signed transaction carries both organisations' keys
+    detail = api.ok("GET", f"/v1/transactions/{result['tx_hash']}", as_="bank-b/viewer")
+    assert [s["org"] for s in detail["signers"]] == ["sme-t1", "bank-b"]
+
+    again = api.post(f"/v1/proposals/{pid}/sign", "bank-b/operator")
+    error(again, 409, field="id", code="conflict")
+    assert api.balance("bank-b") == buyer - attrs["price"]
+
+
+@covers("POST /v1/proposals/{proposal_id}/sign")
+def test_who_may_sign(api: Api) -> None:
+    part, _ = split_second(api)
+    pid = api.ok("POST", "/v1/proposals", as_="sme-t1/operator", status=201,
+                 json=sale(part))["id"]
+    height = api.height()
+    error(api.post(f"/v1/proposals/{pid}/sign", "sme-t1/operator"), 403, field="id",
+          code="forbidden")  # the sender is no co-signer
+    error(api.post(f"/v1/proposals/{pid}/sign", "regulator/admin"), 403, field="id")
+    error(api.post(f"/v1/proposals/{pid}/sign", "bank-b/viewer"), 403, field="role")
+    error(api.post(f"/v1/proposals/{pid}/sign", "bank-a/operator"), 404, field="id")
+    error(api.post("/v1/proposals/0000000000000000/sign", "bank-b/operator"), 404, field="id")
+    error(api.post(f"/v1/proposals/{pid}/sign"), 401)
+    assert api.height() == height
+    doc = api.ok("GET", f"/v1/proposals/{pid}", as_="sme-t1/viewer")
+    assert doc["status"] == "open" and doc["signed_by"] == []
+
+
+@covers("POST /v1/proposals/{proposal_id}/sign", "GET /v1/proposals/{proposal_id}")
+def test_signing_an_offer_that_no_longer_holds_is_409_and_stores_nothing(api: Api) -> None:
+    """The demo's open offer of ``second`` to bank-a goes stale once sme-t1 splits it."""
+    split_second(api)
+    pid = api.ids["offer_bank_a"]
+    before = api.snapshot("bank-a/operator", ("sme-t1", "bank-a"))
+    error(api.post(f"/v1/proposals/{pid}/sign", "bank-a/operator"), 409, field="id",
+          code="conflict")
+    api.assert_unchanged(before, "bank-a/operator", ("sme-t1", "bank-a"))
+    doc = api.ok("GET", f"/v1/proposals/{pid}", as_="bank-a/viewer")
+    assert doc["status"] == "open" and doc["signed_by"] == [] and doc["result"] is None
+
+
+@covers("POST /v1/proposals/{proposal_id}/reject", "POST /v1/proposals/{proposal_id}/sign",
+        "GET /v1/proposals")
+def test_reject_an_open_offer(api: Api) -> None:
+    pid = api.ids["offer_factor"]
+    error(api.post(f"/v1/proposals/{pid}/reject", "factor-x/viewer"), 403, field="role")
+    error(api.post(f"/v1/proposals/{pid}/reject", "sme-t1/operator"), 404, field="id")
+    rejected = api.ok("POST", f"/v1/proposals/{pid}/reject", as_="factor-x/operator")
+    assert rejected["status"] == "rejected" and rejected["result"] is None
+    error(api.post(f"/v1/proposals/{pid}/reject", "factor-x/operator"), 409, field="id")
+    height = api.height()
+    error(api.post(f"/v1/proposals/{pid}/sign", "factor-x/operator"), 409, field="id")
+    assert api.height() == height
+    listed = api.ok("GET", "/v1/proposals?status=rejected", as_="sme-t2/viewer")["items"]
+    assert [p["id"] for p in listed] == [pid]
+    assert pid not in [p["id"] for p in api.ok("GET", "/v1/proposals?status=open",
+                                                as_="factor-x/viewer")["items"]]
+
+
+@covers("POST /v1/proposals/{proposal_id}/reject")
+def test_sender_withdraws_its_offer(api: Api) -> None:
+    pid = api.ids["offer_bank_a"]
+    withdrawn = api.ok("POST", f"/v1/proposals/{pid}/reject", as_="sme-t1/operator")
+    assert withdrawn["status"] == "rejected"
+    # no longer offered: bank-a loses its view of sme-t1's certificate
+    error(api.get(f"/v1/certificates/{api.ids['second']}/price?rate_bp=100", "bank-a/operator"),
+          403, field="cert_id")
+
+
+@covers("POST /v1/proposals")
+def test_proposals_are_checked_before_they_are_stored(shared: Api) -> None:
+    second = shared.ids["second"]
+    total = shared.ok("GET", "/v1/proposals", as_="regulator/viewer")["total"]
+
+    def refused(body: dict[str, Any], who: str, status: int, field: str) -> None:
+        error(shared.post("/v1/proposals", who, json=body), status, field=field)
+
+    bad_rate = sale(second)
+    bad_rate["args"]["rate_bp"] = "five"
+    refused(bad_rate, "sme-t1/operator", 422, "args.rate_bp")
+    unknown_arg = sale(second)
+    unknown_arg["args"]["discount"] = 1
+    refused(unknown_arg, "sme-t1/operator", 422, "args.discount")
+    missing = sale(second)
+    del missing["args"]["basis"]
+    refused(missing, "sme-t1/operator", 422, "args.basis")
+    refused({**sale(second), "cosigners": ["nobody"]}, "sme-t1/operator", 404, "cosigners[0]")
+    refused({**sale(second), "cosigners": ["bank-b", "bank-b"]}, "sme-t1/operator", 422,
+            "cosigners[1]")
+    refused({**sale(second), "cosigners": ["sme-t1"]}, "sme-t1/operator", 422, "cosigners[0]")
+    refused({**sale(second), "cosigners": []}, "sme-t1/operator", 422, "cosigners")
+    refused({**sale(second), "action": "steal"}, "sme-t1/operator", 404, "action")
+    refused(sale(second), "sme-t1/viewer", 403, "role")
+    refused(sale(second), "regulator/admin", 403, "org")
+    refused(sale(second), "sme-t2/operator", 403, "sell")             # not the holder
+    refused(sale(f"{shared.ids['certificate']}.2", "bank-b"), "sme-t1/operator", 403, "sell")
+    refused(sale(second, rate_bp=20_000), "sme-t1/operator", 422, "rate_bp")
+    assert shared.ok("GET", "/v1/proposals", as_="regulator/viewer")["total"] == total
+
+
+@covers("GET /v1/proposals")
+def test_proposal_listing_is_need_to_know(shared: Api) -> None:
+    ids = shared.ids
+    everything = {p["id"] for p in shared.ok("GET", "/v1/proposals?limit=200",
+                                              as_="regulator/viewer")["items"]}
+    assert {ids["offer_bank_a"], ids["offer_factor"], ids["sold_proposal"],
+            ids["proposal_vote"]} <= everything
+    mine = {p["id"]: p for p in shared.ok("GET", "/v1/proposals?limit=200",
+                                           as_="bank-a/viewer")["items"]}
+    assert ids["offer_bank_a"] in mine and ids["sold_proposal"] in mine
+    assert ids["offer_factor"] not in mine
+    assert all("bank-a" in p["signers"] for p in mine.values())
+    none = shared.ok("GET", "/v1/proposals", as_="sme-t4/viewer")
+    assert none["items"] == [] and none["total"] == 0
+    error(shared.get("/v1/proposals?role=buyer", "bank-a/viewer"), 422, field="role")
+    error(shared.get("/v1/proposals?status=done", "bank-a/viewer"), 422, field="status")
+    error(shared.get(f"/v1/proposals/{ids['offer_factor']}", "bank-a/viewer"), 404, field="id")
+
+
+@covers("POST /v1/proposals", "POST /v1/proposals/{proposal_id}/sign",
+        "POST /v1/contracts/membership/readmit_org", "GET /v1/me")
+def test_governance_vote_suspends_an_organisation(api: Api) -> None:
+    """Two governing admins suspend sme-t4; its users are then turned away (403 org)."""
+    vote = {"contract": "membership", "action": "suspend_org", "args": {"org": "sme-t4"},
+            "cosigners": ["core-a"]}
+    error(api.post("/v1/proposals", "regulator/operator", json=vote), 403, field="role")
+    pid = api.ok("POST", "/v1/proposals", as_="regulator/admin", status=201, json=vote)["id"]
+    error(api.post(f"/v1/proposals/{pid}/sign", "core-a/operator"), 403, field="role")
+    token = api.token("sme-t4/viewer")
+    done = api.ok("POST", f"/v1/proposals/{pid}/sign", as_="core-a/admin")
+    assert done["status"] == "submitted"
+    assert [e["name"] for e in done["result"]["events"]] == ["OrgSuspended"]
+    assert api.ok("GET", "/v1/orgs/sme-t4", as_="regulator/viewer")["status"] == "suspended"
+    r = api.client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    error(r, 403, field="org", code="forbidden")
+    error(api.login("sme-t4", "operator"), 403, field="org")
+    # one governing admin alone cannot readmit it
+    error(api.post("/v1/contracts/membership/readmit_org", "regulator/admin",
+                   json={"org": "sme-t4"}), 403, field="readmit_org")

@@ -1,0 +1,87 @@
+"""Property-based checks of the whole API against its own OpenAPI document (Schemathesis).
+
+Every operation (but the endless event stream, see ``test_api_events.py``) is called with
+generated valid and invalid inputs, signed in with an API key (so that generated calls to
+``/v1/auth/logout`` cannot end the run's session): once as sme-t1's admin, once as the
+regulator's viewer. Each answer must not be a server error and must match the documented
+response schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from api_support import Api, seeded_api
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """A demo of its own: generated calls may change users, keys and proposals."""
+    api = seeded_api(tmp_path_factory.mktemp("schemathesis-demo"))
+    yield api
+    api.close()
+
+
+def api_key(api: Api, org: str, role: str) -> dict[str, str]:
+    created = api.ok("POST", "/v1/api-keys", as_=f"{org}/admin", status=201,
+                     json={"name": "schemathesis", "role": role})
+    return {"Authorization": f"Bearer {created['secret']}"}
+
+
+@pytest.fixture(scope="module")
+def sme_admin(fuzzed: Api) -> dict[str, str]:
+    return api_key(fuzzed, "sme-t1", "admin")
+
+
+@pytest.fixture(scope="module")
+def regulator_viewer(fuzzed: Api) -> dict[str, str]:
+    return api_key(fuzzed, "regulator", "viewer")
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzzed: Api) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzzed.app)
+
+
+@pytest.fixture(autouse=True)
+def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
+    """Schemathesis 4.32's fixture-loaded schemas read ``node._nodeid``, which pytest 9 no
+    longer has (it keeps ``_id``); give the test node one so the plugin runs."""
+    request.node._nodeid = request.node.nodeid
+
+
+# The event stream never ends by itself: it is tested in test_api_events.py. (The filter
+# goes here: a fixture-loaded schema applies this object's filters, not the fixture's.)
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(path="/v1/events")
+
+
+SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                           HealthCheck.function_scoped_fixture])
+
+
+def check(case: Any, bearer: dict[str, str]) -> None:
+    response = case.call(headers=dict(bearer))  # call() adds to the dict it is given
+    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+    if case.path != "/v1/auth/login":  # the API key must stay valid throughout the run
+        assert response.status_code != 401, (case.method, case.path, response.text)
+
+
+@schema.parametrize()
+@SETTINGS
+def test_api_matches_its_openapi_document_as_an_sme_admin(case: Any,
+                                                          sme_admin: dict[str, str]) -> None:
+    check(case, sme_admin)
+
+
+@schema.parametrize()
+@SETTINGS
+def test_api_matches_its_openapi_document_as_the_regulator(
+        case: Any, regulator_viewer: dict[str, str]) -> None:
+    check(case, regulator_viewer)
