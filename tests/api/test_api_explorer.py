@@ -109,11 +109,13 @@ def test_chain_verification_is_for_the_regulator_and_admins(shared: Api) -> None
 @covers("GET /v1/stats/volumes")
 def test_financed_volumes(shared: Api) -> None:
     everyone = shared.ok("GET", "/v1/stats/volumes", as_="regulator/viewer")
-    assert len(everyone) == 1  # the demo sold one certificate part, today
-    (day,) = everyone
-    assert day["count"] == 1 and 0 < day["amount"] < 180_000_000
+    # the demo's history: tier 1 sold to Bank A, the factor, and Bank A again, on three days
+    assert [d["count"] for d in everyone] == [1, 1, 1]
+    assert [d["day"] for d in everyone] == sorted(d["day"] for d in everyone)
+    assert all(0 < d["amount"] < 180_000_000 for d in everyone)
     assert shared.ok("GET", "/v1/stats/volumes", as_="sme-t1/viewer") == everyone
-    assert shared.ok("GET", "/v1/stats/volumes", as_="bank-a/viewer") == everyone
+    assert shared.ok("GET", "/v1/stats/volumes", as_="bank-a/viewer") == everyone[::2]
+    assert shared.ok("GET", "/v1/stats/volumes", as_="factor-x/viewer") == everyone[1:2]
     assert shared.ok("GET", "/v1/stats/volumes", as_="bank-b/viewer") == []
     assert shared.ok("GET", "/v1/stats/volumes", as_="sme-t4/viewer") == []
 
@@ -123,11 +125,12 @@ def test_maturities_by_month(shared: Api) -> None:
     owed = shared.ok("GET", "/v1/stats/maturities?role=debtor", as_="core-a/viewer")
     months = [b["month"] for b in owed]
     assert months == sorted(months) and all(len(m) == 7 for m in months)
-    # confirmed or overdue certificates core-a owes: the leaves of the tree, and `second`
+    # confirmed or overdue certificates core-a owes: the leaves of the tree, `second`, and
+    # the two that came due (90,000,000 each)
     certs = shared.ok("GET", "/v1/certificates?role=debtor&limit=200", as_="core-a/viewer")
     live = [c for c in certs["items"] if c["status"] in ("confirmed", "overdue")]
     assert sum(b["count"] for b in owed) == len(live)
-    assert sum(b["amount"] for b in owed) == sum(c["face"] for c in live) == 420_000_000
+    assert sum(b["amount"] for b in owed) == sum(c["face"] for c in live) == 600_000_000
     held = shared.ok("GET", "/v1/stats/maturities", as_="sme-t4/viewer")
     assert [(b["count"], b["amount"]) for b in held] == [(1, 30_000_000)]
     assert shared.ok("GET", "/v1/stats/maturities?role=debtor", as_="sme-t4/viewer") == []

@@ -3,24 +3,27 @@
 A core enterprise, four tiers of suppliers, two banks, a factor, a guarantor,
 a tax authority, a regulator and a cash issuer. Everything below happens as
 their users would do it (custodial signing, proposals for two-party deals),
-so the portal opens on a ledger with history:
+over the last four months of the orderer's clock, so the portal opens on a
+ledger with history:
 
-1. the issuer mints digital cash; the tax authority registers the firms' tax ids
-   and anchors six invoices from tier-1 to the core enterprise;
-2. tier 1 asks for a certificate on an invoice; the core enterprise confirms;
-3. tier 1 splits it and pays tier 2 with a part; tier 2 splits again and pays
-   tier 3, which pays tier 4 (the lineage tree of four tiers);
-4. tier 1 sells a part to Bank A (offer, then the bank's signature: cash and
-   certificate move in one transaction); a guarantor guarantees tier 3's part;
-5. tier 1 tries to finance the same invoice again, from its own system
-   (non-custodial): the ledger refuses it with a receipt the regulator sees;
-6. two governing admins (the regulator, Bank A) admit a new factor;
-7. left open for the portal: a request to confirm, offers to Bank A and the
-   factor, and a voided invoice.
+- 120 days ago the issuer mints digital cash; the tax authority registers the
+  firms' tax ids and anchors eight invoices from tier 1 to the core enterprise;
+- 115 days ago tier 1 gets a certificate confirmed (due 8 days ago), pays
+  tier 2 with a part and sells the other to Bank A; 70 days ago a second one
+  (due 6 days ago) is sold whole to the factor with recourse; the core
+  enterprise pays one due part and is late on the rest, so the factor may mark
+  its part overdue and claim from tier 1;
+- 40 days ago a certificate is confirmed, split and passed down four tiers of
+  suppliers (the lineage tree); a part is sold to Bank A, another guaranteed;
+- today: a request to confirm, offers to Bank A and the factor left open, a
+  second financing of invoice 1 tried from tier 1's own system (non-custodial)
+  and refused by the ledger, a voided invoice, and a factor admitted by two of
+  the three governing admins.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import tempfile
@@ -68,6 +71,24 @@ def consortium_doc(chain_id: str = "smechain-demo") -> dict[str, Any]:
     }
 
 
+HISTORY_DAYS = 120
+MS_PER_DAY = 86_400_000
+
+
+class DemoClock:
+    """The demo orderer's clock: the wall clock shifted into the past while history is seeded."""
+
+    def __init__(self, days_ago: int = 0) -> None:
+        self.offset_ms = -days_ago * MS_PER_DAY
+
+    def __call__(self) -> int:
+        return int(time.time() * 1000) + self.offset_ms
+
+    def days_ago(self, days: int) -> None:
+        """Move the clock to ``days`` before now (never backwards: blocks keep their order)."""
+        self.offset_ms = max(self.offset_ms, -days * MS_PER_DAY)
+
+
 @dataclass
 class Demo:
     """A running demo network: the node and the API platform over it."""
@@ -75,6 +96,8 @@ class Demo:
     folder: Path
     node: Node
     platform: Platform
+    clock: DemoClock | None = None
+    """Set when the demo owns the orderer's clock (then ``seed`` writes history)."""
 
     def close(self) -> None:
         self.platform.close()
@@ -87,10 +110,18 @@ def _day(days_from_today: int) -> str:
 
 def start_network(folder: Path, config: NodeConfig | None = None) -> Demo:
     """A new embedded chain for the demo consortium, every org's admin key in the vault,
-    and users ``admin`` (admin), ``operator`` and ``viewer`` in every organisation."""
-    c = consortium_from_dict(consortium_doc(), int(time.time() * 1000))
-    node = Node.create(folder, c.genesis, c.orderer,
-                       config or NodeConfig(CutterConfig(max_wait_ms=2), verify_workers=0))
+    and users ``admin`` (admin), ``operator`` and ``viewer`` in every organisation.
+
+    Unless ``config`` brings its own clock, the orderer's clock starts
+    ``HISTORY_DAYS`` in the past, for ``seed`` to write history.
+    """
+    config = config or NodeConfig(CutterConfig(max_wait_ms=2), verify_workers=0)
+    clock = None
+    if config.clock is None:
+        clock = DemoClock(HISTORY_DAYS)
+        config = dataclasses.replace(config, clock=clock)
+    c = consortium_from_dict(consortium_doc(), config.clock() if config.clock else 0)
+    node = Node.create(folder, c.genesis, c.orderer, config)
     node.start()
     platform = Platform(node, folder)
     for org_id, key in c.keys.items():
@@ -98,12 +129,16 @@ def start_network(folder: Path, config: NodeConfig | None = None) -> Demo:
         for username, role in (("admin", Role.ADMIN), ("operator", Role.OPERATOR),
                                ("viewer", Role.VIEWER)):
             platform.provision(platform.accounts.add_user(org_id, username, PASSWORD, role))
-    return Demo(folder, node, platform)
+    return Demo(folder, node, platform, clock)
 
 
 def seed(demo: Demo) -> dict[str, Any]:
     """Run the demo scenario; returns the ids a tour (or a test) needs."""
     p = demo.platform
+
+    def when(days_ago: int) -> None:
+        if demo.clock is not None:
+            demo.clock.days_ago(days_ago)
 
     def as_(org: str, role: str = Role.OPERATOR) -> Caller:
         return p.caller(Account(org, "admin" if role == Role.ADMIN else "operator", role))
@@ -120,6 +155,14 @@ def seed(demo: Demo) -> dict[str, Any]:
             p.approve(as_(buyer), doc["id"], ledger)
         return str(doc["id"])
 
+    def issue(inv: str, amount: int, maturity_in_days: int) -> str:
+        result = do("sme-t1", "receivable", "issue", {
+            "invoices": [{"invoice": inv, "amount": amount}], "debtor": "core-a",
+            "currency": "CNY", "maturity": _day(maturity_in_days)})
+        return str(result["events"][-1]["attrs"]["id"])
+
+    history = demo.clock is not None
+    when(HISTORY_DAYS)
     for org, amount in (("core-a", 5_000_000_000), ("bank-a", 2_000_000_000),
                         ("bank-b", 2_000_000_000), ("factor-x", 1_000_000_000),
                         ("sme-t3", 10_000_000)):
@@ -127,41 +170,63 @@ def seed(demo: Demo) -> dict[str, Any]:
     for org, tax_id in TAX_IDS.items():
         do("tax-sh", "invoice", "register_party", {"tax_id": tax_id, "org": org})
     invoices = []
-    for n, total in enumerate((300_000_000, 120_000_000, 85_000_000, 64_000_000, 40_000_000,
-                               22_600_000), start=1):
+    totals = (300_000_000, 120_000_000, 85_000_000, 64_000_000, 40_000_000, 22_600_000,
+              150_000_000, 90_000_000)
+    for n, total in enumerate(totals, start=1):
         net = total * 100 // 113
         number = f"2026{n:04d}"
         digest = hashlib.sha256(f"demo e-invoice {number}".encode()).digest()
         do("tax-sh", "invoice", "anchor", {
             "code": "031002600111", "number": number, "seller": TAX_IDS["sme-t1"],
             "buyer": TAX_IDS["core-a"], "currency": "CNY", "net_amount": net,
-            "tax_amount": total - net, "total_amount": total, "issue_date": _day(-20 + n),
-            "digest": digest.hex()})
+            "tax_amount": total - net, "total_amount": total,
+            "issue_date": _day(-HISTORY_DAYS - 10 + n), "digest": digest.hex()})
         invoices.append(f"031002600111-{number}")
 
-    def issue(inv: str, amount: int, days: int) -> str:
-        result = do("sme-t1", "receivable", "issue", {
-            "invoices": [{"invoice": inv, "amount": amount}], "debtor": "core-a",
-            "currency": "CNY", "maturity": _day(days)})
-        return str(result["events"][-1]["attrs"]["id"])
+    due: list[str] = []
+    if history:
+        # Certificates that have come due: one part paid, the rest late.
+        when(115)
+        old = issue(invoices[6], 150_000_000, -8)
+        do("core-a", "receivable", "confirm", {"id": old})
+        do("sme-t1", "receivable", "split", {"id": old, "amounts": [60_000_000, 90_000_000]})
+        do("sme-t1", "receivable", "transfer", {"id": f"{old}.1", "to": "sme-t2"})
+        when(100)
+        sale("sme-t1", "bank-a", f"{old}.2", 480, complete=True)
+        when(70)
+        late = issue(invoices[7], 90_000_000, -6)
+        do("core-a", "receivable", "confirm", {"id": late})
+        when(60)
+        sale("sme-t1", "factor-x", late, 650, complete=True)
+        due = [f"{old}.1", f"{old}.2", late]
 
+    when(40)
     cert = issue(invoices[0], 300_000_000, 90)
     do("core-a", "receivable", "confirm", {"id": cert})
     do("sme-t1", "receivable", "split", {"id": cert, "amounts": [120_000_000, 180_000_000]})
     do("sme-t1", "receivable", "transfer", {"id": f"{cert}.1", "to": "sme-t2"})
+    when(35)
     do("sme-t2", "receivable", "split", {"id": f"{cert}.1", "amounts": [70_000_000, 50_000_000]})
     do("sme-t2", "receivable", "transfer", {"id": f"{cert}.1.1", "to": "sme-t3"})
+    when(30)
     do("sme-t3", "receivable", "split", {"id": f"{cert}.1.1", "amounts": [30_000_000,
                                                                          40_000_000]})
     do("sme-t3", "receivable", "transfer", {"id": f"{cert}.1.1.1", "to": "sme-t4"})
+    when(25)
     sold = sale("sme-t1", "bank-a", f"{cert}.2", 450, complete=True)
+    when(15)
     guarantee = {"id": f"{cert}.1.1.2", "guarantor": "guar-g", "fee": 200_000}
     ledger = p.ledger_args("receivable", "guarantee", guarantee)
     p.approve(as_("guar-g"), p.propose(as_("sme-t3"), "receivable", "guarantee", ledger,
                                        guarantee, ["guar-g"])["id"], ledger)
 
+    when(10)
     second = issue(invoices[1], 120_000_000, 120)
     do("core-a", "receivable", "confirm", {"id": second})
+    if due:
+        when(5)
+        do("core-a", "receivable", "settle", {"id": due.pop(0)})
+    when(0)
     open_bank = sale("sme-t1", "bank-a", second, 420, complete=False)
     open_factor = sale("sme-t2", "factor-x", f"{cert}.1.2", 600, complete=False)
     requested = issue(invoices[2], 85_000_000, 60)
@@ -185,7 +250,8 @@ def seed(demo: Demo) -> dict[str, Any]:
     p.index.wait_for(demo.node.height())
     return {"certificate": cert, "sold_proposal": sold, "second": second,
             "requested": requested, "offer_bank_a": open_bank, "offer_factor": open_factor,
-            "invoices": invoices, "refused_tx": refused["tx_hash"], "proposal_vote": vote["id"]}
+            "invoices": invoices, "refused_tx": refused["tx_hash"], "proposal_vote": vote["id"],
+            "due": due}
 
 
 def build_demo(folder: Path | None = None, config: NodeConfig | None = None
