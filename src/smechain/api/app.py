@@ -14,7 +14,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import msgspec
 import structlog
 from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -24,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smechain.api import schemas as s
 from smechain.api.accounts import Account, AccountError
-from smechain.api.index import IndexedTx, invoice_orgs, plain
+from smechain.api.index import IndexedTx, invoice_orgs
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
 from smechain.contracts.cash import BALANCE_PREFIX
 from smechain.contracts.daycount import day_number, discount
@@ -32,7 +31,7 @@ from smechain.contracts.invoice import INVOICE_PREFIX, Invoice, invoice_id, read
 from smechain.contracts.membership import ORG_PREFIX, Org
 from smechain.contracts.receivable import CERT_PREFIX, Certificate, cert_key
 from smechain.core.block import header_hash
-from smechain.core.encoding import decode, encode
+from smechain.core.encoding import decode, encode, plain
 from smechain.core.errors import BadArguments, DecodeError
 from smechain.core.proof import verify_tx_proof
 from smechain.core.tx import decode_tx
@@ -66,28 +65,10 @@ def _hex(value: str, field: str) -> bytes:
         raise ApiError(422, "bad_args", field, f"{field}: not hexadecimal") from None
 
 
-def cert_json(cert: Certificate) -> dict[str, Any]:
-    """A certificate as JSON."""
-    doc = msgspec.structs.asdict(cert)
-    doc["invoices"] = [msgspec.structs.asdict(b) for b in cert.invoices]
-    return doc
-
-
 def cert_parties(cert: Certificate) -> set[str]:
     """The organisations a certificate concerns."""
     return {o for o in (cert.supplier, cert.debtor, cert.holder, cert.recourse_to,
                         cert.guarantor) if o}
-
-
-def invoice_json(inv: Invoice) -> dict[str, Any]:
-    """An anchored invoice as JSON."""
-    return plain(msgspec.structs.asdict(inv))
-
-
-def org_json(org: Org) -> dict[str, Any]:
-    """An organisation as JSON."""
-    return {"id": org.id, "name": org.name, "roles": list(org.roles), "status": org.status,
-            "admin_key": org.admin_key.hex()}
 
 
 class Metrics:
@@ -451,14 +432,14 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
 
     @app.get("/v1/orgs", response_model=list[s.OrgOut], tags=["ledger"])
     def orgs(caller: Auth) -> list[dict[str, Any]]:
-        return [org_json(decode(raw, Org)) for _, raw, _ in node.store.iter_state(ORG_PREFIX)]
+        return [plain(decode(raw, Org)) for _, raw, _ in node.store.iter_state(ORG_PREFIX)]
 
     @app.get("/v1/orgs/{org_id}", response_model=s.OrgOut, tags=["ledger"])
     def get_org(org_id: str, caller: Auth) -> dict[str, Any]:
         org = platform.org(org_id)
         if org is None:
             raise not_found("org_id", f"no organisation {org_id!r}")
-        return org_json(org)
+        return plain(org)
 
     @app.get("/v1/balances", response_model=s.Balances, tags=["ledger"])
     def balances(caller: Auth, org: str | None = None) -> dict[str, Any]:
@@ -491,7 +472,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
             if status is not None and inv.status != status:
                 continue
             if caller.may_see(invoice_orgs(node, key[len(INVOICE_PREFIX):])):
-                found.append(invoice_json(inv))
+                found.append(plain(inv))
         found.sort(key=lambda i: (i["issue_date"], i["id"]), reverse=True)
         return _page(found, offset, limit)
 
@@ -552,7 +533,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
 
     @app.get("/v1/invoices/{invoice_id:path}", response_model=dict[str, Any], tags=["invoices"])
     def get_invoice(invoice_id: str, caller: Auth) -> dict[str, Any]:
-        return invoice_json(visible_invoice(caller, invoice_id))
+        return plain(visible_invoice(caller, invoice_id))
 
     # --- certificates ------------------------------------------------------------------
 
@@ -591,7 +572,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                     "supplier": cert.supplier == me_}
             ok = caller.may_see(cert_parties(cert)) if role == "any" else mine[role]
             if ok:
-                found.append(cert_json(cert))
+                found.append(plain(cert))
         found.sort(key=lambda c: (c["maturity"], c["id"]))
         return _page(found, offset, limit)
 
@@ -609,7 +590,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
              tags=["certificates"])
     def get_certificate(cert_id: str, caller: Auth) -> dict[str, Any]:
         cert, tree = visible_cert(caller, cert_id)
-        return {"certificate": cert_json(cert), "lineage": tree}
+        return {"certificate": plain(cert), "lineage": tree}
 
     @app.get("/v1/certificates/{cert_id}/price", response_model=s.Price, tags=["certificates"])
     def price(cert_id: str, caller: Auth, rate_bp: int = Query(ge=0, le=10_000),

@@ -30,7 +30,7 @@ import structlog
 from smechain.contracts.invoice import org_of_party, read_invoice
 from smechain.contracts.membership import ORG_PREFIX, KeyRecord, key_key
 from smechain.contracts.receivable import Certificate, cert_key
-from smechain.core.encoding import decode
+from smechain.core.encoding import decode, plain
 from smechain.core.executor import decode_block_txs
 from smechain.node.node import Committed, Node
 
@@ -59,17 +59,6 @@ CREATE INDEX IF NOT EXISTS events_name ON events (name);
 _INVOICE_IN_MESSAGE = re.compile(r"invoice '([^']+)'")
 REFUSAL_SQL = "ok=0 AND code='conflict' AND message LIKE 'invoices%'"
 """Receipts of attempts to finance an invoice beyond its amount, or a voided one."""
-
-
-def plain(value: Any) -> Any:
-    """A ledger value as JSON: bytes as hex, containers walked."""
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True, slots=True)

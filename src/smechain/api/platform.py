@@ -30,10 +30,10 @@ from pydantic import ValidationError
 
 from smechain.api import schemas
 from smechain.api.accounts import Account, Accounts, Role, can_submit
-from smechain.api.index import Indexer, plain
+from smechain.api.index import Indexer
 from smechain.contracts.membership import Org, read_org
 from smechain.core.block import Receipt
-from smechain.core.encoding import encode
+from smechain.core.encoding import encode, plain
 from smechain.core.errors import DecodeError
 from smechain.core.executor import DecodedTx, execute_block
 from smechain.core.tx import SignedTx, TxBody, TxHash, decode_tx, tx_digest

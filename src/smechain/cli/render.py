@@ -5,20 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import msgspec
-
-
-def plain(value: Any) -> Any:
-    """``value`` with records turned into maps (by field name) and bytes into hex."""
-    if isinstance(value, msgspec.Struct):
-        return {f: plain(getattr(value, f)) for f in value.__struct_fields__}
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
+from smechain.core.encoding import plain
 
 
 def dumps(value: Any) -> str:

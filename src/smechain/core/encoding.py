@@ -44,3 +44,16 @@ def convert(value: Any, type_: type[T], what: str) -> T:
         return msgspec.convert(value, type_, strict=True)
     except msgspec.ValidationError as exc:
         raise BadArguments(f"{what}: {exc}") from None
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: records as maps (by field name), bytes as hex."""
+    if isinstance(value, msgspec.Struct):
+        return {f: plain(getattr(value, f)) for f in value.__struct_fields__}
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
