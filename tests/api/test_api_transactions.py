@@ -211,7 +211,7 @@ def test_batch_is_checked(ledger: Api) -> None:
     error(ledger.post("/v1/transactions/batch", "sme-t1/operator", json={"txs": []}), 422,
           field="txs")
     error(ledger.post("/v1/transactions/batch", "sme-t1/operator",
-                      json={"txs": ["00", "not-hex"]}), 422, field="txs.1")
+                      json={"txs": ["00", "not-hex"]}), 422, field="txs[1]")
     error(ledger.post("/v1/transactions/batch", "sme-t1/operator",
                       json={"txs": ["00"], "wait": "soon"}), 422, field="wait")
     assert ledger.height() == height

@@ -54,7 +54,7 @@ def test_regulator_reads_every_balance(shared: Api) -> None:
 
 
 @covers("GET /v1/certificates/{cert_id}")
-def test_a_part_holder_sees_the_whole_lineage(shared: Api) -> None:
+def test_a_part_holder_sees_its_line_of_the_lineage(shared: Api) -> None:
     root = shared.ids["certificate"]
     found = shared.ok("GET", f"/v1/certificates/{root}.1.1.1", as_="sme-t4/viewer")
     cert = found["certificate"]
@@ -71,8 +71,16 @@ def test_a_part_holder_sees_the_whole_lineage(shared: Api) -> None:
             for p in node["parts"]:
                 check(p)
     check(tree)
+    # its own line (ancestors and itself) with holders; other branches without
     holders = {n["id"]: n["holder"] for n in _walk(tree)}
-    assert holders[f"{root}.2"] == "bank-a" and holders[f"{root}.1.1.2"] == "sme-t3"
+    assert holders == {root: "sme-t1", f"{root}.1": "sme-t2", f"{root}.1.1": "sme-t3",
+                       f"{root}.1.1.1": "sme-t4", f"{root}.2": "", f"{root}.1.2": "",
+                       f"{root}.1.1.2": ""}
+    error(shared.get(f"/v1/certificates/{root}.2", "sme-t4/viewer"), 403, field="cert_id")
+    # the holder of a branch point sees everything below it
+    below = shared.ok("GET", f"/v1/certificates/{root}.1", as_="sme-t2/viewer")["lineage"]
+    seen = {n["id"]: n["holder"] for n in _walk(below)}
+    assert seen[f"{root}.1.1.1"] == "sme-t4" and seen[f"{root}.2"] == ""
 
 
 def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -169,10 +177,15 @@ def test_anyone_signed_in_checks_an_invoice_digest(shared: Api) -> None:
         check = shared.ok("GET", f"/v1/invoices/{inv}/verify?digest={digest}", as_=who)
         assert check == {"invoice": inv, "match": True, "status": "valid", "currency": "CNY",
                          "total_amount": 300_000_000, "financed": 300_000_000}
+    # without the file, a stranger learns only that it does not match: no figures
     wrong = shared.ok("GET", f"/v1/invoices/{inv}/verify?digest={'0' * 64}", as_="bank-b/viewer")
-    assert wrong["match"] is False and wrong["invoice"] == inv
+    assert wrong == {"invoice": inv, "match": False, "status": None, "currency": None,
+                     "total_amount": None, "financed": None}
+    party = shared.ok("GET", f"/v1/invoices/{inv}/verify?digest={'0' * 64}", as_="core-a/viewer")
+    assert party["match"] is False and party["financed"] == 300_000_000
     voided = shared.ids["invoices"][5]
-    assert shared.ok("GET", f"/v1/invoices/{voided}/verify?digest={digest}",
+    voided_digest = hashlib.sha256(b"demo e-invoice 20260006").hexdigest()
+    assert shared.ok("GET", f"/v1/invoices/{voided}/verify?digest={voided_digest}",
                      as_="bank-b/viewer")["status"] == "voided"
     for bad in ("xyz", "0" * 63, "A" * 64, ""):
         error(shared.get(f"/v1/invoices/{inv}/verify?digest={bad}", "bank-b/viewer"), 422,

@@ -92,7 +92,7 @@ def test_settle_overdue_and_claims(clock_net: Net) -> None:
     with pytest.raises(Forbidden):  # re-walking the chain is for admins and regulators
         core.verify_chain()
     assert net.login("core-a", "admin").verify_chain().ok
-    assert net.login("regulator").verify_chain().ok
+    assert net.login("regulator", "admin").verify_chain().ok
 
 
 def test_quoted_price_is_what_the_ledger_charges_on_a_moved_clock(clock_net: Net) -> None:

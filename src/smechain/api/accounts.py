@@ -6,10 +6,11 @@ and lives in one SQLite file beside the ledger (``api.sqlite``).
 - Passwords are kept as scrypt hashes (16-byte salt, n=2^14, r=8, p=1).
 - Session tokens and API key secrets are 256-bit random strings; only their
   SHA-256 digest is stored, so a copy of the file gives no way in.
-- Private keys held for custodial signing are sealed with XSalsa20-Poly1305
-  (libsodium's secretbox) under the vault key: 32 bytes derived with scrypt
-  from ``SMECHAIN_VAULT_PASSPHRASE`` when set, else read from ``vault.key``
-  (mode 0600) beside the file, created on first use.
+- Private keys held for custodial signing are sealed with XChaCha20-Poly1305
+  (libsodium), bound to their owner's name, under the vault key: 32 bytes
+  derived with scrypt from ``SMECHAIN_VAULT_PASSPHRASE`` and this file's own
+  salt when set, else read from ``vault.key`` (mode 0600) beside the file,
+  created on first use. Keep that file off the data volume in production.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import nacl.bindings as aead
 import nacl.exceptions
-import nacl.secret
 
 from smechain.node.keys import KeyPair
 
@@ -55,6 +56,7 @@ CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, org TEXT NOT NULL, actor TEXT NOT NULL,
     method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_org ON audit (org, id);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS proposals (
     id TEXT PRIMARY KEY, doc TEXT NOT NULL, created_ms INTEGER NOT NULL);
 """
@@ -114,6 +116,9 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(expected, stored)
 
 
+_NO_USER = hash_password("no such user", b"\0" * 16)
+
+
 def _digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
@@ -134,9 +139,38 @@ class Accounts:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
-        self._box = nacl.secret.SecretBox(_vault_key(folder))
+        self._vault_key = self._open_vault(folder)
         self._cache: dict[bytes, tuple[Account, int]] = {}
         """Token digest -> (account, expiry ms): sign-in checks never touch the disk."""
+
+    def _open_vault(self, folder: Path) -> bytes:
+        """The vault key: from ``SMECHAIN_VAULT_PASSPHRASE`` (scrypt with this file's own
+        salt; the variable is then removed from the environment) or ``vault.key``.
+        A check value sealed on first use proves at start-up that it is the right key."""
+        salt = self._meta("vault_salt", os.urandom(16))
+        passphrase = os.environ.pop("SMECHAIN_VAULT_PASSPHRASE", None)
+        if passphrase:
+            key = hashlib.scrypt(passphrase.encode(), salt=salt, **SCRYPT)
+        else:
+            path = folder / VAULT_KEY_FILE
+            if not path.exists():
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(os.urandom(32))
+            key = path.read_bytes()
+            if len(key) != 32:
+                raise RuntimeError(f"{path}: a vault key is 32 bytes, found {len(key)}")
+        check = self._meta("vault_check", _seal(key, b"smechain", b"check"))
+        try:
+            _open(key, check, b"check")
+        except nacl.exceptions.CryptoError:
+            raise RuntimeError("vault: wrong vault key or passphrase for this api.sqlite") from None
+        return key
+
+    def _meta(self, name: str, default: bytes) -> bytes:
+        """A value of this file, set to ``default`` the first time it is asked for."""
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (name, default))
+        return bytes(self._db.execute("SELECT v FROM meta WHERE k=?", (name,)).fetchone()[0])
 
     def close(self) -> None:
         """Close the file."""
@@ -209,8 +243,8 @@ class Accounts:
         """A new session token for a correct password; ``AccountError`` (401) otherwise."""
         row = self._one("SELECT role, password, disabled FROM users WHERE org=? AND username=?",
                         (org, username))
-        # Hash even for an unknown user, so timing does not tell which names exist.
-        stored = row[1] if row else hash_password("", b"\0" * 16)
+        # Hash once even for an unknown user, so timing does not tell which names exist.
+        stored = row[1] if row else _NO_USER
         if not check_password(password, stored) or row is None:
             raise AccountError(401, "password", "wrong organisation, username or password")
         if row[2]:
@@ -249,6 +283,7 @@ class Accounts:
         if not self._run("UPDATE api_keys SET revoked=1 WHERE org=? AND key_id=? AND revoked=0",
                          (org, key_id)):
             raise AccountError(404, "key_id", f"no active API key {key_id!r} in {org!r}")
+        self._run("DELETE FROM vault WHERE owner=?", (f"user:{org}/key:{key_id}",))
         with self._lock:
             self._cache = {d: v for d, v in self._cache.items()
                            if (v[0].org, v[0].name) != (org, f"key:{key_id}")}
@@ -263,29 +298,54 @@ class Accounts:
                 return hit[0]
             self._cache.pop(digest, None)
             return None
-        if token.startswith("smk_"):
-            row = self._one("SELECT org, key_id, role FROM api_keys WHERE digest=? AND revoked=0",
-                            (digest,))
-            found = None if row is None else (Account(row[0], f"key:{row[1]}", row[2]), 2**62)
-        else:
-            row = self._one(
-                "SELECT s.org, s.username, u.role, s.expires_ms FROM sessions s JOIN users u "
-                "ON u.org=s.org AND u.username=s.username WHERE s.digest=? AND u.disabled=0",
-                (digest,))
-            found = None if row is None or row[3] <= now else (Account(*row[:3]), row[3])
-        if found is None:
-            return None
-        with self._lock:
+        with self._lock:  # one hold: a revoke cannot slip between the read and the cache
+            if token.startswith("smk_"):
+                row = self._db.execute("SELECT org, key_id, role FROM api_keys WHERE digest=? "
+                                       "AND revoked=0", (digest,)).fetchone()
+                found = None if row is None else (Account(row[0], f"key:{row[1]}", row[2]),
+                                                  2**62)
+            else:
+                row = self._db.execute(
+                    "SELECT s.org, s.username, u.role, s.expires_ms FROM sessions s JOIN users u "
+                    "ON u.org=s.org AND u.username=s.username WHERE s.digest=? AND u.disabled=0",
+                    (digest,)).fetchone()
+                found = None if row is None or row[3] <= now else (Account(*row[:3]), row[3])
+            if found is None:
+                return None
             self._cache[digest] = found
         return found[0]
+
+    def signs(self, owner: str) -> bool:
+        """Whether the account behind a vault entry may still sign: it exists, is enabled
+        (not revoked) and has a role that submits. Organisation keys always may."""
+        kind, _, rest = owner.partition(":")
+        if kind == "org":
+            return True
+        org, _, name = rest.partition("/")
+        if name.startswith("key:"):
+            row = self._one("SELECT role FROM api_keys WHERE org=? AND key_id=? AND revoked=0",
+                            (org, name[4:]))
+        else:
+            row = self._one("SELECT role FROM users WHERE org=? AND username=? AND disabled=0",
+                            (org, name))
+        return row is not None and can_submit(row[0])
+
+    def remove_user(self, org: str, username: str) -> None:
+        """Undo ``add_user`` (when setting the user up failed half-way)."""
+        self._run("DELETE FROM users WHERE org=? AND username=?", (org, username))
+
+    def remove_api_key(self, org: str, key_id: str) -> None:
+        """Undo ``add_api_key`` (when setting the key up failed half-way)."""
+        self._run("DELETE FROM api_keys WHERE org=? AND key_id=?", (org, key_id))
 
     # --- custodial keys -------------------------------------------------------
 
     def store_key(self, owner: str, key: KeyPair) -> None:
-        """Keep ``key`` sealed under the vault key for ``owner``."""
+        """Keep ``key`` sealed under the vault key, bound to ``owner``."""
+        sealed = _seal(self._vault_key, key.private, owner.encode())
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO vault VALUES (?, ?, ?, ?)",
-                             (owner, key.suite, key.public, self._box.encrypt(key.private)))
+                             (owner, key.suite, key.public, sealed))
 
     def key(self, owner: str) -> KeyPair | None:
         """The key held for ``owner``, unsealed, or ``None``."""
@@ -293,11 +353,16 @@ class Accounts:
         if row is None:
             return None
         try:
-            private = self._box.decrypt(row[2])
+            private = _open(self._vault_key, row[2], owner.encode())
         except nacl.exceptions.CryptoError:
-            raise RuntimeError(f"vault: the key of {owner!r} does not open with this "
-                               "vault key") from None
+            raise RuntimeError(f"vault: the key of {owner!r} does not open (altered, or "
+                               "moved from another entry)") from None
         return KeyPair(row[0], private, row[1])
+
+    def public_key(self, owner: str) -> bytes | None:
+        """The public half of the key held for ``owner``, without unsealing it."""
+        row = self._one("SELECT public FROM vault WHERE owner=?", (owner,))
+        return None if row is None else bytes(row[0])
 
     # --- audit ----------------------------------------------------------------
 
@@ -336,16 +401,12 @@ class Accounts:
                 self._all("SELECT doc FROM proposals ORDER BY created_ms DESC, id")]
 
 
-def _vault_key(folder: Path) -> bytes:
-    passphrase = os.environ.get("SMECHAIN_VAULT_PASSPHRASE")
-    if passphrase:
-        return hashlib.scrypt(passphrase.encode(), salt=b"smechain-vault-v1", **SCRYPT)
-    path = folder / VAULT_KEY_FILE
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(os.urandom(32))
-    key = path.read_bytes()
-    if len(key) != 32:
-        raise RuntimeError(f"{path}: a vault key is 32 bytes, found {len(key)}")
-    return key
+def _seal(key: bytes, plaintext: bytes, owner: bytes) -> bytes:
+    nonce = os.urandom(aead.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+    return nonce + aead.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, owner, nonce, key)
+
+
+def _open(key: bytes, sealed: bytes, owner: bytes) -> bytes:
+    n = aead.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+    return bytes(aead.crypto_aead_xchacha20poly1305_ietf_decrypt(sealed[n:], owner, sealed[:n],
+                                                                 key))

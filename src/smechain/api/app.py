@@ -9,6 +9,7 @@ state-changing call is written to the audit log. See ``docs/api.md``.
 # per-action body models from the endpoints' real annotations.
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -66,9 +67,13 @@ def _hex(value: str, field: str) -> bytes:
 
 
 def cert_parties(cert: Certificate) -> set[str]:
-    """The organisations a certificate concerns."""
-    return {o for o in (cert.supplier, cert.debtor, cert.holder, cert.recourse_to,
-                        cert.guarantor) if o}
+    """The organisations a certificate or part concerns: its debtor, holder, recourse
+    seller and guarantor, and on the original certificate its supplier (parts inherit
+    the supplier's name but not its say)."""
+    found = {cert.debtor, cert.holder, cert.recourse_to, cert.guarantor}
+    if not cert.parent:
+        found.add(cert.supplier)
+    return {o for o in found if o}
 
 
 class Metrics:
@@ -128,8 +133,9 @@ class Observe:
             if method in ("POST", "PATCH", "PUT", "DELETE") and scope["path"].startswith("/v1/"):
                 org = actor.org if actor else state.get("login_org", "")
                 who = actor.name if actor else state.get("login_user", "")
-                self.platform.accounts.audit(org, who, method, scope["path"], status,
-                                             state.get("audit", ""))
+                if org:  # a stranger's refused call changed nothing and names no one
+                    self.platform.accounts.audit(org, who, method, scope["path"], status,
+                                                 state.get("audit", ""))
 
 
 class EventHub:
@@ -186,8 +192,13 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
-        field = ".".join(loc) or "body"
+        field = ""
+        for part in first.get("loc", ()):
+            if isinstance(part, int):
+                field += f"[{part}]"
+            elif part not in ("body", "query", "path", "header"):
+                field += f".{part}" if field else str(part)
+        field = field or "body"
         message = f"{field}: {first.get('msg', 'invalid')}"
         return JSONResponse(ApiError(422, "bad_args", field, message).body(), 422)
 
@@ -210,6 +221,9 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         token = header[7:].strip() if header[:7].lower() == "bearer " else ""
         if not token and request.url.path == "/v1/events":
             token = request.query_params.get("token", "")
+            if token.startswith("smk_"):
+                raise ApiError(401, "unauthenticated", "token", "token: API keys go in the "
+                               "Authorization header, never in a URL")
         if not token:
             raise ApiError(401, "unauthenticated", "authorization",
                            "authorization: sign in (POST /v1/auth/login) and send "
@@ -224,17 +238,18 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     Auth = Annotated[Caller, Depends(authenticate)]
 
     def me(caller: Caller) -> dict[str, Any]:
-        key = platform.accounts.key(caller.account.vault_owner)
+        key = platform.accounts.public_key(caller.account.vault_owner)
         return {"org": caller.org_id, "username": caller.account.name,
                 "role": caller.account.role, "org_name": caller.org.name,
                 "org_roles": list(caller.org.roles),
-                "public_key": key.public.hex() if key else None}
+                "public_key": key.hex() if key else None}
 
     # --- accounts ----------------------------------------------------------------
 
     @app.post("/v1/auth/login", response_model=s.LoginResult, tags=["accounts"])
     def login(body: s.LoginBody, request: Request) -> dict[str, Any]:
-        request.state.login_org, request.state.login_user = body.org, body.username
+        if platform.org(body.org) is not None:  # strangers' guesses do not fill the audit log
+            request.state.login_org, request.state.login_user = body.org, body.username
         request.state.audit = "login"
         token, expires, account = platform.accounts.login(body.org, body.username, body.password)
         request.state.account = account
@@ -263,9 +278,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     def add_user(body: s.NewUser, caller: Auth, request: Request) -> dict[str, Any]:
         platform.require_admin(caller)
         request.state.audit = f"add user {body.username} as {body.role}"
-        account = platform.accounts.add_user(caller.org_id, body.username, body.password,
-                                             body.role)
-        platform.provision(account)
+        platform.add_user(caller.org_id, body.username, body.password, body.role)
         user = platform.accounts.user(caller.org_id, body.username)
         assert user is not None
         return user
@@ -295,10 +308,8 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
               tags=["accounts"])
     def add_key(body: s.NewApiKey, caller: Auth, request: Request) -> dict[str, Any]:
         platform.require_admin(caller)
-        key_id, secret, account = platform.accounts.add_api_key(caller.org_id, body.name,
-                                                                body.role)
+        key_id, secret = platform.add_api_key(caller.org_id, body.name, body.role)
         request.state.audit = f"add API key {key_id} ({body.name}) as {body.role}"
-        platform.provision(account)
         found = next(k for k in platform.accounts.api_keys(caller.org_id)
                      if k["key_id"] == key_id)
         return {**found, "secret": secret}
@@ -363,6 +374,11 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         """Submit up to 5,000 signed transactions; one result each, in order."""
         platform.require_submit(caller, "")
         raws = [_hex(tx, f"txs[{i}]") for i, tx in enumerate(body.txs)]
+        for i, raw in enumerate(raws):
+            with contextlib.suppress(DecodeError):  # malformed ones get their own result
+                if decode_tx(raw, node.suite)[0].body.contract == "membership":
+                    raise forbidden(f"txs[{i}]", "governance and key transactions go one at "
+                                                 "a time to /v1/transactions")
         results = platform.submit_many(raws, body.wait)
         metrics.submitted.inc(len(raws))
         request.state.audit = f"batch of {len(raws)}"
@@ -484,12 +500,16 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         inv = read_invoice(node.store, invoice_id)
         if inv is None:
             raise not_found("invoice_id", f"invoice {invoice_id!r} is not anchored")
-        return check_of(inv, bytes.fromhex(digest))
+        return check_of(caller, inv, bytes.fromhex(digest))
 
-    def check_of(inv: Invoice, digest: bytes) -> dict[str, Any]:
-        return {"invoice": inv.id, "match": inv.digest == digest, "status": inv.status,
-                "currency": inv.currency, "total_amount": inv.total_amount,
-                "financed": inv.financed}
+    def check_of(caller: Caller, inv: Invoice, digest: bytes) -> dict[str, Any]:
+        """Whether a file matches; its figures only to one who has the file or is a party."""
+        match = inv.digest == digest
+        out: dict[str, Any] = {"invoice": inv.id, "match": match}
+        if match or caller.may_see(invoice_orgs(node, inv.id)):
+            out.update(status=inv.status, currency=inv.currency, total_amount=inv.total_amount,
+                       financed=inv.financed)
+        return out
 
     async def read_upload(file: UploadFile) -> bytes:
         data = await file.read(MAX_UPLOAD + 1)
@@ -506,12 +526,13 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     @app.post("/v1/invoices/verify-file", response_model=s.InvoiceCheck, tags=["invoices"])
     async def verify_file(caller: Auth, file: UploadFile = File(...)) -> dict[str, Any]:
         """Check an invoice file (UBL, CII or OFD) against its anchor."""
-        record = parse_invoice(await read_upload(file), file.filename)
+        data = await read_upload(file)
+        record = await asyncio.to_thread(parse_invoice, data, file.filename)
         inv_id = invoice_id(record.seller_id, record.code, record.number)
         inv = read_invoice(node.store, inv_id)
         if inv is None:
             raise not_found("file", f"file: invoice {inv_id!r} is not anchored")
-        return check_of(inv, record.digest)
+        return check_of(caller, inv, record.digest)
 
     @app.post("/v1/invoices/anchor-file", response_model=s.TxResult, tags=["invoices"])
     async def anchor_file(caller: Auth, request: Request,
@@ -519,7 +540,8 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         """A tax authority anchors an e-invoice file (UBL, CII or OFD)."""
         platform.require_submit(caller, "invoice")
         platform.check_action(caller, "invoice", "anchor")
-        record = parse_invoice(await read_upload(file), file.filename)
+        data = await read_upload(file)
+        record = await asyncio.to_thread(parse_invoice, data, file.filename)
         args = {"code": record.code, "number": record.number, "seller": record.seller_id,
                 "buyer": record.buyer_id, "currency": record.currency,
                 "net_amount": record.net_amount, "tax_amount": record.tax_amount,
@@ -545,18 +567,26 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                    and doc["args"].get("id") == cert_id and doc["contract"] == "receivable"
                    for doc in platform.accounts.proposals())
 
-    def lineage(root: str) -> tuple[dict[str, Any], set[str]]:
+    def lineage(caller: Caller, root: str, offered: str) -> tuple[dict[str, Any], set[str]]:
+        """The tree from ``root`` and the ids in it the caller may open.
+
+        The caller may open the nodes it is a party to (or was offered), their
+        ancestors and their descendants; other nodes show their face, status and
+        maturity but not who holds them.
+        """
         certs = [decode(raw, Certificate) for _, raw, _ in
                  node.store.iter_state(CERT_PREFIX + root)]
         certs = [c for c in certs if c.root == root]
-        nodes = {c.id: {"id": c.id, "holder": c.holder, "face": c.face, "status": c.status,
-                        "maturity": c.maturity, "parts": []} for c in certs}
-        parties: set[str] = set()
+        mine = {c.id for c in certs if caller.may_see(cert_parties(c))} | {offered}
+        related = {c.id for c in certs if any(
+            c.id == m or c.id.startswith(m + ".") or m.startswith(c.id + ".") for m in mine)}
+        nodes = {c.id: {"id": c.id, "holder": c.holder if c.id in related else "",
+                        "face": c.face, "status": c.status, "maturity": c.maturity,
+                        "parts": []} for c in certs}
         for c in certs:
-            parties |= cert_parties(c)
             if c.parent in nodes:
                 nodes[c.parent]["parts"].append(nodes[c.id])
-        return nodes[root], parties
+        return nodes[root], related
 
     @app.get("/v1/certificates", response_model=s.Page, tags=["certificates"])
     def certificates(caller: Auth, role: str = Query("any",
@@ -581,9 +611,11 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         if raw is None:
             raise not_found("cert_id", f"no certificate {cert_id!r}")
         cert = decode(raw, Certificate)
-        tree, parties = lineage(cert.root)
-        if not caller.may_see(parties) and not offered_to(caller, cert_id):
-            raise forbidden("cert_id", f"{caller.org_id!r} is not party to {cert_id!r}")
+        tree, related = lineage(caller, cert.root, cert_id if offered_to(caller, cert_id)
+                                else "")
+        if cert_id not in related:
+            raise forbidden("cert_id", f"{caller.org_id!r} is not party to {cert_id!r} or "
+                                       "to the parts it was split from or into")
         return cert, tree
 
     @app.get("/v1/certificates/{cert_id}", response_model=s.CertificateDetail,
@@ -620,17 +652,18 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     def maturities(caller: Auth, role: str = Query("holder", pattern="^(holder|debtor)$")
                    ) -> list[dict[str, Any]]:
         """Outstanding (confirmed or overdue) certificates by month of maturity."""
-        buckets: dict[str, list[int]] = {}
+        buckets: dict[tuple[str, str], list[int]] = {}
         for cert in all_certs():
             if cert.status not in ("confirmed", "overdue"):
                 continue
             party = cert.holder if role == "holder" else cert.debtor
             if party != caller.org_id and not caller.reads_all:
                 continue
-            bucket = buckets.setdefault(cert.maturity[:7], [0, 0])
+            bucket = buckets.setdefault((cert.maturity[:7], cert.currency), [0, 0])
             bucket[0] += 1
             bucket[1] += cert.face
-        return [{"month": m, "count": c, "amount": a} for m, (c, a) in sorted(buckets.items())]
+        return [{"month": m, "currency": cur, "count": c, "amount": a}
+                for (m, cur), (c, a) in sorted(buckets.items())]
 
     @app.get("/v1/stats/volumes", response_model=list[s.DayVolume], tags=["stats"])
     def volumes(caller: Auth) -> list[dict[str, Any]]:
@@ -645,6 +678,12 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         return {"items": items, "total": total, "offset": offset, "limit": limit}
 
     # --- chain explorer -----------------------------------------------------------------
+
+    def caught_up(height: int) -> None:
+        """503 while the index has not reached ``height`` (its answers would be partial)."""
+        if not platform.index.wait_for(height, 5):
+            raise ApiError(503, "unavailable", "height", f"height: the index is behind "
+                           f"({platform.index.height} < {height}); retry shortly")
 
     def header_out(height: int) -> dict[str, Any]:
         h = node.block(height).header
@@ -665,7 +704,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     def block(height: int, caller: Auth) -> dict[str, Any]:
         if not 0 <= height <= node.height():
             raise not_found("height", f"no block {height} (the chain is at {node.height()})")
-        platform.index.wait_for(height, 5)
+        caught_up(height)
         rows = platform.index.txs_at(height)
         shown = [row for row, orgs in rows if caller.may_see(orgs)]
         return {"header": header_out(height), "transactions": shown,
@@ -684,7 +723,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
             height, index = node.locate(raw_hash)
         except NotCommitted:
             raise not_found("tx_hash", f"{tx_hash} is not committed") from None
-        platform.index.wait_for(height, 5)
+        caught_up(height)
         if not caller.reads_all and not platform.index.concerns(caller.org_id, height, index):
             raise forbidden("tx_hash", f"the transaction does not concern {caller.org_id!r}")
         return raw_hash, height, index
@@ -714,9 +753,8 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
 
     @app.post("/v1/chain/verify", response_model=s.VerifyOut, tags=["explorer"])
     def verify(caller: Auth, request: Request) -> dict[str, Any]:
-        """Re-walk the whole chain: hashes, roots, signatures, re-execution, state."""
-        if not caller.reads_all:
-            platform.require_admin(caller)
+        """Re-walk the whole chain: hashes, roots, signatures, re-execution, state (admins)."""
+        platform.require_admin(caller)
         request.state.audit = "verify chain"
         report = verify_chain(node.store)
         request.state.audit += " ok" if report.ok else f" FAILED: {report.problem}"
@@ -730,6 +768,18 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                      from_height: int | None = Query(None, ge=0, le=2**62),
                      limit: int | None = Query(None, ge=1, le=100_000)) -> StreamingResponse:
         """Committed events the caller may see, as server-sent events (``?token=`` accepted)."""
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header[:7].lower() == "bearer " else \
+            request.query_params.get("token", "")
+
+        def still_allowed() -> bool:
+            """Revoked, logged out, disabled or suspended ends the stream."""
+            account = platform.accounts.authenticate(token)
+            try:
+                return account is not None and platform.caller(account) is not None
+            except ApiError:
+                return False
+
         queue = hub.open()
         # Blocks up to ``replay_until`` come from the index; later ones from the live feed.
         replay_until = platform.index.height
@@ -766,10 +816,12 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                         try:
                             rows = await asyncio.wait_for(queue.get(), 15)
                         except TimeoutError:
-                            if await request.is_disconnected():
+                            if await request.is_disconnected() or not still_allowed():
                                 return
                             yield b": keep-alive\n\n"
                             continue
+                        if not still_allowed():
+                            return
                         rows = [r for r in rows if r.height > replay_until]
                     for frame in frames(rows):
                         yield frame

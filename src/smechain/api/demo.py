@@ -128,7 +128,7 @@ def start_network(folder: Path, config: NodeConfig | None = None) -> Demo:
         platform.import_org_key(org_id, key)
         for username, role in (("admin", Role.ADMIN), ("operator", Role.OPERATOR),
                                ("viewer", Role.VIEWER)):
-            platform.provision(platform.accounts.add_user(org_id, username, PASSWORD, role))
+            platform.add_user(org_id, username, PASSWORD, role)
     return Demo(folder, node, platform, clock)
 
 

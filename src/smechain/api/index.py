@@ -8,9 +8,10 @@ in ``index.sqlite`` beside the ledger; it is derived data, rebuilt from the
 chain whenever the file is missing.
 
 Which organisations a transaction concerns: its signers' organisations, every
-organisation named in its arguments or events, and the fixed parties (never
-the current holder) of the certificates and invoices it touches, so the answer
-is the same whenever the index is built.
+organisation named in its arguments or events, the supplier and debtor of a
+certificate request and its answer, and the parties of the invoices it
+touches: never a certificate's current holder, so the answer is the same
+whenever the index is built.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ import structlog
 from smechain.contracts.invoice import org_of_party, read_invoice
 from smechain.contracts.membership import ORG_PREFIX, KeyRecord, key_key
 from smechain.contracts.receivable import Certificate, cert_key
+from smechain.core.block import Block
 from smechain.core.encoding import decode, plain
 from smechain.core.executor import decode_block_txs
-from smechain.node.node import Committed, Node
+from smechain.node.node import Node, Subscription
 
 log = structlog.get_logger("smechain.api.index")
 
@@ -95,7 +97,7 @@ class Indexer:
         self._listeners: list[Callable[[list[IndexedTx]], None]] = []
         self._indexed = threading.Condition()
         self.height = self._meta_height()
-        self._sub = node.subscribe(self.height + 1)
+        self._sub: Subscription | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="indexer", daemon=True)
         self._thread.start()
@@ -104,7 +106,8 @@ class Indexer:
         """Stop following and close the file."""
         self._stop.set()
         self._thread.join(5)
-        self._sub.close()
+        if self._sub is not None:
+            self._sub.close()
         with self._lock:
             self._db.close()
 
@@ -124,22 +127,38 @@ class Indexer:
     # --- following --------------------------------------------------------------
 
     def _run(self) -> None:
+        # Catch up from the store a block at a time, then follow the live feed (whose
+        # replay, under the node's lock, is then only the last few blocks).
+        while not self._stop.is_set() and self.height < self.node.height():
+            self._index_until_done(self.node.block(self.height + 1))
+        self._sub = self.node.subscribe(self.height + 1)
         while not self._stop.is_set():
             try:
                 committed = self._sub.get(timeout=0.2)
             except queue.Empty:
                 continue
-            try:
-                rows = self._index(committed)
-            except Exception as exc:  # keep serving; the next start re-indexes the block
-                log.error("indexing failed", height=committed.block.header.height,
-                          error=repr(exc))
-                continue
-            for listener in self._listeners:
-                listener(rows)
+            self._index_until_done(committed.block)
 
-    def _index(self, committed: Committed) -> list[IndexedTx]:
-        block = committed.block
+    def _index_until_done(self, block: Block) -> None:
+        """Index ``block``, retrying after a failure (no block is ever skipped), then tell
+        the listeners."""
+        while not self._stop.is_set():
+            try:
+                rows = self._index(block)
+                break
+            except Exception as exc:
+                log.error("indexing failed; retrying", height=block.header.height,
+                          error=repr(exc))
+                self._stop.wait(1.0)
+        else:
+            return
+        for listener in self._listeners:
+            try:
+                listener(rows)
+            except Exception as exc:  # a listener's fault must not stop the index
+                log.error("index listener failed", error=repr(exc))
+
+    def _index(self, block: Block) -> list[IndexedTx]:
         h = block.header
         if h.height <= self.height:
             return []
@@ -158,7 +177,7 @@ class Indexer:
                       for e in receipt.events]
             if any(e["name"] == "OrgAdded" for e in events):
                 self._orgs.clear()
-            orgs = self._involved(signer_orgs, body.contract, body.args, events)
+            orgs = self._involved(signer_orgs, body.contract, body.action, body.args, events)
             rows.append(IndexedTx(h.height, i, item.tx_hash.hex(), body.contract, body.action,
                                   signer_orgs[0], receipt.ok, receipt.code, receipt.message,
                                   h.timestamp_ms, events, orgs))
@@ -196,7 +215,7 @@ class Indexer:
             self._orgs = {k[len(ORG_PREFIX):] for k, _, _ in self.node.store.iter_state(ORG_PREFIX)}
         return self._orgs
 
-    def _involved(self, signer_orgs: list[str], contract: str, args: dict[str, Any],
+    def _involved(self, signer_orgs: list[str], contract: str, action: str, args: dict[str, Any],
                   events: list[dict[str, Any]]) -> frozenset[str]:
         known = self.known_orgs()
         orgs = {o for o in signer_orgs if o}
@@ -221,14 +240,16 @@ class Indexer:
         walk(args)
         for event in events:
             walk(event["attrs"])
-        # Only a certificate's fixed parties count here: its holder, recourse seller and
-        # guarantor change later, and a later holder must not see earlier deals (the
-        # parties of each deal sign it or are named in its arguments and events).
-        for cert_id in found_certs:
-            raw = self.node.get(cert_key(cert_id))
-            if raw is not None:
-                cert = decode(raw, Certificate)
-                orgs.update((cert.supplier, cert.debtor))
+        # The parties of a deal sign it or are named in its arguments and events. From
+        # state only the fixed supplier and debtor count, and only for the request and
+        # its answer: later holders must not see earlier deals, nor the supplier and
+        # the debtor the price at which a holder sold its part.
+        if contract == "receivable" and action in ("issue", "confirm", "dispute"):
+            for cert_id in found_certs:
+                raw = self.node.get(cert_key(cert_id))
+                if raw is not None:
+                    cert = decode(raw, Certificate)
+                    orgs.update((cert.supplier, cert.debtor))
         for inv_id in found_invoices:
             orgs.update(invoice_orgs(self.node, inv_id))
         return frozenset(orgs)
@@ -289,16 +310,24 @@ class Indexer:
         return out
 
     def volumes(self, org: str | None) -> list[dict[str, Any]]:
-        """Certificates sold (financed) per day: ``[{day, count, amount}]``, oldest first."""
-        sql = ("SELECT date(t.ts_ms / 1000, 'unixepoch') AS day, count(*), "
-               "sum(json_extract(e.attrs, '$.price')) FROM events e JOIN txs t "
+        """Certificates sold (financed) per day and currency: ``[{day, currency, count,
+        amount}]``, oldest first; amounts are the prices paid."""
+        sql = ("SELECT date(t.ts_ms / 1000, 'unixepoch'), json_extract(e.attrs, '$.id'), "
+               "json_extract(e.attrs, '$.price') FROM events e JOIN txs t "
                "ON t.height=e.height AND t.idx=e.idx WHERE e.name='CertificateSold'")
         args: tuple[Any, ...] = ()
         if org is not None:
             sql += " AND (e.height, e.idx) IN (SELECT height, idx FROM tx_orgs WHERE org=?)"
             args = (org,)
-        rows = self._query(sql + " GROUP BY day ORDER BY day", args)
-        return [{"day": r[0], "count": r[1], "amount": int(r[2] or 0)} for r in rows]
+        totals: dict[tuple[str, str], list[int]] = {}
+        for day, cert_id, price in self._query(sql, args):
+            raw = self.node.get(cert_key(cert_id))
+            currency = decode(raw, Certificate).currency if raw is not None else ""
+            total = totals.setdefault((day, currency), [0, 0])
+            total[0] += 1
+            total[1] += int(price)
+        return [{"day": d, "currency": c, "count": n, "amount": a}
+                for (d, c), (n, a) in sorted(totals.items())]
 
     def refusals(self, org: str | None, offset: int, limit: int
                  ) -> tuple[list[dict[str, Any]], int]:

@@ -32,8 +32,9 @@ from smechain.api import schemas
 from smechain.api.accounts import Account, Accounts, Role, can_submit
 from smechain.api.index import Indexer
 from smechain.contracts.membership import Org, read_org
+from smechain.contracts.receivable import Certificate, cert_key
 from smechain.core.block import Receipt
-from smechain.core.encoding import encode, plain
+from smechain.core.encoding import decode, encode, plain
 from smechain.core.errors import DecodeError
 from smechain.core.executor import DecodedTx, execute_block
 from smechain.core.tx import SignedTx, TxBody, TxHash, decode_tx, tx_digest
@@ -52,10 +53,11 @@ RECEIPT_STATUS = {
 _FIELD = re.compile(r"^([A-Za-z_][\w.\[\]/-]*): ")
 
 
-def field_of(message: str) -> str:
-    """The field a ledger message names (``"amount: must be positive"`` → ``amount``)."""
+def field_of(message: str, actions: frozenset[str] = frozenset()) -> str:
+    """The field a ledger message names (``"amount: must be positive"`` → ``amount``);
+    none when it is led by an action's name instead (``"split: only the holder…"``)."""
     m = _FIELD.match(message)
-    return m.group(1) if m else ""
+    return m.group(1) if m and m.group(1) not in actions else ""
 
 
 class ApiError(Exception):
@@ -126,6 +128,7 @@ class Platform:
         self._nonce_lock = threading.Lock()
         self._nonces: dict[bytes, int] = {}
         self._proposal_lock = threading.Lock()
+        self._actions = frozenset(a for c in node.runtime.contracts.values() for a in c.actions)
 
     def close(self) -> None:
         """Stop the indexer and close the records (the node is the caller's to close)."""
@@ -191,11 +194,31 @@ class Platform:
         self.accounts.store_key(account.vault_owner, key)
         return key
 
+    def add_user(self, org_id: str, username: str, password: str, role: str) -> Account:
+        """A new user with its enrolled signing key; nothing stays if enrolling fails."""
+        account = self.accounts.add_user(org_id, username, password, role)
+        try:
+            self.provision(account)
+        except BaseException:
+            self.accounts.remove_user(org_id, username)
+            raise
+        return account
+
+    def add_api_key(self, org_id: str, name: str, role: str) -> tuple[str, str]:
+        """A new API key ``(key_id, secret)`` with its signing key; nothing stays on failure."""
+        key_id, secret, account = self.accounts.add_api_key(org_id, name, role)
+        try:
+            self.provision(account)
+        except BaseException:
+            self.accounts.remove_api_key(org_id, key_id)
+            raise
+        return key_id, secret
+
     def ensure_admin(self, org_id: str, password: str) -> bool:
         """Create user ``admin`` of ``org_id`` with ``password`` unless it exists; True if made."""
         if self.accounts.user(org_id, "admin") is not None:
             return False
-        self.provision(self.accounts.add_user(org_id, "admin", password, Role.ADMIN))
+        self.add_user(org_id, "admin", password, Role.ADMIN)
         return True
 
     def signing_key(self, caller: Caller, contract: str) -> KeyPair:
@@ -239,6 +262,7 @@ class Platform:
         """Sign with the caller's key and submit; ``ApiError`` when it would fail."""
         self.require_submit(caller, contract)
         self.check_action(caller, contract, action)
+        self.check_party(caller, contract, args)
         key = self.signing_key(caller, contract)
         return self._sign_and_submit(key, [], contract, action, args, wait)
 
@@ -254,6 +278,18 @@ class Platform:
             field = ".".join(["args", *(str(p) for p in first["loc"])])
             raise ApiError(422, "bad_args", field, f"{field}: {first['msg']}") from None
         return schemas.to_args(struct, checked.model_dump())
+
+    def check_party(self, caller: Caller, contract: str, args: dict[str, Any]) -> None:
+        """404, as for an unknown id, when a receivable action names a certificate the
+        caller neither holds nor owes: refusals must not tell strangers who holds what."""
+        cert_id = args.get("id")
+        if contract != "receivable" or not isinstance(cert_id, str):
+            return
+        raw = self.node.get(cert_key(cert_id))
+        if raw is not None and caller.org_id in {(c := decode(raw, Certificate)).holder,
+                                                 c.debtor}:
+            return
+        raise not_found("id", f"no certificate {cert_id!r}")
 
     def check_action(self, caller: Caller, contract: str, action: str) -> None:
         """404 for an unknown action; 403 when the org holds none of its roles."""
@@ -290,11 +326,12 @@ class Platform:
             self._forget_nonce(key.public, nonce)
         return result
 
-    def _order(self, raw: bytes) -> TxHash:
+    def _order(self, raw: bytes, seen: set[bytes] | None = None) -> TxHash:
         """Hand signed bytes to the node; 503 when it is stopped.
 
-        Bytes already on the chain are refused here (``BadTransaction``): ordering
-        them again would only add a ``bad_nonce`` receipt under the same hash.
+        Bytes already on the chain, or already in ``seen`` (this batch), are
+        refused here (``BadTransaction``): ordering them again would only add a
+        ``bad_nonce`` receipt under the same hash.
         """
         try:
             _, tx_hash = decode_tx(raw, self.node.suite)
@@ -304,6 +341,10 @@ class Platform:
         if where is not None:
             raise AlreadyCommitted(f"tx: {tx_hash.hex()} is already committed at height "
                                    f"{where[0]}; signed bytes run once")
+        if seen is not None:
+            if tx_hash in seen:
+                raise AlreadyCommitted(f"tx: {tx_hash.hex()} is listed twice in this batch")
+            seen.add(tx_hash)
         try:
             return self.node.submit(raw)
         except NodeStopped as exc:
@@ -311,20 +352,15 @@ class Platform:
 
     def submit_raw(self, raw: bytes, wait: bool) -> dict[str, Any]:
         """Order signed transaction bytes; the TxResult (refused ones have status ``refused``)."""
-        try:
-            tx_hash = self._order(raw)
-        except BadTransaction as exc:
-            return _refused(exc)
-        if not wait:
-            return {"tx_hash": tx_hash.hex(), "status": "queued", "events": []}
-        return self.result_of(tx_hash, self._wait([tx_hash])[0])
+        return self.submit_many([raw], wait)[0]
 
     def submit_many(self, raws: list[bytes], wait: bool) -> list[dict[str, Any]]:
         """Order a batch; then wait for every receipt (each result in submission order)."""
         hashes: list[TxHash | BadTransaction] = []
+        seen: set[bytes] = set()
         for raw in raws:
             try:
-                hashes.append(self._order(raw))
+                hashes.append(self._order(raw, seen))
             except BadTransaction as exc:
                 hashes.append(exc)
         ordered = [h for h in hashes if not isinstance(h, BadTransaction)]
@@ -359,7 +395,8 @@ class Platform:
     def _receipt_error(self, receipt: Receipt) -> ApiError:
         """A simulated failure, refused at the door: nothing was signed or stored."""
         message = receipt.message or receipt.code
-        return ApiError(RECEIPT_STATUS.get(receipt.code, 409), receipt.code, field_of(message),
+        return ApiError(RECEIPT_STATUS.get(receipt.code, 409), receipt.code,
+                        field_of(message, self._actions),
                         message)
 
     def raise_for(self, result: dict[str, Any]) -> dict[str, Any]:
@@ -369,7 +406,7 @@ class Platform:
             raise ApiError(status, result["code"], "tx", result["message"])
         if result["status"] == "committed" and not result["ok"]:
             status = RECEIPT_STATUS.get(result["code"], 409)
-            raise ApiError(status, result["code"], field_of(result["message"]),
+            raise ApiError(status, result["code"], field_of(result["message"], self._actions),
                            result["message"], result["tx_hash"], result["height"])
         return result
 
@@ -380,6 +417,7 @@ class Platform:
         """Open a proposal the ``cosigners`` must approve; refused if it would fail."""
         self.require_submit(caller, contract)
         self.check_action(caller, contract, action)
+        self.check_party(caller, contract, args)
         key = self.signing_key(caller, contract)
         placeholders = []
         for i, org_id in enumerate(cosigners):
@@ -392,6 +430,11 @@ class Platform:
             placeholders.append(org.admin_key)
         receipt = self.simulate(TxBody(self.node.chain_id, contract, action, args,
                                        [key.public, *placeholders], 1, 0))
+        if receipt.code == "insufficient_funds" and any(f"'{o}'" in receipt.message
+                                                        for o in cosigners):
+            # Do not tell the sender a co-signer's balance.
+            raise ApiError(409, "insufficient_funds", "cosigners",
+                           "cosigners: a co-signer cannot fund this transaction now")
         if not receipt.ok:
             raise self._receipt_error(receipt)
         doc = {"id": secrets.token_hex(8), "contract": contract, "action": action,
@@ -413,12 +456,16 @@ class Platform:
     def approve(self, caller: Caller, proposal_id: str, args: dict[str, Any]) -> dict[str, Any]:
         """Approve as a co-signer; the last approval signs and submits the transaction.
 
-        Earlier approvals are kept as approvals, not signatures: the signed body
-        (with the sender's next nonce) is built only when the last one arrives,
-        so a proposal left open never holds up its sender's other transactions.
-        Co-signers whose keys this peer does not hold sign multi-party
-        transactions themselves (``smechain.client.sign_tx`` takes several keys)
-        and submit them to ``/v1/transactions``.
+        Earlier approvals are kept as approvals (which account approved), not
+        signatures: the signed body, with the sender's next nonce, is built only
+        when the last one arrives, so a proposal left open never holds up its
+        sender's other transactions. Then every approving account, and the
+        sender's, must still be able to sign (not disabled, revoked or demoted).
+        The proposal is marked submitted, with its transaction hash, before the
+        wait for the receipt, so it can never be signed twice. Co-signers whose
+        keys this peer does not hold sign multi-party transactions themselves
+        (``smechain.client.sign_tx`` takes several keys) and submit them to
+        ``/v1/transactions``.
         """
         with self._proposal_lock:
             doc = self.proposal(caller, proposal_id)
@@ -427,25 +474,33 @@ class Platform:
             self.require_submit(caller, doc["contract"])
             if doc["status"] != "open":
                 raise ApiError(409, "conflict", "id", f"id: proposal is {doc['status']}")
+            self.signing_key(caller, doc["contract"])  # 409 now if this peer holds none
             approvals: dict[str, str] = doc["approvals"]
-            approvals[caller.org_id] = self.signing_key(caller, doc["contract"]).public.hex()
+            approvals[caller.org_id] = (f"org:{caller.org_id}" if doc["contract"] == "membership"
+                                        else caller.account.vault_owner)
             if any(o not in approvals for o in doc["cosigners"]):
                 self.accounts.put_proposal(doc)
                 return doc
-            sender = self.accounts.key(doc["sender_key"])
-            if sender is None:
-                raise ApiError(409, "no_key", "signer",
-                               f"signer: no key held for {doc['sender_key']!r}")
-            cosigners: list[tuple[KeyPair, bytes]] = []
-            for org_id in doc["cosigners"]:
-                key = self._held_key(org_id, bytes.fromhex(approvals[org_id]))
-                cosigners.append((key, key.public))
-            result = self._sign_and_submit(sender, cosigners, doc["contract"], doc["action"],
-                                           args, True)
-            doc["status"] = "submitted"
-            doc["result"] = self.raise_for(result)
+            sender = self._signer_of(doc["sender_key"], "sender")
+            keys = [self._signer_of(approvals[o], f"approvals.{o}") for o in doc["cosigners"]]
+            cosigners = [(k, k.public) for k in keys]
+            queued = self._sign_and_submit(sender, cosigners, doc["contract"], doc["action"],
+                                           args, False)
+            doc["status"], doc["result"] = "submitted", queued
             self.accounts.put_proposal(doc)
-            return doc
+        tx_hash = bytes.fromhex(queued["tx_hash"])
+        doc["result"] = self.result_of(tx_hash, self._wait([TxHash(tx_hash)])[0])
+        self.accounts.put_proposal(doc)
+        self.raise_for(doc["result"])
+        return doc
+
+    def _signer_of(self, owner: str, field: str) -> KeyPair:
+        """The held key of a vault entry whose account may still sign; 409 otherwise."""
+        key = self.accounts.key(owner) if self.accounts.signs(owner) else None
+        if key is None:
+            raise ApiError(409, "no_key", field, f"{field}: {owner!r} can no longer sign "
+                           "(disabled, revoked, demoted, or no key held)")
+        return key
 
     def reject(self, caller: Caller, proposal_id: str) -> dict[str, Any]:
         """A co-signer declines, or the sender withdraws, an open proposal."""
@@ -453,23 +508,12 @@ class Platform:
             doc = self.proposal(caller, proposal_id)
             if caller.org_id not in (doc["sender_org"], *doc["cosigners"]):
                 raise forbidden("id", f"{caller.org_id!r} is not party to this proposal")
-            if not can_submit(caller.account.role):
-                raise forbidden("role", f"{caller.account.role} accounts may not do this")
+            self.require_submit(caller, doc["contract"])
             if doc["status"] != "open":
                 raise ApiError(409, "conflict", "id", f"id: proposal is {doc['status']}")
             doc["status"] = "rejected"
             self.accounts.put_proposal(doc)
             return doc
-
-    def _held_key(self, org_id: str, public: bytes) -> KeyPair:
-        owners = [f"org:{org_id}"]
-        owners += [f"user:{org_id}/{u['username']}" for u in self.accounts.users(org_id)]
-        owners += [f"user:{org_id}/key:{k['key_id']}" for k in self.accounts.api_keys(org_id)]
-        for owner in owners:
-            key = self.accounts.key(owner)
-            if key is not None and key.public == public:
-                return key
-        raise ApiError(409, "no_key", "signer", f"signer: no key held for {org_id!r}")
 
 
 def _refused(exc: BadTransaction) -> dict[str, Any]:

@@ -169,11 +169,6 @@ class NewProposal(Strict):
     cosigners: Annotated[list[Name], Field(min_length=1, max_length=15)]
 
 
-class CoSignature(Strict):
-    public_key: Hex
-    signature: Hex
-
-
 class Proposal(BaseModel):
     id: str
     contract: str
@@ -228,10 +223,11 @@ class Page(BaseModel):
 class InvoiceCheck(BaseModel):
     invoice: str
     match: bool
-    status: str
-    currency: str
-    total_amount: int
-    financed: int
+    status: str | None = None
+    """The figures come only with a matching file, or to the invoice's parties."""
+    currency: str | None = None
+    total_amount: int | None = None
+    financed: int | None = None
 
 
 class CertificateDetail(BaseModel):
@@ -251,12 +247,14 @@ class Price(BaseModel):
 
 class Bucket(BaseModel):
     month: str
+    currency: str
     count: int
     amount: int
 
 
 class DayVolume(BaseModel):
     day: str
+    currency: str
     count: int
     amount: int
 

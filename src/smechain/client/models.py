@@ -49,7 +49,7 @@ class Me:
 class Session:
     """A login: the bearer token, when it expires, and who it is."""
 
-    token: str
+    token: str = dataclasses.field(repr=False)
     expires_at: int
     """Epoch milliseconds."""
     user: Me
@@ -90,7 +90,7 @@ class ApiKeyCreated:
     role: str
     created_ms: int
     revoked: bool
-    secret: str
+    secret: str = dataclasses.field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

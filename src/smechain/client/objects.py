@@ -63,10 +63,11 @@ class InvoiceCheck:
 
     invoice: str
     match: bool
-    status: str
-    currency: str
-    total_amount: int
-    financed: int
+    status: str | None = None
+    """The figures come only with a matching file, or to the invoice's parties."""
+    currency: str | None = None
+    total_amount: int | None = None
+    financed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,17 +161,19 @@ class Price:
 
 @dataclass(frozen=True, slots=True)
 class MaturityBucket:
-    """Outstanding certificates maturing in one month."""
+    """Outstanding certificates maturing in one month, in one currency."""
 
     month: str
+    currency: str
     count: int
     amount: int
 
 
 @dataclass(frozen=True, slots=True)
 class DayVolume:
-    """Certificates sold to factors and banks on one day (price paid)."""
+    """Certificates sold to factors and banks on one day, in one currency (price paid)."""
 
     day: str
+    currency: str
     count: int
     amount: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from smechain.core.crypto import CryptoSuite, get_suite
@@ -15,7 +15,7 @@ class KeyPair:
     """A private and public key of one crypto suite."""
 
     suite: str
-    private: bytes
+    private: bytes = field(repr=False)
     public: bytes
 
     @property

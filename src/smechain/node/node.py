@@ -269,17 +269,7 @@ class Node(LedgerView):
 
     def wait(self, tx_hash: bytes, timeout: float = 30.0) -> Receipt:
         """The receipt of ``tx_hash`` once its block commits; ``TimeoutError`` otherwise."""
-        with self._lock:
-            if self.store.find_tx(tx_hash) is not None:
-                return self.receipt(tx_hash)
-            waiter = self._waiters.setdefault(tx_hash, _Waiter())
-        if not waiter.event.wait(timeout) or waiter.receipt is None:
-            with self._lock:
-                self._waiters.pop(tx_hash, None)
-            if self._failure is not None:
-                raise NodeStopped(f"the ledger thread failed: {self._failure!r}")
-            raise TimeoutError(f"tx {tx_hash.hex()} not committed within {timeout} s")
-        return waiter.receipt
+        return self.wait_many([TxHash(tx_hash)], timeout)[0]
 
     def wait_many(self, tx_hashes: list[TxHash], timeout: float = 30.0) -> list[Receipt]:
         """The receipts of many transactions, in order; reads each committed block once."""

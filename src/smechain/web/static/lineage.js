@@ -68,12 +68,13 @@ export function lineageTree(root, { selected, currency = "", onPick } = {}) {
     const n = p.node;
     const g = s("g", { class: `node status-${n.status}${n.id === selected ? " selected" : ""}`,
       transform: `translate(${p.x},${p.y})`, "data-testid": `lineage-node-${n.id}`, "data-id": n.id });
-    g.append(s("title", {}, `${n.id}\n${t("cert.holder")}: ${n.holder}\n${t("cert.maturity")}: ${n.maturity ?? ""}`));
+    const holder = n.holder || t("cert.holderHidden");
+    g.append(s("title", {}, `${n.id}\n${t("cert.holder")}: ${holder}\n${t("cert.maturity")}: ${n.maturity ?? ""}`));
     g.append(s("rect", { width: BOX_W, height: BOX_H, rx: 6, class: "box" }));
     g.append(s("rect", { width: 5, height: BOX_H, rx: 2, class: "stripe" }));
     g.append(s("text", { x: 14, y: 18, class: "node-id" }, shortId(n.id)));
     g.append(s("text", { x: 14, y: 36, class: "node-face" }, `${formatAmount(n.face)} ${currency}`.trim()));
-    g.append(s("text", { x: 14, y: 53, class: "node-holder" }, `${t("cert.holder")}: ${n.holder}`));
+    g.append(s("text", { x: 14, y: 53, class: "node-holder" }, `${t("cert.holder")}: ${holder}`));
     g.append(s("text", { x: 14, y: 69, class: "node-status" },
       `${t(`status.${n.status}`)}${n.maturity ? ` · ${n.maturity}` : ""}`));
     if (onPick) {
