@@ -31,7 +31,8 @@ def configure_logging(level: str = "info") -> None:
 
 def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
     return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                          loop="uvloop", http="httptools", timeout_graceful_shutdown=2)
+                          loop="uvloop", http="httptools", lifespan="off",
+                          timeout_graceful_shutdown=2)
 
 
 def _interrupt(*_: object) -> None:

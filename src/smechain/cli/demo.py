@@ -78,11 +78,13 @@ def _serve(demo: Demo, host: str, port: int, console: Console) -> None:
     from smechain.api.server import configure_logging, serve
 
     logins = Table(title=f"Portal: http://{host}:{port}   (API docs: /docs)")
-    for column in ("organisation", "username", "password", "role"):
+    for column in ("organisation id", "name", "ledger roles"):
         logins.add_column(column)
-    for org_id, _, _ in ORGS:
-        logins.add_row(org_id, "admin / operator / viewer", PASSWORD, "admin / operator / viewer")
+    for org_id, name, roles in ORGS:
+        logins.add_row(org_id, name, ", ".join(roles))
     console.print(logins)
+    console.print(f"Sign in with an organisation id, user [bold]admin[/], [bold]operator[/] or "
+                  f"[bold]viewer[/] (the user's role), password [bold]{PASSWORD}[/].")
     console.print("Ctrl-C stops the demo.")
     configure_logging("warning")
     serve(create_app(demo.platform), host, port)
