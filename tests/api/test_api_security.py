@@ -149,3 +149,14 @@ def test_a_passphrase_vault_leaves_no_passphrase_behind(
     monkeypatch.setenv("SMECHAIN_VAULT_PASSPHRASE", "wrong horse")
     with pytest.raises(RuntimeError, match="wrong vault key"):
         Accounts(tmp_path)
+
+
+def test_password_guessing_is_cut_off_per_name(api: Api) -> None:
+    for _ in range(5):
+        error(api.login("sme-t2", "viewer", "not it"), 401, field="password")
+    refused = error(api.login("sme-t2", "viewer", "not it"), 429, field="password",
+                    code="too_many_attempts")
+    assert "try again in" in refused["message"]
+    # even the right password waits out the window; other names are not affected
+    error(api.login("sme-t2", "viewer"), 429, field="password")
+    assert api.login("sme-t2", "operator").status_code == 200

@@ -36,6 +36,8 @@ from smechain.node.keys import KeyPair
 ACCOUNTS_FILE = "api.sqlite"
 VAULT_KEY_FILE = "vault.key"
 SESSION_TTL_MS = 8 * 3600 * 1000
+MAX_FAILURES = 5
+FAILURE_WINDOW_MS = 5 * 60 * 1000
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 _SCHEMA = """
@@ -140,6 +142,8 @@ class Accounts:
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
         self._vault_key = self._open_vault(folder)
+        self._failures: dict[tuple[str, str], list[int]] = {}
+        """(org, username) -> times of recent wrong passwords."""
         self._cache: dict[bytes, tuple[Account, int]] = {}
         """Token digest -> (account, expiry ms): sign-in checks never touch the disk."""
 
@@ -240,13 +244,31 @@ class Accounts:
     # --- sessions and API keys ------------------------------------------------
 
     def login(self, org: str, username: str, password: str) -> tuple[str, int, Account]:
-        """A new session token for a correct password; ``AccountError`` (401) otherwise."""
+        """A new session token for a correct password; ``AccountError`` (401) otherwise.
+
+        After ``MAX_FAILURES`` wrong passwords for one name within ``FAILURE_WINDOW_MS``
+        the name is refused (429) until the window has passed, so passwords cannot be
+        guessed at scrypt speed.
+        """
+        now = _now_ms()
+        name = (org, username)
+        with self._lock:
+            recent = [t for t in self._failures.get(name, []) if now - t < FAILURE_WINDOW_MS]
+            self._failures[name] = recent
+        if len(recent) >= MAX_FAILURES:
+            wait_s = (recent[0] + FAILURE_WINDOW_MS - now) // 1000 + 1
+            raise AccountError(429, "password", f"too many wrong passwords for {username!r}; "
+                                                f"try again in {wait_s} s")
         row = self._one("SELECT role, password, disabled FROM users WHERE org=? AND username=?",
                         (org, username))
         # Hash once even for an unknown user, so timing does not tell which names exist.
         stored = row[1] if row else _NO_USER
         if not check_password(password, stored) or row is None:
+            with self._lock:
+                self._failures.setdefault(name, []).append(now)
             raise AccountError(401, "password", "wrong organisation, username or password")
+        with self._lock:
+            self._failures.pop(name, None)
         if row[2]:
             raise AccountError(403, "username", f"user {username!r} is disabled")
         token = "sms_" + secrets.token_urlsafe(32)

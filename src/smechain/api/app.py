@@ -185,8 +185,8 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
 
     @app.exception_handler(AccountError)
     async def account_error(_: Request, exc: AccountError) -> JSONResponse:
-        code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}.get(exc.status,
-                                                                                 "conflict")
+        code = {401: "unauthenticated", 403: "forbidden", 404: "not_found",
+                429: "too_many_attempts"}.get(exc.status, "conflict")
         return JSONResponse(ApiError(exc.status, code, exc.field, str(exc)).body(), exc.status)
 
     @app.exception_handler(RequestValidationError)
@@ -246,7 +246,9 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
 
     # --- accounts ----------------------------------------------------------------
 
-    @app.post("/v1/auth/login", response_model=s.LoginResult, tags=["accounts"])
+    @app.post("/v1/auth/login", response_model=s.LoginResult, tags=["accounts"],
+              responses={429: {"model": s.ErrorBody,
+                               "description": "too many wrong passwords for this name"}})
     def login(body: s.LoginBody, request: Request) -> dict[str, Any]:
         if platform.org(body.org) is not None:  # strangers' guesses do not fill the audit log
             request.state.login_org, request.state.login_user = body.org, body.username
