@@ -425,15 +425,22 @@ class Peer(Node):
             if self._lease.acquire():
                 self._start_cutting()
                 return None
-        if not self._followed:
-            self._followed.extend(
-                self.log.read(self._next_follow, READ_AHEAD, 0.0 if busy else 0.05)
-            )
+        while True:
             if not self._followed:
-                self.checkpoints.drain(self.height())
-                return None
-            self._next_follow = self._followed[-1].height + 1
-        logged = self._followed.popleft()
+                self._followed.extend(
+                    self.log.read(self._next_follow, READ_AHEAD, 0.0 if busy else 0.05)
+                )
+                if not self._followed:
+                    self.checkpoints.drain(self.height())
+                    return None
+                self._next_follow = self._followed[-1].height + 1
+            logged = self._followed.popleft()
+            if logged.height > self.height():
+                break
+            # Committed here already: a cut still in the pipeline when this peer stopped
+            # cutting was appended and committed after following began from below it.
+            if self.store.block_bytes(logged.height) != logged.data:
+                raise BlockInvalid(logged.height, "differs from the block committed here")
         try:
             block = decode(logged.data, Block)
         except DecodeError as exc:
