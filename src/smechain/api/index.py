@@ -264,16 +264,21 @@ class Indexer:
                      ) -> tuple[list[dict[str, Any]], int]:
         """Transactions concerning ``org`` (all for ``None``), newest first."""
         where, args = [], []
-        if org is not None:
-            where.append("(height, idx) IN (SELECT height, idx FROM tx_orgs WHERE org=?)")
-            args.append(org)
         if contract:
             where.append("contract=?")
             args.append(contract)
+        return self._newest_first(org, where, args, offset, limit)
+
+    def _newest_first(self, org: str | None, where: list[str], args: list[Any], offset: int,
+                      limit: int) -> tuple[list[dict[str, Any]], int]:
+        """A page of the transactions matching ``where`` (and concerning ``org``, unless
+        ``None``), newest first, with how many match in all."""
+        if org is not None:
+            where = [*where, "(height, idx) IN (SELECT height, idx FROM tx_orgs WHERE org=?)"]
+            args = [*args, org]
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         total = self._query(f"SELECT count(*) FROM txs {clause}", tuple(args))[0][0]
-        rows = self._query(f"SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
-                           f"message, ts_ms FROM txs {clause} ORDER BY height DESC, idx DESC "
+        rows = self._query(f"SELECT {_TX_COLUMNS} FROM txs {clause} ORDER BY height DESC, idx DESC "
                            f"LIMIT ? OFFSET ?", (*args, limit, offset))
         return [_tx_row(r) for r in rows], total
 
@@ -284,8 +289,8 @@ class Indexer:
 
     def txs_at(self, height: int) -> list[tuple[dict[str, Any], frozenset[str]]]:
         """A block's transactions, each with the organisations it concerns."""
-        rows = self._query("SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
-                           "message, ts_ms FROM txs WHERE height=? ORDER BY idx", (height,))
+        rows = self._query(f"SELECT {_TX_COLUMNS} FROM txs WHERE height=? ORDER BY idx",
+                           (height,))
         orgs: dict[int, set[str]] = {}
         for org, idx in self._query("SELECT org, idx FROM tx_orgs WHERE height=?", (height,)):
             orgs.setdefault(idx, set()).add(org)
@@ -296,17 +301,16 @@ class Indexer:
         """Up to ``limit`` indexed transactions after ``(height, index)`` up to block ``until``,
         in order, with their events and organisations (for replaying event streams)."""
         out = []
-        rows = self._query("SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
-                           "message, ts_ms FROM txs WHERE (height, idx) > (?, ?) AND height <= ? "
-                           "ORDER BY height, idx LIMIT ?", (height, index, until, limit))
+        rows = self._query(f"SELECT {_TX_COLUMNS} FROM txs WHERE (height, idx) > (?, ?) "
+                           "AND height <= ? ORDER BY height, idx LIMIT ?",
+                           (height, index, until, limit))
         for r in rows:
             events = [{"contract": c, "name": n, "attrs": json.loads(a)} for c, n, a in
                       self._query("SELECT contract, name, attrs FROM events WHERE height=? AND "
                                   "idx=? ORDER BY seq", (r[0], r[1]))]
             orgs = frozenset(o for (o,) in self._query(
                 "SELECT org FROM tx_orgs WHERE height=? AND idx=?", (r[0], r[1])))
-            out.append(IndexedTx(r[0], r[1], r[2].hex(), r[3], r[4], r[5], bool(r[6]), r[7],
-                                 r[8], r[9], events, orgs))
+            out.append(IndexedTx(**_tx_row(r), events=events, orgs=orgs))
         return out
 
     def volumes(self, org: str | None) -> list[dict[str, Any]]:
@@ -332,15 +336,7 @@ class Indexer:
     def refusals(self, org: str | None, offset: int, limit: int
                  ) -> tuple[list[dict[str, Any]], int]:
         """Refused attempts to finance an invoice twice (or a voided one), newest first."""
-        clause, args = REFUSAL_SQL, ()
-        if org is not None:
-            clause += " AND (height, idx) IN (SELECT height, idx FROM tx_orgs WHERE org=?)"
-            args = (org,)
-        total = self._query(f"SELECT count(*) FROM txs WHERE {clause}", args)[0][0]
-        rows = self._query(f"SELECT height, idx, tx_hash, contract, action, sender_org, ok, code, "
-                           f"message, ts_ms FROM txs WHERE {clause} ORDER BY height DESC, idx DESC"
-                           f" LIMIT ? OFFSET ?", (*args, limit, offset))
-        items = [_tx_row(r) for r in rows]
+        items, total = self._newest_first(org, [REFUSAL_SQL], [], offset, limit)
         for item in items:
             m = _INVOICE_IN_MESSAGE.search(item["message"])
             item["invoice"] = m.group(1) if m else ""
@@ -355,6 +351,10 @@ def invoice_orgs(node: Node, inv_id: str) -> set[str]:
     found = {org_of_party(node.store, inv.seller), org_of_party(node.store, inv.buyer),
              inv.anchored_by}
     return {o for o in found if o}
+
+
+_TX_COLUMNS = "height, idx, tx_hash, contract, action, sender_org, ok, code, message, ts_ms"
+"""The columns ``_tx_row`` reads, in its order."""
 
 
 def _tx_row(r: Any) -> dict[str, Any]:
