@@ -233,6 +233,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
             raise ApiError(401, "unauthenticated", "authorization",
                            "authorization: the token is unknown, expired or revoked")
         request.state.account = account
+        request.state.token = token  # for logout, and for an event stream to re-check
         return platform.caller(account)
 
     Auth = Annotated[Caller, Depends(authenticate)]
@@ -259,7 +260,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
 
     @app.post("/v1/auth/logout", status_code=204, tags=["accounts"])
     def logout(caller: Auth, request: Request) -> Response:
-        token = request.headers.get("authorization", "")[7:].strip()
+        token = request.state.token
         if token.startswith("smk_"):
             raise ApiError(409, "conflict", "authorization", "authorization: an API key is not "
                            "a session; an admin revokes it with DELETE /v1/api-keys/{key_id}")
@@ -397,11 +398,8 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     @app.post("/v1/proposals", response_model=s.Proposal, status_code=201, tags=["proposals"])
     def propose(body: s.NewProposal, caller: Auth, request: Request) -> dict[str, Any]:
         """Open a multi-party transaction (e.g. offer a certificate for sale)."""
-        platform.check_action(caller, body.contract, body.action)
-        args = platform.ledger_args(body.contract, body.action, body.args)
         request.state.audit = f"propose {body.contract}.{body.action}"
-        doc = platform.propose(caller, body.contract, body.action, args, body.args,
-                               body.cosigners)
+        doc = platform.propose(caller, body.contract, body.action, body.args, body.cosigners)
         request.state.audit += f" id={doc['id']}"
         return proposal_out(doc)
 
@@ -433,9 +431,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     def sign_proposal(proposal_id: str, caller: Auth, request: Request) -> dict[str, Any]:
         """Approve as a co-signer; the last approval signs and submits the transaction."""
         request.state.audit = f"approve proposal {proposal_id}"
-        doc = platform.proposal(caller, proposal_id)
-        args = platform.ledger_args(doc["contract"], doc["action"], doc["args"])
-        doc = platform.approve(caller, proposal_id, args)
+        doc = platform.approve(caller, proposal_id)
         if doc["result"]:
             request.state.audit += f" tx={doc['result']['tx_hash']}"
         return proposal_out(doc)
@@ -770,9 +766,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                      from_height: int | None = Query(None, ge=0, le=2**62),
                      limit: int | None = Query(None, ge=1, le=100_000)) -> StreamingResponse:
         """Committed events the caller may see, as server-sent events (``?token=`` accepted)."""
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header[:7].lower() == "bearer " else \
-            request.query_params.get("token", "")
+        token = request.state.token
 
         def still_allowed() -> bool:
             """Revoked, logged out, disabled or suspended ends the stream."""

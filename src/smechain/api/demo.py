@@ -149,10 +149,9 @@ def seed(demo: Demo) -> dict[str, Any]:
 
     def sale(seller: str, buyer: str, cert: str, rate_bp: int, complete: bool) -> str:
         args = {"id": cert, "buyer": buyer, "rate_bp": rate_bp, "basis": 365, "recourse": True}
-        ledger = p.ledger_args("receivable", "sell", args)
-        doc = p.propose(as_(seller), "receivable", "sell", ledger, args, [buyer])
+        doc = p.propose(as_(seller), "receivable", "sell", args, [buyer])
         if complete:
-            p.approve(as_(buyer), doc["id"], ledger)
+            p.approve(as_(buyer), doc["id"])
         return str(doc["id"])
 
     def issue(inv: str, amount: int, maturity_in_days: int) -> str:
@@ -216,9 +215,8 @@ def seed(demo: Demo) -> dict[str, Any]:
     sold = sale("sme-t1", "bank-a", f"{cert}.2", 450, complete=True)
     when(15)
     guarantee = {"id": f"{cert}.1.1.2", "guarantor": "guar-g", "fee": 200_000}
-    ledger = p.ledger_args("receivable", "guarantee", guarantee)
-    p.approve(as_("guar-g"), p.propose(as_("sme-t3"), "receivable", "guarantee", ledger,
-                                       guarantee, ["guar-g"])["id"], ledger)
+    p.approve(as_("guar-g"), p.propose(as_("sme-t3"), "receivable", "guarantee", guarantee,
+                                       ["guar-g"])["id"])
 
     when(10)
     second = issue(invoices[1], 120_000_000, 120)
@@ -243,10 +241,9 @@ def seed(demo: Demo) -> dict[str, Any]:
     # Governance: admitting a new factor takes two of the three governing admins.
     newcomer = {"id": "factor-y", "name": "Factor Y 新保理", "roles": ["factor"],
                 "admin_key": generate_key(demo.node.suite.name).public.hex()}
-    ledger = p.ledger_args("membership", "add_org", newcomer)
-    vote = p.propose(as_("regulator", Role.ADMIN), "membership", "add_org", ledger, newcomer,
+    vote = p.propose(as_("regulator", Role.ADMIN), "membership", "add_org", newcomer,
                      ["bank-a"])
-    p.approve(as_("bank-a", Role.ADMIN), vote["id"], ledger)
+    p.approve(as_("bank-a", Role.ADMIN), vote["id"])
     p.index.wait_for(demo.node.height())
     return {"certificate": cert, "sold_proposal": sold, "second": second,
             "requested": requested, "offer_bank_a": open_bank, "offer_factor": open_factor,

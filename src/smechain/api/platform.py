@@ -412,11 +412,15 @@ class Platform:
 
     # --- proposals (multi-party transactions) ----------------------------------
 
-    def propose(self, caller: Caller, contract: str, action: str, args: dict[str, Any],
-                json_args: dict[str, Any], cosigners: list[str]) -> dict[str, Any]:
-        """Open a proposal the ``cosigners`` must approve; refused if it would fail."""
-        self.require_submit(caller, contract)
+    def propose(self, caller: Caller, contract: str, action: str, json_args: dict[str, Any],
+                cosigners: list[str]) -> dict[str, Any]:
+        """Open a proposal the ``cosigners`` must approve; refused if it would fail.
+
+        ``json_args`` are the action's arguments as the API takes them (and keeps them).
+        """
         self.check_action(caller, contract, action)
+        args = self.ledger_args(contract, action, json_args)
+        self.require_submit(caller, contract)
         self.check_party(caller, contract, args)
         key = self.signing_key(caller, contract)
         placeholders = []
@@ -453,7 +457,7 @@ class Platform:
             raise not_found("id", f"no proposal {proposal_id!r}")
         return doc
 
-    def approve(self, caller: Caller, proposal_id: str, args: dict[str, Any]) -> dict[str, Any]:
+    def approve(self, caller: Caller, proposal_id: str) -> dict[str, Any]:
         """Approve as a co-signer; the last approval signs and submits the transaction.
 
         Earlier approvals are kept as approvals (which account approved), not
@@ -484,6 +488,7 @@ class Platform:
             sender = self._signer_of(doc["sender_key"], "sender")
             keys = [self._signer_of(approvals[o], f"approvals.{o}") for o in doc["cosigners"]]
             cosigners = [(k, k.public) for k in keys]
+            args = self.ledger_args(doc["contract"], doc["action"], doc["args"])
             queued = self._sign_and_submit(sender, cosigners, doc["contract"], doc["action"],
                                            args, False)
             doc["status"], doc["result"] = "submitted", queued
