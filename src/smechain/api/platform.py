@@ -22,6 +22,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,8 @@ from smechain.contracts.membership import Org, read_org
 from smechain.contracts.receivable import Certificate, cert_key
 from smechain.core.block import Receipt
 from smechain.core.encoding import decode, encode, plain
-from smechain.core.errors import DecodeError
 from smechain.core.executor import DecodedTx, execute_block
-from smechain.core.tx import SignedTx, TxBody, TxHash, decode_tx, tx_digest
+from smechain.core.tx import SignedTx, TxBody, TxHash, tx_digest
 from smechain.node.keys import KeyPair, generate_key
 from smechain.node.node import BadTransaction, Node, NodeStopped
 
@@ -91,6 +91,10 @@ def forbidden(field: str, message: str) -> ApiError:
 def not_found(field: str, message: str) -> ApiError:
     """A 404 naming what."""
     return ApiError(404, "not_found", field, f"{field}: {message}")
+
+
+Permit = Callable[[int, SignedTx], None]
+"""Looks at the i-th transaction of a submission; raises ``ApiError`` to refuse it all."""
 
 
 class AlreadyCommitted(BadTransaction):
@@ -317,7 +321,7 @@ class Platform:
             body = TxBody(self.node.chain_id, contract, action, args, signers, nonce, 0)
             digest = tx_digest(self.node.suite, body)
             signatures = [key.sign(digest)] + [c.sign(digest) for c, _ in cosigners]
-            tx_hash = self._order(encode(SignedTx(body, signatures)))
+            tx_hash = self._order(self.node.check(encode(SignedTx(body, signatures))))
             self._nonces[key.public] = nonce
         if not wait:
             return {"tx_hash": tx_hash.hex(), "status": "queued", "events": []}
@@ -326,17 +330,14 @@ class Platform:
             self._forget_nonce(key.public, nonce)
         return result
 
-    def _order(self, raw: bytes, seen: set[bytes] | None = None) -> TxHash:
-        """Hand signed bytes to the node; 503 when it is stopped.
+    def _order(self, item: DecodedTx, seen: set[bytes] | None = None) -> TxHash:
+        """Hand a transaction ``node.check`` accepted to the node; 503 when it is stopped.
 
         Bytes already on the chain, or already in ``seen`` (this batch), are
         refused here (``BadTransaction``): ordering them again would only add a
         ``bad_nonce`` receipt under the same hash.
         """
-        try:
-            _, tx_hash = decode_tx(raw, self.node.suite)
-        except DecodeError as exc:
-            raise BadTransaction(exc.message) from None
+        tx_hash = item.tx_hash
         where = self.node.store.find_tx(tx_hash)
         if where is not None:
             raise AlreadyCommitted(f"tx: {tx_hash.hex()} is already committed at height "
@@ -346,21 +347,40 @@ class Platform:
                 raise AlreadyCommitted(f"tx: {tx_hash.hex()} is listed twice in this batch")
             seen.add(tx_hash)
         try:
-            return self.node.submit(raw)
+            return self.node.enqueue(item)
         except NodeStopped as exc:
             raise ApiError(503, "unavailable", "", f"node: {exc}") from None
 
-    def submit_raw(self, raw: bytes, wait: bool) -> dict[str, Any]:
+    def submit_raw(self, raw: bytes, wait: bool, permit: Permit | None = None
+                   ) -> dict[str, Any]:
         """Order signed transaction bytes; the TxResult (refused ones have status ``refused``)."""
-        return self.submit_many([raw], wait)[0]
+        return self.submit_many([raw], wait, permit)[0]
 
-    def submit_many(self, raws: list[bytes], wait: bool) -> list[dict[str, Any]]:
-        """Order a batch; then wait for every receipt (each result in submission order)."""
-        hashes: list[TxHash | BadTransaction] = []
-        seen: set[bytes] = set()
+    def submit_many(self, raws: list[bytes], wait: bool, permit: Permit | None = None
+                    ) -> list[dict[str, Any]]:
+        """Order a batch; then wait for every receipt (each result in submission order).
+
+        Each transaction is decoded once; ``permit(i, tx)`` sees every well-formed one
+        before any is ordered and may refuse the whole batch with an ``ApiError``.
+        """
+        checked: list[DecodedTx | BadTransaction] = []
         for raw in raws:
             try:
-                hashes.append(self._order(raw, seen))
+                checked.append(self.node.check(raw))
+            except BadTransaction as exc:
+                checked.append(exc)
+        if permit is not None:
+            for i, item in enumerate(checked):
+                if not isinstance(item, BadTransaction) and item.tx is not None:
+                    permit(i, item.tx)
+        hashes: list[TxHash | BadTransaction] = []
+        seen: set[bytes] = set()
+        for item in checked:
+            if isinstance(item, BadTransaction):
+                hashes.append(item)
+                continue
+            try:
+                hashes.append(self._order(item, seen))
             except BadTransaction as exc:
                 hashes.append(exc)
         ordered = [h for h in hashes if not isinstance(h, BadTransaction)]

@@ -251,17 +251,27 @@ class Node(LedgerView):
         """
         if self._failure is not None:
             raise NodeStopped(f"the ledger thread failed: {self._failure!r}")
+        return self.enqueue(self.check(raw))
+
+    def check(self, raw: bytes) -> DecodedTx:
+        """Decode signed transaction bytes for this chain; ``BadTransaction`` otherwise."""
         try:
             tx, tx_hash = decode_tx(raw, self.suite)
         except DecodeError as exc:
             raise BadTransaction(exc.message) from None
         if tx.body.chain_id != self.chain_id:
             raise BadTransaction(f"chain_id: {tx.body.chain_id!r} is not {self.chain_id!r}")
+        return DecodedTx(raw, tx_hash, tx)
+
+    def enqueue(self, item: DecodedTx) -> TxHash:
+        """Queue a transaction ``check`` accepted (for callers that look at it first)."""
+        if self._failure is not None:
+            raise NodeStopped(f"the ledger thread failed: {self._failure!r}")
         try:
-            self._enqueue(DecodedTx(raw, tx_hash, tx))
+            self._enqueue(item)
         except OrdererClosed:
             raise NodeStopped("the node is stopped") from None
-        return tx_hash
+        return item.tx_hash
 
     def _enqueue(self, item: DecodedTx) -> None:
         """Hand a checked transaction to the ordering service."""
