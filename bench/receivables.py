@@ -75,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     config = NodeConfig(CutterConfig(), clock=lambda: int(time.time() * 1000) + offset[0])
     folder = Path(tempfile.mkdtemp(prefix="smechain-recv-"))
     sign = Signer()
-    setup = [sign("invoice", "register_party", {"tax_id": "T-core", "org": "core"}, key["tax"])]
-    setup += [sign("invoice", "register_party", {"tax_id": f"T-sa-{j}", "org": f"sa-{j}"},
-                   key["tax"]) for j in range(a.pairs)]
+    setup = [sign("invoice", "register_party", {"identifier": "LEGAL:core", "org": "core"},
+                  key["tax"])]
+    setup += [sign("invoice", "register_party",
+                   {"identifier": f"LEGAL:sa-{j}", "org": f"sa-{j}"}, key["tax"])
+              for j in range(a.pairs)]
     setup += [sign("cash", "issue", {"currency": "CNY", "to": o, "amount": 10**12}, key["pboc"])
               for o in ("core", "bank")]
 
@@ -91,11 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     certs: list[str] = []
     for i, _, _, j in flows:
         phases[0].append(sign("invoice", "anchor", {
-            "number": f"INV{i}", "seller": f"T-sa-{j}", "buyer": "T-core", "currency": "CNY",
+            "number": f"INV{i}", "seller": f"LEGAL:sa-{j}", "buyer": "LEGAL:core",
+            "currency": "CNY",
             "net_amount": 1000_00, "tax_amount": 130_00, "total_amount": 1130_00,
             "issue_date": today.isoformat(), "digest": i.to_bytes(32, "big")}, key["tax"]))
     for i, sa, _, j in flows:
-        issue = sign("receivable", "issue", {"invoices": [[f"T-sa-{j}/INV{i}", 1130_00]],
+        issue = sign("receivable", "issue", {"invoices": [[f"LEGAL:sa-{j}/INV{i}", 1130_00]],
                                              "debtor": "core", "currency": "CNY",
                                              "maturity": maturity}, sa)
         phases[1].append(issue)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smechain.contracts.daycount import day_number, discount, div_half_even
-from smechain.contracts.invoice import read_invoice
+from smechain.contracts.invoice import invoice_id, read_invoice
 from smechain.contracts.receivable import Certificate, cert_key
 from smechain.core.encoding import decode
 from smechain.core.errors import BadArguments
@@ -13,7 +13,8 @@ from smechain.node.keys import KeyPair
 
 from .conftest import SUITE, Chain
 
-SELLER_TAX, BUYER_TAX = "91440300SME0000001", "91110000CORE00001X"
+SELLER_TAX, BUYER_TAX = "USCC:91440300MA5F000108", "USCC:91110000MA0CX00102"
+INV1, INV2, INV9 = (invoice_id(SELLER_TAX, "044031900111", f"0000000{n}") for n in "129")
 FACE = 100_000_00
 MATURITY = "2023-12-14"  # 30 days after the test chain's genesis day
 
@@ -22,8 +23,8 @@ def setup(chain: Chain) -> str:
     """Anchor an invoice from sme-1 to core-a, fund core-a and bank-a, issue and confirm."""
     tax = chain.key("tax")
     chain.ok(
-        chain.tx("invoice", "register_party", {"tax_id": SELLER_TAX, "org": "sme-1"}, tax),
-        chain.tx("invoice", "register_party", {"tax_id": BUYER_TAX, "org": "core-a"}, tax),
+        chain.tx("invoice", "register_party", {"identifier": SELLER_TAX, "org": "sme-1"}, tax),
+        chain.tx("invoice", "register_party", {"identifier": BUYER_TAX, "org": "core-a"}, tax),
         chain.tx("invoice", "anchor", {
             "code": "044031900111", "number": "00000001", "seller": SELLER_TAX,
             "buyer": BUYER_TAX, "currency": "CNY", "net_amount": 88_495_58,
@@ -33,7 +34,7 @@ def setup(chain: Chain) -> str:
         chain.issue("bank-a", 1_000_000_00),
     )
     (req,) = chain.ok(chain.tx("receivable", "issue", {
-        "invoices": [["044031900111-00000001", FACE]], "debtor": "core-a", "currency": "CNY",
+        "invoices": [[INV1, FACE]], "debtor": "core-a", "currency": "CNY",
         "maturity": MATURITY}, chain.key("sme-1")))
     cert_id = req.events[-1].attrs["id"]
     chain.ok(chain.tx("receivable", "confirm", {"id": cert_id}, chain.key("core-a")))
@@ -48,7 +49,7 @@ def cert(chain: Chain, cert_id: str) -> Certificate:
 
 def test_supply_chain_finance_end_to_end(chain: Chain) -> None:
     root = setup(chain)
-    assert read_invoice(chain.store, "044031900111-00000001").financed == FACE  # type: ignore[union-attr]
+    assert read_invoice(chain.store, INV1).financed == FACE  # type: ignore[union-attr]
     chain.ok(chain.tx("receivable", "split", {"id": root, "amounts": [50_000_00, 30_000_00,
                                                                      20_000_00]},
                       chain.key("sme-1")))
@@ -110,11 +111,11 @@ def test_only_the_seller_issues_and_only_the_debtor_confirms(chain: Chain) -> No
     setup(chain)
     # the same invoice cannot back a second certificate
     receipt = chain.expect_failed(chain.tx("receivable", "issue", {
-        "invoices": [["044031900111-00000001", 1]], "debtor": "core-a", "currency": "CNY",
+        "invoices": [[INV1, 1]], "debtor": "core-a", "currency": "CNY",
         "maturity": MATURITY}, chain.key("sme-1")), "conflict")
     assert "unfinanced" in receipt.message
     chain.expect_failed(chain.tx("receivable", "issue", {
-        "invoices": [["044031900111-00000001", 1]], "debtor": "core-a", "currency": "CNY",
+        "invoices": [[INV1, 1]], "debtor": "core-a", "currency": "CNY",
         "maturity": MATURITY}, chain.key("sme-2")), "unauthorised")
 
 
@@ -129,13 +130,13 @@ def test_dispute_frees_the_invoice_but_not_after_confirmation(chain: Chain) -> N
         "buyer": BUYER_TAX, "currency": "CNY", "net_amount": 100, "tax_amount": 0,
         "total_amount": 100, "issue_date": "2023-11-02", "digest": SUITE.hash(b"2")}, tax))
     (req,) = chain.ok(chain.tx("receivable", "issue", {
-        "invoices": [["044031900111-00000002", 100]], "debtor": "core-a", "currency": "CNY",
+        "invoices": [[INV2, 100]], "debtor": "core-a", "currency": "CNY",
         "maturity": MATURITY}, chain.key("sme-1")))
     cid = req.events[-1].attrs["id"]
-    assert read_invoice(chain.store, "044031900111-00000002").financed == 100  # type: ignore[union-attr]
+    assert read_invoice(chain.store, INV2).financed == 100  # type: ignore[union-attr]
     chain.ok(chain.tx("receivable", "dispute", {"id": cid, "reason": "goods not received"},
                       chain.key("core-a")))
-    assert read_invoice(chain.store, "044031900111-00000002").financed == 0  # type: ignore[union-attr]
+    assert read_invoice(chain.store, INV2).financed == 0  # type: ignore[union-attr]
     chain.expect_failed(chain.tx("receivable", "confirm", {"id": cid}, chain.key("core-a")),
                         "conflict")
 
@@ -217,7 +218,7 @@ def test_overdue_parts_are_claimed_with_recourse_and_from_the_guarantor(chain: C
                                  k("bank-a")), "conflict")
 
 
-def _issue(chain: Chain, amount: int, invoice: str = "044031900111-00000009") -> bytes:
+def _issue(chain: Chain, amount: int, invoice: str = INV9) -> bytes:
     return chain.tx("receivable", "issue", {"invoices": [[invoice, amount]], "debtor": "core-a",
                                             "currency": "CNY", "maturity": MATURITY},
                     chain.key("sme-1"))
@@ -241,7 +242,7 @@ def test_no_invoice_backs_two_certificates_beyond_its_total(chain: Chain) -> Non
     assert first.ok and second.code == "conflict" and "00000009" in second.message
     # in pieces across blocks: nothing left
     chain.expect_failed(_issue(chain, 1), "conflict")
-    inv = read_invoice(chain.store, "044031900111-00000009")
+    inv = read_invoice(chain.store, INV9)
     assert inv is not None and inv.financed == 1000
 
 
@@ -250,7 +251,7 @@ def test_pieces_then_void(chain: Chain) -> None:
     chain.ok(_issue(chain, 400))
     chain.ok(_issue(chain, 500))
     chain.expect_failed(_issue(chain, 101), "conflict")
-    chain.ok(chain.tx("invoice", "void", {"invoice": "044031900111-00000009"}, tax))
+    chain.ok(chain.tx("invoice", "void", {"invoice": INV9}, tax))
     receipt = chain.expect_failed(_issue(chain, 100), "conflict")
     assert "voided" in receipt.message
-    assert read_invoice(chain.store, "044031900111-00000009").financed == 900  # type: ignore[union-attr]
+    assert read_invoice(chain.store, INV9).financed == 900  # type: ignore[union-attr]

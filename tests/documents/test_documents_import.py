@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from smechain.contracts.identifiers import check_identifier
 from smechain.core.crypto import get_suite
 from smechain.documents import DocumentError, InvoiceRecord, import_invoice, verify_file
 from smechain.documents.record import CAC, CBC, parse_amount
@@ -20,6 +21,13 @@ HASH = get_suite("sm2").hash
 EXPECTED_REFUSED = {
     "invoice-sample-3.ofd": "no invoice data",  # invoice supervision-seal page only
     "invoice-sample-4.ofd": "no invoice data",  # blank fapiao template
+    # The seller's unified social credit code fails its GB 32100-2015 check character.
+    "invoice-sample-1.ofd": "not a valid unified social credit code",
+    "invoice-sample-11.ofd": "not a valid unified social credit code",
+    "invoice-sample-6.ofd": "not a valid unified social credit code",
+    # The seller is named, and given only an identifier without a scheme (BT-29): no identity.
+    "ubl-tc434-example7.xml": "a name is not an identifier",
+    "CII_example7.xml": "a name is not an identifier",
 }
 # Imported files whose totals do not satisfy total == net + tax (none so far).
 TOTAL_MISMATCH_ALLOWED: set[str] = set()
@@ -72,10 +80,15 @@ def test_sample_imports_or_is_refused(path: Path) -> None:
     else:
         assert rec.syntax in ("ubl", "cii")
     assert rec.number.strip()
-    assert rec.seller_id.strip() and rec.buyer_id.strip()
+    assert check_identifier(rec.seller_id, "seller")
+    if rec.buyer_id:
+        assert check_identifier(rec.buyer_id, "buyer")
+    else:
+        assert any("no identifier" in n for n in rec.notes)
     assert re.fullmatch(r"[A-Z]{3}", rec.currency)
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", rec.issue_date)
     assert rec.kind in ("invoice", "credit_note")
+    assert rec.amount_due == rec.total_amount - rec.prepaid_amount + rec.rounding_amount
     for amount in (rec.net_amount, rec.tax_amount, rec.total_amount):
         assert type(amount) is int
     if path.name not in TOTAL_MISMATCH_ALLOWED:
@@ -107,33 +120,56 @@ def test_known_values() -> None:
     ubl = import_invoice(DATA / "en16931/ubl/ubl-tc434-example1.xml", HASH)
     assert (ubl.number, ubl.currency, ubl.issue_date) == ("12115118", "EUR", "2015-01-09")
     assert (ubl.net_amount, ubl.tax_amount, ubl.total_amount) == (22960, 2073, 25033)
-    assert ubl.seller_id == "NL8200.98.395.B.01"
+    assert ubl.seller_id == "VAT:NL820098395B01"
     credit = import_invoice(DATA / "en16931/testfiles/CreditNote-Max_content.xml", HASH)
     assert credit.kind == "credit_note"
     neg = import_invoice(DATA / "en16931/ubl/BIS3_Invoice_negativ.XML", HASH)
     assert neg.total_amount < 0
     # A Swedish "Godkänd för F-skatt" non-VAT tax scheme is not taken as the seller id.
     se = import_invoice(DATA / "en16931/testfiles/BIS_Billing_30-Elhandel.xml", HASH)
-    assert "skatt" not in se.seller_id
+    assert se.seller_id == "VAT:SE556677889901"
+    # Its buyer has only an electronic address (BT-49): it anchors, identified by it.
+    assert se.buyer_id == "0007:9876543210"
+    sk = import_invoice(DATA / "en16931/testfiles/BIS_Billing_30-Inkopskort.xml", HASH)
+    assert "skatt" not in sk.seller_id and any("skipped" in n for n in sk.notes)
     cii = import_invoice(DATA / "en16931/cii/huf_example_cii.xml", HASH)
-    assert (cii.syntax, cii.currency, cii.seller_id) == ("cii", "HUF", "HU30048650")
-    fp = import_invoice(DATA / "china-ofd/invoice-sample-1.ofd", HASH)
-    assert (fp.code, fp.number, fp.issue_date) == ("050001700111", "99999951", "2020-10-10")
-    assert (fp.seller_id, fp.buyer_id) == ("91500106MA2CE71F65", "9150010807MGZHI002")
-    assert (fp.net_amount, fp.tax_amount, fp.total_amount) == (30000, 1800, 31800)
+    assert (cii.syntax, cii.currency, cii.seller_id) == ("cii", "HUF", "VAT:HU30048650")
+    assert cii.number == "21/001003559/996"
+    fp = import_invoice(DATA / "china-ofd/invoice-sample-5.ofd", HASH)
+    assert (fp.number, fp.issue_date) == ("83089647", "2020-07-23")
+    assert (fp.seller_id, fp.buyer_id) == ("USCC:92330781MA2EDMFU50", "USCC:91320115MA202UKD7X")
+    assert fp.total_amount == fp.amount_due == 52600
+    # A 17-character taxpayer id from before the USCC, and a 20-character individual's.
+    assert import_invoice(DATA / "china-ofd/invoice-sample-8.ofd", HASH).seller_id == \
+        "CN-TIN:91110101202001201"
+    assert import_invoice(DATA / "china-ofd/invoice-sample-10.ofd", HASH).seller_id == \
+        "CN-TIN:32040419760706081301"
+    # Prepaid amounts (BT-113) and rounding (BT-114) make the amount due (BT-115).
+    pre = import_invoice(DATA / "en16931/testfiles/BIS_Billing_30-Forskott_slutreglering.xml",
+                         HASH)
+    assert (pre.total_amount, pre.prepaid_amount, pre.amount_due) == (47500000, 40000000,
+                                                                     7500000)
+    rnd = import_invoice(DATA / "en16931/testfiles/BIS_Billing_30-Elnat.xml", HASH)
+    assert (rnd.total_amount, rnd.rounding_amount, rnd.amount_due) == (195299, 1, 195300)
+    # A credit note and a negative invoice referring to the invoice they credit (BT-25).
+    cn = import_invoice(DATA / "en16931/testfiles/BIS_Billing_30-Kreditering_med_kreditnota.xml",
+                        HASH)
+    assert (cn.kind, cn.type_code, cn.preceding) == ("credit_note", "381", "2018133")
     # 全电发票 with data only in custom tags pointing at page text objects.
     qd = import_invoice(DATA / "china-ofd/invoice-sample-2.ofd", HASH)
     assert (qd.code, qd.number) == ("", "24112000000048542163")
     assert qd.total_amount == 444900
     # MOF XBRL attachment.
     xb = import_invoice(DATA / "china-ofd/invoice-sample-7.ofd", HASH)
-    assert (xb.number, xb.total_amount, xb.seller_id) == ("99934328", 1120, "91330106MA7GAL1299")
+    assert (xb.number, xb.total_amount, xb.seller_id) == ("99934328", 1120,
+                                                          "USCC:91330106MA7GAL1299")
     # Tax-exempt fapiao: TaxTotalAmount "***".
     ex = import_invoice(DATA / "china-ofd/invoice-sample-9.ofd", HASH)
     assert ex.tax_amount == 0 and any("***" in n for n in ex.notes)
-    # Individual buyer without a tax id: falls back to the name, and says so.
-    ind = import_invoice(DATA / "china-ofd/invoice-sample-6.ofd", HASH)
-    assert ind.buyer_id == "个人" and any("Buyer" in n for n in ind.notes)
+    # A buyer named only (个人, an individual; "Buyercompany ltd"): no identifier, and it
+    # says so; a name is never taken as one.
+    named = import_invoice(DATA / "en16931/ubl/ubl-tc434-example6.xml", HASH)
+    assert named.buyer_id == "" and any("no identifier" in n for n in named.notes)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -229,7 +265,9 @@ def test_parse_amount_exact_half_even() -> None:
     assert parse_amount("1.015", "EUR", "t", "f") == 102
     assert parse_amount("0.125", "EUR", "t", "f") == 12
     assert parse_amount("-2.5", "EUR", "t", "f") == -250
-    assert parse_amount("1234567890123456789.99", "EUR", "t", "f") == 123456789012345678999
+    assert parse_amount("12345678901234567.89", "EUR", "t", "f") == 1234567890123456789
+    with pytest.raises(DocumentError, match="beyond the ledger's range"):  # past 64 bits
+        parse_amount("1234567890123456789.99", "EUR", "t", "f")
     assert parse_amount("100", "JPY", "t", "f") == 100
     assert parse_amount("100.5", "JPY", "t", "f") == 100
     assert parse_amount("1.2345", "KWD", "t", "f") == 1234

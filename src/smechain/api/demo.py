@@ -35,15 +35,17 @@ from typing import Any
 from smechain.api.accounts import Account, Role
 from smechain.api.platform import Caller, Platform
 from smechain.client import sign_tx
+from smechain.contracts.invoice import invoice_id
 from smechain.node.consortium import consortium_from_dict
 from smechain.node.keys import generate_key
 from smechain.node.node import Node, NodeConfig
 from smechain.ordering.cutter import CutterConfig
 
 PASSWORD = "smechain-demo"
-TAX_IDS = {"core-a": "91310000CORE00001A", "sme-t1": "91310000SME100001B",
-           "sme-t2": "91310000SME200002C", "sme-t3": "91310000SME300003D",
-           "sme-t4": "91310000SME400004E"}
+TAX_IDS = {"core-a": "USCC:91310000MA1K000006", "sme-t1": "USCC:91310000MA1K000107",
+           "sme-t2": "USCC:91310000MA1K000208", "sme-t3": "USCC:91310000MA1K000309",
+           "sme-t4": "USCC:91310000MA1K00040A"}
+"""Each firm's unified social credit code (GB 32100-2015, check character valid)."""
 
 ORGS = [
     ("core-a", "Zhonghe Heavy Industries 中核重工", ["core_enterprise"]),
@@ -167,7 +169,7 @@ def seed(demo: Demo) -> dict[str, Any]:
                         ("sme-t3", 10_000_000)):
         do("pboc", "cash", "issue", {"currency": "CNY", "to": org, "amount": amount})
     for org, tax_id in TAX_IDS.items():
-        do("tax-sh", "invoice", "register_party", {"tax_id": tax_id, "org": org})
+        do("tax-sh", "invoice", "register_party", {"identifier": tax_id, "org": org})
     invoices = []
     totals = (300_000_000, 120_000_000, 85_000_000, 64_000_000, 40_000_000, 22_600_000,
               150_000_000, 90_000_000)
@@ -180,7 +182,7 @@ def seed(demo: Demo) -> dict[str, Any]:
             "buyer": TAX_IDS["core-a"], "currency": "CNY", "net_amount": net,
             "tax_amount": total - net, "total_amount": total,
             "issue_date": _day(-HISTORY_DAYS - 10 + n), "digest": digest.hex()})
-        invoices.append(f"031002600111-{number}")
+        invoices.append(invoice_id(TAX_IDS["sme-t1"], "031002600111", number))
 
     due: list[str] = []
     if history:
@@ -238,6 +240,14 @@ def seed(demo: Demo) -> dict[str, Any]:
     refused = p.submit_raw(raw, True)
     assert not refused["ok"], refused
     do("tax-sh", "invoice", "void", {"invoice": invoices[5], "reason": "red-letter reissue"})
+    # Goods returned against invoice 2, already financed in full: the credit note lowers
+    # its amount due and the ledger records the shortfall as dilution for the holders.
+    do("tax-sh", "invoice", "anchor", {
+        "code": "031002600111", "number": "20269001", "type_code": "381",
+        "preceding": "20260002", "seller": TAX_IDS["sme-t1"], "buyer": TAX_IDS["core-a"],
+        "currency": "CNY", "net_amount": 5_309_735, "tax_amount": 690_265,
+        "total_amount": 6_000_000, "issue_date": _day(-1),
+        "digest": hashlib.sha256(b"demo credit note 20269001").hexdigest()})
     # Governance: admitting a new factor takes two of the three governing admins.
     newcomer = {"id": "factor-y", "name": "Factor Y 新保理", "roles": ["factor"],
                 "admin_key": generate_key(demo.node.suite.name).public.hex()}

@@ -8,6 +8,7 @@ anything is signed. Binary fields travel as lowercase hex.
 
 from __future__ import annotations
 
+import types
 import typing
 from typing import Annotated, Any, Literal
 
@@ -225,9 +226,13 @@ class InvoiceCheck(BaseModel):
     match: bool
     status: str | None = None
     """The figures come only with a matching file, or to the invoice's parties."""
+    kind: str | None = None
     currency: str | None = None
     total_amount: int | None = None
+    amount_due: int | None = None
+    """Of the commercial invoice: least amount due of its documents less its credits."""
     financed: int | None = None
+    dilution: int | None = None
 
 
 class CertificateDetail(BaseModel):
@@ -325,6 +330,10 @@ def _field_type(annotation: Any, owner: str) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
         return action_model(annotation, owner + annotation.__name__)
     origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        (inner,) = (a for a in args if a is not type(None))
+        return _field_type(inner, owner) | None
     if origin is list:
         (inner,) = typing.get_args(annotation)
         return list[_field_type(inner, owner)]  # type: ignore[misc]

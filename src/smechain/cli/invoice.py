@@ -9,19 +9,12 @@ import typer
 
 from smechain.cli.common import fail, submit, view_of
 from smechain.cli.render import dumps
-from smechain.contracts.invoice import invoice_id, read_invoice
+from smechain.cli.seals import report_seals
+from smechain.contracts.invoice import financing_of, invoice_id, read_invoice
 from smechain.core.crypto import CryptoSuite, get_suite
-from smechain.documents import DocumentError, InvoiceRecord, import_invoice
+from smechain.documents import DocumentError, import_invoice
 
 app = typer.Typer(help="E-invoices: import, anchor, verify.", no_args_is_help=True)
-
-
-def _anchor_args(record: InvoiceRecord) -> dict[str, object]:
-    return {"code": record.code, "number": record.number, "seller": record.seller_id,
-            "buyer": record.buyer_id, "currency": record.currency,
-            "net_amount": record.net_amount, "tax_amount": record.tax_amount,
-            "total_amount": record.total_amount, "issue_date": record.issue_date,
-            "digest": record.digest}
 
 
 @app.command("import")
@@ -39,7 +32,7 @@ def import_(
         record = import_invoice(file, hasher)
     except DocumentError as exc:
         fail(f"FILE: {exc}", 1)
-    args = _anchor_args(record)
+    args = record.anchor_args()
     inv_id = invoice_id(record.seller_id, record.code, record.number)
     typer.echo(dumps({"invoice": inv_id, "anchor": args, "kind": record.kind,
                       "syntax": record.syntax, "notes": list(record.notes)}))
@@ -59,17 +52,21 @@ def verify(
     file: Annotated[Path, typer.Argument(help="The invoice file to check.")],
     data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
 ) -> None:
-    """Check a file against its anchor: exit 0 when it is the anchored file, 1 otherwise."""
+    """Check a file against its anchor and an OFD's seals: exit 0 when both hold, 1 otherwise."""
     view = view_of(data)
     try:
         record = import_invoice(file, view.suite.hash)
     except DocumentError as exc:
         fail(f"FILE: {exc}", 1)
+    seal_failure = report_seals(file) if record.syntax == "ofd" else None
     inv_id = invoice_id(record.seller_id, record.code, record.number)
     anchored = read_invoice(view.store, inv_id)
     if anchored is None:
         fail(f"FILE: invoice {inv_id!r} is not anchored", 1)
     if anchored.digest != record.digest:
         fail(f"FILE: does not match the anchor of {inv_id!r} (digest differs)", 1)
-    typer.echo(f"matches the anchor of {inv_id!r} ({anchored.status}, financed "
-               f"{anchored.financed} of {anchored.total_amount} {anchored.currency})")
+    if seal_failure is not None:
+        fail(f"FILE: matches the anchor of {inv_id!r}, but its {seal_failure}", 1)
+    view = financing_of(view.store, anchored)
+    typer.echo(f"matches the anchor of {inv_id!r} ({anchored.kind}, {anchored.status}, financed "
+               f"{view.financed} of amount due {view.amount_due} {anchored.currency})")

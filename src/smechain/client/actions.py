@@ -73,23 +73,32 @@ class CashActions(_Actions):
 class InvoiceActions(_Actions):
     """E-invoices anchored by tax authorities."""
 
-    def register_party(self, tax_id: str, org: str, *, wait: bool = True) -> TxResult:
-        """``invoice.register_party``: attest that ``org`` holds ``tax_id``."""
-        return self._client.call("invoice", "register_party", tax_id=tax_id, org=org,
+    def register_party(self, identifier: str, org: str, *, wait: bool = True) -> TxResult:
+        """``invoice.register_party``: attest that ``org`` holds ``identifier``
+        (``SCHEME:value``, e.g. ``VAT:DE300000001``, ``USCC:…``, ``0088:<GLN>``)."""
+        return self._client.call("invoice", "register_party", identifier=identifier, org=org,
                                  wait=wait)
 
     def anchor(self, *, number: str, seller: str, buyer: str, currency: str,
                net_amount: int, tax_amount: int, total_amount: int, issue_date: str,
-               digest: bytes | str, code: str = "", wait: bool = True) -> TxResult:
-        """``invoice.anchor``: record an invoice's figures and its file's digest.
+               digest: bytes | str, code: str = "", type_code: str = "380",
+               prepaid_amount: int = 0, rounding_amount: int = 0,
+               amount_due: int | None = None, preceding: str = "",
+               wait: bool = True) -> TxResult:
+        """``invoice.anchor``: record a document's figures and its file's digest.
 
-        The invoice's id is ``code-number`` (or ``seller/number`` without a code);
-        it is in the ``InvoiceAnchored`` event.
+        ``seller``/``buyer`` are ``SCHEME:value`` identifiers (``buyer`` may be
+        empty). The document's id is ``seller/number`` (``seller/code/number``
+        with a fapiao code), each part escaped; it is in the ``InvoiceAnchored``
+        event. A credit note (``type_code`` 381) with ``preceding`` lowers that
+        invoice's amount due.
         """
         return self._client.call(
             "invoice", "anchor", number=number, seller=seller, buyer=buyer, currency=currency,
             net_amount=net_amount, tax_amount=tax_amount, total_amount=total_amount,
-            issue_date=issue_date, digest=digest, code=code, wait=wait)
+            issue_date=issue_date, digest=digest, code=code, type_code=type_code,
+            prepaid_amount=prepaid_amount, rounding_amount=rounding_amount,
+            amount_due=amount_due, preceding=preceding, wait=wait)
 
     def void(self, invoice: str, reason: str = "", *, wait: bool = True) -> TxResult:
         """``invoice.void``: red-letter an invoice; it can back no new financing."""

@@ -34,27 +34,41 @@ class Balances:
 
 @dataclass(frozen=True, slots=True)
 class Invoice:
-    """An anchored invoice."""
+    """An anchored e-invoice document; amounts in signed minor units."""
 
     id: str
     code: str
     number: str
+    kind: str
+    """``invoice``, ``credit_note``, ``corrective``, ``self_billed`` or ``prepayment``."""
+    type_code: str
+    """UNTDID 1001 document type code (EN 16931 BT-3)."""
     seller: str
-    """Seller's tax id."""
+    """``SCHEME:value``, e.g. ``VAT:DE300000001`` or ``USCC:…``."""
     buyer: str
+    """``SCHEME:value``, or empty: no buyer identifier (cannot back a certificate)."""
     currency: str
     net_amount: int
     tax_amount: int
     total_amount: int
+    prepaid_amount: int
+    rounding_amount: int
+    amount_due: int
+    """This document's amount due (BT-115)."""
+    preceding: str
+    """The invoice number a credit note or corrective invoice refers to (BT-25)."""
     issue_date: str
     digest: str
     """Hex digest of the invoice file."""
     status: str
     """``valid`` or ``voided``."""
     financed: int
-    """How much of ``total_amount`` already backs financing."""
+    """How much financing was reserved through this document."""
     anchored_by: str
     anchored_at: int
+    financing: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """The commercial invoice (seller organisation + number) this document belongs to:
+    ``amount_due`` after credits, ``financed`` across all its documents, ``dilution``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +79,12 @@ class InvoiceCheck:
     match: bool
     status: str | None = None
     """The figures come only with a matching file, or to the invoice's parties."""
+    kind: str | None = None
     currency: str | None = None
     total_amount: int | None = None
+    amount_due: int | None = None
     financed: int | None = None
+    dilution: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,11 +32,18 @@ import msgspec
 
 from smechain.contracts import cash
 from smechain.contracts.daycount import block_day, day_number, discount
-from smechain.contracts.invoice import org_of_party, read_invoice, release, reserve
+from smechain.contracts.invoice import (
+    notify_parties,
+    org_of_party,
+    read_invoice,
+    release,
+    reserve,
+)
 from smechain.contracts.membership import read_org
 from smechain.core.contract import Action, Context, Contract, Principal
+from smechain.core.encoding import decode
 from smechain.core.errors import BadArguments, Conflict, NotFound, Unauthorised
-from smechain.core.state import TxState
+from smechain.core.state import StateReader, TxState
 
 CERT_PREFIX = "receivable/cert/"
 MAX_PARTS = 50
@@ -165,6 +172,7 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
         raise BadArguments(f"maturity: {args.maturity} is not in the future")
     if read_org(state, args.debtor) is None:
         raise NotFound(f"debtor: no organisation {args.debtor!r}")
+    cert_id = ctx.tx_hash.hex()[:32]
     for i, backing in enumerate(args.invoices):
         where = f"invoices[{i}]"
         inv = read_invoice(state, backing.invoice)
@@ -173,12 +181,16 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
         if org_of_party(state, inv.seller) != ctx.sender.org:
             raise Unauthorised(f"{where}: {ctx.sender.org!r} is not the seller of "
                                f"{backing.invoice!r}")
+        if not inv.buyer:
+            raise Conflict(f"{where}: invoice {backing.invoice!r} names no buyer identifier, "
+                           "so no debtor can confirm it; it cannot back a certificate")
         if org_of_party(state, inv.buyer) != args.debtor:
             raise BadArguments(f"{where}: {args.debtor!r} is not the buyer of {backing.invoice!r}")
+        if args.debtor == ctx.sender.org:
+            raise BadArguments(f"{where}: the seller of {backing.invoice!r} is also its buyer")
         if inv.currency != args.currency:
             raise BadArguments(f"{where}: invoice is in {inv.currency}, not {args.currency}")
-        reserve(state, backing.invoice, backing.amount, where)
-    cert_id = ctx.tx_hash.hex()[:32]
+        reserve(state, backing.invoice, backing.amount, where, f"receivable:{cert_id}")
     face = sum(b.amount for b in args.invoices)
     state.put(cert_key(cert_id), Certificate(
         cert_id, cert_id, "", args.debtor, ctx.sender.org, ctx.sender.org, face, args.currency,
@@ -203,7 +215,7 @@ def dispute(state: TxState, ctx: Context, args: Dispute) -> None:
         raise Unauthorised(f"dispute: only the debtor {cert.debtor!r} may dispute {cert.id!r}")
     _expect(cert, Status.REQUESTED, "dispute")
     for backing in cert.invoices:
-        release(state, backing.invoice, backing.amount)
+        release(state, backing.invoice, backing.amount, f"receivable:{cert.id}")
     state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.DISPUTED))
     state.emit("CertificateDisputed", id=cert.id, reason=args.reason)
 
@@ -339,6 +351,24 @@ def settle(state: TxState, ctx: Context, args: CertRef) -> None:
     state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.SETTLED))
     state.emit("CertificateSettled", id=cert.id, holder=cert.holder, amount=cert.face)
 
+
+def holders(state: StateReader, cert_id: str) -> list[str]:
+    """The current holders of a certificate and of every part split from it."""
+    cert = state.get(cert_key(cert_id))
+    if cert is None:
+        return []
+    found = decode(cert, Certificate)
+    if found.status != Status.SPLIT:
+        return [found.holder]
+    out: list[str] = []
+    part = 1
+    while state.get(cert_key(f"{cert_id}.{part}")) is not None:
+        out += holders(state, f"{cert_id}.{part}")
+        part += 1
+    return out
+
+
+notify_parties("receivable", holders)
 
 CONTRACT = Contract(
     "receivable",

@@ -15,6 +15,7 @@ original file bytes, computed with a caller-supplied hash function.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +36,7 @@ from smechain.documents.record import (
     DocumentError,
     Hasher,
     InvoiceRecord,
+    check_amount,
     local_name,
     parse_xml,
 )
@@ -63,7 +65,17 @@ def import_invoice(
     data, source = _load(path_or_bytes, name)
     if not data.strip():
         raise DocumentError(source, "empty file")
-    digest = hasher(data)
+    record = _parse(data, source, hasher(data))
+    # Amounts a syntax derives (total - net, a sum of tax subtotals) can leave the
+    # range each parsed amount was checked against; the ledger must never meet one.
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if type(value) is int:
+            check_amount(value, source, field.name)
+    return record
+
+
+def _parse(data: bytes, source: str, digest: bytes) -> InvoiceRecord:
     if data[:4] == b"PK\x03\x04":
         return parse_ofd(data, source, digest)
     root = parse_xml(data, source)

@@ -7,9 +7,11 @@ import binascii
 import hashlib
 import hmac
 import io
+import lzma
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 
 from lxml import etree
@@ -22,21 +24,38 @@ from smechain.documents.record import (
     InvoiceRecord,
     check_date,
     local_name,
+    make_record,
     parse_amount,
     parse_xml,
+    pick_party,
+    refuse_doctype,
     require,
     text_of,
 )
 
+# ZIP general-purpose flag bits 0 (traditional encryption) and 6 (strong encryption).
+_ZIP_ENCRYPTED = 0x01 | 0x40
+
+
+def _entry_name(name: str) -> str:
+    """A ZIP entry name or OFD path as entries are known here: ``/`` for ``\\``, relative."""
+    return name.replace("\\", "/").lstrip("/")
+
 
 class _SafeZip:
-    """A ZIP opened with limits on entry count and total uncompressed size."""
+    """A ZIP opened with limits on entry count and total uncompressed size.
+
+    Entries are known by their names with backslashes read as slashes (some
+    producers write Windows paths). Encrypted entries, and two entries that would
+    share a name, are refused with that reason.
+    """
 
     def __init__(self, data: bytes, source: str) -> None:
         self.source = source
         try:
             self.zf = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, ValueError) as exc:
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+            # NotImplementedError: an entry needs a newer ZIP version than zipfile reads.
             raise DocumentError(source, f"not a valid OFD/ZIP package ({exc})") from None
         infos = self.zf.infolist()
         if len(infos) > MAX_OFD_ENTRIES:
@@ -46,17 +65,40 @@ class _SafeZip:
             raise DocumentError(
                 source, f"OFD expands to {declared} bytes (limit {MAX_OFD_UNCOMPRESSED})"
             )
-        self.names = {i.filename: i for i in infos if not i.is_dir()}
+        self.names: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            name = _entry_name(info.filename)
+            if not name or name.endswith("/"):
+                continue
+            if name in self.names:
+                raise DocumentError(source, f"OFD has two entries named {name} ("
+                                    f"{self.names[name].filename!r} and {info.filename!r})")
+            if info.flag_bits & _ZIP_ENCRYPTED:
+                raise DocumentError(source, f"OFD entry {name} is encrypted (ZIP encryption "
+                                    "flag): an encrypted entry can be neither read nor checked")
+            self.names[name] = info
         self._lower = {n.lower(): n for n in self.names}
         self._budget = MAX_OFD_UNCOMPRESSED
+        self._read: dict[str, bytes] = {}
+        # A DOCTYPE refuses the package wherever it sits, in the parts the importer
+        # reads and in those it does not; an unreadable part is refused when it is used.
+        for name in sorted(self.names):
+            if name.lower().endswith(".xml"):
+                try:
+                    data = self.read(name)
+                except DocumentError:
+                    continue
+                refuse_doctype(data, f"{source}!{name}")
 
     def find(self, path: str) -> str | None:
-        path = posixpath.normpath(path.lstrip("/"))
+        path = posixpath.normpath(_entry_name(path))
         if path in self.names:
             return path
         return self._lower.get(path.lower())
 
     def read(self, name: str) -> bytes:
+        if name in self._read:
+            return self._read[name]
         info = self.names[name]
         out = bytearray()
         try:
@@ -70,10 +112,13 @@ class _SafeZip:
                         raise DocumentError(
                             self.source, f"OFD entry {name} expands beyond its declared size"
                         )
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError,
+                RuntimeError, zlib.error, lzma.LZMAError) as exc:
+            # Damaged headers, a bad CRC, corrupt compressed data, an unknown method.
             raise DocumentError(self.source, f"OFD entry {name} unreadable ({exc})") from None
         self._budget -= len(out)
-        return bytes(out)
+        self._read[name] = bytes(out)
+        return self._read[name]
 
     def xml(self, name: str) -> etree._Element:
         return parse_xml(self.read(name), f"{self.source}!{name}")
@@ -128,18 +173,14 @@ def _record_from_fapiao(
         raise DocumentError(source, "missing field InvoiceNo in the fapiao data")
     issue = _fp_date(require(values.get("date", ""), source, "IssueDate"), source, "IssueDate")
 
-    def party(key: str, label: str) -> str:
-        pid = values.get(f"{key}_id", "")
-        if pid:
-            return pid
-        name = values.get(f"{key}_name", "")
-        if name:
-            notes.append(f"{label}: no tax id, used name")
-            return name
-        raise DocumentError(source, f"missing field {label}TaxID")
+    def party(key: str, label: str, required: bool) -> str:
+        if not values.get(f"{key}_id") and values.get(f"{key}_name"):
+            notes.append(f"{label}: only a name ({values[f'{key}_name']}), which is no identifier")
+        candidates = [("USCC", values.get(f"{key}_id", ""), "tax id")]
+        return pick_party(candidates, label, source, notes, required)
 
-    seller = party("seller", "Seller")
-    buyer = party("buyer", "Buyer")
+    seller = party("seller", "Seller", required=True)
+    buyer = party("buyer", "Buyer", required=False)
     amounts: dict[str, int | None] = {}
     for key, field in (("net", "TaxExclusiveTotalAmount"), ("tax", "TaxTotalAmount"),
                        ("total", "TaxInclusiveTotalAmount")):
@@ -160,12 +201,12 @@ def _record_from_fapiao(
         if {"net": net, "tax": tax, "total": total}[key] is None:
             raise DocumentError(source, f"missing field {field}")
     assert net is not None and tax is not None and total is not None
-    return InvoiceRecord(
-        syntax="ofd", code=values.get("code", ""), number=number, seller_id=seller,
-        buyer_id=buyer, currency="CNY", net_amount=net, tax_amount=tax, total_amount=total,
-        issue_date=issue, digest=digest, kind="credit_note" if total < 0 else "invoice",
-        notes=tuple(notes),
-    )
+    # A red-letter (negative) fapiao is the Chinese credit note.
+    return make_record(
+        source, "ofd", code=values.get("code", ""), number=number,
+        type_code="381" if total < 0 else "380", seller_id=seller, buyer_id=buyer,
+        currency="CNY", net_amount=net, tax_amount=tax, total_amount=total, issue_date=issue,
+        digest=digest, notes=notes)
 
 
 def _values_from_tree(root: etree._Element, resolve: Callable[[etree._Element], str]
