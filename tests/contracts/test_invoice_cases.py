@@ -187,3 +187,34 @@ def test_what_the_importer_accepts_the_ledger_anchors(chain: Chain) -> None:
                               receipt.message), f"{path.name}: {receipt.message}"
         anchored += receipt.ok
     assert (refused, anchored) == (7, 45)
+
+
+def test_invoice_numbers_with_spaces_and_slashes_anchor(chain: Chain) -> None:
+    rec = import_invoice(DATA / "einvoice/en16931/ubl/ubl-tc434-creditnote1.xml", SUITE.hash)
+    assert rec.number == "018304 / 28865"
+    assert anchor(chain, rec).ok
+    assert doc_id(rec) == "VAT:BE0000000196/018304~20~2F~2028865"
+    assert read_invoice(chain.store, doc_id(rec)) is not None
+
+
+def test_negative_corrective_invoice_is_a_corrective_and_lowers_what_it_corrects(
+        chain: Chain) -> None:
+    """A type 384 corrective invoice with negative amounts anchors as ``corrective`` and
+    lowers the invoice it references (BT-25); it backs no financing itself."""
+    original = CASES.joinpath("15a_same_invoice_vat.cii.xml").read_bytes()
+    corrective = original.replace(b"<ram:ID>QA-DUP1</ram:ID><ram:TypeCode>380",
+                                  b"<ram:ID>QA-COR1</ram:ID><ram:TypeCode>384")
+    corrective = corrective.replace(b">100.00<", b">-10.00<").replace(b">19.00<", b">-1.90<")
+    corrective = corrective.replace(b">119.00<", b">-11.90<").replace(
+        b"<ram:InvoiceCurrencyCode>", b"<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>"
+        b"QA-DUP1</ram:IssuerAssignedID></ram:InvoiceReferencedDocument>"
+        b"<ram:InvoiceCurrencyCode>", 1)
+    rec = record(corrective)
+    assert (rec.kind, rec.amount_due, rec.preceding) == ("corrective", -11_90, "QA-DUP1")
+    register(chain, (SELLER_VAT, "sme-1"), (BUYER_VAT, "core-a"))
+    assert anchor(chain, record("15a_same_invoice_vat.cii.xml")).ok
+    assert anchor(chain, rec).ok
+    assert issue(chain, doc_id(rec), 1).code == "conflict"
+    inv = invoice_id(SELLER_VAT, "", "QA-DUP1")
+    assert issue(chain, inv, 107_11).code == "conflict"
+    assert issue(chain, inv, 107_10).ok

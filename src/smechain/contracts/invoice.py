@@ -394,7 +394,7 @@ def _refresh_dilution(state: TxState, org: str, seller: str, code: str, number: 
             contract, _, ref_id = r.ref.partition(":")
             if contract in _PARTIES:
                 holders.update(_PARTIES[contract](state, ref_id))
-        state.emit("InvoiceDiluted", invoice=record.id, seller=org, cause=cause,
+        state.emit("InvoiceDiluted", commercial_invoice=record.id, seller=org, cause=cause,
                    amount_due=view.amount_due, financed=record.financed, dilution=shortfall,
                    financings=sorted({r.ref for r in record.reservations}),
                    holders=sorted(holders))
