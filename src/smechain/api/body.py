@@ -1,0 +1,113 @@
+"""JSON request bodies as the ledger can take them.
+
+Every integer the ledger encodes is a signed 64-bit word, and every string is
+UTF-8. A JSON body breaks that with an integer literal of any length (past 4300
+digits Python will not even convert it, and the framework answers a bare 400)
+or a ``\\ud800`` escape (a lone surrogate no encoder takes). :class:`LedgerJsonRoute`
+parses each JSON body once, keeps over-long integer literals as text, and refuses
+the body with a 422 naming the first such field, before any model sees it.
+"""
+
+from __future__ import annotations
+
+import email.message
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from smechain.api.platform import ApiError
+
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+class _LongInt(str):
+    """An integer literal longer than any 64-bit integer, kept as its text."""
+
+
+def _parse_int(text: str) -> int | _LongInt:
+    return _LongInt(text) if len(text) > 21 else int(text)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 48 else f"{text[:40]}... ({len(text)} characters)"
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json"))
+
+
+def _valid_text(s: str) -> bool:
+    try:
+        s.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def body_problem(value: Any) -> tuple[str, str] | None:
+    """The first field of a parsed body the ledger cannot take, and why (or ``None``).
+
+    Fields are named as validation errors name them: ``invoices[0].amount``.
+    """
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        where, v = stack.pop()
+        field = where or "body"
+        if isinstance(v, _LongInt) or (type(v) is int and not INT_MIN <= v <= INT_MAX):
+            return field, (f"{field}: {_shown(str(v))} is beyond the ledger's 64-bit integers "
+                           f"({INT_MIN} to {INT_MAX})")
+        if isinstance(v, str) and not _valid_text(v):
+            return field, f"{field}: not valid Unicode (a lone surrogate escape)"
+        if isinstance(v, list):
+            stack.extend((f"{where}[{i}]", x) for i, x in reversed(list(enumerate(v))))
+        elif isinstance(v, dict):
+            for k, x in reversed(list(v.items())):
+                name = k if _valid_text(k) else ascii(k)
+                path = f"{where}.{name}" if where else name
+                if name != k:
+                    return path, f"{path}: the name is not valid Unicode (a lone surrogate)"
+                stack.append((path, x))
+    return None
+
+
+class _LedgerJsonRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_ledger_json"):
+            self._ledger_json = json.loads(await self.body(), parse_int=_parse_int)
+        return self._ledger_json
+
+
+class LedgerJsonRoute(APIRoute):
+    """A route whose JSON body is refused with a 422 naming the field when it holds an
+    integer beyond 64 bits or text that is not Unicode."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def checked(request: Request) -> Response:
+            request = _LedgerJsonRequest(request.scope, request.receive)
+            if _is_json(request.headers.get("content-type")) and await request.body():
+                try:
+                    problem = body_problem(await request.json())
+                except RecursionError:
+                    problem = "body", "body: nested too deeply"
+                except ValueError:
+                    problem = None  # not JSON: the framework refuses it in its own words
+                if problem is not None:
+                    field, message = problem
+                    return JSONResponse(ApiError(422, "bad_args", field, message).body(), 422)
+            return await handler(request)
+
+        return checked
