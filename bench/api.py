@@ -36,6 +36,7 @@ from smechain.api.app import create_app
 from smechain.api.demo import build_demo
 from smechain.api.server import configure_logging, serve_in_thread
 from smechain.client import sign_tx
+from smechain.contracts.invoice import read_invoice
 from smechain.node.node import NodeConfig
 from smechain.ordering.cutter import CutterConfig
 
@@ -144,7 +145,9 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
         platform = demo.platform
         _, token, _ = platform.accounts.add_api_key("bank-a", "bench", "operator")
         inv_id = ids["invoices"][1]
-        digest = platform.node.query(f"invoice/doc/{inv_id}")[10].hex()
+        anchored = read_invoice(platform.node.store, inv_id)
+        assert anchored is not None, f"the demo anchored no invoice {inv_id}"
+        digest = anchored.digest.hex()
         rps, bad = verify_rps(running.url, token, (inv_id, digest), args.seconds,
                               args.connections, args.load_procs)
 
@@ -161,7 +164,8 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
         running.stop()
         demo.close()
         shutil.rmtree(folder, ignore_errors=True)
-    return {"verify_rps": round(rps), "submit_tps": round(tps), "failed": bad + failed,
+    return {"bench": "api", "verify_rps": round(rps), "submit_tps": round(tps),
+            "failed": bad + failed,
             "txs": args.txs, "batch": args.batch, "groups": args.groups,
             "connections": args.connections, "seconds": args.seconds}
 

@@ -119,6 +119,15 @@ def drive(node: Node, txs: list[bytes], window: int) -> tuple[float, list[float]
     return time.perf_counter() - start, latencies, failed[0]
 
 
+def percentiles(values_ms: list[float]) -> tuple[float, float]:
+    """p50 and p99 of ``values_ms``, to 0.1 ms (a single value is both)."""
+    if len(values_ms) < 2:
+        only = round(values_ms[0], 1) if values_ms else 0.0
+        return only, only
+    q = statistics.quantiles(values_ms, n=100)
+    return round(q[49], 1), round(q[98], 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     return report(main_result(argv), argv)
 
@@ -179,15 +188,15 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
         if not a.data:
             shutil.rmtree(folder, ignore_errors=True)
 
-    q = statistics.quantiles([x * 1000 for x in latencies], n=100)
+    p50, p99 = percentiles([x * 1000 for x in latencies])
     result = {
         "bench": "ledger",
         "suite": a.suite,
         "txs": a.txs,
         "accounts": a.accounts,
         "committed_tps": round(a.txs / elapsed),
-        "p50_ms": round(q[49], 1),
-        "p99_ms": round(q[98], 1),
+        "p50_ms": p50,
+        "p99_ms": p99,
         "verify_per_core": round(per_core),
         "failed": failed,
         "window": a.window,

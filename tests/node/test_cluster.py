@@ -9,23 +9,28 @@ root. The network is one per module; each test leaves it whole again.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
-from pathlib import Path
 
 import httpx
 import pytest
+from cluster_support import (
+    ORGS,
+    SETTINGS,
+    Load,
+    has_every_checkpoint,
+    peer_status,
+    settled,
+    wait_for,
+)
 
-from smechain.client import sign_tx
 from smechain.core.block import header_hash
 from smechain.core.encoding import encode
 from smechain.core.proof import verify_tx_proof
 from smechain.node.cluster import (
     ClusterLayout,
     create_cluster,
-    gather_status,
     processes,
     start_cluster,
     start_peer,
@@ -34,14 +39,8 @@ from smechain.node.cluster import (
     stop_peer,
     stop_server,
 )
-from smechain.node.keys import KeyPair, load_key
-from smechain.node.ledger import LedgerView
-from smechain.node.peer import PeerConfig
-from smechain.ordering.jetstream import JetStreamOrderer, Names, NatsLink
-from smechain.storage.sqlite import SqliteStore
-
-SETTINGS = {"verify_workers": 0, "synchronous": "NORMAL", "cutter": {"max_wait_ms": 20}}
-ORGS = ["org-1", "org-2", "org-3", "org-4"]
+from smechain.node.keys import load_key
+from smechain.node.peer import Peer, PeerConfig
 
 
 @pytest.fixture(scope="module")
@@ -54,112 +53,8 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterLayout]:
         stop_cluster(layout)
 
 
-class Load:
-    """Transfers among the four organisations from one client, in a background thread."""
-
-    def __init__(self, layout: ClusterLayout) -> None:
-        self.layout = layout
-        self.keys: dict[str, KeyPair] = {o: load_key(layout.folder / "keys" / f"{o}.key")
-                                         for o in ORGS}
-        self.link = NatsLink(layout.urls, name="test-load")
-        self.orderer = JetStreamOrderer(self.link, Names(layout.chain_id))
-        self.view = _view(layout.peers[2].folder)
-        self.nonces = {o: self.view.nonce(self.keys[o].public) for o in ORGS}
-        self.hashes: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        if self.view.query("cash/balance/CNY/org-2") is None:
-            for org in ORGS:
-                self.send("org-1", "issue", {"currency": "CNY", "to": org, "amount": 10**12})
-
-    def send(self, sender: str, action: str, args: dict[str, object]) -> None:
-        self.nonces[sender] += 1
-        raw = sign_tx(self.layout.chain_id, "cash", action, args, [self.keys[sender]],
-                      self.nonces[sender])
-        self.orderer.submit(raw)
-        self.hashes.append(_tx_hash(self.view, raw))
-
-    def _run(self, per_tick: int) -> None:
-        i = 0
-        while not self._stop.wait(0.02):
-            for _ in range(per_tick):
-                sender, to = ORGS[i % 4], ORGS[(i + 1) % 4]
-                self.send(sender, "transfer", {"currency": "CNY", "to": to, "amount": 1})
-                i += 1
-
-    def __enter__(self) -> Load:
-        self._thread = threading.Thread(target=self._run, args=(8,), daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-        self.orderer.flush(60)
-        self.orderer.close()
-        self.link.close()
-        self.view.store.close()
-
-
-def _tx_hash(view: LedgerView, raw: bytes) -> bytes:
-    from smechain.core.tx import decode_tx
-
-    return decode_tx(raw, view.suite)[1]
-
-
-def _view(folder: Path) -> LedgerView:
-    return LedgerView(SqliteStore(folder / "ledger.sqlite", readonly=True))
-
-
-def settled(layout: ClusterLayout, hashes: list[bytes], orgs: list[str] | None = None,
-            timeout: float = 90.0) -> tuple[int, bytes]:
-    """Wait until the peers hold every transaction; check exactly once, ok, same root."""
-    folders = [p.folder for p in layout.peers if orgs is None or p.org in orgs]
-    deadline = time.monotonic() + timeout
-    while True:
-        views = [_view(f) for f in folders]
-        try:
-            missing = sum(1 for v in views for h in hashes if v.store.find_tx(h) is None)
-        finally:
-            for v in views:
-                v.store.close()
-        # Open again: the heads read now are at or after every transaction's commit.
-        views = [_view(f) for f in folders]
-        try:
-            heads = {(v.height(), v.head.state_root) for v in views}
-            if missing == 0 and len(heads) == 1:
-                height, root = heads.pop()
-                for v in views:
-                    counted: dict[bytes, int] = {}
-                    for h in range(1, height + 1):
-                        block = v.block(h)
-                        for receipt in block.receipts:
-                            counted[receipt.tx_hash] = counted.get(receipt.tx_hash, 0) + 1
-                            assert receipt.ok, (receipt.code, receipt.message)
-                    assert set(hashes) <= set(counted)
-                    assert all(n == 1 for n in counted.values()), "a transaction twice"
-                return height, root
-        finally:
-            for v in views:
-                v.store.close()
-        assert time.monotonic() < deadline, f"not settled: heads {heads}, {missing} missing"
-        time.sleep(0.5)
-
-
-def _status(layout: ClusterLayout) -> dict[str, dict[str, object]]:
-    return {str(r["org"]): r for r in gather_status(layout.urls, layout.chain_id)}
-
-
-def _wait_for(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.25)
-
-
 def test_network_starts_with_a_cutter_and_a_standby(net: ClusterLayout) -> None:
-    status = _status(net)
+    status = peer_status(net)
     assert sorted(status) == ORGS
     assert [status[o]["role"] for o in ORGS] == ["cutter", "standby", "peer", "peer"]
     assert all(pid for pid in processes(net).values())
@@ -171,7 +66,7 @@ def test_network_starts_with_a_cutter_and_a_standby(net: ClusterLayout) -> None:
 def test_each_peer_serves_its_organisations_api(net: ClusterLayout) -> None:
     def login(org: str) -> httpx.Client:
         peer = next(p for p in net.peers if p.org == org)
-        url = _status(net)[org]["api"]  # cluster status shows where each peer serves
+        url = peer_status(net)[org]["api"]  # cluster status shows where each peer serves
         assert url == "http://" + PeerConfig.load(peer.config_file).api
         password = (peer.folder / "admin.password").read_text().strip()
         client = httpx.Client(base_url=url, timeout=30)
@@ -188,7 +83,7 @@ def test_each_peer_serves_its_organisations_api(net: ClusterLayout) -> None:
         assert sent.status_code == 200 and sent.json()["ok"], sent.text
         tx_hash = sent.json()["tx_hash"]
         # org-3's own peer has executed the same block: the payment shows there.
-        _wait_for(lambda: three.get(f"/v1/transactions/{tx_hash}").status_code == 200, 20,
+        wait_for(lambda: three.get(f"/v1/transactions/{tx_hash}").status_code == 200, 20,
                   "org-3's peer to commit the payment")
         assert three.get("/v1/balances").json()["balances"]["CNY"] == before + 7
         # org-2 is not a party: its peer refuses to show the payment.
@@ -222,16 +117,16 @@ def test_standby_cutter_takes_over_when_the_active_one_dies(net: ClusterLayout) 
     with Load(net) as load:
         time.sleep(0.5)
         stop_peer(net, "org-1", kill=True)
-        _wait_for(lambda: _status(net).get("org-2", {}).get("role") == "cutter", 30,
+        wait_for(lambda: peer_status(net).get("org-2", {}).get("role") == "cutter", 30,
                   "org-2 to cut blocks")
         time.sleep(1)
     settled(net, load.hashes, ["org-2", "org-3", "org-4"])
     start_peer(net, "org-1")
-    assert _status(net)["org-1"]["role"] == "standby"
+    assert peer_status(net)["org-1"]["role"] == "standby"
     settled(net, load.hashes)
     # Back to the first cutter for the tests that follow.
     stop_peer(net, "org-2")
-    _wait_for(lambda: _status(net).get("org-1", {}).get("role") == "cutter", 30,
+    wait_for(lambda: peer_status(net).get("org-1", {}).get("role") == "cutter", 30,
               "org-1 to cut blocks again")
     start_peer(net, "org-2")
 
@@ -243,30 +138,27 @@ def test_whole_network_restarts_from_its_data_folders(net: ClusterLayout) -> Non
     stop_cluster(net)
     assert not any(processes(net).values())
     start_cluster(net)
-    status = _status(net)
+    status = peer_status(net)
     assert {(s["height"], s["state_root"]) for s in status.values()} == {(height, root.hex())}
     with Load(net) as more:
         time.sleep(1)
     assert settled(net, more.hashes)[0] > height
 
 
-def test_proof_carries_checkpoints_of_a_quorum_of_organisations(net: ClusterLayout) -> None:
+def test_proof_carries_checkpoints_of_every_organisation(net: ClusterLayout) -> None:
     with Load(net) as load:
         time.sleep(0.5)
-    settled(net, load.hashes)
-    time.sleep(1)  # checkpoints of the last block travel after its commit
-    from smechain.node.peer import Peer, PeerConfig
-
+    height, _ = settled(net, load.hashes)
+    # Checkpoints of the last blocks travel after their commit; every peer ends with all.
+    wait_for(lambda: has_every_checkpoint(net, ORGS, height), 30, "every checkpoint")
     config = PeerConfig.load(net.peers[3].config_file)
     stop_peer(net, "org-4")
     peer = Peer.open(config)
     try:
         proof = peer.proof(load.hashes[-1])
         org_keys = {o: [load_key(net.folder / "keys" / f"{o}.key").public] for o in ORGS}
-        assert {c.checkpoint.org for c in proof.checkpoints} >= {"org-4"}
-        agreed = len({c.checkpoint.org for c in proof.checkpoints})
-        assert agreed >= 3
-        assert verify_tx_proof(peer.suite, proof, peer.orderer_keys, org_keys, quorum=3) == ""
+        assert sorted(c.checkpoint.org for c in proof.checkpoints) == ORGS
+        assert verify_tx_proof(peer.suite, proof, peer.orderer_keys, org_keys, quorum=4) == ""
         assert "5 needed" in verify_tx_proof(peer.suite, proof, peer.orderer_keys, org_keys,
                                              quorum=5)
         assert header_hash(peer.suite, proof.header) == proof.checkpoints[0].checkpoint.block_hash
@@ -287,15 +179,15 @@ def test_a_peer_with_a_hand_altered_store_is_caught_and_resyncs(net: ClusterLayo
     assert value != encode(10**15)
     start_peer(net, "org-4")
     with Load(net) as load:
-        _wait_for(lambda: _status(net)["org-4"]["diverged"], 30, "org-4 to notice")
-    status = _status(net)
+        wait_for(lambda: peer_status(net)["org-4"]["diverged"], 30, "org-4 to notice")
+    status = peer_status(net)
     assert "state_root" in str(status["org-4"]["diverged"]) or "receipts" in str(
         status["org-4"]["diverged"])
     stuck = int(status["org-4"]["height"])  # type: ignore[call-overload]
-    _wait_for(lambda: all("org-4" in _status(net)[o]["mismatches"]  # type: ignore[operator]
+    wait_for(lambda: all("org-4" in peer_status(net)[o]["mismatches"]  # type: ignore[operator]
                           for o in ("org-1", "org-2", "org-3")), 30, "the others to see it")
     settled(net, load.hashes, ["org-1", "org-2", "org-3"])
-    assert int(_status(net)["org-4"]["height"]) == stuck  # type: ignore[call-overload]
+    assert int(peer_status(net)["org-4"]["height"]) == stuck  # type: ignore[call-overload]
 
     # Rebuilt from nothing, the peer syncs from genesis and agrees again.
     stop_peer(net, "org-4")
@@ -303,4 +195,4 @@ def test_a_peer_with_a_hand_altered_store_is_caught_and_resyncs(net: ClusterLayo
         (org4.folder / name).unlink(missing_ok=True)
     start_peer(net, "org-4")
     settled(net, load.hashes)
-    assert not _status(net)["org-4"]["diverged"]
+    assert not peer_status(net)["org-4"]["diverged"]

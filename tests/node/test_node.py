@@ -14,15 +14,19 @@ import msgspec
 import pytest
 
 from smechain.client import sign_tx
+from smechain.contracts import default_runtime
 from smechain.contracts.cash import balance_key, supply_key
+from smechain.core.block import header_hash
+from smechain.core.chain import seal_block
 from smechain.core.encoding import decode, encode
-from smechain.core.executor import nonce_key
+from smechain.core.executor import decode_block_txs, execute_block, nonce_key
 from smechain.core.tx import SignedTx
 from smechain.node.consortium import Consortium, consortium_from_dict
 from smechain.node.keys import generate_key
-from smechain.node.ledger import NotCommitted
+from smechain.node.ledger import LedgerView, NotCommitted
 from smechain.node.node import (
     STORE_FILE,
+    AlreadyCommitted,
     BadTransaction,
     Committed,
     FolderInUse,
@@ -136,20 +140,70 @@ def test_failed_transactions_get_receipts(node: Node, consortium: Consortium) ->
     assert node.submit_and_wait(
         acme.tx("transfer", currency="CNY", to="bolt", amount=20), WAIT
     ).ok
-    # The same signed bytes again: a replay, refused by nonce in a later block.
-    sub = node.subscribe()
-    replay_hash = node.submit(issued)
-    committed = sub.get(timeout=WAIT)
-    assert committed.tx_hashes == [replay_hash]
-    assert committed.block.txs == [issued]
-    assert committed.block.receipts[0].code == "bad_nonce"
-    # The index keeps pointing at the first, successful occurrence.
-    assert node.wait(replay_hash, WAIT).ok
-    assert node.locate(replay_hash)[0] < committed.block.header.height
+    # A different transaction with a nonce already used: a receipt saying so.
+    stale = sign_tx(CHAIN, "cash", "transfer", {"currency": "CNY", "to": "bolt", "amount": 1},
+                    [acme.key], acme.nonce)
+    r = node.submit_and_wait(stale, WAIT)
+    assert r.code == "bad_nonce" and "replayed" in r.message
     assert node.query(balance_key("CNY", "acme")) == 30
     assert node.query(balance_key("CNY", "bolt")) == 20
     assert node.query(supply_key("CNY")) == 50
     assert node.nonce(acme.key.public) == 3
+
+
+def test_committed_bytes_are_refused_and_waiting_gives_their_receipt(
+    node: Node, consortium: Consortium
+) -> None:
+    pboc = Issuer(consortium, "pboc")
+    issued = pboc.issue("acme", 50)
+    first = node.submit_and_wait(issued, WAIT)
+    assert first.ok
+    height = node.height()
+    with pytest.raises(AlreadyCommitted, match=f"{first.tx_hash.hex()} is already committed "
+                                               f"at height {height}"):
+        node.submit(issued)
+    # Refused before ordering: no block, and the hash is still answered by its one block.
+    assert isinstance(AlreadyCommitted("x"), BadTransaction)
+    assert node.wait(first.tx_hash, 0.1) == first
+    assert node.submit_and_wait(pboc.issue("bolt", 1), WAIT).ok
+    assert node.height() == height + 1
+    assert [r.tx_hash for h in range(1, node.height() + 1)
+            for r in node.block(h).receipts].count(first.tx_hash) == 1
+    assert node.query(balance_key("CNY", "acme")) == 50
+
+
+def test_bytes_queued_twice_are_cut_once_and_both_waits_answered(
+    folder: Path, consortium: Consortium
+) -> None:
+    pboc = Issuer(consortium, "pboc")
+    # Blocks cut every 300 ms: both copies are queued before the first is cut.
+    config = NodeConfig(cutter=CutterConfig(max_wait_ms=300), verify_workers=0)
+    with Node.create(folder, consortium.genesis, consortium.orderer, config) as n:
+        raws = [pboc.issue("acme", 5), pboc.issue("bolt", 7)]
+        hashes = [n.submit(raws[0]), n.submit(raws[0]), n.submit(raws[1]), n.submit(raws[1])]
+        receipts = n.wait_many(hashes, WAIT)
+        assert [r.ok for r in receipts] == [True] * 4
+        assert receipts[0] == receipts[1] and receipts[2] == receipts[3]
+        held = [tx for h in range(1, n.height() + 1) for tx in n.block(h).txs]
+        assert held == raws
+        assert n.query(balance_key("CNY", "acme")) == 5
+        assert n.query(balance_key("CNY", "bolt")) == 7
+
+
+def test_only_cut_or_committed_bytes_are_left_out_of_a_batch(
+    folder: Path, consortium: Consortium
+) -> None:
+    """The cutter's rule on its own: a hash is cut once; a stale nonce is the executor's."""
+    pboc = Issuer(consortium, "pboc")
+    with Node.create(folder, consortium.genesis, consortium.orderer, fast_config()) as n:
+        done = pboc.issue("acme", 1)
+        assert n.submit_and_wait(done, WAIT).ok
+        stale = sign_tx(CHAIN, "cash", "issue", {"currency": "CNY", "to": "bolt", "amount": 9},
+                        [pboc.key], 1)
+        fresh = pboc.issue("bolt", 2)
+        items = [n.check(raw) for raw in (done, stale, fresh, stale)]
+        assert [i.raw for i in n._uncut(items)] == [stale, fresh]
+        assert n._uncut([n.check(fresh)]) == []  # cut already, not yet committed
 
 
 def test_wait_times_out_for_unknown_tx(node: Node) -> None:
@@ -458,7 +512,9 @@ def _busy_chain(folder: Path, consortium: Consortium) -> int:
             last = n.submit(raw)
         assert last is not None
         n.wait(last, WAIT)
-        assert n.submit_and_wait(raws[0], WAIT).ok  # replay: bad_nonce in a later block
+        replay = sign_tx(CHAIN, "cash", "issue", {"currency": "CNY", "to": "acme", "amount": 2},
+                         [pboc.key], 1)
+        assert n.submit_and_wait(replay, WAIT).code == "bad_nonce"  # a nonce used before
         return len(raws) + 1
 
 
@@ -489,6 +545,33 @@ def test_verify_chain_finds_an_edited_state_row(folder: Path, consortium: Consor
         assert balance_key("CNY", "acme") in report.problem
     finally:
         store.close()
+
+
+def test_verify_chain_finds_a_transaction_twice(folder: Path, consortium: Consortium) -> None:
+    pboc = Issuer(consortium, "pboc")
+    raw = pboc.issue("acme", 5)
+    with Node.create(folder, consortium.genesis, consortium.orderer, fast_config()) as n:
+        assert n.submit_and_wait(raw, WAIT).ok
+    # The block a cutter that did not leave committed bytes out would have sealed.
+    store = SqliteStore(folder / STORE_FILE)
+    try:
+        chain = LedgerView(store)
+        head, suite = chain.head, chain.suite
+        items = decode_block_txs(suite, [raw])
+        result = execute_block(default_runtime(), suite, store, chain.chain_id, head.height + 1,
+                               head.timestamp_ms, items)
+        assert result.receipts[0].code == "bad_nonce"
+        orderer = (consortium.orderer.private, consortium.orderer.public)
+        block = seal_block(suite, orderer, chain.chain_id, head.height + 1,
+                           header_hash(suite, head), head.state_root, head.timestamp_ms, [raw],
+                           result.receipts, result.writes)
+        store.commit_block(head.height + 1, encode(block), [items[0].tx_hash], result.writes)
+        report = verify_chain(store)
+    finally:
+        store.close()
+    assert not report.ok
+    assert report.height == 2
+    assert f"{items[0].tx_hash.hex()} again (first at height 1)" in report.problem
 
 
 # --- signatures in worker processes --------------------------------------------------

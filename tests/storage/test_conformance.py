@@ -102,6 +102,33 @@ def test_tx_index_first_occurrence_wins(store: LedgerStore) -> None:
     assert store.find_tx(H3) == (2, 0)
 
 
+def test_find_txs_answers_many_hashes_at_once(store: LedgerStore) -> None:
+    store.commit_block(0, b"b0", [], {})
+    store.commit_block(1, b"b1", [H1, H2], {})
+    many = [i.to_bytes(32, "big") for i in range(10, 1210)]  # more than one query's worth
+    store.commit_block(2, b"b2", [H3, *many[::2]], {})
+    assert store.find_txs([]) == {}
+    assert store.find_txs([b"\x09" * 32]) == {}
+    found = store.find_txs([H2, b"\x09" * 32, H3, *many])
+    assert found == {H2: (1, 1), H3: (2, 0),
+                     **{h: (2, 1 + i) for i, h in enumerate(many[::2])}}
+    assert all(type(h) is bytes for h in found)
+    assert found == {h: store.find_tx(h) for h in found}
+
+
+def test_cursors_keep_the_latest_position_and_touch_nothing_else(store: LedgerStore) -> None:
+    _seed(store)
+    before = _snapshot(store)
+    assert store.cursor("checkpoints") is None
+    store.put_cursor("checkpoints", 7)
+    store.put_cursor("published", 0)
+    store.put_cursor("checkpoints", 2**40)
+    assert store.cursor("checkpoints") == 2**40
+    assert store.cursor("published") == 0
+    assert store.cursor("other") is None
+    assert _snapshot(store) == before
+
+
 def test_state_upserts_and_deletions_with_height(store: LedgerStore) -> None:
     store.commit_block(0, b"b0", [], {"a": b"1", "b": b"2", "c": b"3"})
     assert store.get("a") == b"1"
@@ -220,6 +247,7 @@ def test_sqlite_reopened_sees_same_data(tmp_path: Path) -> None:
     s = SqliteStore(path)
     _seed(s)
     s.commit_block(2, b"block-2", [H2, H1], {"b": None, "d": b"4"})
+    s.put_cursor("checkpoints", 41)
     expected = _snapshot(s)
     s.close()
 
@@ -229,6 +257,8 @@ def test_sqlite_reopened_sees_same_data(tmp_path: Path) -> None:
             assert _snapshot(again) == expected
             assert again.find_tx(H1) == (1, 0)
             assert again.find_tx(H2) == (2, 0)
+            assert again.find_txs([H1, H2, H3]) == {H1: (1, 0), H2: (2, 0)}
+            assert again.cursor("checkpoints") == 41
             assert again.get("a") == b"10"
             assert again.get("b") is None
             assert list(again.iter_state()) == [("a", b"10", 1), ("c", b"3", 1), ("d", b"4", 2)]

@@ -50,6 +50,13 @@ class BadTransaction(ValueError):
     """A submitted transaction was refused at the door; nothing was queued."""
 
 
+class AlreadyCommitted(BadTransaction):
+    """The exact signed bytes are on the chain already: they run once.
+
+    Their receipt is there: ``wait`` on the hash returns it.
+    """
+
+
 class NodeStopped(RuntimeError):
     """The node is not running (stopped, or its ledger thread failed)."""
 
@@ -165,6 +172,9 @@ class Node(LedgerView):
         self._waiters: dict[bytes, _Waiter] = {}
         self._subscribers: list[Subscription] = []
         self._listeners: list[Callable[[Committed], None]] = []
+        self._stopping = False
+        self._cut_hashes: set[bytes] = set()
+        """Transactions cut into blocks not yet committed (the ledger thread's own)."""
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._lock_fd = lock_fd
@@ -222,6 +232,7 @@ class Node(LedgerView):
 
     def close(self) -> None:
         """Commit what is queued, stop, and release the store and folder."""
+        self._stopping = True
         self._orderer.close()
         if self._thread is not None:
             self._thread.join()
@@ -247,7 +258,9 @@ class Node(LedgerView):
         """Queue signed transaction bytes for ordering; return the transaction hash.
 
         Malformed bytes and transactions for another chain are refused here
-        with ``BadTransaction``; everything else gets a receipt in a block.
+        with ``BadTransaction``, bytes already committed with
+        ``AlreadyCommitted``; everything else gets a receipt in a block (the
+        same bytes queued twice get one, in the block that holds the first).
         """
         if self._failure is not None:
             raise NodeStopped(f"the ledger thread failed: {self._failure!r}")
@@ -264,9 +277,19 @@ class Node(LedgerView):
         return DecodedTx(raw, tx_hash, tx)
 
     def enqueue(self, item: DecodedTx) -> TxHash:
-        """Queue a transaction ``check`` accepted (for callers that look at it first)."""
+        """Queue a transaction ``check`` accepted (for callers that look at it first).
+
+        Every way into the ordering service comes through here, so this is
+        where bytes already on the chain are refused (``AlreadyCommitted``).
+        """
         if self._failure is not None:
             raise NodeStopped(f"the ledger thread failed: {self._failure!r}")
+        if self._stopping:
+            raise NodeStopped("the node is stopped")
+        where = self.store.find_tx(item.tx_hash)
+        if where is not None:
+            raise AlreadyCommitted(f"tx: {item.tx_hash.hex()} is already committed at height "
+                                   f"{where[0]}; signed bytes run once")
         try:
             self._enqueue(item)
         except OrdererClosed:
@@ -342,7 +365,28 @@ class Node(LedgerView):
 
     def _next_work(self, busy: bool) -> Batch[DecodedTx] | FollowedBlock | None:
         """The next batch to seal or block to follow; ``busy`` when the pipeline holds some."""
-        return self._orderer.next_batch(0.0 if busy else 0.05)
+        batch = self._orderer.next_batch(0.0 if busy else 0.05)
+        if batch is None:
+            return None
+        items = self._uncut(batch.items)
+        return Batch(items, batch.timestamp_ms, batch.position) if items else None
+
+    def _uncut(self, items: list[DecodedTx]) -> list[DecodedTx]:
+        """``items`` less those cut before or committed: a transaction is in one block only.
+
+        The only transactions a cutter leaves out: the same bytes again, whose
+        waiters get the receipt of the block that holds the first. Everything
+        else (a stale nonce included) gets a receipt of its own.
+        """
+        committed = self.store.find_txs([item.tx_hash for item in items])
+        cut = self._cut_hashes
+        out: list[DecodedTx] = []
+        for item in items:
+            if item.tx_hash in cut or item.tx_hash in committed:
+                continue
+            cut.add(item.tx_hash)
+            out.append(item)
+        return out
 
     def _run(self) -> None:
         # Up to PIPELINE_DEPTH cut batches (or followed blocks) have their
@@ -422,6 +466,7 @@ class Node(LedgerView):
 
     def _store(self, block: Block, data: bytes, hashes: list[TxHash], writes: WriteSet) -> None:
         self.store.commit_block(block.header.height, data, hashes, writes)
+        self._cut_hashes.difference_update(hashes)
         committed = Committed(block, hashes)
         with self._lock:
             self._head = block.header

@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import time
 import tomllib
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,18 +31,18 @@ import msgspec
 import structlog
 
 from smechain.contracts import default_runtime
-from smechain.contracts.membership import resolve_signer
 from smechain.core.block import Block, header_hash
 from smechain.core.chain import BlockInvalid, check_block
-from smechain.core.checkpoint import SignedCheckpoint, checkpoint_digest, sign_checkpoint
+from smechain.core.checkpoint import SignedCheckpoint, sign_checkpoint
 from smechain.core.contract import Runtime
 from smechain.core.crypto import get_suite
 from smechain.core.encoding import decode, encode
-from smechain.core.errors import DecodeError, TxRejected
-from smechain.core.executor import DecodedTx, decode_block_txs, nonce_key
+from smechain.core.errors import DecodeError
+from smechain.core.executor import DecodedTx, decode_block_txs
 from smechain.core.genesis import decode_genesis
 from smechain.core.proof import TxProof
 from smechain.core.tx import TxHash, decode_tx
+from smechain.node.checkpoints import Checkpoints
 from smechain.node.keys import KeyPair, load_key
 from smechain.node.node import (
     BadTransaction,
@@ -54,6 +53,7 @@ from smechain.node.node import (
     lock_folder,
 )
 from smechain.node.sigpool import PendingCheck
+from smechain.ordering.ckptlog import CheckpointLog
 from smechain.ordering.cutter import CutterConfig
 from smechain.ordering.jetstream import (
     BlockLog,
@@ -186,73 +186,6 @@ def genesis_from_file(path: Path) -> tuple[Block, bytes]:
     return block, data
 
 
-class _Checkpoints:
-    """Other peers' checkpoints: kept, and compared with what this peer committed."""
-
-    def __init__(self, peer: Peer) -> None:
-        self.peer = peer
-        self.lock = threading.Lock()
-        self.inbox: list[SignedCheckpoint] = []
-        self.waiting: dict[int, list[SignedCheckpoint]] = {}
-        self.latest: dict[str, int] = {}
-        self.mismatches: dict[str, str] = {}
-        self.ours: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
-
-    def received(self, data: bytes) -> None:
-        try:
-            signed = decode(data, SignedCheckpoint)
-        except DecodeError:
-            return
-        if signed.checkpoint.chain_id != self.peer.chain_id:
-            return
-        with self.lock:
-            self.inbox.append(signed)
-
-    def committed(self, height: int, block_hash: bytes, state_root: bytes) -> None:
-        """Called on the ledger thread after each commit."""
-        self.ours[height] = (block_hash, state_root)
-        while len(self.ours) > 4096:
-            self.ours.popitem(last=False)
-        self.drain(height)
-
-    def drain(self, height: int) -> None:
-        """File and compare the checkpoints that arrived, up to ``height``."""
-        with self.lock:
-            inbox, self.inbox = self.inbox, []
-        for signed in inbox:
-            self.waiting.setdefault(signed.checkpoint.height, []).append(signed)
-        for h in sorted(k for k in self.waiting if k <= height):
-            for signed in self.waiting.pop(h):
-                self._check(signed)
-
-    def _check(self, signed: SignedCheckpoint) -> None:
-        peer, cp = self.peer, signed.checkpoint
-        if cp.org == peer.org:
-            return
-        try:
-            signer = resolve_signer(peer.store, cp.signer, cp.height)
-        except TxRejected:
-            return
-        if signer.org != cp.org or not peer.suite.verify(
-            cp.signer, checkpoint_digest(peer.suite, cp), signed.signature
-        ):
-            log.warning("checkpoint with a bad signature", org=cp.org, height=cp.height)
-            return
-        ours = self.ours.get(cp.height)
-        if ours is None:
-            block = peer.block(cp.height)
-            ours = (header_hash(peer.suite, block.header), block.header.state_root)
-        self.latest[cp.org] = max(self.latest.get(cp.org, -1), cp.height)
-        if (cp.block_hash, cp.state_root) != ours:
-            what = "block hash" if cp.block_hash != ours[0] else "state root"
-            message = f"height {cp.height}: {cp.org}'s {what} differs from ours"
-            if cp.org not in self.mismatches:
-                log.error("checkpoint mismatch", org=cp.org, height=cp.height, field=what)
-            self.mismatches.setdefault(cp.org, message)
-            return
-        peer.store.put_checkpoint(cp.height, cp.org, encode(signed))
-
-
 class Peer(Node):
     """One organisation's peer in a consortium ordered by NATS JetStream."""
 
@@ -279,11 +212,10 @@ class Peer(Node):
         self._cutter: JetStreamOrderer | None = None
         self._lease = Lease(self.link, self.names, config.org)
         self._lease_due = 0.0
-        self._cut_hashes: set[bytes] = set()
         self._next_follow = self.height() + 1
         self._followed: deque[LoggedBlock] = deque()
         self.diverged: Diverged | None = None
-        self.checkpoints = _Checkpoints(self)
+        self.checkpoints = Checkpoints(self, CheckpointLog(self.link, self.names))
         self._subs: list[Any] = []
 
     def _ordering_config(self) -> JetStreamConfig:
@@ -326,27 +258,22 @@ class Peer(Node):
             raise
 
     def start(self) -> Peer:
-        """Subscribe to checkpoints and status requests; start the ledger thread."""
+        """Read the checkpoint stream, answer status requests, start the ledger thread."""
+        self.checkpoints.start()
         self.link.call(self._subscribe())
         super().start()
         return self
 
     async def _subscribe(self) -> None:
-        async def on_checkpoint(msg: Any) -> None:
-            self.checkpoints.received(msg.data)
-
         async def on_status(msg: Any) -> None:
             if msg.reply:
                 await self.link.nc.publish(msg.reply, json.dumps(self.status()).encode())
 
-        nc = self.link.nc
-        self._subs = [
-            await nc.subscribe(self.names.ckpt_subject("*"), cb=on_checkpoint),
-            await nc.subscribe(self.names.status_subject, cb=on_status),
-        ]
+        self._subs = [await self.link.nc.subscribe(self.names.status_subject, cb=on_status)]
 
     def close(self) -> None:
         """Publish what was submitted here, stop, give the lease up, release everything."""
+        self._stopping = True
         try:
             self._publisher.close()
         finally:
@@ -356,6 +283,7 @@ class Peer(Node):
             if self._cutter is not None:
                 self._cutter.close()
             self._lease.release()
+            self.checkpoints.close()
             self.link.close()
             self._release()
 
@@ -418,7 +346,10 @@ class Peer(Node):
                     return None
                 self._lease_due = now + Lease.RENEW_S
             batch = self._cutter.next_batch(0.0 if busy else 0.05)
-            return None if batch is None else self._decoded(batch)
+            if batch is None:
+                self.checkpoints.drain(self.height())
+                return None
+            return self._decoded(batch)
         if (self._orderer_key is not None and not busy and not self._followed
                 and now >= self._lease_due and self._next_follow > self.log.last_height()):
             self._lease_due = now + Lease.RENEW_S / 2
@@ -470,32 +401,24 @@ class Peer(Node):
         self._lease_due = time.monotonic() + Lease.TTL_S
 
     def _decoded(self, batch: Batch[bytes]) -> Batch[DecodedTx] | None:
-        """The batch's well-formed transactions for this chain, each once, none replayed."""
-        items: list[DecodedTx] = []
+        """The batch's transactions for this chain, less those already cut or committed.
+
+        Bytes that are no transaction of this chain (published to the stream
+        by something other than a peer, which refuses them at the door) have
+        no hash here that anyone could wait on: they are left out too.
+        """
+        decoded: list[DecodedTx] = []
         for raw in batch.items:
             try:
                 tx, tx_hash = decode_tx(raw, self.suite)
             except DecodeError:
                 continue
-            if (tx.body.chain_id != self.chain_id or tx_hash in self._cut_hashes
-                    or self._replayed(tx.body.signers, tx.body.nonce)):
-                continue
-            self._cut_hashes.add(tx_hash)
-            items.append(DecodedTx(raw, tx_hash, tx))
+            if tx.body.chain_id == self.chain_id:
+                decoded.append(DecodedTx(raw, tx_hash, tx))
+        items = self._uncut(decoded)
         if not items:
             return None  # the next block records the position past these
         return Batch(items, batch.timestamp_ms, batch.position)
-
-    def _replayed(self, signers: list[bytes], nonce: int) -> bool:
-        """Already committed (its sender's nonce is past it): a resubmission, left out.
-
-        Reads the sender's nonce from the store's cache rather than the
-        transaction index: no disk read per transaction.
-        """
-        if not signers:
-            return False
-        raw = self.store.get(nonce_key(signers[0]))
-        return raw is not None and decode(raw, int) >= nonce
 
     def _publish(self, block: Block, data: bytes, batch: Batch[DecodedTx]) -> None:
         self.log.append(block.header.height, data, batch.position)
@@ -514,21 +437,15 @@ class Peer(Node):
             log.error("state diverged: this peer stops committing", org=self.org,
                       height=exc.height, problem=str(exc))
             mine = msgspec.structs.replace(work.block.header, state_root=exc.state_root)
-            self._send_checkpoint(sign_checkpoint(self.suite, self._org_key, self.org, mine))
+            self.checkpoints.publish(sign_checkpoint(self.suite, self._org_key, self.org, mine),
+                                     committed=False)
             raise
 
     def _store(self, block: Block, data: bytes, hashes: list[TxHash], writes: Any) -> None:
         super()._store(block, data, hashes, writes)
-        self._cut_hashes.difference_update(hashes)
         header = block.header
         block_hash = header_hash(self.suite, header)
         signed = sign_checkpoint(self.suite, self._org_key, self.org, header)
         self.store.put_checkpoint(header.height, self.org, encode(signed))
-        self._send_checkpoint(signed)
+        self.checkpoints.publish(signed)
         self.checkpoints.committed(header.height, block_hash, header.state_root)
-
-    def _send_checkpoint(self, signed: SignedCheckpoint) -> None:
-        subject = self.names.ckpt_subject(self.org)
-        self.link.loop.call_soon_threadsafe(
-            lambda: self.link.loop.create_task(self.link.nc.publish(subject, encode(signed)))
-        )

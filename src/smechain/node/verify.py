@@ -3,8 +3,9 @@
 For every block: it must decode canonically, link to the previous header,
 carry a valid orderer signature and Merkle roots that match its transactions
 and receipts. Then every block is executed again from genesis on a fresh
-in-memory state; the receipts and state root must come out the same, and so
-must the transaction index. Finally the store's state table is compared with
+in-memory state; the receipts and state root must come out the same, no
+transaction may be in the chain twice, and the transaction index must come
+out the same too. Finally the store's state table is compared with
 the re-executed state row by row. Any edited byte in a block or state row is
 found and named.
 """
@@ -101,7 +102,14 @@ def verify_chain(
                 )
             replay.commit_block(height, raw, hashes, writes)
             for i, tx_hash in enumerate(hashes):
-                if store.find_tx(tx_hash) != replay.find_tx(tx_hash):
+                first = replay.find_tx(tx_hash)
+                if first != (height, i):
+                    assert first is not None
+                    return VerifyReport(False, height, txs, height,
+                                        f"block {height}: txs[{i}] is {tx_hash.hex()} again "
+                                        f"(first at height {first[0]}); a transaction is in "
+                                        f"the chain once")
+                if store.find_tx(tx_hash) != first:
                     return VerifyReport(False, height, txs, height,
                                         f"block {height}: tx index entry of txs[{i}] is wrong")
             txs += len(block.txs)

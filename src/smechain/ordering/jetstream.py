@@ -14,7 +14,8 @@ Three streams per chain, each replicated (R3 on a three-server cluster):
     in ``TXS`` its cutter stopped reading, so a standby that takes over goes on
     from exactly there: nothing lost, nothing included twice.
 ``CKPT``
-    Peers' signed checkpoints, one subject per organisation.
+    Peers' signed checkpoints, one subject per organisation, kept as long as
+    the blocks; peers read it from where they left off (``ckptlog``).
 
 ``JetStreamOrderer`` is the ordering interface the solo orderer also has
 (``submit``, ``next_batch``, ``close``). ``BlockLog`` reads and appends the
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import re
 import threading
@@ -191,15 +193,20 @@ def ensure_streams(link: NatsLink, names: Names, replicas: int = 3) -> None:
                              num_replicas=replicas, storage=api.StorageType.FILE,
                              retention=api.RetentionPolicy.LIMITS, duplicate_window=120,
                              allow_direct=True),
+            # Kept as long as the blocks: a peer that joins or returns later reads them all.
             api.StreamConfig(name=names.ckpt_stream, subjects=[names.ckpt_subject("*")],
                              num_replicas=replicas, storage=api.StorageType.FILE,
-                             retention=api.RetentionPolicy.LIMITS, max_age=24 * 3600),
+                             retention=api.RetentionPolicy.LIMITS, duplicate_window=120),
         ]
         for spec in specs:
             try:
-                await js.stream_info(spec.name or "")
+                info = await js.stream_info(spec.name or "")
             except nats.js.errors.NotFoundError:
                 await js.add_stream(spec)
+                continue
+            if spec.name == names.ckpt_stream and info.config.max_age:
+                # Streams made before checkpoints were read back expired them after a day.
+                await js.update_stream(dataclasses.replace(info.config, max_age=0))
         await js.create_key_value(bucket=names.lease_bucket, ttl=Lease.TTL_S, history=1,
                                   replicas=replicas)
 

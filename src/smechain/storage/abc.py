@@ -29,6 +29,10 @@ class LedgerStore(Protocol):
         """``(height, index)`` of a committed transaction."""
         ...
 
+    def find_txs(self, tx_hashes: Sequence[bytes]) -> dict[bytes, tuple[int, int]]:
+        """``find_tx`` for many hashes in one query: the committed ones, by hash."""
+        ...
+
     def get(self, key: str) -> bytes | None:
         """Committed state at ``key``."""
         ...
@@ -49,6 +53,14 @@ class LedgerStore(Protocol):
 
     def checkpoints(self, height: int) -> dict[str, bytes]:
         """The signed checkpoints kept for block ``height``, by organisation."""
+        ...
+
+    def cursor(self, name: str) -> int | None:
+        """Where the reader ``name`` of an outside log got to; ``None`` if it never said."""
+        ...
+
+    def put_cursor(self, name: str, position: int) -> None:
+        """Keep the reader ``name``'s position (not part of any block; the latest one wins)."""
         ...
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ class MemoryStore:
         self._txs: dict[bytes, tuple[int, int]] = {}
         self._state: dict[str, tuple[bytes, int]] = {}
         self._checkpoints: dict[int, dict[str, bytes]] = {}
+        self._cursors: dict[str, int] = {}
 
     def height(self) -> int:
         return len(self._blocks) - 1
@@ -24,6 +25,10 @@ class MemoryStore:
 
     def find_tx(self, tx_hash: bytes) -> tuple[int, int] | None:
         return self._txs.get(tx_hash)
+
+    def find_txs(self, tx_hashes: Sequence[bytes]) -> dict[bytes, tuple[int, int]]:
+        txs = self._txs
+        return {bytes(h): txs[h] for h in tx_hashes if h in txs}
 
     def get(self, key: str) -> bytes | None:
         entry = self._state.get(key)
@@ -53,6 +58,12 @@ class MemoryStore:
 
     def checkpoints(self, height: int) -> dict[str, bytes]:
         return dict(self._checkpoints.get(height, {}))
+
+    def cursor(self, name: str) -> int | None:
+        return self._cursors.get(name)
+
+    def put_cursor(self, name: str, position: int) -> None:
+        self._cursors[name] = position
 
     def close(self) -> None:
         pass

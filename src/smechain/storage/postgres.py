@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS {schema}.state (
 CREATE TABLE IF NOT EXISTS {schema}.checkpoints (
     height bigint NOT NULL, org text NOT NULL, data bytea NOT NULL, PRIMARY KEY (height, org)
 );
+CREATE TABLE IF NOT EXISTS {schema}.cursors (name text PRIMARY KEY, position bigint NOT NULL);
 """
 
 _MISSING = object()
@@ -125,6 +126,7 @@ class PostgresStore(CachedReads):
 
         self._q_block = q("SELECT data FROM {s}.blocks WHERE height = %s")
         self._q_tx = q("SELECT height, idx FROM {s}.txs WHERE hash = %b")
+        self._q_txs = q("SELECT hash, height, idx FROM {s}.txs WHERE hash = ANY(%b::bytea[])")
         self._q_get = q("SELECT value FROM {s}.state WHERE key = %s")
         self._q_put_block = q("INSERT INTO {s}.blocks (height, data) VALUES (%s, %b)")
         self._q_put_txs = q(
@@ -149,6 +151,11 @@ class PostgresStore(CachedReads):
             "ON CONFLICT (height, org) DO UPDATE SET data = excluded.data"
         )
         self._q_checkpoints = q("SELECT org, data FROM {s}.checkpoints WHERE height = %s")
+        self._q_cursor = q("SELECT position FROM {s}.cursors WHERE name = %s")
+        self._q_put_cursor = q(
+            "INSERT INTO {s}.cursors (name, position) VALUES (%s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+        )
 
     def height(self) -> int:
         return self._height
@@ -162,6 +169,13 @@ class PostgresStore(CachedReads):
         with self._lock:
             row = self._db.execute(self._q_tx, (tx_hash,)).fetchone()
         return None if row is None else (int(row[0]), int(row[1]))
+
+    def find_txs(self, tx_hashes: Sequence[bytes]) -> dict[bytes, tuple[int, int]]:
+        if not tx_hashes:
+            return {}
+        with self._lock:
+            rows = self._db.execute(self._q_txs, ([bytes(h) for h in tx_hashes],)).fetchall()
+        return {bytes(h): (int(height), int(idx)) for h, height, idx in rows}
 
     def _read_state(self, key: str) -> bytes | None:
         row = self._db.execute(self._q_get, (key,)).fetchone()
@@ -215,6 +229,15 @@ class PostgresStore(CachedReads):
         with self._lock:
             rows = self._db.execute(self._q_checkpoints, (height,)).fetchall()
         return {org: bytes(data) for org, data in rows}
+
+    def cursor(self, name: str) -> int | None:
+        with self._lock:
+            row = self._db.execute(self._q_cursor, (name,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def put_cursor(self, name: str, position: int) -> None:
+        with self._lock:
+            self._db.execute(self._q_put_cursor, (name, position))
 
     def close(self) -> None:
         with self._lock:

@@ -29,7 +29,13 @@ CREATE TABLE IF NOT EXISTS state (
 CREATE TABLE IF NOT EXISTS checkpoints (
     height INTEGER NOT NULL, org TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (height, org)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, position INTEGER NOT NULL)
+    WITHOUT ROWID;
 """
+
+_CHUNK = 500
+"""Hashes per ``find_txs`` query (SQLite's host parameters are limited)."""
+
 
 class SqliteStore(CachedReads):
     """A ``LedgerStore`` in ``<folder>/ledger.sqlite``."""
@@ -72,6 +78,19 @@ class SqliteStore(CachedReads):
                 "SELECT height, idx FROM txs WHERE hash=?", (tx_hash,)
             ).fetchone()
         return None if row is None else (int(row[0]), int(row[1]))
+
+    def find_txs(self, tx_hashes: Sequence[bytes]) -> dict[bytes, tuple[int, int]]:
+        found: dict[bytes, tuple[int, int]] = {}
+        with self._lock:
+            for i in range(0, len(tx_hashes), _CHUNK):
+                chunk = tx_hashes[i : i + _CHUNK]
+                rows = self._db.execute(
+                    f"SELECT hash, height, idx FROM txs WHERE hash IN "
+                    f"({','.join('?' * len(chunk))})", chunk,
+                ).fetchall()
+                for h, height, idx in rows:
+                    found[bytes(h)] = (int(height), int(idx))
+        return found
 
     def _read_state(self, key: str) -> bytes | None:
         row = self._db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
@@ -131,6 +150,20 @@ class SqliteStore(CachedReads):
                 "SELECT org, data FROM checkpoints WHERE height=?", (height,)
             ).fetchall()
         return {org: bytes(data) for org, data in rows}
+
+    def cursor(self, name: str) -> int | None:
+        with self._lock:
+            row = self._db.execute("SELECT position FROM cursors WHERE name=?",
+                                   (name,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def put_cursor(self, name: str, position: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO cursors (name, position) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET position=excluded.position",
+                (name, position),
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,146 @@
+"""The checkpoint stream (``CKPT``): every peer's signed checkpoints, in the order stored.
+
+A peer publishes each of its checkpoints with JetStream's acknowledgement,
+retrying one message id until the stream stores it (so a retry is stored
+once), and reads the stream from a sequence number on. A peer that was down,
+or joins late, therefore reads every checkpoint published in the meantime,
+instead of only those sent while it listened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import nats.errors
+import nats.js.errors
+from nats.js import api
+
+from smechain.ordering.jetstream import TRANSIENT, Names, NatsLink
+
+
+class CheckpointLog:
+    """Publish checkpoints to ``CKPT`` and read them back from any sequence."""
+
+    def __init__(self, link: NatsLink, names: Names) -> None:
+        self.link = link
+        self.names = names
+        self._sub: Any = None
+        self._next = 0
+        self._closed = False
+        self._lock = threading.Lock()
+        self._unstored: set[Future[None]] = set()
+
+    # --- publishing -------------------------------------------------------------
+
+    def publish(self, org: str, height: int, data: bytes,
+                stored: Callable[[], None] | None = None) -> None:
+        """Store ``data`` (``org``'s checkpoint of ``height``) in the stream, without waiting.
+
+        Retried until the stream acknowledges it or the log closes; then
+        ``stored()`` runs (on the link's event-loop thread: keep it quick).
+        """
+        subject = self.names.ckpt_subject(org)
+        headers = {"Nats-Msg-Id": f"{org}:{height}:{hashlib.sha256(data).hexdigest()[:32]}"}
+
+        async def go() -> None:
+            while True:
+                try:
+                    await self.link.js.publish(subject, data, headers=dict(headers))
+                    break
+                except (*TRANSIENT, nats.js.errors.Error):
+                    if self._closed:
+                        return
+                    await asyncio.sleep(0.2)
+            if stored is not None:
+                stored()
+
+        future = self.link.spawn(go())
+        with self._lock:
+            self._unstored.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._unstored.discard(future)
+
+    def unstored(self) -> int:
+        """Checkpoints published here that the stream has not acknowledged yet."""
+        with self._lock:
+            return len(self._unstored)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for every publication; True if all were stored."""
+        deadline = time.monotonic() + timeout
+        while self.unstored():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    # --- reading ----------------------------------------------------------------
+
+    def read(self, from_seq: int, max_msgs: int, timeout: float) -> list[tuple[int, bytes]]:
+        """Up to ``max_msgs`` messages from stream sequence ``from_seq`` on, with their sequences.
+
+        Waits up to ``timeout`` for one. Sequences only rise; where the stream
+        no longer holds a message the next one held is returned.
+        """
+        try:
+            return self.link.call(self._read(from_seq, max_msgs, timeout), timeout + 5)
+        except TRANSIENT:
+            self._reset()
+            return []
+        except nats.js.errors.Error:
+            self._reset()
+            time.sleep(0.1)
+            return []
+
+    async def _read(self, from_seq: int, max_msgs: int, timeout: float
+                    ) -> list[tuple[int, bytes]]:
+        if self._sub is None or self._next != from_seq:
+            await self._close_sub()
+            self._sub = await self.link.js.pull_subscribe(
+                self.names.ckpt_subject("*"), stream=self.names.ckpt_stream,
+                config=api.ConsumerConfig(
+                    ack_policy=api.AckPolicy.NONE,
+                    deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
+                    opt_start_seq=max(from_seq, 1), inactive_threshold=30.0,
+                    mem_storage=True, num_replicas=1,
+                ),
+            )
+            self._next = from_seq
+        try:
+            msgs = await self._sub.fetch(max_msgs, timeout=max(timeout, 0.005))
+        except nats.errors.TimeoutError:
+            return []
+        out = []
+        for msg in msgs:
+            seq = msg.metadata.sequence.stream
+            if seq >= self._next:
+                out.append((seq, bytes(msg.data)))
+                self._next = seq + 1
+        return out
+
+    async def _close_sub(self) -> None:
+        sub, self._sub, self._next = self._sub, None, 0
+        if sub is not None:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    def _reset(self) -> None:
+        try:
+            self.link.call(self._close_sub(), 5)
+        except Exception:
+            self._sub, self._next = None, 0
+
+    def close(self) -> None:
+        """Stop retrying publications and reading."""
+        self._closed = True
+        self._reset()

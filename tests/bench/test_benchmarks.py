@@ -1,0 +1,94 @@
+"""Every benchmark in ``bench/`` runs, at a tiny size, and prints its one JSON line.
+
+A benchmark nobody runs rots: this runs each script as ``make bench`` does
+(its own process, ``--json``), with sizes that take seconds, and checks the
+exit status, that stdout is exactly one JSON object with the benchmark's
+keys, and that nothing failed. Figures are printed, never judged: the
+machine's speed is no test's business.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+RUNS: dict[str, tuple[list[str], set[str]]] = {
+    "ledger.py ed25519": (
+        ["ledger.py", "--txs", "400", "--accounts", "20"],
+        {"bench", "suite", "txs", "accounts", "committed_tps", "p50_ms", "p99_ms",
+         "verify_per_core", "failed", "window", "max_txs", "max_wait_ms", "cores"},
+    ),
+    "ledger.py sm2": (
+        ["ledger.py", "--txs", "200", "--accounts", "20", "--suite", "sm2"],
+        {"bench", "suite", "txs", "committed_tps", "p50_ms", "p99_ms", "verify_per_core",
+         "failed"},
+    ),
+    "receivables.py": (
+        ["receivables.py", "--workflows", "20", "--pairs", "5"],
+        {"bench", "workflows", "txs", "committed_tps", "plain_transfer_tps",
+         "ratio_to_transfers", "failed", "bank_discount_earned", "cores"},
+    ),
+    "cluster.py": (
+        ["cluster.py", "--txs", "300", "--accounts", "10"],
+        {"bench", "txs", "committed_tps", "p50_ms", "p99_ms", "start_height", "embedded_tps",
+         "embedded_p50_ms", "embedded_p99_ms", "ratio", "failed", "peers", "nats_servers",
+         "accounts", "window", "max_txs", "max_wait_ms", "verify_workers", "synchronous",
+         "cores"},
+    ),
+    "api.py": (
+        ["api.py", "--seconds", "0.5", "--txs", "200", "--batch", "50", "--groups", "2",
+         "--connections", "4"],
+        {"bench", "verify_rps", "submit_tps", "failed", "txs", "batch", "groups",
+         "connections", "seconds"},
+    ),
+}
+FIGURES = {"committed_tps", "p50_ms", "p99_ms", "verify_per_core", "plain_transfer_tps",
+           "ratio_to_transfers", "embedded_tps", "embedded_p50_ms", "embedded_p99_ms", "ratio",
+           "verify_rps", "submit_tps"}
+
+
+def test_every_benchmark_script_has_a_tiny_run() -> None:
+    scripts = {p.name for p in BENCH.glob("*.py")}
+    assert scripts == {args[0] for args, _ in RUNS.values()}
+
+
+def run(args: list[str]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, str(BENCH / args[0]), *args[1:], "--json"],
+                          cwd=BENCH.parent, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr[-3000:]}"
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1, done.stdout
+    result = json.loads(lines[0])
+    assert isinstance(result, dict)
+    return result
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_benchmark_prints_its_json_line(name: str) -> None:
+    args, keys = RUNS[name]
+    result = run(args)
+    assert keys <= set(result), f"missing {sorted(keys - set(result))}"
+    assert result["bench"] == Path(args[0]).stem
+    assert result["failed"] == 0
+    for key in FIGURES & set(result):
+        value = result[key]
+        assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
+    if "--txs" in args:
+        assert result["txs"] == int(args[args.index("--txs") + 1])
+    if name == "ledger.py sm2":
+        assert result["suite"] == "sm2"
+    if name == "receivables.py":
+        assert result["txs"] == 20 * 8
+        # 565.00 sold 30 days before maturity at 4% ACT/360: 188 fen of discount each.
+        assert result["bank_discount_earned"] == 20 * 188
+    if name == "cluster.py":
+        # Peers enrol their API admins at start-up: the run starts past height 0.
+        assert result["start_height"] > 0
+        assert result["peers"] == 4 and result["accounts"] == 10
