@@ -163,6 +163,19 @@ def test_sme_requests_a_certificate_on_an_invoice(page: Any, demo: dict[str, Any
     expect(page.get_by_test_id("table-certificates")).to_contain_text("300,000.00 CNY")
 
 
+def test_sme_sees_the_amount_due_after_a_credit_note_and_the_dilution(
+        page: Any, demo: dict[str, Any]) -> None:
+    """Invoice 2 was financed in full, then credited 60,000.00: its row shows the lowered
+    amount due and the dilution, and it offers no new financing."""
+    sign_in(page, "sme-t1")
+    page.get_by_test_id("nav-invoices").click()
+    row = page.get_by_test_id("table-invoices").get_by_test_id(f"row-{demo['invoices'][1]}")
+    expect(row).to_contain_text("1,140,000.00")
+    expect(row.get_by_test_id("dilution")).to_contain_text("60,000.00")
+    expect(row.get_by_test_id("btn-request")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "sme-invoices-dilution.png"), full_page=True)
+
+
 def test_sme_splits_transfers_and_offers_a_certificate(page: Any, demo: dict[str, Any]) -> None:
     cert = Api(demo["url"], "sme-t1").issue(demo["invoices"][4], 40_000_000, 75)
     Api(demo["url"], "core-a").tx("receivable", "confirm", {"id": cert})

@@ -3,6 +3,7 @@
 import { get, post, request, getToken, setToken, onUnauthorised, ApiError } from "./api.js";
 import { t, getLang, setLang, onLangChange } from "./i18n.js";
 import { h, tr, clear, translateAll, toast, fill } from "./ui.js";
+import { formatAmount } from "./money.js";
 import { forgetOrgs, showCertificate } from "./views/common.js";
 import { overviewView } from "./views/overview.js";
 import { invoicesView, certificatesView, offersView, paymentsView } from "./views/sme.js";
@@ -201,7 +202,7 @@ async function logout() {
 /** Event names the contracts emit; the stream names each event (`event: <name>`). */
 const EVENT_NAMES = ["CertificateRequested", "CertificateConfirmed", "CertificateDisputed", "CertificateSplit",
   "CertificateTransferred", "CertificateSold", "CertificateGuaranteed", "CertificateSettled", "CertificateOverdue",
-  "CertificateClaimed", "InvoiceAnchored", "InvoiceFinanced", "InvoiceReleased", "InvoiceVoided", "PartyRegistered",
+  "CertificateClaimed", "InvoiceAnchored", "InvoiceFinanced", "InvoiceReleased", "InvoiceVoided", "InvoiceDiluted", "PartyRegistered",
   "Issued", "Transferred", "Redeemed", "OrgAdded", "OrgRekeyed", "KeyEnrolled", "KeyRevoked",
   "TxCommitted", "TxFailed", "message"];
 
@@ -234,6 +235,14 @@ function openEvents() {
     live(es.readyState === EventSource.CLOSED ? "live.off" : "live.connecting", "off");
   };
   for (const name of EVENT_NAMES) es.addEventListener(name, onEvent);
+  // A credit note lowered an invoice below what is financed: tell the holders at once.
+  es.addEventListener("InvoiceDiluted", (e) => {
+    try {
+      const a = JSON.parse(e.data).attrs;
+      toast(null, { kind: "error", text: t("invoice.diluted_toast", { id: a.commercial_invoice,
+        dilution: formatAmount(a.dilution), due: formatAmount(a.amount_due) }) });
+    } catch { /* a malformed frame changes nothing */ }
+  });
 }
 
 function closeEvents() {

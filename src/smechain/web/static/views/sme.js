@@ -2,6 +2,7 @@
 
 import { get, post, submit, page } from "../api.js";
 import { form } from "../form.js";
+import { t } from "../i18n.js";
 import { formatAmount, formatMoney, formatRate } from "../money.js";
 import { pagedTable } from "../table.js";
 import { h, badge, modal, panel, button, toast, formatTime, short, clear, fill } from "../ui.js";
@@ -13,15 +14,45 @@ const STATUS_FILTER = [["", "common.all"], ["requested", "status.requested"], ["
 
 export function invoiceColumns(extra = []) {
   return [
-    { key: "invoice.id", cell: (i) => h("span", { class: "mono", title: i.id }, i.id) },
-    { key: "invoice.seller", cell: (i) => i.seller_org ? `${i.seller} (${i.seller_org})` : i.seller },
+    { key: "invoice.id", cell: (i) => h("span", { class: "mono", title: i.id },
+      i.code ? `${i.code} ${i.number}` : i.number) },
+    { key: "invoice.seller", cell: (i) => {
+      const org = (i.financing && i.financing.seller_org) || i.seller_org;
+      return h("span", { title: i.seller }, org || i.seller);
+    } },
     { key: "invoice.buyer", cell: (i) => i.buyer_org ? `${i.buyer} (${i.buyer_org})` : i.buyer },
     { key: "invoice.issue_date", cell: (i) => i.issue_date },
+    { key: "invoice.kind", cell: (i) => t(`kind.${i.kind || "invoice"}`) },
     { key: "invoice.total", num: true, cell: (i) => formatMoney(i.total_amount, i.currency) },
-    { key: "invoice.financed", num: true, cell: (i) => formatAmount(i.financed ?? 0) },
+    { key: "invoice.amount_due", num: true, cell: (i) => formatAmount(commercial(i).amount_due) },
+    { key: "invoice.financed", num: true, cell: (i) => {
+      const c = commercial(i);
+      return c.dilution > 0
+        ? h("span", {}, formatAmount(c.financed), " ",
+          h("span", { class: "badge badge-warn", "data-testid": "dilution", title: t("invoice.dilution_hint") },
+            `${t("invoice.dilution")} ${formatAmount(c.dilution)}`))
+        : formatAmount(c.financed);
+    } },
     { key: "invoice.status", cell: (i) => badge(i.status) },
     ...extra,
   ];
+}
+
+const FINANCEABLE = new Set(["invoice", "self_billed", "prepayment"]);
+
+/** The commercial invoice a document belongs to (amount due after credits, financed, dilution). */
+export function commercial(inv) {
+  if (!FINANCEABLE.has(inv.kind || "invoice")) return { amount_due: inv.amount_due ?? 0, financed: 0, dilution: 0 };
+  const f = inv.financing || {};
+  return { amount_due: f.amount_due ?? inv.amount_due ?? 0, financed: f.financed ?? inv.financed ?? 0,
+    dilution: f.dilution ?? 0 };
+}
+
+/** What is left to finance: only a valid invoice with a buyer identifier can back a certificate. */
+function unfinanced(inv) {
+  if (inv.status !== "valid" || !FINANCEABLE.has(inv.kind || "invoice") || !inv.buyer) return 0;
+  const c = commercial(inv);
+  return Math.max(0, c.amount_due - c.financed);
 }
 
 /** My invoices; each valid one with an unfinanced remainder can back a certificate request. */
@@ -32,8 +63,7 @@ export function invoicesView(ctx) {
     filters: [{ name: "status", key: "invoice.status", options: [["", "common.all"], ["valid", "status.valid"],
       ["voided", "status.voided"]] }],
     columns: invoiceColumns([{ key: "common.actions", cell: (inv) => {
-      const free = (inv.total_amount ?? 0) - (inv.financed ?? 0);
-      return inv.status === "valid" && free > 0
+      return unfinanced(inv) > 0
         ? button("invoice.request", () => requestCertificate(inv, ctx, table), { kind: "primary", testid: "btn-request" })
         : "";
     } }]),
@@ -43,7 +73,7 @@ export function invoicesView(ctx) {
 }
 
 function requestCertificate(inv, ctx, table) {
-  const free = (inv.total_amount ?? 0) - (inv.financed ?? 0);
+  const free = unfinanced(inv);
   modal("issue.title", (close) => form({
     name: "issue",
     aliases: { invoices: "amount", invoice: "invoice" },
