@@ -8,13 +8,16 @@ to the ledger either (see ``Api.assert_unchanged``).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from api_support import Api, covers, error, events, seeded_api
 
+from smechain.api.demo import TAX_IDS
 from smechain.node.keys import generate_key
 
 ENROLLED_KEY = generate_key("ed25519").public.hex()
@@ -43,23 +46,24 @@ def _cases() -> list[Any]:
         ("bank-a/operator", "cash", "redeem", {"currency": "CNY", "amount": 10},
          (403, "forbidden", "org")),
         ("tax-sh/operator", "invoice", "anchor",
-         {"code": "031002600111", "number": "20269999", "seller": "91310000SME200002C",
-          "buyer": "91310000CORE00001A", "currency": "CNY", "net_amount": 1000,
+         {"code": "031002600111", "number": "20269999", "seller": TAX_IDS["sme-t2"],
+          "buyer": TAX_IDS["core-a"], "currency": "CNY", "net_amount": 1000,
           "tax_amount": 130, "total_amount": 1130, "issue_date": "2026-01-05",
           "digest": "ab" * 32}, ok(["InvoiceAnchored"])),
         ("tax-sh/operator", "invoice", "anchor",
-         {"code": "031002600111", "number": "20269998", "seller": "91310000SME200002C",
-          "buyer": "91310000CORE00001A", "currency": "CNY", "net_amount": 1000,
+         {"code": "031002600111", "number": "20269998", "seller": TAX_IDS["sme-t2"],
+          "buyer": TAX_IDS["core-a"], "currency": "CNY", "net_amount": 1000,
           "tax_amount": 130, "total_amount": 1000, "issue_date": "2026-01-05",
-          "digest": "ab" * 32}, (422, "bad_args", "total_amount")),
+          "digest": "ac" * 32}, (422, "bad_args", "total_amount")),
         ("tax-sh/operator", "invoice", "void", {"invoice": "{inv4}", "reason": "returned"},
          ok(["InvoiceVoided"])),
         ("tax-sh/operator", "invoice", "void", {"invoice": "{inv5}"},
          (409, "conflict", "invoice")),
         ("tax-sh/operator", "invoice", "register_party",
-         {"tax_id": "91310000BANKB0001X", "org": "bank-b"}, ok(["PartyRegistered"])),
+         {"identifier": "USCC:91310000MA1K00050B", "org": "bank-b"}, ok(["PartyRegistered"])),
         ("tax-sh/operator", "invoice", "register_party",
-         {"tax_id": "91310000SME100001B", "org": "sme-t2"}, (409, "conflict", "tax_id")),
+         {"identifier": TAX_IDS["sme-t1"], "org": "sme-t2"},
+         (409, "conflict", "identifier")),
         ("sme-t1/operator", "receivable", "issue",
          {"invoices": [{"invoice": "{inv3}", "amount": 64_000_000}], "debtor": "core-a",
           "currency": "CNY", "maturity": "2099-06-01"},
@@ -370,3 +374,56 @@ def test_proposal_integer_beyond_64_bits_is_422(ledger: Api) -> None:
                       "basis": 365, "recourse": True}}
     error(ledger.post("/v1/proposals", "sme-t1/operator", json=offer), 422,
           field="args.rate_bp")
+
+
+def _issue(ledger: Api, amount: Any) -> dict[str, Any]:
+    return {"invoices": [{"invoice": ledger.ids["invoices"][3], "amount": amount}],
+            "debtor": "core-a", "currency": "CNY", "maturity": "2099-06-01"}
+
+
+@covers("POST /v1/contracts/receivable/issue", "POST /v1/contracts/receivable/split",
+        "POST /v1/proposals")
+@pytest.mark.parametrize("amount", HUGE, ids=["2^64", "-2^63-1", "10^30"])
+def test_nested_integers_beyond_64_bits_are_422_naming_the_field(ledger: Api,
+                                                                 amount: int) -> None:
+    before = ledger.snapshot("sme-t1/operator", ("sme-t1",))
+    error(ledger.post("/v1/contracts/receivable/issue", "sme-t1/operator",
+                      json=_issue(ledger, amount)), 422, field="invoices[0].amount",
+          code="bad_args")
+    error(ledger.post("/v1/contracts/receivable/split", "sme-t1/operator",
+                      json={"id": ledger.ids["second"], "amounts": [1, amount]}), 422,
+          field="amounts[1]", code="bad_args")
+    offer = {"contract": "receivable", "action": "issue", "cosigners": ["bank-b"],
+             "args": _issue(ledger, amount)}
+    error(ledger.post("/v1/proposals", "sme-t1/operator", json=offer), 422,
+          field="args.invoices[0].amount", code="bad_args")
+    ledger.assert_unchanged(before, "sme-t1/operator", ("sme-t1",))
+
+
+def _raw_post(ledger: Api, path: str, body: dict[str, Any], literal: str) -> httpx.Response:
+    """POST ``body`` with the JSON literal ``literal`` written where it holds ``"@"``."""
+    text = json.dumps(body).replace('"@"', literal)
+    return ledger.post(path, "sme-t1/operator", content=text.encode(),
+                       headers={"content-type": "application/json"})
+
+
+@covers("POST /v1/contracts/cash/transfer", "POST /v1/proposals")
+@pytest.mark.parametrize("digits", ["9" * 5000, "-" + "9" * 5000, "1" + "0" * 30])
+def test_integer_literals_of_any_length_are_422_naming_the_field(ledger: Api,
+                                                                 digits: str) -> None:
+    """Past 4300 digits Python will not convert a literal at all; the field is still named."""
+    r = _raw_post(ledger, "/v1/contracts/cash/transfer",
+                  {"currency": "CNY", "to": "sme-t2", "amount": "@"}, digits)
+    detail = error(r, 422, field="amount", code="bad_args")
+    assert "64-bit" in detail["message"] and len(detail["message"]) < 300
+    offer = {"contract": "receivable", "action": "split", "cosigners": ["bank-b"],
+             "args": {"id": ledger.ids["second"], "amounts": [1, "@"]}}
+    error(_raw_post(ledger, "/v1/proposals", offer, digits), 422, field="args.amounts[1]",
+          code="bad_args")
+
+
+@covers("POST /v1/contracts/cash/transfer")
+def test_text_that_is_not_unicode_is_422_naming_the_field(ledger: Api) -> None:
+    r = _raw_post(ledger, "/v1/contracts/cash/transfer",
+                  {"currency": "CNY", "to": "sme-t2", "amount": 5, "memo": "@"}, '"a\\ud800"')
+    error(r, 422, field="memo", code="bad_args")

@@ -14,9 +14,9 @@ def test_tax_authority_anchors_a_ubl_invoice_and_anyone_verifies_it(api: Api) ->
     assert result["status"] == "committed" and result["ok"] is True
     (anchored,) = [e for e in result["events"] if e["name"] == "InvoiceAnchored"]
     attrs = anchored["attrs"]
-    # issue116.xml: seller SE123456789001, invoice 2018210, 830.00 SEK
+    # issue116.xml: seller VAT SE123456789001, invoice 2018210, 830.00 SEK
     assert (attrs["seller"], attrs["currency"], attrs["total_amount"]) == (
-        "SE123456789001", "SEK", 83_000)
+        "VAT:SE123456789001", "SEK", 83_000)
     inv = attrs["invoice"]
     assert "2018210" in inv
 
@@ -26,8 +26,9 @@ def test_tax_authority_anchors_a_ubl_invoice_and_anyone_verifies_it(api: Api) ->
 
     for who in ("tax-sh/viewer", "sme-t1/viewer", "bank-b/viewer"):
         check = api.ok("POST", "/v1/invoices/verify-file", as_=who, files=files)
-        assert check == {"invoice": inv, "match": True, "status": "valid", "currency": "SEK",
-                         "total_amount": 83_000, "financed": 0}
+        assert check == {"invoice": inv, "match": True, "status": "valid", "kind": "invoice",
+                         "currency": "SEK", "total_amount": 83_000, "amount_due": 83_000,
+                         "financed": 0, "dilution": 0}
     by_digest = api.ok("GET", f"/v1/invoices/{inv}/verify?digest={stored['digest']}",
                        as_="bank-b/viewer")
     assert by_digest["match"] is True

@@ -7,6 +7,9 @@ from typing import Any
 
 from api_support import Api, covers, error
 
+from smechain.api.demo import TAX_IDS
+from smechain.contracts.invoice import invoice_id
+
 
 def tree_ids(node: dict[str, Any]) -> list[str]:
     return [node["id"], *(i for part in node["parts"] for i in tree_ids(part))]
@@ -159,11 +162,14 @@ def test_invoices_are_seen_by_seller_buyer_and_authority(shared: Api) -> None:
     for who in ("sme-t2/viewer", "bank-b/viewer"):
         error(shared.get(f"/v1/invoices/{inv}", who), 403, field="invoice_id",
               code="forbidden")
-    error(shared.get("/v1/invoices/031002600111-00000000", "sme-t1/viewer"), 404,
+    never = invoice_id(TAX_IDS["sme-t1"], "031002600111", "00000000")
+    error(shared.get(f"/v1/invoices/{never}", "sme-t1/viewer"), 404,
           field="invoice_id", code="not_found")
     assert shared.ok("GET", "/v1/invoices", as_="sme-t2/viewer")["total"] == 0
     seller = shared.ok("GET", "/v1/invoices?limit=200", as_="sme-t1/viewer")
-    assert sorted(i["id"] for i in seller["items"]) == sorted(shared.ids["invoices"])
+    # the demo's invoices and its credit note against invoice 20260002
+    credit = invoice_id(TAX_IDS["sme-t1"], "031002600111", "20269001")
+    assert sorted(i["id"] for i in seller["items"]) == sorted([*shared.ids["invoices"], credit])
     voided = shared.ok("GET", "/v1/invoices?status=voided", as_="core-a/viewer")
     assert [i["id"] for i in voided["items"]] == [shared.ids["invoices"][5]]
     error(shared.get("/v1/invoices?status=paid", "core-a/viewer"), 422, field="status")
@@ -175,12 +181,14 @@ def test_anyone_signed_in_checks_an_invoice_digest(shared: Api) -> None:
     digest = hashlib.sha256(b"demo e-invoice 20260001").hexdigest()
     for who in ("bank-b/viewer", "sme-t4/viewer", "regulator/viewer"):
         check = shared.ok("GET", f"/v1/invoices/{inv}/verify?digest={digest}", as_=who)
-        assert check == {"invoice": inv, "match": True, "status": "valid", "currency": "CNY",
-                         "total_amount": 300_000_000, "financed": 300_000_000}
+        assert check == {"invoice": inv, "match": True, "status": "valid", "kind": "invoice",
+                         "currency": "CNY", "total_amount": 300_000_000,
+                         "amount_due": 300_000_000, "financed": 300_000_000, "dilution": 0}
     # without the file, a stranger learns only that it does not match: no figures
     wrong = shared.ok("GET", f"/v1/invoices/{inv}/verify?digest={'0' * 64}", as_="bank-b/viewer")
-    assert wrong == {"invoice": inv, "match": False, "status": None, "currency": None,
-                     "total_amount": None, "financed": None}
+    assert wrong == {"invoice": inv, "match": False, "status": None, "kind": None,
+                     "currency": None, "total_amount": None, "amount_due": None,
+                     "financed": None, "dilution": None}
     party = shared.ok("GET", f"/v1/invoices/{inv}/verify?digest={'0' * 64}", as_="core-a/viewer")
     assert party["match"] is False and party["financed"] == 300_000_000
     voided = shared.ids["invoices"][5]

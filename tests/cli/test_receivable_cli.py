@@ -8,6 +8,8 @@ from pathlib import Path
 
 from test_cli import EXAMPLE, smechain
 
+from smechain.contracts.invoice import invoice_id
+
 
 def test_issue_confirm_split_transfer_show(tmp_path: Path) -> None:
     data = tmp_path / "chain"
@@ -20,15 +22,16 @@ def test_issue_confirm_split_transfer_show(tmp_path: Path) -> None:
         assert code == 0, out
         return dict(json.loads(out))
 
-    tx("invoice", "register_party", {"tax_id": "T-SME1", "org": "sme-1"}, "tax")
-    tx("invoice", "register_party", {"tax_id": "T-CORE", "org": "core-a"}, "tax")
-    tx("invoice", "anchor", {"number": "A1", "seller": "T-SME1", "buyer": "T-CORE",
+    tx("invoice", "register_party", {"identifier": "LEGAL:T-SME1", "org": "sme-1"}, "tax")
+    tx("invoice", "register_party", {"identifier": "LEGAL:T-CORE", "org": "core-a"}, "tax")
+    tx("invoice", "anchor", {"number": "A1", "seller": "LEGAL:T-SME1", "buyer": "LEGAL:T-CORE",
                              "currency": "CNY", "net_amount": 9000, "tax_amount": 1000,
                              "total_amount": 10000, "issue_date": "2026-11-01",
                              "digest": "0x" + "ab" * 32}, "tax")
+    inv = invoice_id("LEGAL:T-SME1", "", "A1")
     maturity = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()
     code, out = smechain("receivable", "issue", "--data", data, "--key", keys / "sme-1.key",
-                         "--args", json.dumps({"invoices": [["T-SME1/A1", 10000]],
+                         "--args", json.dumps({"invoices": [[inv, 10000]],
                                                "debtor": "core-a", "currency": "CNY",
                                                "maturity": maturity}))
     assert code == 0, out
@@ -45,7 +48,7 @@ def test_issue_confirm_split_transfer_show(tmp_path: Path) -> None:
         assert code == 0, out
     code, out = smechain("receivable", "show", f"{cert}.2", "--data", data)
     assert code == 0
-    assert "T-SME1/A1" in out and f"{cert}.1" in out and "held by sme-2" in out
+    assert inv in out and f"{cert}.1" in out and "held by sme-2" in out
     code, out = smechain("receivable", "show", cert, "--data", data, "--json")
     lineage = json.loads(out)["lineage"]
     assert sum(c["face"] for c in lineage.values() if c["status"] == "confirmed") == 10000

@@ -2,7 +2,7 @@
 
 ``net`` is one network for the session (orgs, and users ``admin``, ``operator`` and
 ``viewer`` in each, password ``smechain-demo``); tests keep out of each other's way
-by anchoring invoices under fresh tax ids. ``start_net`` builds one with a clock the
+by anchoring invoices under fresh party identifiers. ``start_net`` builds one with a clock the
 test moves (for settlement). Every server is stopped and every network closed.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+from stdnum.cn import uscc
 
 from smechain.api.app import create_app
 from smechain.api.demo import PASSWORD, Demo, start_network
@@ -112,16 +113,18 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
         served.close()
 
 
-def fresh_tax_id(org: str) -> str:
-    """A tax id never used before in this test run."""
-    return f"T{next(_serial):05d}-{org}"
+def fresh_identifier() -> str:
+    """A unified social credit code (``USCC:…``, check character valid) never used before
+    in this test run."""
+    base = f"91310000MA{next(_serial):07d}"
+    return f"USCC:{base}{uscc.calc_check_digit(base)}"
 
 
 def anchor_invoice(tax: Client, seller: str, buyer: str, total: int, *,
                    currency: str = "CNY", issue_date: str = "2026-01-15") -> str:
-    """Register fresh tax ids for ``seller`` and ``buyer`` and anchor an invoice between
+    """Register fresh identifiers for ``seller`` and ``buyer`` and anchor an invoice between
     them for ``total``; its ledger id."""
-    seller_tax, buyer_tax = fresh_tax_id(seller), fresh_tax_id(buyer)
+    seller_tax, buyer_tax = fresh_identifier(), fresh_identifier()
     tax.invoice.register_party(seller_tax, seller)
     tax.invoice.register_party(buyer_tax, buyer)
     number = f"N{next(_serial):08d}"

@@ -81,9 +81,9 @@ def test_409_conflict_names_the_field(net: Net) -> None:
     assert (e.value.status, e.value.code, e.value.field) == (409, "insufficient_funds", "amount")
     assert e.value.tx_hash is None and e.value.height is None
     tax = net.login("tax-sh")
-    inv = anchor_invoice(tax, "sme-t1", "core-a", 50_000)
+    inv = tax.get_invoice(anchor_invoice(tax, "sme-t1", "core-a", 50_000))
     with pytest.raises(Conflict) as e:
-        tax.invoice.anchor(code="0310026", number=inv.split("-", 1)[1], seller="X1", buyer="X2",
+        tax.invoice.anchor(code=inv.code, number=inv.number, seller=inv.seller, buyer="",
                            currency="CNY", net_amount=1, tax_amount=0, total_amount=1,
                            issue_date="2026-01-01", digest=b"\0" * 32)
     assert e.value.field == "number" and "already anchored" in e.value.message

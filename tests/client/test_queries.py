@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from smechain.client import Client, Conflict, Forbidden, InvalidInput, NotFound, Page
+from smechain.contracts.invoice import invoice_id
 from smechain.core.crypto import get_suite
 
 from .conftest import Net, anchor_invoice
@@ -54,7 +55,7 @@ def test_anchor_and_verify_an_e_invoice_file(net: Net, tmp_path: Path) -> None:
     sample = EINVOICES / "issue116.xml"
     anchored = tax.anchor_file(sample)
     inv = anchored.event("InvoiceAnchored").attrs["invoice"]
-    assert inv == "SE123456789001/2018210"
+    assert inv == invoice_id("VAT:SE123456789001", "", "2018210")
     assert tax.get_invoice(inv).total_amount == 83_000
     check = tax.verify_file(sample)
     assert (check.invoice, check.match, check.currency) == (inv, True, "SEK")

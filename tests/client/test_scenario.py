@@ -11,10 +11,11 @@ import hashlib
 import pytest
 
 from smechain.client import Conflict, Signer
+from smechain.contracts.invoice import invoice_id
 from smechain.core.crypto import get_suite
 from smechain.node.keys import generate_key
 
-from .conftest import Net, fresh_tax_id
+from .conftest import Net, fresh_identifier
 
 FACE = 1_000_000
 PARTS = [400_000, 600_000]
@@ -32,8 +33,8 @@ def test_receivables_scenario_over_http(net: Net) -> None:
     guarantor = net.login("guar-g")
     regulator = net.login("regulator")
 
-    # The tax authority registers the parties' tax ids and anchors two invoices.
-    t1_tax, t2_tax, core_tax = (fresh_tax_id(o) for o in ("sme-t1", "sme-t2", "core-a"))
+    # The tax authority registers the parties' identifiers and anchors two invoices.
+    t1_tax, t2_tax, core_tax = (fresh_identifier() for _ in range(3))
     for tax_id, org in ((t1_tax, "sme-t1"), (t2_tax, "sme-t2"), (core_tax, "core-a")):
         assert tax.invoice.register_party(tax_id, org).ok
     invoice_ids = []
@@ -46,7 +47,7 @@ def test_receivables_scenario_over_http(net: Net) -> None:
         assert anchored.status == "committed" and anchored.ok
         invoice_ids.append(anchored.event("InvoiceAnchored").attrs["invoice"])
     inv, inv_voided = invoice_ids
-    assert inv == "0310099-S0001"
+    assert inv == invoice_id(t1_tax, "0310099", "S0001")
     check = t1.verify_invoice(inv, hashlib.sha256(b"scenario e-invoice S0001").digest())
     assert (check.match, check.status, check.financed) == (True, "valid", 0)
 

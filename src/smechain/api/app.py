@@ -23,11 +23,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smechain.api import schemas as s
 from smechain.api.accounts import Account, AccountError
+from smechain.api.body import LedgerJsonRoute
 from smechain.api.index import IndexedTx, invoice_orgs
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
 from smechain.contracts.cash import BALANCE_PREFIX
 from smechain.contracts.daycount import day_number, discount
-from smechain.contracts.invoice import INVOICE_PREFIX, Invoice, invoice_id, read_invoice
+from smechain.contracts.invoice import (
+    INVOICE_PREFIX,
+    Invoice,
+    financing_of,
+    invoice_id,
+    read_invoice,
+)
 from smechain.contracts.membership import ORG_PREFIX, Org
 from smechain.contracts.receivable import CERT_PREFIX, Certificate, cert_key
 from smechain.core.block import header_hash
@@ -171,6 +178,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                     "Amounts are integers in minor units; binary values are hex.",
         responses=ERRORS,
     )
+    app.router.route_class = LedgerJsonRoute  # before any route: bodies the ledger can take
     metrics = Metrics(platform)
     hub = EventHub(platform)
     app.add_middleware(Observe, platform=platform, metrics=metrics)
@@ -466,6 +474,11 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                 found[currency] = decode(raw, int)
         return {"org": org, "balances": found}
 
+    def invoice_out(inv: Invoice) -> dict[str, Any]:
+        """A document with the commercial invoice it belongs to: amount due, financed,
+        dilution across all of its seller's identifiers."""
+        return {**plain(inv), "financing": plain(financing_of(node.store, inv))}
+
     def visible_invoice(caller: Caller, inv_id: str) -> Invoice:
         inv = read_invoice(node.store, inv_id)
         if inv is None:
@@ -483,7 +496,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
             if status is not None and inv.status != status:
                 continue
             if caller.may_see(invoice_orgs(node, key[len(INVOICE_PREFIX):])):
-                found.append(plain(inv))
+                found.append(invoice_out(inv))
         found.sort(key=lambda i: (i["issue_date"], i["id"]), reverse=True)
         return _page(found, offset, limit)
 
@@ -502,8 +515,10 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         match = inv.digest == digest
         out: dict[str, Any] = {"invoice": inv.id, "match": match}
         if match or caller.may_see(invoice_orgs(node, inv.id)):
-            out.update(status=inv.status, currency=inv.currency, total_amount=inv.total_amount,
-                       financed=inv.financed)
+            view = financing_of(node.store, inv)
+            out.update(status=inv.status, kind=inv.kind, currency=inv.currency,
+                       total_amount=inv.total_amount, amount_due=view.amount_due,
+                       financed=view.financed, dilution=view.dilution)
         return out
 
     async def read_upload(file: UploadFile) -> bytes:
@@ -537,11 +552,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         platform.check_action(caller, "invoice", "anchor")
         data = await read_upload(file)
         record = await asyncio.to_thread(parse_invoice, data, file.filename)
-        args = {"code": record.code, "number": record.number, "seller": record.seller_id,
-                "buyer": record.buyer_id, "currency": record.currency,
-                "net_amount": record.net_amount, "tax_amount": record.tax_amount,
-                "total_amount": record.total_amount, "issue_date": record.issue_date,
-                "digest": record.digest}
+        args = record.anchor_args()
         request.state.audit = f"anchor file {file.filename}"
         result = await asyncio.to_thread(platform.submit_custodial, caller, "invoice", "anchor",
                                          args, True)
@@ -550,7 +561,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
 
     @app.get("/v1/invoices/{invoice_id:path}", response_model=dict[str, Any], tags=["invoices"])
     def get_invoice(invoice_id: str, caller: Auth) -> dict[str, Any]:
-        return plain(visible_invoice(caller, invoice_id))
+        return invoice_out(visible_invoice(caller, invoice_id))
 
     # --- certificates ------------------------------------------------------------------
 

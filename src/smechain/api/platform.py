@@ -279,7 +279,9 @@ class Platform:
                                            ).model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
-            field = ".".join(["args", *(str(p) for p in first["loc"])])
+            # Named as the request handler names body fields: args.invoices[0].amount.
+            field = "args" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                                     for p in first["loc"])
             raise ApiError(422, "bad_args", field, f"{field}: {first['msg']}") from None
         return schemas.to_args(struct, checked.model_dump())
 
