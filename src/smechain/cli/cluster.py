@@ -144,7 +144,11 @@ def run(config: Annotated[Path, typer.Option(help="The peer's TOML config.")]) -
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    api = _serve_api(peer, cfg) if cfg.api else None
+    if cfg.api:
+        # The API signs with nonces read from this peer's store: serve it only once the
+        # store holds the chain as it stands (a peer that was down, or new, syncs first).
+        peer.catch_up(stop)
+    api = _serve_api(peer, cfg) if cfg.api and not stop.is_set() else None
     pid_file, ready = cfg.data / "peer.pid", cfg.data / "peer.ready"
     pid_file.write_text(str(os.getpid()))
     ready.write_text(peer.role)

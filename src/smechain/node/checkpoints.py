@@ -45,6 +45,7 @@ PUBLISHED_CURSOR = "checkpoints.published"
 READ_BATCH = 256
 MAX_HELD = 50_000
 """Checkpoints read but not yet filed (for blocks not committed here) before reading pauses."""
+READ_PAUSE_S = 0.2
 SAVE_EVERY_S = 1.0
 
 
@@ -122,13 +123,18 @@ class Checkpoints:
             if full:
                 self._stop.wait(0.05)
                 continue
-            for seq, data in self.stream.read(next_seq, READ_BATCH, 0.5):
+            got = self.stream.read(next_seq, READ_BATCH, 0.5)
+            for seq, data in got:
                 signed = self._decode(data)
                 with self.lock:
                     self.read_to = seq
                     if signed is not None and signed.checkpoint.org != peer.org:
                         self.held[seq] = None
                         self.inbox.append((seq, signed))
+            if len(got) < READ_BATCH:
+                # Each read is a request to the server: let a few blocks' worth gather
+                # rather than ask once per checkpoint (the ledger thread is busy meanwhile).
+                self._stop.wait(READ_PAUSE_S)
 
     def _decode(self, data: bytes) -> SignedCheckpoint | None:
         try:

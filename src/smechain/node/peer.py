@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 import tomllib
 from collections import deque
@@ -295,6 +296,19 @@ class Peer(Node):
             self._publisher.submit(item.raw)
         except OrdererFull as exc:
             raise BadTransaction(str(exc)) from None
+
+    def catch_up(self, stop: threading.Event | None = None) -> bool:
+        """Wait until this peer has committed every block the log held when called.
+
+        False if it stopped committing first (``Diverged``: ``status`` says why)
+        or ``stop`` was set.
+        """
+        target = self.log.last_height()
+        while self.height() < target:
+            if self._failure is not None or (stop is not None and stop.is_set()):
+                return False
+            time.sleep(0.05)
+        return True
 
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until every transaction submitted here is stored by the ordering service."""
