@@ -51,3 +51,13 @@ def test_the_invoice_shows_its_amount_due_after_credits_and_the_dilution(shared:
                                                                         6_000_000)
     note = shared.ok("GET", f"/v1/invoices/{credit}", "core-a/viewer")
     assert (note["kind"], note["preceding"]) == ("credit_note", "20260002")
+
+
+@covers("GET /healthz")
+def test_health_says_failed_once_the_ledger_thread_has_stopped(api: Api) -> None:
+    assert api.ok("GET", "/healthz")["status"] == "ok"
+    api.demo.node._failure = RuntimeError("disk full")  # what the ledger thread records
+    r = api.client.get("/healthz")
+    assert r.status_code == 503
+    assert r.json()["status"] == "failed" and "disk full" in r.json()["problem"]
+    api.demo.node._failure = None

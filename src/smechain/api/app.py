@@ -841,9 +841,13 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     # --- operations ----------------------------------------------------------------------
 
     @app.get("/healthz", response_model=s.Health, tags=["operations"])
-    async def healthz() -> dict[str, Any]:
-        return {"status": "ok", "chain_id": node.chain_id, "height": node.height(),
-                "indexed_height": platform.index.height}
+    async def healthz() -> Any:
+        """``ok``, or 503 ``failed`` naming why once the ledger thread has stopped."""
+        failure = node.failure
+        body = {"status": "ok" if failure is None else "failed", "chain_id": node.chain_id,
+                "height": node.height(), "indexed_height": platform.index.height,
+                "problem": "" if failure is None else f"the ledger thread failed: {failure!r}"}
+        return body if failure is None else JSONResponse(body, status_code=503)
 
     @app.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
     async def prometheus() -> PlainTextResponse:

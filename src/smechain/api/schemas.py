@@ -196,9 +196,11 @@ class ProposalPage(BaseModel):
 
 class Health(BaseModel):
     status: str
+    """``ok``, or ``failed`` (with HTTP 503) once the ledger thread has stopped."""
     chain_id: str
     height: int
     indexed_height: int
+    problem: str = ""
 
 
 class OrgOut(BaseModel):

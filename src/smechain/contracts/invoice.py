@@ -47,6 +47,7 @@ States and transitions::
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -261,10 +262,12 @@ def financing_view(state: StateReader, org: str | None, seller: str, code: str,
                    number: str) -> FinancingView:
     """The commercial invoice ``number`` of ``org`` (or, unregistered, of identifier ``seller``).
 
-    Its documents are those anchored under any identifier of the organisation;
-    the amount due is the least amount due among its valid invoice documents,
-    less the credits that reference it, and never below 0; ``financed`` and ``dilution`` come from
-    its financing record.
+    Its documents are those anchored under any identifier of the organisation.
+    The amount due is the least amount due (never above the total) among its
+    invoice documents, voided ones included, less the credits that reference
+    it, never below 0; it is 0 when none of them is valid, or when they and
+    their credits are not all in one currency (no rate is assumed).
+    ``financed`` and ``dilution`` come from its financing record.
     """
     idents = aliases(state, org) if org else [seller]
     docs: list[Invoice] = []
@@ -278,11 +281,15 @@ def financing_view(state: StateReader, org: str | None, seller: str, code: str,
             credit = read_invoice(state, credit_id)
             if credit is not None:
                 credits.append(credit)
-    base = [d.amount_due for d in docs
-            if d.status == InvoiceStatus.VALID and d.kind in FINANCEABLE]
-    currency = docs[0].currency if docs else ""
-    credited = sum(credit_of(c) for c in credits if c.currency == currency)
-    due = max(0, min(base) - credited) if base else 0
+    invoices = [d for d in docs if d.kind in FINANCEABLE]
+    valid_credits = [c for c in credits if credit_of(c)]
+    due = 0
+    if any(d.status == InvoiceStatus.VALID for d in invoices) and len(
+            {d.currency for d in invoices} | {c.currency for c in valid_credits}) == 1:
+        # Voided documents still cap it: voiding never raises what can be financed; nor
+        # can rounding or a bad prepaid amount lift it above an invoice's total.
+        base = min(min(d.amount_due, d.total_amount) for d in invoices)
+        due = max(0, base - sum(credit_of(c) for c in valid_credits))
     fid = financing_id(org, code, number) if org else ""
     record = read_financing(state, fid) if org else None
     return FinancingView(fid, org or "", due, record.financed if record else 0,
@@ -441,7 +448,8 @@ def check_anchor(args: Anchor) -> int:
     The importer runs this on every file it reads, so a file it accepts is
     never refused by the ledger for its contents. Rules: identifiers as
     :func:`~smechain.contracts.identifiers.check_identifier`; every amount
-    within ±(2^63 − 1); BR-CO-15 total = net + tax; BR-CO-16 amount due =
+    within ±(2^63 − 1); numbers in :func:`canonical_number` form; prepaid
+    between 0 and the total; BR-CO-15 total = net + tax; BR-CO-16 amount due =
     total − prepaid + rounding (EN 16931).
     """
     _check_text(args.number, "number")
@@ -470,6 +478,9 @@ def check_anchor(args: Anchor) -> int:
     if args.net_amount + args.tax_amount != args.total_amount:
         raise BadArguments(f"total_amount: {args.total_amount} is not net {args.net_amount} + "
                            f"tax {args.tax_amount} (EN 16931 BR-CO-15)")
+    if not min(0, args.total_amount) <= args.prepaid_amount <= max(0, args.total_amount):
+        raise BadArguments(f"prepaid_amount: {args.prepaid_amount} is not between 0 and the "
+                           f"total {args.total_amount}")
     if args.total_amount - args.prepaid_amount + args.rounding_amount != due:
         raise BadArguments(f"amount_due: {due} is not total {args.total_amount} − prepaid "
                            f"{args.prepaid_amount} + rounding {args.rounding_amount} "
@@ -477,11 +488,24 @@ def check_anchor(args: Anchor) -> int:
     return due
 
 
+def canonical_number(value: str) -> str:
+    """An invoice number as the ledger keeps it: Unicode NFKC (full-width forms folded),
+    format characters (zero-width spaces, joiners) removed, each run of white space one
+    ASCII space, none at the ends. Numbers that look alike are one number."""
+    folded = unicodedata.normalize("NFKC", value)
+    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return " ".join(visible.split())
+
+
 def _check_text(value: str, field: str) -> None:
-    if not value.strip() or value != value.strip():
-        raise BadArguments(f"{field}: must be non-empty, without leading or trailing spaces")
-    if len(value) > MAX_NUMBER or any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if not value:
+        raise BadArguments(f"{field}: must not be empty")
+    if len(value) > MAX_NUMBER or any(unicodedata.category(c) == "Cc" for c in value):
         raise BadArguments(f"{field}: at most {MAX_NUMBER} characters, no control characters")
+    if value != canonical_number(value):
+        raise BadArguments(f"{field}: {value!r} is not in canonical form "
+                           f"({canonical_number(value)!r}: NFKC, single spaces, no format "
+                           "characters)")
 
 
 def anchor(state: TxState, ctx: Context, args: Anchor) -> None:

@@ -172,6 +172,9 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
         raise BadArguments(f"maturity: {args.maturity} is not in the future")
     if read_org(state, args.debtor) is None:
         raise NotFound(f"debtor: no organisation {args.debtor!r}")
+    face = sum(b.amount for b in args.invoices)
+    if face > cash.MAX_AMOUNT:
+        raise BadArguments(f"invoices: face value {face} is beyond {cash.MAX_AMOUNT} minor units")
     cert_id = ctx.tx_hash.hex()[:32]
     for i, backing in enumerate(args.invoices):
         where = f"invoices[{i}]"
@@ -191,7 +194,6 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
         if inv.currency != args.currency:
             raise BadArguments(f"{where}: invoice is in {inv.currency}, not {args.currency}")
         reserve(state, backing.invoice, backing.amount, where, f"receivable:{cert_id}")
-    face = sum(b.amount for b in args.invoices)
     state.put(cert_key(cert_id), Certificate(
         cert_id, cert_id, "", args.debtor, ctx.sender.org, ctx.sender.org, face, args.currency,
         args.maturity, Status.REQUESTED, list(args.invoices)))

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol, TypeVar
 
+import msgspec
+
 from smechain.core.block import Event
 from smechain.core.encoding import decode, encode
+from smechain.core.errors import BadArguments
 
 T = TypeVar("T")
 
@@ -75,15 +78,27 @@ class TxState:
         return 0 if raw is None else decode(raw, int)
 
     def put(self, key: str, value: Any) -> None:
-        """Stage ``value`` (any encodable record) at ``key``."""
-        self._writes[key] = encode(value)
+        """Stage ``value`` (any encodable record) at ``key``.
+
+        Raises ``BadArguments`` when the value cannot be stored (an integer past
+        64 bits), so one transaction's arithmetic can never stop the ledger.
+        """
+        try:
+            self._writes[key] = encode(value)
+        except (OverflowError, msgspec.EncodeError) as exc:
+            raise BadArguments(f"{key}: the result cannot be stored ({exc})") from None
 
     def delete(self, key: str) -> None:
         """Stage the removal of ``key``."""
         self._writes[key] = None
 
     def emit(self, event: str, /, **attrs: Any) -> None:
-        """Announce an event of this transaction's contract."""
+        """Announce an event of this transaction's contract; ``BadArguments`` when an
+        attribute cannot be encoded (an integer past 64 bits)."""
+        try:
+            encode(attrs)
+        except (OverflowError, msgspec.EncodeError) as exc:
+            raise BadArguments(f"{event}: an attribute cannot be recorded ({exc})") from None
         self.events.append(Event(self.contract, event, attrs))
 
     def commit(self) -> None:

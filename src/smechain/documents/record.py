@@ -13,7 +13,7 @@ from lxml import etree
 
 from smechain.contracts.cash import MAX_AMOUNT
 from smechain.contracts.identifiers import normalise
-from smechain.contracts.invoice import Anchor, check_anchor, kind_of
+from smechain.contracts.invoice import Anchor, canonical_number, check_anchor, kind_of
 from smechain.core.errors import BadArguments
 
 Hasher = Callable[[bytes], bytes]
@@ -39,7 +39,7 @@ MAX_OFD_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_OFD_ENTRIES = 10_000
 MAX_XML_BYTES = 50 * 1024 * 1024
 
-_AMOUNT_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_AMOUNT_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 
 # Hash algorithms an OFD signature may name in References/@CheckMethod.
@@ -115,6 +115,10 @@ def make_record(source: str, syntax: Syntax, *, code: str = "", number: str, typ
     Raises :class:`DocumentError` with the ledger's reason, so a file that
     imports is never refused by the ledger for its contents.
     """
+    if abs(rounding_amount) >= 10 ** minor_digits(currency):
+        raise DocumentError(source, f"rounding amount {rounding_amount} minor units is not "
+                                    f"less than one {currency} (EN 16931 BT-114)")
+    number, preceding = canonical_number(number), canonical_number(preceding)
     due = total_amount - prepaid_amount + rounding_amount if amount_due is None else amount_due
     args = Anchor(number=number, seller=seller_id, buyer=buyer_id, currency=currency,
                   net_amount=net_amount, tax_amount=tax_amount, total_amount=total_amount,

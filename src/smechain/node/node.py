@@ -254,6 +254,11 @@ class Node(LedgerView):
 
     # --- submitting -----------------------------------------------------------
 
+    @property
+    def failure(self) -> BaseException | None:
+        """Why the ledger thread stopped, or ``None`` while it runs."""
+        return self._failure
+
     def submit(self, raw: bytes) -> TxHash:
         """Queue signed transaction bytes for ordering; return the transaction hash.
 
