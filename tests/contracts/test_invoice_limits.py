@@ -146,3 +146,11 @@ def test_a_value_past_64_bits_is_a_failed_receipt_not_a_stopped_ledger(
     (receipt,) = chain.run(chain.tx("probe", "square", {"amount": 2**40}, chain.key("bank-a")))
     assert receipt.code == "bad_args" and "probe/x" in receipt.message
     chain.ok(chain.tx("probe", "square", {"amount": 2**20}, chain.key("bank-a")))
+
+
+def test_registration_ids_with_spaces_are_compacted() -> None:
+    from smechain.contracts.identifiers import normalise
+
+    assert normalise("LEGAL", "HRB 12345") == "LEGAL:HRB12345"
+    assert normalise("0088", " 4000001123452 ") == "0088:4000001123452"
+    assert normalise("VA", "de 300.000.001") == "VAT:DE300000001"

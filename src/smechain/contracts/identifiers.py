@@ -44,8 +44,9 @@ def normalise(scheme: str, value: str) -> str:
     """The canonical ``SCHEME:value`` of what a document says, or ``BadArguments`` saying why not.
 
     Spaces, dots and dashes are dropped from VAT ids and China codes, letters
-    are upper-cased there and e-mail addresses lower-cased; nothing else is
-    changed. ``scheme`` is upper-cased; ``VA``/``FC`` (CII) mean VAT/TAX.
+    upper-cased there; white space is dropped from tax numbers, registration
+    ids and ISO 6523 ids (``HRB 12345`` is ``HRB12345``); e-mail addresses are
+    lower-cased; nothing else is changed. ``scheme`` is upper-cased; ``VA``/``FC`` (CII) mean VAT/TAX.
     """
     scheme = {"VA": "VAT", "FC": "TAX"}.get(scheme.strip().upper(), scheme.strip().upper())
     value = value.strip()
@@ -53,7 +54,7 @@ def normalise(scheme: str, value: str) -> str:
         value = re.sub(r"[\s.\-]", "", value).upper()
     elif scheme == "EM":
         value = value.lower()
-    elif scheme == "TAX":
+    elif scheme == "TAX" or scheme == "LEGAL" or ICD.match(scheme):
         value = re.sub(r"\s", "", value)
     if scheme in ("USCC", "CN-TIN") and value:
         scheme = "USCC" if len(value) == 18 else "CN-TIN"
