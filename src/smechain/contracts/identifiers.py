@@ -46,7 +46,8 @@ def normalise(scheme: str, value: str) -> str:
     Spaces, dots and dashes are dropped from VAT ids and China codes, letters
     upper-cased there; white space is dropped from tax numbers, registration
     ids and ISO 6523 ids (``HRB 12345`` is ``HRB12345``); e-mail addresses are
-    lower-cased; nothing else is changed. ``scheme`` is upper-cased; ``VA``/``FC`` (CII) mean VAT/TAX.
+    lower-cased; nothing else is changed. ``scheme`` is upper-cased; ``VA`` and
+    ``FC`` (CII) mean VAT and TAX.
     """
     scheme = {"VA": "VAT", "FC": "TAX"}.get(scheme.strip().upper(), scheme.strip().upper())
     value = value.strip()
