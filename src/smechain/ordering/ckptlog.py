@@ -20,9 +20,8 @@ from typing import Any
 
 import nats.errors
 import nats.js.errors
-from nats.js import api
 
-from smechain.ordering.jetstream import TRANSIENT, Names, NatsLink
+from smechain.ordering.jetstream import TRANSIENT, Names, NatsLink, pull_from
 
 
 class CheckpointLog:
@@ -106,15 +105,8 @@ class CheckpointLog:
                     ) -> list[tuple[int, bytes]]:
         if self._sub is None or self._next != from_seq:
             await self._close_sub()
-            self._sub = await self.link.js.pull_subscribe(
-                self.names.ckpt_subject("*"), stream=self.names.ckpt_stream,
-                config=api.ConsumerConfig(
-                    ack_policy=api.AckPolicy.NONE,
-                    deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
-                    opt_start_seq=max(from_seq, 1), inactive_threshold=30.0,
-                    mem_storage=True, num_replicas=1,
-                ),
-            )
+            self._sub = await pull_from(self.link, self.names.ckpt_subject("*"),
+                                        self.names.ckpt_stream, max(from_seq, 1))
             self._next = from_seq
         try:
             msgs = await self._sub.fetch(max_msgs, timeout=max(timeout, 0.005))

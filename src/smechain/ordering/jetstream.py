@@ -213,6 +213,14 @@ def ensure_streams(link: NatsLink, names: Names, replicas: int = 3) -> None:
     retry(link, go, what="create the streams", deadline_s=30)
 
 
+async def pull_from(link: NatsLink, subject: str, stream: str, start_seq: int) -> Any:
+    """A pull subscription reading ``stream`` from sequence ``start_seq`` on, unacknowledged
+    (the reader keeps its own position), held in memory and gone 30 s after its last use."""
+    return await link.js.pull_subscribe(subject, stream=stream, config=api.ConsumerConfig(
+        ack_policy=api.AckPolicy.NONE, deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
+        opt_start_seq=start_seq, inactive_threshold=30.0, mem_storage=True, num_replicas=1))
+
+
 def retry(link: NatsLink, make: Callable[[], Coroutine[Any, Any, R]], *, what: str,
           deadline_s: float = 20.0) -> R:
     """Run ``make()`` on the link, retrying transient failures until ``deadline_s``."""
@@ -311,15 +319,8 @@ class BlockLog:
     async def _read(self, from_height: int, max_blocks: int, timeout: float) -> list[LoggedBlock]:
         if self._sub is None or self._next != from_height:
             await self._close_sub()
-            self._sub = await self.link.js.pull_subscribe(
-                self.names.blocks_subject, stream=self.names.blocks_stream,
-                config=api.ConsumerConfig(
-                    ack_policy=api.AckPolicy.NONE,
-                    deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
-                    opt_start_seq=from_height + 1, inactive_threshold=30.0,
-                    mem_storage=True, num_replicas=1,
-                ),
-            )
+            self._sub = await pull_from(self.link, self.names.blocks_subject,
+                                        self.names.blocks_stream, from_height + 1)
             self._next = from_height
         try:
             msgs = await self._sub.fetch(max_blocks, timeout=max(timeout, 0.005))
