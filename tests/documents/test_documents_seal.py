@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import io
@@ -15,7 +16,8 @@ from pyasn1.codec.der import decoder, encoder
 from pyasn1.type import char, univ, useful
 
 from smechain.core.crypto import get_suite
-from smechain.documents.record import DocumentError
+from smechain.documents import import_invoice
+from smechain.documents.record import DocumentError, InvoiceRecord
 from smechain.documents.seal import SealCheck, verify_ofd_seals
 from smechain.documents.ses import parse_ses_signature
 from smechain.documents.ses_asn1 import EcSignature
@@ -472,3 +474,155 @@ def test_digital_signature_type_sign_is_not_a_seal() -> None:
     listed = _entry(data, sigs).replace(b"<ofd:Signature ", b'<ofd:Signature Type="Sign" ')
     check = _one(_rezip(data, {sigs: listed}))
     assert check.problems == ("not_a_seal",) and check.version == 0
+
+
+# --------------------------------------------------------------------------- sealed data only
+
+ATTACHMENT = "Doc_0/Attachs/original_invoice.xml"
+
+
+def _hash(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def _import(data: bytes) -> InvoiceRecord:
+    return import_invoice(data, _hash, "f.ofd")
+
+
+def _added(data: bytes, entries: dict[str, bytes]) -> bytes:
+    """``data`` with new ZIP entries appended (the originals untouched)."""
+    buf = io.BytesIO(data)
+    with zipfile.ZipFile(buf, "a") as zf:
+        for name, content in entries.items():
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
+def _forged_fapiao(data: bytes) -> bytes:
+    """The sample's original_invoice.xml with another number and a total of 926.00."""
+    xml = _entry(data, ATTACHMENT)
+    for old, new in ((b">83089647<", b">83089648<"), (b">526.00<", b">926.00<"),
+                     (b">510.68<", b">910.68<")):
+        assert old in xml
+        xml = xml.replace(old, new)
+    return xml
+
+
+def _sealed_over(data: bytes, files: list[str]) -> bytes:
+    """An unsigned OFD sealed here: one seal (made by ``make_ses``) whose References
+    list ``files`` with their SM3 digests."""
+    refs = "".join(
+        f'<ofd:Reference FileRef="/{f}"><ofd:CheckValue>'
+        f'{base64.b64encode(hashlib.new("sm3", _entry(data, f)).digest()).decode()}'
+        "</ofd:CheckValue></ofd:Reference>" for f in files)
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    signature = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Signature {ns}><ofd:SignedInfo>'
+                 '<ofd:References CheckMethod="1.2.156.10197.1.401">'
+                 f"{refs}</ofd:References></ofd:SignedInfo>"
+                 "<ofd:SignedValue>/Doc_0/Signs/Sign_0/SignedValue.dat</ofd:SignedValue>"
+                 "</ofd:Signature>").encode()
+    signatures = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Signatures {ns}>'
+                  '<ofd:Signature ID="1" BaseLoc="/Doc_0/Signs/Sign_0/Signature.xml"/>'
+                  "</ofd:Signatures>").encode()
+    return _added(data, {"Doc_0/Signs/Signatures.xml": signatures, SIG_XML: signature,
+                         VALUE: make_ses(signature)})
+
+
+TAGS = ["Doc_0/Tags/CustomTags.xml", "Doc_0/Tags/CustomTag.xml"]
+PAGE = "Doc_0/Pages/Page_0/Content.xml"
+TEMPLATE = "Doc_0/Tpls/Tpl_0/Content.xml"
+
+
+def test_a_forged_unsigned_attachment_in_a_sealed_ofd_is_refused() -> None:
+    data = _sample("invoice-sample-5.ofd")
+    assert _import(data).total_amount == 52_600
+    forged = _forged_fapiao(data)
+    # wherever its name sorts: before the sealed attachment, or after it
+    for name in ("Doc_0/Attachs/0.xml", "Doc_0/Attachs/zz.xml", "Doc_0/Attachs/a/b.xml"):
+        edited = _added(data, {name: forged})
+        assert _one(edited).ok  # the seal itself still holds: it never covered the entry
+        with pytest.raises(DocumentError, match=f"f.ofd: fapiao data in {name} is not covered "
+                           "by the seal"):
+            _import(edited)
+
+
+def test_an_entry_differing_only_in_case_is_refused_as_ambiguous() -> None:
+    data = _sample("invoice-sample-5.ofd")
+    twin = "Doc_0/Attachs/Original_invoice.xml"
+    with pytest.raises(DocumentError, match=f"OFD entries {twin} and {ATTACHMENT} differ only "
+                       "in case"):
+        _import(_added(data, {twin: _forged_fapiao(data)}))
+    # the same in an unsigned OFD: which one is the document's is left to chance either way
+    plain = _sample("invoice-sample-9.ofd")
+    with pytest.raises(DocumentError, match="differ only in case"):
+        _import(_added(plain, {twin: _entry(plain, ATTACHMENT)}))
+
+
+def test_a_sealed_attachment_edited_after_sealing_is_refused() -> None:
+    data = _sample("invoice-sample-5.ofd")
+    edited = _rezip(data, {ATTACHMENT: _forged_fapiao(data)})
+    assert _one(edited).verdict == "tampered"
+    with pytest.raises(DocumentError, match=f"fapiao data in {ATTACHMENT} changed after "
+                       f"sealing .* CheckValue in /{SIG_XML}"):
+        _import(edited)
+
+
+@pytest.mark.parametrize("name", ["invoice-sample-5.ofd", "invoice-sample-7.ofd",
+                                  "invoice-sample-8.ofd", "invoice-sample-10.ofd"])
+def test_sealed_samples_still_import_noting_the_seal(name: str) -> None:
+    record = _import(_sample(name))
+    assert any(n.startswith("sealed: ") for n in record.notes)
+
+
+@pytest.mark.parametrize("name", UNSIGNED)
+def test_unsigned_samples_import_as_before(name: str) -> None:
+    data = _sample(name)
+    try:
+        record = _import(data)
+    except DocumentError as exc:
+        assert "carries no invoice data" in str(exc)  # samples 3 and 4
+        return
+    assert not any(n.startswith("sealed: ") for n in record.notes)
+    # an added attachment is read as it always was: nothing vouches for any of them
+    if name == "invoice-sample-9.ofd":
+        forged = _entry(data, ATTACHMENT).replace(b">04875996<", b">04875997<")
+        assert _import(_added(data, {"Doc_0/Attachs/0.xml": forged})).number == "04875997"
+
+
+def test_sealed_custom_tags_import_only_from_sealed_pages() -> None:
+    data = _sample("invoice-sample-2.ofd")  # unsigned; custom tags -> page text objects
+    sealed = _sealed_over(data, [*TAGS, PAGE, TEMPLATE])
+    assert _one(sealed).ok
+    record = _import(sealed)
+    assert (record.number, record.total_amount) == ("24112000000048542163", 444_900)
+    assert any(n.startswith("sealed: ") for n in record.notes)
+
+    page = _entry(data, PAGE)
+    # the number's text object edited on the sealed page
+    assert b">24112000000048542163<" in page
+    edited = _rezip(sealed, {PAGE: page.replace(b">24112000000048542163<",
+                                                b">24112000000048542164<")})
+    assert _one(edited).verdict == "tampered"
+    with pytest.raises(DocumentError, match=f"fapiao data in {PAGE} changed after sealing"):
+        _import(edited)
+    # a second copy of the text object in an entry the seal does not cover
+    stray = "Doc_0/Pages/Page_0/A.xml"
+    copy = (b'<?xml version="1.0"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016">'
+            b'<ofd:TextObject ID="6922"><ofd:TextCode>24112000000048542164</ofd:TextCode>'
+            b"</ofd:TextObject></ofd:Page>")
+    # unsigned, the copy is read as before (it sorts first)
+    assert _import(_added(data, {stray: copy})).number == "24112000000048542164"
+    with pytest.raises(DocumentError, match=f"fapiao data in {stray} is not covered by the "
+                       "seal"):
+        _import(_added(sealed, {stray: copy}))
+    # the tags themselves, or the page, left out of the seal
+    for left_out in (TAGS[0], TAGS[1], PAGE):
+        partly = _sealed_over(data, [f for f in (*TAGS, PAGE, TEMPLATE) if f != left_out])
+        with pytest.raises(DocumentError, match=f"fapiao data in {left_out} is not covered"):
+            _import(partly)
+
+
+def test_a_sealed_ofd_whose_signature_list_is_broken_is_refused() -> None:
+    data = _sample("invoice-sample-5.ofd")
+    with pytest.raises(DocumentError, match=r"Signatures\.xml"):
+        _import(_rezip(data, {"Doc_0/Signs/Signatures.xml": b"<not xml"}))

@@ -42,7 +42,8 @@ from smechain.core.encoding import decode, encode, plain
 from smechain.core.errors import BadArguments
 from smechain.core.proof import verify_tx_proof
 from smechain.core.tx import SignedTx, decode_tx
-from smechain.documents import DocumentError, import_invoice
+from smechain.documents import DocumentError, import_invoice, verify_ofd_seals
+from smechain.documents.seal import broken_seal
 from smechain.node.ledger import NotCommitted
 from smechain.node.verify import verify_chain
 from smechain.web import mount_portal
@@ -501,10 +502,21 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         return _page(found, offset, limit)
 
     @app.get("/v1/invoices/{invoice_id:path}/verify", response_model=s.InvoiceCheck,
-             tags=["invoices"])
+             response_model_exclude={"seals"}, tags=["invoices"])
     async def verify_invoice(invoice_id: str, caller: Auth,
-                             digest: str = Query(pattern="^[0-9a-f]{64}$")) -> dict[str, Any]:
-        """Check a file's digest against the anchor (any signed-in caller: a public fact)."""
+                             digest: str | None = Query(None, pattern="^[0-9a-f]{64}$")
+                             ) -> Any:
+        """Check a file's digest against the anchor (any signed-in caller: a public fact).
+
+        Without ``digest`` the path is read as ``GET /v1/invoices/{id}`` of the document
+        whose id ends in ``/verify`` (a document numbered ``verify``), when one is anchored.
+        """
+        if digest is None:
+            doc_id = f"{invoice_id}/verify"
+            if read_invoice(node.store, doc_id) is None:
+                raise ApiError(422, "bad_args", "digest", "digest: required (64 lowercase hex "
+                               f"digits); no document {doc_id!r} is anchored either")
+            return JSONResponse(invoice_out(visible_invoice(caller, doc_id)))
         inv = read_invoice(node.store, invoice_id)
         if inv is None:
             raise not_found("invoice_id", f"invoice {invoice_id!r} is not anchored")
@@ -533,25 +545,49 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         except DocumentError as exc:
             raise ApiError(422, "bad_document", "file", f"file: {exc}") from None
 
+    def seals_of(data: bytes, name: str | None) -> list[dict[str, Any]]:
+        """An OFD's seals, each checked (``SealCheck.summary``); one ``broken`` entry when
+        they cannot be read at all."""
+        try:
+            return [c.summary() for c in verify_ofd_seals(data, name or "upload")]
+        except DocumentError as exc:
+            return [broken_seal(exc)]
+
     @app.post("/v1/invoices/verify-file", response_model=s.InvoiceCheck, tags=["invoices"])
     async def verify_file(caller: Auth, file: UploadFile = File(...)) -> dict[str, Any]:
-        """Check an invoice file (UBL, CII or OFD) against its anchor."""
+        """Check an invoice file (UBL, CII or OFD) against its anchor, and an OFD's seals.
+
+        ``match`` is the digest's answer alone: a file matches only with ``match`` true
+        and every one of its ``seals`` ok.
+        """
         data = await read_upload(file)
         record = await asyncio.to_thread(parse_invoice, data, file.filename)
         inv_id = invoice_id(record.seller_id, record.code, record.number)
         inv = read_invoice(node.store, inv_id)
         if inv is None:
             raise not_found("file", f"file: invoice {inv_id!r} is not anchored")
-        return check_of(caller, inv, record.digest)
+        out = check_of(caller, inv, record.digest)
+        if record.syntax == "ofd":
+            out["seals"] = await asyncio.to_thread(seals_of, data, file.filename)
+        return out
 
     @app.post("/v1/invoices/anchor-file", response_model=s.TxResult, tags=["invoices"])
     async def anchor_file(caller: Auth, request: Request,
                           file: UploadFile = File(...)) -> dict[str, Any]:
-        """A tax authority anchors an e-invoice file (UBL, CII or OFD)."""
+        """A tax authority anchors an e-invoice file (UBL, CII or OFD); an OFD only when
+        every one of its seals is ok."""
         platform.require_submit(caller, "invoice")
         platform.check_action(caller, "invoice", "anchor")
         data = await read_upload(file)
         record = await asyncio.to_thread(parse_invoice, data, file.filename)
+        if record.syntax == "ofd":
+            seals = await asyncio.to_thread(seals_of, data, file.filename)
+            bad = next((c for c in seals if not c["ok"]), None)
+            if bad is not None:
+                what = (f"seal {bad['signature_file']} is {bad['verdict']}"
+                        if bad["signature_file"] else "its seals are broken")
+                raise ApiError(422, "bad_document", "file",
+                               f"file: {what}: {bad['reason']}; not anchored")
         args = record.anchor_args()
         request.state.audit = f"anchor file {file.filename}"
         result = await asyncio.to_thread(platform.submit_custodial, caller, "invoice", "anchor",

@@ -12,7 +12,11 @@ from smechain.cli.render import dumps
 from smechain.cli.seals import report_seals
 from smechain.contracts.invoice import financing_of, invoice_id, read_invoice
 from smechain.core.crypto import CryptoSuite, get_suite
-from smechain.documents import DocumentError, import_invoice
+from smechain.documents import DocumentError, import_invoice, verify_ofd_seals
+from smechain.documents.seal import broken_seal
+
+OFD_MAGIC = b"PK\x03\x04"
+"""How an OFD (a ZIP package) starts; the importer tells the syntaxes apart the same way."""
 
 app = typer.Typer(help="E-invoices: import, anchor, verify.", no_args_is_help=True)
 
@@ -24,20 +28,46 @@ def import_(
     key: Annotated[Path | None, typer.Option(help="A tax authority's key file.")] = None,
     suite: Annotated[str, typer.Option(help="Digest suite when not anchoring.")] = "ed25519",
 ) -> None:
-    """Read an e-invoice file and print its anchor; with --data and --key, anchor it."""
+    """Read an e-invoice file and print its anchor (and an OFD's seals); with --data and
+    --key, anchor it, which an OFD whose seal is not ok never is."""
     if (data is None) != (key is None):
         fail("--data and --key go together (anchoring needs both)")
     hasher = view_of(data).suite.hash if data is not None else _suite(suite).hash
+    raw = _read(file)
     try:
-        record = import_invoice(file, hasher)
+        record = import_invoice(raw, hasher, str(file))
     except DocumentError as exc:
         fail(f"FILE: {exc}", 1)
+    seals, failure = _seals(raw, file) if record.syntax == "ofd" else (None, None)
+    if failure is not None and data is not None:
+        fail(f"FILE: {failure}; not anchored", 1)
     args = record.anchor_args()
     inv_id = invoice_id(record.seller_id, record.code, record.number)
-    typer.echo(dumps({"invoice": inv_id, "anchor": args, "kind": record.kind,
-                      "syntax": record.syntax, "notes": list(record.notes)}))
+    doc: dict[str, object] = {"invoice": inv_id, "anchor": args, "kind": record.kind,
+                              "syntax": record.syntax, "notes": list(record.notes)}
+    if seals is not None:
+        doc["seals"] = seals
+    typer.echo(dumps(doc))
     if data is not None and key is not None:
         submit(data, "invoice", "anchor", args, key, [])
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        fail(f"FILE: {file}: cannot read file ({exc.strerror})", 1)
+
+
+def _seals(raw: bytes, file: Path) -> tuple[list[dict[str, object]], str | None]:
+    """An OFD's seals as JSON-ready data, and why the file fails on them (``None``: it
+    does not; an OFD without seals does not either)."""
+    try:
+        checks = verify_ofd_seals(raw, str(file))
+    except DocumentError as exc:
+        return [broken_seal(exc)], f"broken seal: {exc}"
+    failure = next((c.failure for c in checks if not c.ok), None)
+    return [c.summary() for c in checks], failure
 
 
 def _suite(name: str) -> CryptoSuite:
@@ -52,13 +82,17 @@ def verify(
     file: Annotated[Path, typer.Argument(help="The invoice file to check.")],
     data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
 ) -> None:
-    """Check a file against its anchor and an OFD's seals: exit 0 when both hold, 1 otherwise."""
+    """Check a file against its anchor and an OFD's seals: exit 0 when both hold, 1 otherwise.
+
+    An OFD's seals are reported first, also when the importer then refuses the file.
+    """
     view = view_of(data)
+    raw = _read(file)
+    seal_failure = report_seals(file, raw) if raw[:4] == OFD_MAGIC else None
     try:
-        record = import_invoice(file, view.suite.hash)
+        record = import_invoice(raw, view.suite.hash, str(file))
     except DocumentError as exc:
         fail(f"FILE: {exc}", 1)
-    seal_failure = report_seals(file) if record.syntax == "ofd" else None
     inv_id = invoice_id(record.seller_id, record.code, record.number)
     anchored = read_invoice(view.store, inv_id)
     if anchored is None:
@@ -67,6 +101,6 @@ def verify(
         fail(f"FILE: does not match the anchor of {inv_id!r} (digest differs)", 1)
     if seal_failure is not None:
         fail(f"FILE: matches the anchor of {inv_id!r}, but its {seal_failure}", 1)
-    view = financing_of(view.store, anchored)
+    financing = financing_of(view.store, anchored)
     typer.echo(f"matches the anchor of {inv_id!r} ({anchored.kind}, {anchored.status}, financed "
-               f"{view.financed} of amount due {view.amount_due} {anchored.currency})")
+               f"{financing.financed} of amount due {financing.amount_due} {anchored.currency})")

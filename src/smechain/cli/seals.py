@@ -20,14 +20,16 @@ def describe(check: SealCheck) -> str:
     return f"seal {check.signature_file}: {check.verdict.upper()}: {check.reason}; {who}"
 
 
-def report_seals(file: Path) -> str | None:
+def report_seals(file: Path, data: bytes | None = None) -> str | None:
     """Print every seal of the OFD ``file``; return why the file fails, ``None`` if none does.
 
-    A seal that cannot be read at all (a ``DocumentError``) is reported as broken.
-    An OFD without seals is reported as such and does not fail here.
+    ``data`` is the file's content when the caller has read it already (so the seals
+    checked are those of the bytes it imported). A seal that cannot be read at all (a
+    ``DocumentError``) is reported as broken. An OFD without seals is reported as such
+    and does not fail here.
     """
     try:
-        checks = verify_ofd_seals(file.read_bytes(), str(file))
+        checks = verify_ofd_seals(file.read_bytes() if data is None else data, str(file))
     except OSError as exc:
         return f"cannot read file ({exc.strerror})"
     except DocumentError as exc:

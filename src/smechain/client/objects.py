@@ -72,11 +72,32 @@ class Invoice:
 
 
 @dataclass(frozen=True, slots=True)
+class SealCheck:
+    """One electronic seal of an OFD file, checked by the server."""
+
+    signature_file: str
+    """Package path of its ``Signature.xml``; empty when the seals cannot be read."""
+    ok: bool
+    verdict: str
+    """``ok``, ``forged``, ``mismatched``, ``tampered``, ``expired``, ``unsupported``, or
+    ``broken`` (the OFD's seals cannot be read at all)."""
+    problems: tuple[str, ...] = ()
+    reason: str = ""
+    signer: str = ""
+    seal_name: str = ""
+    seal_id: str = ""
+    version: int = 0
+    signed_at: str | None = None
+    """ISO 8601, as the signer claims it."""
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceCheck:
-    """A file's digest checked against its anchor."""
+    """A file's digest checked against its anchor, and an OFD file's seals."""
 
     invoice: str
     match: bool
+    """The digest's answer alone: see :attr:`genuine`."""
     status: str | None = None
     """The figures come only with a matching file, or to the invoice's parties."""
     kind: str | None = None
@@ -85,6 +106,19 @@ class InvoiceCheck:
     amount_due: int | None = None
     financed: int | None = None
     dilution: int | None = None
+    seals: tuple[SealCheck, ...] | None = None
+    """An uploaded OFD's seals (``()``: it has none); ``None`` for UBL, CII or a digest."""
+
+    def __post_init__(self) -> None:
+        if self.seals is not None:  # from the wire: JSON objects
+            seals = tuple(s if isinstance(s, SealCheck) else from_json(SealCheck, s)
+                          for s in self.seals)
+            object.__setattr__(self, "seals", seals)
+
+    @property
+    def genuine(self) -> bool:
+        """The file matches its anchor and none of its seals failed."""
+        return self.match and all(s.ok for s in self.seals or ())
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import hmac
 import io
@@ -22,6 +23,7 @@ from smechain.documents.record import (
     MAX_OFD_UNCOMPRESSED,
     DocumentError,
     InvoiceRecord,
+    check_amount,
     check_date,
     local_name,
     make_record,
@@ -222,9 +224,10 @@ def _values_from_tree(root: etree._Element, resolve: Callable[[etree._Element], 
     return values
 
 
-def _text_objects(zf: _SafeZip, doc_dir: str) -> dict[str, str]:
-    """ID -> text of every TextObject on the pages and templates of one OFD document."""
-    found: dict[str, str] = {}
+def _text_objects(zf: _SafeZip, doc_dir: str) -> dict[str, list[tuple[str, str]]]:
+    """ID -> (entry, text) of every TextObject with that ID on the pages and templates of
+    one OFD document, in entry order (the first is the one read)."""
+    found: dict[str, list[tuple[str, str]]] = {}
     for name in sorted(zf.names):
         if not name.startswith(doc_dir + "/") or not name.lower().endswith(".xml"):
             continue
@@ -237,14 +240,122 @@ def _text_objects(zf: _SafeZip, doc_dir: str) -> dict[str, str]:
         for el in root.iter():
             if local_name(el) == "TextObject" and el.get("ID"):
                 codes = [text_of(c) for c in el if local_name(c) == "TextCode"]
-                found.setdefault(el.get("ID", ""), "".join(codes))
+                found.setdefault(el.get("ID", ""), []).append((name, "".join(codes)))
     return found
 
 
+def _refuse_case_twins(zf: _SafeZip) -> None:
+    """Refuse two entries whose names are equal ignoring case: paths are looked up
+    ignoring case, so which one a reader (or a seal check) takes would be left to chance."""
+    seen: dict[str, str] = {}
+    for name in sorted(zf.names):
+        first = seen.setdefault(name.lower(), name)
+        if first != name:
+            raise DocumentError(zf.source, f"OFD entries {first} and {name} differ only in "
+                                "case: which one is the document's is ambiguous")
+
+
+def _first_child(el: etree._Element, *path: str) -> etree._Element | None:
+    found: etree._Element | None = el
+    for step in path:
+        if found is None:
+            return None
+        found = next((c for c in found if local_name(c) == step), None)
+    return found
+
+
+class _SealCover:
+    """Which entries of an OFD its signatures cover: listed in a ``Signature.xml``'s
+    ``SignedInfo/References`` with a ``CheckValue`` the entry still hashes to.
+
+    Only the digests are checked here (as :func:`verify_ofd_integrity` does); whether
+    each seal's signatures hold is :func:`smechain.documents.seal.verify_ofd_seals`'s
+    business. An OFD whose ``Signatures.xml`` lists no signature is unsigned.
+    """
+
+    def __init__(self, zf: _SafeZip) -> None:
+        self.zf = zf
+        self.signatures: list[str] = []
+        self.listed: dict[str, list[tuple[str | None, bytes, str]]] = {}
+        """Entry -> (hash name or None when unsupported, CheckValue, Signature.xml)."""
+        for sigs_name in _signature_lists(zf):
+            self.signatures += _signature_files(zf, sigs_name)
+        for sig_name in dict.fromkeys(self.signatures):
+            refs = _first_child(zf.xml(sig_name), "SignedInfo", "References")
+            if refs is None:
+                continue
+            method = refs.get("CheckMethod", "1.2.156.10197.1.401").strip().lower()
+            for ref in refs:
+                name = zf.find(ref.get("FileRef", "")) if local_name(ref) == "Reference" else None
+                if name is None:
+                    continue
+                try:
+                    expected = base64.b64decode(text_of(_first_child(ref, "CheckValue")),
+                                                validate=True)
+                except (binascii.Error, ValueError):
+                    expected = b""
+                self.listed.setdefault(name, []).append(
+                    (CHECK_METHODS.get(method), expected, sig_name))
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signatures)
+
+    def require(self, entries: list[str]) -> None:
+        """Refuse, naming the first entry at fault, unless the OFD is unsigned or a
+        signature lists each of ``entries`` with a digest it still hashes to."""
+        if not self.signed:
+            return
+        for name in dict.fromkeys(entries):
+            listed = self.listed.get(name)
+            if not listed:
+                raise DocumentError(self.zf.source, f"fapiao data in {name} is not covered "
+                                    "by the seal (no signature's References list it): refused")
+            data = self.zf.read(name)
+            if not any(algo and expected and hmac.compare_digest(
+                    hashlib.new(algo, data).digest(), expected) for algo, expected, _ in listed):
+                raise DocumentError(self.zf.source, f"fapiao data in {name} changed after "
+                                    "sealing (its digest differs from the CheckValue in "
+                                    f"/{listed[0][2]}): refused")
+
+
+def _sealed_record(record: InvoiceRecord, source: str, cover: _SealCover,
+                   entries: list[str]) -> InvoiceRecord:
+    """The record, once every entry its data came from is covered by the seal.
+
+    The record's own faults (and amounts beyond the ledger's range, as
+    ``import_invoice`` checks them) are reported first, as for an unsigned OFD; a
+    file that would import is then refused when it is sealed and its data is not
+    what was sealed.
+    """
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if type(value) is int:
+            check_amount(value, source, field.name)
+    if not cover.signed:
+        return record
+    cover.require(entries)
+    note = ("sealed: the fapiao data comes only from parts a signature covers with "
+            "matching digests (whether the seals hold is checked apart)")
+    return dataclasses.replace(record, notes=(*record.notes, note))
+
+
 def parse_ofd(data: bytes, source: str, digest: bytes) -> InvoiceRecord:
+    """The invoice record of an OFD e-fapiao.
+
+    The data comes from an invoice XML attachment, or else from custom tags (inline,
+    or pointing at text objects on the pages). When the OFD is signed, every entry the
+    data is read from (the attachment; the custom tags list, the tag file and every
+    entry holding a text object they point to) must be listed in a signature's
+    References with a digest that still matches; otherwise it is refused naming the
+    entry, "not covered by the seal" or "changed after sealing". Two entries whose
+    names differ only in case are refused.
+    """
     zf = _SafeZip(data, source)
     if zf.find("OFD.xml") is None:
         raise DocumentError(source, "ZIP package is not an OFD (no OFD.xml)")
+    _refuse_case_twins(zf)
+    cover = _SealCover(zf)
     notes: list[str] = []
 
     # 1. An invoice XML attachment (original_invoice.xml, XBRL inv taxonomy, ...).
@@ -254,12 +365,17 @@ def parse_ofd(data: bytes, source: str, digest: bytes) -> InvoiceRecord:
         and ("/attachs/" in n.lower() or posixpath.basename(n) == "original_invoice.xml")
         and posixpath.basename(n).lower() != "attachments.xml"
     ]
-    for name in attachments:
+    for at, name in enumerate(attachments):
         root = zf.xml(name)
         values = _values_from_tree(root, text_of)
         if values.get("number"):
             notes.append(f"fapiao data from {name}")
-            return _record_from_fapiao(values, source, digest, notes)
+            record = _record_from_fapiao(values, source, digest, notes)
+            # When sealed, no other attachment may carry fapiao data the seal does not
+            # cover either, wherever its name sorts.
+            also = [n for n in attachments[at + 1:] if cover.signed
+                    and _values_from_tree(zf.xml(n), text_of).get("number")]
+            return _sealed_record(record, source, cover, [name, *also])
 
     # 2. Custom tags: inline values or ObjectRef pointers to page text objects.
     for tags_name in sorted(n for n in zf.names if n.lower().endswith("customtags.xml")):
@@ -271,25 +387,35 @@ def parse_ofd(data: bytes, source: str, digest: bytes) -> InvoiceRecord:
             target = posixpath.join(posixpath.dirname(tags_name), text_of(loc))
             if text_of(loc).startswith("/"):
                 target = text_of(loc)
-            name = zf.find(target)
-            if name is None:
+            tag_file = zf.find(target)
+            if tag_file is None:
                 continue
-            tag_root = zf.xml(name)
-            objects: dict[str, str] | None = None
+            tag_root = zf.xml(tag_file)
+            objects: dict[str, list[tuple[str, str]]] | None = None
+            used = [tags_name, tag_file]
 
-            def resolve(el: etree._Element, _doc: str = doc_dir) -> str:
+            def resolve(el: etree._Element, _doc: str = doc_dir,
+                        _used: list[str] = used) -> str:
                 nonlocal objects
                 refs = [r for r in el.iter() if local_name(r) == "ObjectRef"]
                 if not refs:
                     return text_of(el)
                 if objects is None:
                     objects = _text_objects(zf, _doc)
-                return "".join(objects.get(text_of(r), "") for r in refs).strip()
+                texts = []
+                for ref in refs:
+                    found = objects.get(text_of(ref), [])
+                    # Every entry that holds the object counts: a second copy anywhere
+                    # could be the one a reader shows.
+                    _used.extend(entry for entry, _ in found)
+                    texts.append(found[0][1] if found else "")
+                return "".join(texts).strip()
 
             values = _values_from_tree(tag_root, resolve)
             if values.get("number"):
-                notes.append(f"fapiao data from custom tags {name}")
-                return _record_from_fapiao(values, source, digest, notes)
+                notes.append(f"fapiao data from custom tags {tag_file}")
+                record = _record_from_fapiao(values, source, digest, notes)
+                return _sealed_record(record, source, cover, used)
 
     raise DocumentError(
         source,

@@ -112,6 +112,27 @@ class SealCheck:
         """
         return VERDICTS[self.problems[0]] if self.problems else "ok"
 
+    @property
+    def failure(self) -> str:
+        """``seal FILE is VERDICT: REASON``; empty when ok."""
+        return "" if self.ok else f"seal {self.signature_file} is {self.verdict}: {self.reason}"
+
+    def summary(self) -> dict[str, object]:
+        """The check as JSON-ready data (what the API and the CLI show)."""
+        return {"signature_file": self.signature_file, "ok": self.ok, "verdict": self.verdict,
+                "problems": list(self.problems), "reason": self.reason,
+                "signer": self.signer, "seal_name": self.seal_name, "seal_id": self.seal_id,
+                "version": self.version,
+                "signed_at": self.signing_time.isoformat() if self.signing_time else None}
+
+
+def broken_seal(exc: DocumentError) -> dict[str, object]:
+    """What :meth:`SealCheck.summary` shows for an OFD whose seals cannot be read at all
+    (``verify_ofd_seals`` raised ``exc``): verdict ``broken``, never ok."""
+    return {"signature_file": "", "ok": False, "verdict": "broken", "problems": [],
+            "reason": str(exc), "signer": "", "seal_name": "", "seal_id": "", "version": 0,
+            "signed_at": None}
+
 
 Problems = list[tuple[SealProblem, str]]
 
@@ -329,5 +350,5 @@ def verify_ofd_seals(data: bytes, source: str = "<bytes>") -> list[SealCheck]:
     return [_check_signature_file(zf, name, kind) for name, kind in _listed_signatures(zf)]
 
 
-__all__ = ["VERDICTS", "SealCheck", "SealProblem", "Verdict", "check_ses_signature",
-           "verify_ofd_seals"]
+__all__ = ["VERDICTS", "SealCheck", "SealProblem", "Verdict", "broken_seal",
+           "check_ses_signature", "verify_ofd_seals"]
