@@ -264,6 +264,45 @@ def _first_child(el: etree._Element, *path: str) -> etree._Element | None:
     return found
 
 
+@dataclasses.dataclass(frozen=True)
+class SignedReference:
+    """One ``Reference`` of a ``Signature.xml``: the ``FileRef`` as written, the entry it
+    names (``None``: missing from the package) and its ``CheckValue`` (empty when it is
+    not base64)."""
+
+    path: str
+    entry: str | None
+    expected: bytes
+
+    def holds(self, zf: _SafeZip, algo: str) -> bool:
+        """Whether the entry is there and still hashes (``algo``) to the ``CheckValue``."""
+        return self.entry is not None and bool(self.expected) and hmac.compare_digest(
+            hashlib.new(algo, zf.read(self.entry)).digest(), self.expected)
+
+
+def signed_references(zf: _SafeZip, root: etree._Element
+                      ) -> tuple[str, list[SignedReference]] | None:
+    """The ``SignedInfo/References`` of one ``Signature.xml``: its ``CheckMethod``
+    (lower-case; SM3's OID when absent, GB/T 33190) and its references; ``None``
+    when it lists none."""
+    refs = _first_child(root, "SignedInfo", "References")
+    if refs is None:
+        return None
+    method = refs.get("CheckMethod", "1.2.156.10197.1.401").strip().lower()
+    out = []
+    for ref in refs:
+        if local_name(ref) != "Reference":
+            continue
+        path = ref.get("FileRef", "")
+        try:
+            expected = base64.b64decode(text_of(_first_child(ref, "CheckValue")),
+                                        validate=True)
+        except (binascii.Error, ValueError):
+            expected = b""
+        out.append(SignedReference(path, zf.find(path), expected))
+    return method, out
+
+
 class _SealCover:
     """Which entries of an OFD its signatures cover: listed in a ``Signature.xml``'s
     ``SignedInfo/References`` with a ``CheckValue`` the entry still hashes to.
@@ -276,26 +315,16 @@ class _SealCover:
     def __init__(self, zf: _SafeZip) -> None:
         self.zf = zf
         self.signatures: list[str] = []
-        self.listed: dict[str, list[tuple[str | None, bytes, str]]] = {}
-        """Entry -> (hash name or None when unsupported, CheckValue, Signature.xml)."""
         for sigs_name in _signature_lists(zf):
             self.signatures += _signature_files(zf, sigs_name)
+        self.listed: dict[str, list[tuple[str | None, SignedReference, str]]] = {}
+        """Entry -> (hash name or None when unsupported, its reference, Signature.xml)."""
         for sig_name in dict.fromkeys(self.signatures):
-            refs = _first_child(zf.xml(sig_name), "SignedInfo", "References")
-            if refs is None:
-                continue
-            method = refs.get("CheckMethod", "1.2.156.10197.1.401").strip().lower()
-            for ref in refs:
-                name = zf.find(ref.get("FileRef", "")) if local_name(ref) == "Reference" else None
-                if name is None:
-                    continue
-                try:
-                    expected = base64.b64decode(text_of(_first_child(ref, "CheckValue")),
-                                                validate=True)
-                except (binascii.Error, ValueError):
-                    expected = b""
-                self.listed.setdefault(name, []).append(
-                    (CHECK_METHODS.get(method), expected, sig_name))
+            found = signed_references(zf, zf.xml(sig_name))
+            for ref in found[1] if found else []:
+                if ref.entry is not None:
+                    self.listed.setdefault(ref.entry, []).append(
+                        (CHECK_METHODS.get(found[0] if found else ""), ref, sig_name))
 
     @property
     def signed(self) -> bool:
@@ -311,9 +340,7 @@ class _SealCover:
             if not listed:
                 raise DocumentError(self.zf.source, f"fapiao data in {name} is not covered "
                                     "by the seal (no signature's References list it): refused")
-            data = self.zf.read(name)
-            if not any(algo and expected and hmac.compare_digest(
-                    hashlib.new(algo, data).digest(), expected) for algo, expected, _ in listed):
+            if not any(algo and ref.holds(self.zf, algo) for algo, ref, _ in listed):
                 raise DocumentError(self.zf.source, f"fapiao data in {name} changed after "
                                     "sealing (its digest differs from the CheckValue in "
                                     f"/{listed[0][2]}): refused")
@@ -449,30 +476,13 @@ def verify_ofd_integrity(data: bytes, source: str = "<bytes>") -> list[str]:
                 if n.startswith(prefix) and posixpath.basename(n).lower() == "signature.xml"
             )
     for sig_name in dict.fromkeys(sig_names):
-        root = zf.xml(sig_name)
-        for refs in root.iter():
-            if local_name(refs) != "References":
-                continue
-            method = refs.get("CheckMethod", "1.2.156.10197.1.401").strip().lower()
-            algo = CHECK_METHODS.get(method)
-            if algo is None:
-                raise DocumentError(source, f"{sig_name}: unsupported CheckMethod {method}")
-            for ref in refs:
-                if local_name(ref) != "Reference":
-                    continue
-                path = ref.get("FileRef", "")
-                check = text_of(_find_local(ref, "CheckValue"))
-                name = zf.find(path)
-                try:
-                    expected = base64.b64decode(check, validate=True)
-                except (binascii.Error, ValueError):
-                    expected = b""
-                if name is None or not expected:
-                    bad.append(path)
-                    continue
-                actual = hashlib.new(algo, zf.read(name)).digest()
-                if not hmac.compare_digest(actual, expected):
-                    bad.append(path)
+        found = signed_references(zf, zf.xml(sig_name))
+        if found is None:
+            continue
+        algo = CHECK_METHODS.get(found[0])
+        if algo is None:
+            raise DocumentError(source, f"{sig_name}: unsupported CheckMethod {found[0]}")
+        bad += [ref.path for ref in found[1] if not ref.holds(zf, algo)]
     return list(dict.fromkeys(bad))
 
 

@@ -30,8 +30,6 @@ optional RFC 3161 time stamp. The signing time is the signer's own claim.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 import hashlib
 import hmac
@@ -42,7 +40,7 @@ from typing import Literal
 from lxml import etree
 
 from smechain.core.crypto import get_suite
-from smechain.documents.ofd import _SafeZip, _signature_lists
+from smechain.documents.ofd import _first_child, _SafeZip, _signature_lists, signed_references
 from smechain.documents.record import CHECK_METHODS, DocumentError, local_name, text_of
 from smechain.documents.ses import (
     EC_PUBLIC_KEY,
@@ -243,44 +241,20 @@ def _listed_signatures(zf: _SafeZip) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
-def _child(root: etree._Element, *path: str) -> etree._Element | None:
-    """The first element reached by following local names down from ``root``."""
-    found: etree._Element | None = root
-    for step in path:
-        if found is None:
-            return None
-        found = next((c for c in found if local_name(c) == step), None)
-    return found
-
-
 def _changed_files(zf: _SafeZip, root: etree._Element, sig_name: str,
                    problems: Problems) -> tuple[str, ...]:
     """Check every Reference's CheckValue; return the listed paths."""
-    listed: list[str] = []
-    bad: list[str] = []
-    refs = _child(root, "SignedInfo", "References")
-    if refs is None:
+    found = signed_references(zf, root)
+    if found is None:
         return ()
-    method = refs.get("CheckMethod", "1.2.156.10197.1.401").strip().lower()
+    method, refs = found
     algo = CHECK_METHODS.get(method)
     if algo is None:
         problems.append(("unsupported_algorithm", f"References CheckMethod {method!r}"))
         return ()
-    for ref in refs:
-        if local_name(ref) != "Reference":
-            continue
-        path = ref.get("FileRef", "")
-        listed.append(path)
-        name = zf.find(path)
-        try:
-            expected = base64.b64decode(text_of(_child(ref, "CheckValue")), validate=True)
-        except (binascii.Error, ValueError):
-            expected = b""
-        if name is None:
-            bad.append(f"{path} (missing)")
-        elif not expected or not hmac.compare_digest(
-                hashlib.new(algo, zf.read(name)).digest(), expected):
-            bad.append(path)
+    listed = [ref.path for ref in refs]
+    bad = [f"{ref.path} (missing)" if ref.entry is None else ref.path
+           for ref in refs if not ref.holds(zf, algo)]
     if bad:
         problems.append(("signed_file_changed", f"signed file{'s' if len(bad) > 1 else ''} "
                          f"{', '.join(bad)} changed after sealing ({algo.upper()} differs from "
@@ -290,7 +264,7 @@ def _changed_files(zf: _SafeZip, root: etree._Element, sig_name: str,
 
 def _check_signature_file(zf: _SafeZip, sig_name: str, kind: str) -> SealCheck:
     root = zf.xml(sig_name)
-    loc = text_of(_child(root, "SignedValue"))
+    loc = text_of(_first_child(root, "SignedValue"))
     if not loc:
         raise DocumentError(zf.source, f"{sig_name}: no SignedValue")
     value_name = _resolve(zf, sig_name, loc)
@@ -308,7 +282,7 @@ def _check_signature_file(zf: _SafeZip, sig_name: str, kind: str) -> SealCheck:
     source = f"{zf.source}!{value_name}"
     ses = parse_ses_signature(zf.read(value_name), source)
     signer, maker, ses_problems = check_ses_signature(ses, zf.read(sig_name), source)
-    seal_file = text_of(_child(root, "SignedInfo", "Seal", "BaseLoc"))
+    seal_file = text_of(_first_child(root, "SignedInfo", "Seal", "BaseLoc"))
     if seal_file:
         esl = _resolve(zf, sig_name, seal_file)
         if esl is None or not hmac.compare_digest(zf.read(esl), ses.seal.der):
