@@ -17,7 +17,9 @@ from rich.table import Table
 from smechain.api.app import create_app
 from smechain.api.platform import Platform
 from smechain.api.server import Running, serve_in_thread
+from smechain.cli.common import fail, file_problem, read_input, read_key
 from smechain.node.cluster import (
+    CLUSTER_FILE,
     ClusterLayout,
     create_cluster,
     gather_status,
@@ -25,9 +27,9 @@ from smechain.node.cluster import (
     start_cluster,
     stop_cluster,
 )
-from smechain.node.keys import load_key
+from smechain.node.keys import KeyFileError, load_key
 from smechain.node.node import FolderInUse
-from smechain.node.peer import Peer, PeerConfig, PeerConfigError
+from smechain.node.peer import Peer, PeerConfig, PeerConfigError, genesis_from_file
 from smechain.ordering.jetstream import OrderingUnavailable
 
 cluster_app = typer.Typer(help="A local consortium network on loopback.", no_args_is_help=True)
@@ -42,11 +44,17 @@ def _fail(message: str) -> None:
 
 
 def _layout(folder: Path) -> ClusterLayout:
+    path = folder / CLUSTER_FILE
+    if not path.exists():
+        fail(f"--dir: {folder} holds no cluster (run `cluster up`)")
+    read_input(path, "--dir")
     try:
         return ClusterLayout.load(folder)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
-        raise
+    except OSError as exc:  # changed since it was read
+        fail(f"--dir: {path}: {file_problem(exc)}")
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        reason = f"{exc} missing" if isinstance(exc, KeyError) else str(exc)
+        fail(f"--dir: {path}: not a cluster file written by `cluster up` ({reason})")
 
 
 @cluster_app.command()
@@ -59,16 +67,20 @@ def up(
 
     Run it again on the same DIR to restart the network from its data folders.
     """
-    if (folder / "cluster.json").exists():
-        layout = ClusterLayout.load(folder)
+    if (folder / CLUSTER_FILE).exists():
+        layout = _layout(folder)
     else:
         if not 2 <= orgs <= 64:
             _fail(f"--orgs: {orgs} is not between 2 and 64")
+        if folder.exists() and not folder.is_dir():
+            fail(f"--dir: {folder} is a file, not a folder")
         try:
             layout = create_cluster(folder, orgs, chain_id=chain_id)
         except (ValueError, FileExistsError) as exc:
             _fail(str(exc))
             raise
+        except OSError as exc:
+            fail(f"--dir: {exc.filename or folder}: {file_problem(exc, 'written')}")
     try:
         start_cluster(layout)
     except (RuntimeError, TimeoutError) as exc:
@@ -132,15 +144,44 @@ def _serve_api(peer: Peer, cfg: PeerConfig) -> tuple[Platform, Running]:
     return platform, serve_in_thread(create_app(platform), host, int(port))
 
 
+def _check_files(config: Path, cfg: PeerConfig) -> None:
+    """The files and folder a peer config names, each an error naming its field when unusable,
+    before the peer takes its data folder."""
+    where = f"--config: {config}"
+    for name, path in (("org_key", cfg.org_key), ("orderer_key", cfg.orderer_key)):
+        if path is not None:
+            try:
+                read_key(path)
+            except KeyFileError as exc:
+                fail(f"{where}: {name}: {exc}")
+    read_input(cfg.genesis, f"{where}: genesis")
+    try:
+        genesis_from_file(cfg.genesis)
+    except PeerConfigError as exc:
+        fail(f"{where}: {exc}")
+    if cfg.data.exists() and not cfg.data.is_dir():
+        fail(f"{where}: data: {cfg.data} is a file, not a folder")
+
+
 @peer_app.command("run")
 def run(config: Annotated[Path, typer.Option(help="The peer's TOML config.")]) -> None:
     """Run a peer until SIGTERM or Ctrl-C; it writes peer.pid and peer.ready in its folder."""
     try:
+        read_input(config, "--config").decode()
+    except UnicodeDecodeError as exc:
+        fail(f"--config: {config}: not UTF-8 text (byte {exc.start})")
+    try:
         cfg = PeerConfig.load(config)
+    except PeerConfigError as exc:
+        fail(f"--config: {config}: {str(exc).removeprefix(f'{config}: ')}")
+    _check_files(config, cfg)
+    try:
         peer = Peer.open(cfg).start()
-    except (PeerConfigError, FolderInUse, OrderingUnavailable) as exc:
+    except (PeerConfigError, FolderInUse, OrderingUnavailable, KeyFileError) as exc:
         _fail(f"{config}: {exc}")
         raise
+    except OSError as exc:
+        fail(f"--config: {config}: {exc.filename or cfg.data}: {file_problem(exc, 'written')}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

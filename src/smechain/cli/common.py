@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -11,7 +12,7 @@ import typer
 from smechain.cli.render import dumps
 from smechain.client import sign_tx
 from smechain.core.errors import DecodeError
-from smechain.node.keys import KeyFileError, load_key
+from smechain.node.keys import KeyFileError, KeyPair, load_key
 from smechain.node.ledger import LedgerEmpty, LedgerView
 from smechain.node.node import STORE_FILE, BadTransaction, FolderInUse, Node, NodeConfig
 from smechain.ordering.cutter import CutterConfig
@@ -24,6 +25,81 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+# Files named on the command line are read whole, so each is bounded: a device or a
+# runaway file is refused rather than read until memory runs out.
+MAX_INPUT = 16 * 2**20
+MAX_KEY_FILE = 64 * 2**10
+
+
+class InputTooLarge(ValueError):
+    """A file longer than the command reads."""
+
+
+def _read(path: Path, limit: int) -> bytes:
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise InputTooLarge(f"more than {limit} bytes long")
+    return data
+
+
+def file_problem(exc: Exception, doing: str = "read") -> str:
+    """Why a file could not be ``doing`` ("read", "written"), in a few words; ``exc`` is what
+    opening, reading or writing it raised."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file" if doing == "read" else "no such folder to hold it"
+    if isinstance(exc, IsADirectoryError):
+        return "a directory, not a file"
+    if isinstance(exc, NotADirectoryError):
+        return "a folder on its path is a file"
+    if isinstance(exc, PermissionError):
+        return f"cannot be {doing} (permission denied)"
+    if isinstance(exc, OSError):
+        return f"cannot be {doing} ({exc.strerror or exc})"
+    return str(exc)  # InputTooLarge, or a path holding a NUL byte
+
+
+def read_input(path: Path, name: str, limit: int = MAX_INPUT) -> bytes:
+    """The bytes of file ``path`` given as ``name``; a missing file, a directory, one that
+    cannot be read or one longer than ``limit`` bytes is an error naming ``name``."""
+    try:
+        return _read(path, limit)
+    except (OSError, ValueError) as exc:
+        fail(f"{name}: {path}: {file_problem(exc)}")
+
+
+def read_key(path: Path) -> KeyPair:
+    """``load_key``, with every file that cannot be read a ``KeyFileError`` too."""
+    try:
+        _read(path, MAX_KEY_FILE)
+        return load_key(path)
+    except FileNotFoundError:
+        raise KeyFileError(f"{path}: no such key file") from None
+    except (OSError, InputTooLarge) as exc:
+        raise KeyFileError(f"{path}: {file_problem(exc)}") from None
+
+
+def key_file(path: Path, name: str) -> KeyPair:
+    """The key in file ``path`` given as ``name`` (--key, --cosign...); else an error."""
+    try:
+        return read_key(path)
+    except KeyFileError as exc:
+        fail(f"{name}: {exc}")
+
+
+def check_int(value: int, name: str, low: int = 0, high: int = 2**63 - 1,
+              what: str = "a number") -> int:
+    """``value`` when ``low <= value <= high``; else an error naming ``name``."""
+    if not low <= value <= high:
+        fail(f"{name}: {_shown(value)} is not {what} from {low} to {high}")
+    return value
+
+
+def store_error(data: Path, exc: sqlite3.Error) -> str:
+    """The --data error for a ledger file SQLite cannot open or read."""
+    return f"--data: {data / STORE_FILE} is not a readable ledger ({exc})"
+
+
 def view_of(data: Path) -> LedgerView:
     path = data / STORE_FILE
     if not path.exists():
@@ -32,24 +108,24 @@ def view_of(data: Path) -> LedgerView:
         return LedgerView(SqliteStore(path, readonly=True))
     except (LedgerEmpty, DecodeError) as exc:
         fail(f"--data: {exc}")
+    except sqlite3.Error as exc:
+        fail(store_error(data, exc))
 
 
 def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Path,
            cosign: list[Path], expiry: int = 0) -> None:
     """Sign with the key files, commit on the embedded node, print the receipt."""
-    if not 0 <= expiry <= INT_MAX:
-        fail(f"--expiry: {_shown(expiry)} is not a height from 0 to {INT_MAX}")
-    try:
-        keys = [load_key(key)] + [load_key(p) for p in cosign]
-        orderer = load_key(data / "keys" / "orderer.key")
-    except KeyFileError as exc:
-        fail(f"--key: {exc}")
+    check_int(expiry, "--expiry", 0, INT_MAX, "a height")
+    keys = [key_file(key, "--key")] + [key_file(p, "--cosign") for p in cosign]
     if not (data / STORE_FILE).exists():
         fail(f"--data: {data} holds no chain (run `smechain init`)")
+    orderer = key_file(data / "keys" / "orderer.key", "--data")
     try:
         node = Node.open(data, orderer, NodeConfig(CutterConfig(max_wait_ms=0), verify_workers=0))
-    except FolderInUse as exc:
+    except (FolderInUse, LedgerEmpty, DecodeError) as exc:
         fail(f"--data: {exc}")
+    except sqlite3.Error as exc:
+        fail(store_error(data, exc))
     with node:
         raw = sign_tx(node.chain_id, contract, action, args, keys,
                       node.nonce(keys[0].public) + 1, expiry)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -9,7 +10,18 @@ from typing import Annotated
 
 import typer
 
-from smechain.cli.common import fail, hex_bytes, parse_args, submit, view_of
+from smechain.cli.common import (
+    INT_MAX,
+    check_int,
+    fail,
+    file_problem,
+    hex_bytes,
+    parse_args,
+    read_input,
+    store_error,
+    submit,
+    view_of,
+)
 from smechain.cli.render import dumps
 from smechain.core.block import header_hash
 from smechain.core.crypto import get_suite
@@ -38,18 +50,38 @@ def init(
 
     Also writes ``genesis.block``: the file every consortium peer starts from.
     """
-    if not 1 <= cutters <= 5:
-        fail(f"--cutters: {cutters} is not between 1 and 5")
+    check_int(cutters, "--cutters", 1, 5)
+    if data.exists() and not data.is_dir():
+        fail(f"--data: {data} is a file, not a folder")
     if (data / STORE_FILE).exists():
         fail(f"--data: {data} already holds a chain")
+    try:
+        read_input(config, "--config").decode()
+    except UnicodeDecodeError as exc:
+        fail(f"--config: {config}: not UTF-8 text (byte {exc.start})")
     try:
         consortium = load_consortium(config, int(time.time() * 1000), cutters)
     except ConfigError as exc:
         fail(f"--config: {exc}")
-    write_keys(consortium, data)
-    node = Node.create(data, consortium.genesis, consortium.orderer)
-    (data / "genesis.block").write_bytes(node.store.block_bytes(0) or b"")
-    node.close()
+    except OSError as exc:  # changed since it was read
+        fail(f"--config: {config}: {file_problem(exc)}")
+    except (TypeError, ValueError) as exc:  # a value of the wrong type the checks let through
+        fail(f"--config: {config}: not a usable consortium file ({exc})")
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--data: {data}: {file_problem(exc, 'created')}")
+    try:
+        write_keys(consortium, data)
+        node = Node.create(data, consortium.genesis, consortium.orderer)
+        try:
+            (data / "genesis.block").write_bytes(node.store.block_bytes(0) or b"")
+        finally:
+            node.close()
+    except OSError as exc:
+        fail(f"--data: {exc.filename or data}: {file_problem(exc, 'written')}")
+    except sqlite3.Error as exc:
+        fail(store_error(data, exc))
     g = consortium.genesis
     typer.echo(f"chain {g.chain_id!r} ({g.suite}) created in {data} with {len(g.orgs)} "
                f"organisations; keys in {data / 'keys'}")
@@ -67,8 +99,6 @@ def tx(
     expiry: Annotated[int, typer.Option(help="Last height that may include it (0: none).")] = 0,
 ) -> None:
     """Sign a transaction, commit it on the embedded node and print its receipt."""
-    if expiry < 0:
-        fail("--expiry: must not be negative")
     submit(data, contract, action, parse_args(args), key, cosign or [], expiry)
 
 
@@ -94,12 +124,15 @@ def query(
 @app.command()
 def block(
     data: DataDir,
-    height: Annotated[int, typer.Argument(help="Block height; -1 for the latest.")] = -1,
+    height: Annotated[int | None, typer.Argument(
+        help="Block height (the latest when left out).", show_default=False)] = None,
 ) -> None:
     """Print a block's header, transactions' hashes and receipts as JSON."""
+    if height is not None and height != -1:  # -1 (after --): the latest, as it used to be
+        check_int(height, "HEIGHT", 0, INT_MAX, "a height")
     view = view_of(data)
     try:
-        b = view.block(view.height() if height == -1 else height)
+        b = view.block(view.height() if height is None or height == -1 else height)
     except NotCommitted as exc:
         fail(str(exc), 1)
     typer.echo(dumps({"hash": header_hash(view.suite, b.header), "header": b.header,
@@ -119,7 +152,10 @@ def proof(
     except NotCommitted as exc:
         fail(str(exc), 1)
     if out is not None:
-        out.write_bytes(encode(p))
+        try:
+            out.write_bytes(encode(p))
+        except (OSError, ValueError) as exc:
+            fail(f"--out: {out}: {file_problem(exc, 'written')}")
     typer.echo(dumps(p))
 
 
@@ -135,9 +171,7 @@ def check_proof(
     except ValueError as exc:
         fail(f"--{exc}")
     try:
-        p = decode(proof_file.read_bytes(), TxProof)
-    except FileNotFoundError:
-        fail(f"PROOF_FILE: {proof_file} not found")
+        p = decode(read_input(proof_file, "PROOF_FILE"), TxProof)
     except DecodeError as exc:
         fail(f"PROOF_FILE: {exc}", 1)
     reason = verify_tx_proof(crypto, p, [hex_bytes(k, "--orderer-key") for k in orderer_key])
@@ -153,7 +187,15 @@ def verify(data: DataDir) -> None:
     path = data / STORE_FILE
     if not path.exists():
         fail(f"--data: {data} holds no chain")
-    report = verify_chain(SqliteStore(path, readonly=True), workers=None)
+    try:
+        store = SqliteStore(path, readonly=True)
+    except sqlite3.Error as exc:
+        fail(store_error(data, exc))
+    try:
+        report = verify_chain(store, workers=None)
+    except sqlite3.Error as exc:
+        typer.echo(f"CORRUPT: {path} cannot be read to the end ({exc})", err=True)
+        raise typer.Exit(1) from None
     if not report.ok:
         typer.echo(f"CORRUPT at height {report.height}: {report.problem}", err=True)
         raise typer.Exit(1)

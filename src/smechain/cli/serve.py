@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import typer
@@ -9,8 +10,10 @@ import typer
 from smechain.api.app import create_app
 from smechain.api.platform import ApiError, Platform
 from smechain.api.server import configure_logging, serve
-from smechain.cli.common import fail
-from smechain.node.keys import KeyFileError, load_key
+from smechain.cli.common import fail, key_file, read_key, store_error
+from smechain.core.errors import DecodeError
+from smechain.node.keys import KeyFileError
+from smechain.node.ledger import LedgerEmpty
 from smechain.node.node import STORE_FILE, FolderInUse, Node, NodeConfig
 from smechain.ordering.cutter import CutterConfig
 
@@ -24,14 +27,13 @@ def run_serve(data: Path, host: str, port: int, admin_password: str | None,
         fail("--admin-password: use at least 8 characters")
     if not (data / STORE_FILE).exists():
         fail(f"--data: {data} holds no chain (run `smechain init`)")
-    try:
-        orderer = load_key(data / "keys" / "orderer.key")
-    except KeyFileError as exc:
-        fail(f"--data: {exc}")
+    orderer = key_file(data / "keys" / "orderer.key", "--data")
     try:
         node = Node.open(data, orderer, NodeConfig(CutterConfig(max_wait_ms=5)))
-    except FolderInUse as exc:
+    except (FolderInUse, LedgerEmpty, DecodeError) as exc:
         fail(f"--data: {exc}")
+    except sqlite3.Error as exc:
+        fail(store_error(data, exc))
     node.start()
     platform = Platform(node, data)
     try:
@@ -40,7 +42,7 @@ def run_serve(data: Path, host: str, port: int, admin_password: str | None,
             if path.stem.startswith("orderer"):
                 continue
             try:
-                platform.import_org_key(path.stem, load_key(path))
+                platform.import_org_key(path.stem, read_key(path))
             except (KeyFileError, ApiError) as exc:
                 typer.echo(f"skipping {path.name}: {exc}", err=True)
                 continue
