@@ -63,3 +63,15 @@ def test_bad_file_is_refused(tmp_path: Path) -> None:
     bad.write_text("not xml at all")
     code, out = smechain("invoice", "import", bad)
     assert code == 1 and "x.xml" in out
+
+
+@pytest.mark.parametrize("make", ["directory", "missing", "endless"])
+def test_invoice_file_that_cannot_be_read_is_an_error_naming_it(tmp_path: Path, chain: Path,
+                                                                 make: str) -> None:
+    path = {"directory": tmp_path, "missing": tmp_path / "nope.xml",
+            "endless": Path("/dev/zero")}[make]
+    for command in (["invoice", "import", path],
+                    ["invoice", "verify", path, "--data", chain]):
+        code, out = smechain(*command)
+        assert code != 0 and "Traceback" not in out
+        assert "FILE" in out

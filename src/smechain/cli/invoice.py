@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from smechain.cli.common import fail, submit, view_of
-from smechain.cli.render import dumps
+from smechain.cli.common import fail, read_input, submit, view_of
+from smechain.cli.render import as_args, dumps
 from smechain.cli.seals import report_seals
 from smechain.contracts.invoice import financing_of, invoice_id, read_invoice
 from smechain.core.crypto import CryptoSuite, get_suite
@@ -43,7 +43,8 @@ def import_(
         fail(f"FILE: {failure}; not anchored", 1)
     args = record.anchor_args()
     inv_id = invoice_id(record.seller_id, record.code, record.number)
-    doc: dict[str, object] = {"invoice": inv_id, "anchor": args, "kind": record.kind,
+    # The anchor as `tx invoice anchor --args` takes it: the digest as "0x…".
+    doc: dict[str, object] = {"invoice": inv_id, "anchor": as_args(args), "kind": record.kind,
                               "syntax": record.syntax, "notes": list(record.notes)}
     if seals is not None:
         doc["seals"] = seals
@@ -53,10 +54,9 @@ def import_(
 
 
 def _read(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except OSError as exc:
-        fail(f"FILE: {file}: cannot read file ({exc.strerror})", 1)
+    """The document's bytes: a missing file, a directory, an unreadable one or one past
+    the documents' size limit (no e-invoice is 16 MiB) is an error naming FILE."""
+    return read_input(file, "FILE")
 
 
 def _seals(raw: bytes, file: Path) -> tuple[list[dict[str, object]], str | None]:
