@@ -17,8 +17,12 @@ between machines, the ratio much less.
     python bench/cluster.py --json
 
 ``--json`` prints one line: committed_tps (at the slowest peer), p50_ms and
-p99_ms (submit to commit at that peer), embedded_tps, embedded_p50_ms,
-embedded_p99_ms, ratio (cluster / embedded), failed, and the settings used.
+p99_ms (submit to commit at that peer), peer_cpu_us (CPU time per transfer
+of the busiest peer process while the transfers ran; peer_cpu_us_mean over
+the four), nats_cpu_us (the three servers' together), blocks (how many the
+transfers took), embedded_tps, embedded_p50_ms, embedded_p99_ms, ratio
+(cluster / embedded), failed, and the settings used. CPU per transfer varies
+much less between runs than throughput on a shared machine.
 Exit status 1 if any transaction failed.
 """
 
@@ -42,7 +46,13 @@ from smechain.core.block import Block
 from smechain.core.checkpoint import SignedCheckpoint
 from smechain.core.encoding import decode
 from smechain.core.tx import decode_tx
-from smechain.node.cluster import ClusterLayout, create_cluster, start_cluster, stop_cluster
+from smechain.node.cluster import (
+    ClusterLayout,
+    create_cluster,
+    read_pid,
+    start_cluster,
+    stop_cluster,
+)
 from smechain.node.keys import KeyPair, load_key
 from smechain.node.ledger import LedgerView
 from smechain.node.node import Node, NodeConfig
@@ -77,6 +87,23 @@ def presign(chain: str, keys: list[KeyPair], nonces: list[int], txs: int
     ranges = [(chain, keys_hex, nonces, s, min(s + step, txs)) for s in range(0, txs, step)]
     with multiprocessing.get_context("spawn").Pool(procs) as pool:
         return [tx for part in pool.map(_sign_range, ranges) for tx in part]
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User and system CPU time a process has used so far (0 when it is gone)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cluster_cpu(layout: ClusterLayout) -> tuple[list[float], float]:
+    """CPU seconds so far of each peer process, and of the NATS servers together."""
+    peers = [cpu_seconds(read_pid(p.folder, "peer.pid")) for p in layout.peers]
+    return peers, sum(cpu_seconds(read_pid(s.folder, "nats.pid")) for s in layout.servers)
 
 
 class Tracker:
@@ -242,6 +269,8 @@ def run_cluster(layout: ClusterLayout, a: argparse.Namespace, snapshot: Path
         tracker.wait_committed(len(funding), 120)
         base = tracker.committed
         submitted: list[float] = []
+        peers_cpu, nats_cpu = cluster_cpu(layout)
+        first = tracker.top
         start = time.perf_counter()
         for i, (raw, _) in enumerate(txs):
             if i - (tracker.committed - base) >= a.window:
@@ -251,9 +280,11 @@ def run_cluster(layout: ClusterLayout, a: argparse.Namespace, snapshot: Path
             submitted.append(time.perf_counter())
             publisher.submit(raw)
         tracker.wait_committed(base + a.txs, 300)
+        peers_after, nats_after = cluster_cpu(layout)
         with tracker.lock:
             done = [tracker.all_at[tracker.block_of[h]] for _, h in txs]
             failed = tracker.failed
+            blocks = tracker.top - first
             for failure in tracker.failures:
                 print(f"failed: {failure}", file=sys.stderr)
     finally:
@@ -262,8 +293,13 @@ def run_cluster(layout: ClusterLayout, a: argparse.Namespace, snapshot: Path
         link.close()
     elapsed = max(done) - start
     p50, p99 = percentiles([(d - s) * 1000 for d, s in zip(done, submitted, strict=True)])
+    per_tx = [(after - before) * 1e6 / a.txs
+              for before, after in zip(peers_cpu, peers_after, strict=True)]
     return ({"committed_tps": round(a.txs / elapsed), "p50_ms": p50, "p99_ms": p99,
-             "start_height": start_height, "failed": failed}, funding, txs)
+             "peer_cpu_us": round(max(per_tx), 1),
+             "peer_cpu_us_mean": round(sum(per_tx) / len(per_tx), 1),
+             "nats_cpu_us": round((nats_after - nats_cpu) * 1e6 / a.txs, 1),
+             "blocks": blocks, "start_height": start_height, "failed": failed}, funding, txs)
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:

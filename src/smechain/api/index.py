@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import structlog
 
 from smechain.contracts.invoice import org_of_party, read_invoice
 from smechain.contracts.membership import ORG_PREFIX, KeyRecord, key_key
 from smechain.contracts.receivable import Certificate, cert_key
-from smechain.core.block import Block
+from smechain.core.block import OK, Block
 from smechain.core.encoding import decode, plain
-from smechain.core.executor import decode_block_txs
+from smechain.core.executor import DecodedTx, decode_block_txs
 from smechain.node.node import Node, Subscription
 
 log = structlog.get_logger("smechain.api.index")
@@ -59,6 +60,9 @@ CREATE INDEX IF NOT EXISTS events_name ON events (name);
 """
 
 _INVOICE_IN_MESSAGE = re.compile(r"invoice '([^']+)'")
+BATCH_TXS = 5000
+"""Blocks queued behind the one being indexed join it, in one SQLite transaction, up to
+about this many transactions."""
 REFUSAL_SQL = "ok=0 AND code='conflict' AND message LIKE 'invoices%'"
 """Receipts of attempts to finance an invoice beyond its amount, or a voided one."""
 
@@ -128,75 +132,120 @@ class Indexer:
 
     def _run(self) -> None:
         # Catch up from the store a block at a time, then follow the live feed (whose
-        # replay, under the node's lock, is then only the last few blocks).
+        # replay, under the node's lock, is then only the last few blocks). Blocks that
+        # queued up while the index was busy are written in one SQLite transaction.
         while not self._stop.is_set() and self.height < self.node.height():
-            self._index_until_done(self.node.block(self.height + 1))
+            block = self.node.block(self.height + 1)
+            self._index_until_done([(block, None)])
         self._sub = self.node.subscribe(self.height + 1)
         while not self._stop.is_set():
             try:
                 committed = self._sub.get(timeout=0.2)
             except queue.Empty:
                 continue
-            self._index_until_done(committed.block)
+            batch = [(committed.block, committed.items)]
+            size = len(committed.block.txs)
+            while size < BATCH_TXS:
+                try:
+                    committed = self._sub.get(timeout=0)
+                except queue.Empty:
+                    break
+                batch.append((committed.block, committed.items))
+                size += len(committed.block.txs)
+            self._index_until_done(batch)
 
-    def _index_until_done(self, block: Block) -> None:
-        """Index ``block``, retrying after a failure (no block is ever skipped), then tell
-        the listeners."""
+    def _index_until_done(self, blocks: list[tuple[Block, list[DecodedTx] | None]]) -> None:
+        """Index ``blocks`` (each with its decoded transactions, or ``None``), retrying
+        after a failure (no block is ever skipped), then tell the listeners block by block."""
         while not self._stop.is_set():
             try:
-                rows = self._index(block)
+                indexed = self._index_blocks(blocks)
                 break
             except Exception as exc:
-                log.error("indexing failed; retrying", height=block.header.height,
+                log.error("indexing failed; retrying", height=blocks[0][0].header.height,
                           error=repr(exc))
                 self._stop.wait(1.0)
         else:
             return
-        for listener in self._listeners:
-            try:
-                listener(rows)
-            except Exception as exc:  # a listener's fault must not stop the index
-                log.error("index listener failed", error=repr(exc))
+        for rows in indexed:
+            for listener in self._listeners:
+                try:
+                    listener(rows)
+                except Exception as exc:  # a listener's fault must not stop the index
+                    log.error("index listener failed", error=repr(exc))
 
-    def _index(self, block: Block) -> list[IndexedTx]:
-        h = block.header
-        if h.height <= self.height:
-            return []
-        rows: list[IndexedTx] = []
-        items = decode_block_txs(self.node.suite, block.txs)
-        for i, (item, receipt) in enumerate(zip(items, block.receipts, strict=True)):
-            tx = item.tx
-            if tx is None:
-                rows.append(IndexedTx(h.height, i, item.tx_hash.hex(), "", "", "", False,
-                                      receipt.code, receipt.message, h.timestamp_ms, [],
-                                      frozenset()))
+    def _index(self, block: Block, items: list[DecodedTx] | None = None) -> list[IndexedTx]:
+        """Index one block (``items``: its transactions decoded, when at hand)."""
+        return self._index_blocks([(block, items)])[0]
+
+    def _index_blocks(self, blocks: list[tuple[Block, list[DecodedTx] | None]]
+                      ) -> list[list[IndexedTx]]:
+        """Index blocks in order, in one SQLite transaction; each block's rows."""
+        out: list[list[IndexedTx]] = []
+        txs: list[tuple[Any, ...]] = []
+        tx_orgs: list[tuple[str, int, int]] = []
+        events_rows: list[tuple[Any, ...]] = []
+        top = self.height
+        for block, items in blocks:
+            if block.header.height <= top:
+                out.append([])
                 continue
-            body = tx.body
-            signer_orgs = [self.org_of_key(k) for k in body.signers]
-            events = [{"contract": e.contract, "name": e.name, "attrs": plain(e.attrs)}
-                      for e in receipt.events]
-            if any(e["name"] == "OrgAdded" for e in events):
-                self._orgs.clear()
-            orgs = self._involved(signer_orgs, body.contract, body.action, body.args, events)
-            rows.append(IndexedTx(h.height, i, item.tx_hash.hex(), body.contract, body.action,
-                                  signer_orgs[0], receipt.ok, receipt.code, receipt.message,
-                                  h.timestamp_ms, events, orgs))
+            top = block.header.height
+            out.append(self._rows(block, items, txs, tx_orgs, events_rows))
+        if top == self.height:
+            return out
         with self._lock:
             db = self._db
             db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO txs VALUES (?,?,?,?,?,?,?,?,?,?)", [
-                (r.height, r.index, bytes.fromhex(r.tx_hash), r.contract, r.action, r.sender_org,
-                 int(r.ok), r.code, r.message, r.timestamp_ms) for r in rows])
-            db.executemany("INSERT OR REPLACE INTO tx_orgs VALUES (?,?,?)",
-                           [(o, r.height, r.index) for r in rows for o in r.orgs])
-            db.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)", [
-                (r.height, r.index, s, e["contract"], e["name"], json.dumps(e["attrs"]))
-                for r in rows for s, e in enumerate(r.events)])
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('height', ?)", (h.height,))
-            db.execute("COMMIT")
+            try:
+                db.executemany("INSERT OR REPLACE INTO txs VALUES (?,?,?,?,?,?,?,?,?,?)", txs)
+                db.executemany("INSERT OR REPLACE INTO tx_orgs VALUES (?,?,?)", tx_orgs)
+                db.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)",
+                               events_rows)
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('height', ?)", (top,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         with self._indexed:
-            self.height = h.height
+            self.height = top
             self._indexed.notify_all()
+        return out
+
+    def _rows(self, block: Block, items: list[DecodedTx] | None, txs: list[tuple[Any, ...]],
+              tx_orgs: list[tuple[str, int, int]], events_rows: list[tuple[Any, ...]]
+              ) -> list[IndexedTx]:
+        """A block's indexed transactions; their table rows are appended to the lists."""
+        h = block.header
+        height, ts = h.height, h.timestamp_ms
+        if items is None:
+            items = decode_block_txs(self.node.suite, block.txs)
+        rows: list[IndexedTx] = []
+        org_of_key = self.org_of_key
+        for i, (item, receipt) in enumerate(zip(items, block.receipts, strict=True)):
+            tx = item.tx
+            code, message = receipt.code, receipt.message
+            if tx is None:
+                rows.append(IndexedTx(height, i, item.tx_hash.hex(), "", "", "", False,
+                                      code, message, ts, [], frozenset()))
+                txs.append((height, i, bytes(item.tx_hash), "", "", "", 0, code, message, ts))
+                continue
+            body = tx.body
+            signer_orgs = [org_of_key(k) for k in body.signers]
+            events = []
+            for seq, e in enumerate(receipt.events):
+                attrs = _plain_attrs(e.attrs)
+                events.append({"contract": e.contract, "name": e.name, "attrs": attrs})
+                events_rows.append((height, i, seq, e.contract, e.name, _json(attrs)))
+                if e.name == "OrgAdded":
+                    self._orgs.clear()
+            orgs = self._involved(signer_orgs, body.contract, body.action, body.args, events)
+            ok = code == OK
+            rows.append(IndexedTx(height, i, item.tx_hash.hex(), body.contract, body.action,
+                                  signer_orgs[0], ok, code, message, ts, events, orgs))
+            txs.append((height, i, bytes(item.tx_hash), body.contract, body.action,
+                        signer_orgs[0], int(ok), code, message, ts))
+            tx_orgs.extend((o, height, i) for o in orgs)
         return rows
 
     def org_of_key(self, public_key: bytes) -> str:
@@ -221,21 +270,34 @@ class Indexer:
         orgs = {o for o in signer_orgs if o}
         found_certs: set[str] = set()
         found_invoices: set[str] = set()
+        receivable = contract == "receivable"
 
         def walk(value: Any, name: str = "") -> None:
             if isinstance(value, str):
                 if value in known:
                     orgs.add(value)
-                if name == "id" and contract == "receivable":
+                if name == "id" and receivable:
                     found_certs.add(value)
                 elif name == "invoice":
                     found_invoices.add(value)
             elif isinstance(value, dict):
-                for k, v in value.items():
-                    walk(v, str(k))
+                walk_map(value)
             elif isinstance(value, list):
                 for v in value:
                     walk(v, name)
+
+        def walk_map(value: dict[Any, Any]) -> None:
+            # walk() of each entry, with strings (nearly all of them) handled inline
+            for k, v in value.items():
+                if isinstance(v, str):
+                    if v in known:
+                        orgs.add(v)
+                    if k == "id" and receivable:
+                        found_certs.add(v)
+                    elif k == "invoice":
+                        found_invoices.add(v)
+                elif isinstance(v, dict | list):
+                    walk(v, str(k))
 
         walk(args)
         for event in events:
@@ -341,6 +403,30 @@ class Indexer:
             m = _INVOICE_IN_MESSAGE.search(item["message"])
             item["invoice"] = m.group(1) if m else ""
         return items, total
+
+
+_SCALARS = frozenset((str, int, bool, type(None)))
+
+
+def _plain_attrs(attrs: dict[str, Any]) -> Any:
+    """``plain(attrs)``, without its recursion for the usual flat map of strings and
+    integers (always a new map: listeners may keep it)."""
+    scalars = _SCALARS
+    for k, v in attrs.items():
+        if type(k) is not str or type(v) not in scalars:
+            return plain(attrs)
+    return dict(attrs)
+
+
+_json_encode = msgspec.json.Encoder().encode
+
+
+def _json(value: Any) -> str:
+    """``value`` as JSON text (what ``json.loads`` and SQLite's ``json_extract`` read)."""
+    try:
+        return _json_encode(value).decode()
+    except (msgspec.EncodeError, OverflowError, TypeError):
+        return json.dumps(value)
 
 
 def invoice_orgs(node: Node, inv_id: str) -> set[str]:

@@ -105,6 +105,9 @@ class Committed:
 
     block: Block
     tx_hashes: list[TxHash]
+    items: list[DecodedTx] | None = None
+    """The block's transactions as the node decoded them (``decode_block_txs`` of
+    ``block.txs``), so subscribers need not decode them again; ``None`` when not at hand."""
 
 
 class Subscription:
@@ -352,8 +355,8 @@ class Node(LedgerView):
             if from_height is not None:
                 for height in range(max(from_height, 0), self.height() + 1):
                     block = self.block(height)
-                    hashes = [i.tx_hash for i in decode_block_txs(self.suite, block.txs)]
-                    sub._queue.put(Committed(block, hashes))
+                    items = decode_block_txs(self.suite, block.txs)
+                    sub._queue.put(Committed(block, [i.tx_hash for i in items], items))
             self._subscribers.append(sub)
         return sub
 
@@ -450,7 +453,7 @@ class Node(LedgerView):
         )
         data = encode(block)
         self._publish(block, data, batch)
-        self._store(block, data, [item.tx_hash for item in items], result.writes)
+        self._store(block, data, [item.tx_hash for item in items], result.writes, items)
 
     def _follow(self, work: FollowedBlock, check: PendingCheck) -> None:
         block, head = work.block, self.head
@@ -467,12 +470,13 @@ class Node(LedgerView):
         if root != h.state_root:
             raise Diverged(h.height, f"state_root: {root.hex()[:16]}… here, "
                                      f"{h.state_root.hex()[:16]}… in the block", root)
-        self._store(block, work.data, hashes, result.writes)
+        self._store(block, work.data, hashes, result.writes, work.items)
 
-    def _store(self, block: Block, data: bytes, hashes: list[TxHash], writes: WriteSet) -> None:
+    def _store(self, block: Block, data: bytes, hashes: list[TxHash], writes: WriteSet,
+               items: list[DecodedTx] | None = None) -> None:
         self.store.commit_block(block.header.height, data, hashes, writes)
         self._cut_hashes.difference_update(hashes)
-        committed = Committed(block, hashes)
+        committed = Committed(block, hashes, items)
         with self._lock:
             self._head = block.header
             if self._waiters:

@@ -455,8 +455,9 @@ class Peer(Node):
                                      committed=False)
             raise
 
-    def _store(self, block: Block, data: bytes, hashes: list[TxHash], writes: Any) -> None:
-        super()._store(block, data, hashes, writes)
+    def _store(self, block: Block, data: bytes, hashes: list[TxHash], writes: Any,
+               items: list[DecodedTx] | None = None) -> None:
+        super()._store(block, data, hashes, writes, items)
         header = block.header
         block_hash = header_hash(self.suite, header)
         signed = sign_checkpoint(self.suite, self._org_key, self.org, header)
