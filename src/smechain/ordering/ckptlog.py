@@ -21,7 +21,7 @@ from typing import Any
 import nats.errors
 import nats.js.errors
 
-from smechain.ordering.jetstream import TRANSIENT, Names, NatsLink, pull_from
+from smechain.ordering.jetstream import TRANSIENT, Names, NatsLink, pull_from, read_or_reset
 
 
 class CheckpointLog:
@@ -91,15 +91,8 @@ class CheckpointLog:
         Waits up to ``timeout`` for one. Sequences only rise; where the stream
         no longer holds a message the next one held is returned.
         """
-        try:
-            return self.link.call(self._read(from_seq, max_msgs, timeout), timeout + 5)
-        except TRANSIENT:
-            self._reset()
-            return []
-        except nats.js.errors.Error:
-            self._reset()
-            time.sleep(0.1)
-            return []
+        return read_or_reset(self.link, self._read(from_seq, max_msgs, timeout), timeout,
+                             self._reset)
 
     async def _read(self, from_seq: int, max_msgs: int, timeout: float
                     ) -> list[tuple[int, bytes]]:

@@ -213,6 +213,21 @@ def ensure_streams(link: NatsLink, names: Names, replicas: int = 3) -> None:
     retry(link, go, what="create the streams", deadline_s=30)
 
 
+def read_or_reset(link: NatsLink, reading: Coroutine[Any, Any, list[R]], timeout: float,
+                  reset: Callable[[], None]) -> list[R]:
+    """Run a reader's ``reading`` on the link; after a lost connection or a JetStream error
+    ``reset`` the reader and answer nothing, so the caller simply reads again."""
+    try:
+        return link.call(reading, timeout + 5)
+    except TRANSIENT:
+        reset()
+        return []
+    except nats.js.errors.Error:
+        reset()
+        time.sleep(0.1)
+        return []
+
+
 async def pull_from(link: NatsLink, subject: str, stream: str, start_seq: int) -> Any:
     """A pull subscription reading ``stream`` from sequence ``start_seq`` on, unacknowledged
     (the reader keeps its own position), held in memory and gone 30 s after its last use."""
@@ -306,15 +321,8 @@ class BlockLog:
 
     def read(self, from_height: int, max_blocks: int, timeout: float) -> list[LoggedBlock]:
         """Up to ``max_blocks`` blocks from ``from_height`` on; waits up to ``timeout`` for one."""
-        try:
-            return self.link.call(self._read(from_height, max_blocks, timeout), timeout + 5)
-        except TRANSIENT:
-            self._reset()
-            return []
-        except nats.js.errors.Error:
-            self._reset()
-            time.sleep(0.1)
-            return []
+        return read_or_reset(self.link, self._read(from_height, max_blocks, timeout), timeout,
+                             self._reset)
 
     async def _read(self, from_height: int, max_blocks: int, timeout: float) -> list[LoggedBlock]:
         if self._sub is None or self._next != from_height:
