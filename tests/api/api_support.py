@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from smechain.api.app import create_app
 from smechain.api.demo import PASSWORD, Demo, build_demo
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 """Public sample documents (real e-invoices) shared by the import tests."""
 
 covers = pytest.mark.covers

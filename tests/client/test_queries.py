@@ -13,7 +13,7 @@ from smechain.core.crypto import get_suite
 
 from .conftest import Net, anchor_invoice
 
-EINVOICES = Path("/work/shared/data/einvoice/en16931/ubl")
+EINVOICES = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice" / "en16931" / "ubl"
 
 
 def test_orgs_health_and_metrics(net: Net) -> None:
