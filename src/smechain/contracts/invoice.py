@@ -269,7 +269,17 @@ def financing_view(state: StateReader, org: str | None, seller: str, code: str,
     their credits are not all in one currency (no rate is assumed).
     ``financed`` and ``dilution`` come from its financing record.
     """
-    idents = aliases(state, org) if org else [seller]
+    docs, credits = _documents(state, aliases(state, org) if org else [seller], code, number)
+    fid = financing_id(org, code, number) if org else ""
+    record = read_financing(state, fid) if org else None
+    return FinancingView(fid, org or "", _amount_due(docs, credits),
+                         record.financed if record else 0, record.dilution if record else 0,
+                         [d.id for d in docs], [c.id for c in credits])
+
+
+def _documents(state: StateReader, idents: list[str], code: str, number: str
+               ) -> tuple[list[Invoice], list[Invoice]]:
+    """The documents numbered ``number`` under ``idents``, and the credits referencing them."""
     docs: list[Invoice] = []
     credits: list[Invoice] = []
     for ident in idents:
@@ -281,20 +291,25 @@ def financing_view(state: StateReader, org: str | None, seller: str, code: str,
             credit = read_invoice(state, credit_id)
             if credit is not None:
                 credits.append(credit)
+    return docs, credits
+
+
+def _amount_due(docs: list[Invoice], credits: list[Invoice]) -> int:
+    """The amount due of a commercial invoice from its documents and credits
+    (:func:`financing_view` says how)."""
     invoices = [d for d in docs if d.kind in FINANCEABLE]
     valid_credits = [c for c in credits if credit_of(c)]
-    due = 0
-    if any(d.status == InvoiceStatus.VALID for d in invoices) and len(
-            {d.currency for d in invoices} | {c.currency for c in valid_credits}) == 1:
-        # Voided documents still cap it: voiding never raises what can be financed; nor
-        # can rounding or a bad prepaid amount lift it above an invoice's total.
-        base = min(min(d.amount_due, d.total_amount) for d in invoices)
-        due = max(0, base - sum(credit_of(c) for c in valid_credits))
-    fid = financing_id(org, code, number) if org else ""
-    record = read_financing(state, fid) if org else None
-    return FinancingView(fid, org or "", due, record.financed if record else 0,
-                         record.dilution if record else 0, [d.id for d in docs],
-                         [c.id for c in credits])
+    if not any(d.status == InvoiceStatus.VALID for d in invoices) or len(
+            {d.currency for d in invoices} | {c.currency for c in valid_credits}) != 1:
+        return 0
+    # Voided documents still cap it: voiding never raises what can be financed; nor can
+    # rounding or a bad prepaid amount lift it above an invoice's total.
+    base = min(min(d.amount_due, d.total_amount) for d in invoices)
+    return max(0, base - sum(credit_of(c) for c in valid_credits))
+
+
+def _org_amount_due(state: StateReader, org: str, code: str, number: str) -> int:
+    return _amount_due(*_documents(state, aliases(state, org), code, number))
 
 
 def financing_of(state: StateReader, doc: Invoice) -> FinancingView:
@@ -343,20 +358,20 @@ def reserve(state: TxState, inv_id: str, amount: int, field: str = "invoices",
     if org is None:
         raise Conflict(f"{field}: invoice {inv_id!r}: seller {doc.seller!r} is not registered "
                        "to an organisation")
-    view = financing_view(state, org, doc.seller, doc.code, doc.number)
-    free = max(0, view.amount_due - view.financed)
+    due = _org_amount_due(state, org, doc.code, doc.number)
+    record = _financing(state, org, doc)
+    free = max(0, due - record.financed)
     if amount > free:
         raise Conflict(
-            f"{field}: invoice {inv_id!r} has {free} of its amount due {view.amount_due} "
-            f"{doc.currency} unfinanced; {amount} asked (already financed: {view.financed})")
-    record = _financing(state, org, doc)
+            f"{field}: invoice {inv_id!r} has {free} of its amount due {due} "
+            f"{doc.currency} unfinanced; {amount} asked (already financed: {record.financed})")
     state.put(FINANCING_PREFIX + record.id, msgspec.structs.replace(
         record, financed=record.financed + amount,
         reservations=[*record.reservations, Reservation(inv_id, ref, amount)]))
     updated = msgspec.structs.replace(doc, financed=doc.financed + amount)
     state.put(invoice_key(inv_id), updated)
     state.emit("InvoiceFinanced", invoice=inv_id, amount=amount,
-               financed=view.financed + amount, amount_due=view.amount_due)
+               financed=record.financed + amount, amount_due=due)
     return updated
 
 
@@ -379,19 +394,18 @@ def release(state: TxState, inv_id: str, amount: int, ref: str = "") -> None:
         record, financed=record.financed - amount, reservations=rest))
     state.put(invoice_key(inv_id), msgspec.structs.replace(doc, financed=doc.financed - amount))
     state.emit("InvoiceReleased", invoice=inv_id, amount=amount)
-    _refresh_dilution(state, org or "", doc.seller, doc.code, doc.number, inv_id)
+    _refresh_dilution(state, record.seller_org, doc.code, doc.number, inv_id)
 
 
-def _refresh_dilution(state: TxState, org: str, seller: str, code: str, number: str,
-                      cause: str) -> None:
+def _refresh_dilution(state: TxState, org: str, code: str, number: str, cause: str) -> None:
     """Record financing above the amount due as dilution; announce it when it grows."""
     if not org:
         return
     record = read_financing(state, financing_id(org, code, number))
     if record is None:
         return
-    view = financing_view(state, org, seller, code, number)
-    shortfall = max(0, record.financed - view.amount_due)
+    due = _org_amount_due(state, org, code, number)
+    shortfall = max(0, record.financed - due)
     if shortfall == record.dilution:
         return
     state.put(FINANCING_PREFIX + record.id, msgspec.structs.replace(record, dilution=shortfall))
@@ -402,7 +416,7 @@ def _refresh_dilution(state: TxState, org: str, seller: str, code: str, number: 
             if contract in _PARTIES:
                 holders.update(_PARTIES[contract](state, ref_id))
         state.emit("InvoiceDiluted", commercial_invoice=record.id, seller=org, cause=cause,
-                   amount_due=view.amount_due, financed=record.financed, dilution=shortfall,
+                   amount_due=due, financed=record.financed, dilution=shortfall,
                    financings=sorted({r.ref for r in record.reservations}),
                    holders=sorted(holders))
 
@@ -539,7 +553,7 @@ def anchor(state: TxState, ctx: Context, args: Anchor) -> None:
         if (args.code, args.preceding) not in refs:
             state.put(credited_key, [*refs, (args.code, args.preceding)])
         org = org_of_party(state, args.seller)
-        _refresh_dilution(state, org or "", args.seller, args.code, args.preceding, inv_id)
+        _refresh_dilution(state, org or "", args.code, args.preceding, inv_id)
 
 
 def void(state: TxState, ctx: Context, args: Void) -> None:
@@ -555,7 +569,7 @@ def void(state: TxState, ctx: Context, args: Void) -> None:
                reason=args.reason)
     org = org_of_party(state, doc.seller) or ""
     number = doc.preceding if credit_of(doc) else doc.number
-    _refresh_dilution(state, org, doc.seller, doc.code, number, args.invoice)
+    _refresh_dilution(state, org, doc.code, number, args.invoice)
 
 
 def register_party(state: TxState, ctx: Context, args: RegisterParty) -> None:
@@ -576,7 +590,7 @@ def register_party(state: TxState, ctx: Context, args: RegisterParty) -> None:
     state.emit("PartyRegistered", identifier=args.identifier, org=args.org)
     raw = state.get(CREDITED_PREFIX + escape(args.identifier))
     for code, number in [] if raw is None else decode(raw, list[tuple[str, str]]):
-        _refresh_dilution(state, args.org, args.identifier, code, number, args.identifier)
+        _refresh_dilution(state, args.org, code, number, args.identifier)
 
 
 CONTRACT = Contract(
