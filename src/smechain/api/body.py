@@ -20,20 +20,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from smechain.api.platform import ApiError
-
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
-
-
-class _LongInt(str):
-    """An integer literal longer than any 64-bit integer, kept as its text."""
-
-
-def _parse_int(text: str) -> int | _LongInt:
-    return _LongInt(text) if len(text) > 21 else int(text)
-
-
-def _shown(text: str) -> str:
-    return text if len(text) <= 48 else f"{text[:40]}... ({len(text)} characters)"
+from smechain.core.encoding import INT_MAX, INT_MIN, beyond_int64, parse_json_int, shown
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -63,8 +50,8 @@ def body_problem(value: Any) -> tuple[str, str] | None:
     while stack:
         where, v = stack.pop()
         field = where or "body"
-        if isinstance(v, _LongInt) or (type(v) is int and not INT_MIN <= v <= INT_MAX):
-            return field, (f"{field}: {_shown(str(v))} is beyond the ledger's 64-bit integers "
+        if beyond_int64(v):
+            return field, (f"{field}: {shown(v)} is beyond the ledger's 64-bit integers "
                            f"({INT_MIN} to {INT_MAX})")
         if isinstance(v, str) and not _valid_text(v):
             return field, f"{field}: not valid Unicode (a lone surrogate escape)"
@@ -83,7 +70,7 @@ def body_problem(value: Any) -> tuple[str, str] | None:
 class _LedgerJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_ledger_json"):
-            self._ledger_json = json.loads(await self.body(), parse_int=_parse_int)
+            self._ledger_json = json.loads(await self.body(), parse_int=parse_json_int)
         return self._ledger_json
 
 

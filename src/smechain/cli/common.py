@@ -11,6 +11,7 @@ import typer
 
 from smechain.cli.render import dumps
 from smechain.client import sign_tx
+from smechain.core.encoding import INT_MAX, INT_MIN, beyond_int64, parse_json_int, shown
 from smechain.core.errors import DecodeError
 from smechain.node.keys import KeyFileError, KeyPair, load_key
 from smechain.node.ledger import LedgerEmpty, LedgerView
@@ -91,7 +92,7 @@ def check_int(value: int, name: str, low: int = 0, high: int = 2**63 - 1,
               what: str = "a number") -> int:
     """``value`` when ``low <= value <= high``; else an error naming ``name``."""
     if not low <= value <= high:
-        fail(f"{name}: {_shown(value)} is not {what} from {low} to {high}")
+        fail(f"{name}: {shown(value)} is not {what} from {low} to {high}")
     return value
 
 
@@ -146,29 +147,11 @@ def hex_bytes(value: str, field: str) -> bytes:
         fail(f"{field}: {value!r} is not hexadecimal")
 
 
-# Every integer the ledger encodes is a signed 64-bit word (the API's ``Int64`` too).
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
-
-
-class _LongInt(str):
-    """A JSON integer literal too long to be a ledger integer, kept as its text: Python
-    refuses to convert past 4300 digits, and the error must name the field."""
-
-
-def _json_int(text: str) -> int | _LongInt:
-    return _LongInt(text) if len(text) > 21 else int(text)
-
-
-def _shown(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= 48 else f"{text[:40]}... ({len(text)} characters)"
-
-
 def parse_args(text: str) -> dict[str, Any]:
     """``--args``: a JSON object; ``"0x…"`` strings become bytes, nested too. Floats,
     integers beyond 64 bits and text that is not Unicode are refused naming the field."""
     try:
-        args = json.loads(text, parse_int=_json_int)
+        args = json.loads(text, parse_int=parse_json_int)
     except json.JSONDecodeError as exc:
         fail(f"--args: not valid JSON ({exc.msg} at column {exc.colno})")
     except RecursionError:
@@ -186,8 +169,8 @@ def parse_args(text: str) -> dict[str, Any]:
     def unhex(v: Any, where: str) -> Any:
         if isinstance(v, float):
             fail(f"--args: {where} is a float; amounts are integers in minor units")
-        if isinstance(v, _LongInt) or (type(v) is int and not INT_MIN <= v <= INT_MAX):
-            fail(f"--args: {where} is {_shown(v)}, beyond the ledger's 64-bit integers "
+        if beyond_int64(v):
+            fail(f"--args: {where} is {shown(v)}, beyond the ledger's 64-bit integers "
                  f"({INT_MIN} to {INT_MAX})")
         if isinstance(v, str):
             utf8(v, where)

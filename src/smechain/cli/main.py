@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from smechain.cli.common import (
-    INT_MAX,
     check_int,
     fail,
     file_problem,
@@ -25,7 +24,7 @@ from smechain.cli.common import (
 from smechain.cli.render import dumps
 from smechain.core.block import header_hash
 from smechain.core.crypto import get_suite
-from smechain.core.encoding import decode, encode
+from smechain.core.encoding import INT_MAX, decode, encode
 from smechain.core.errors import DecodeError
 from smechain.core.proof import TxProof, verify_tx_proof
 from smechain.node.consortium import ConfigError, load_consortium, write_keys

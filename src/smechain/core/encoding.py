@@ -57,3 +57,30 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+# --- JSON at the edges (CLI ``--args``, HTTP bodies) -----------------------------------
+
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+"""Every integer the ledger encodes is a signed 64-bit word."""
+
+
+class LongInt(str):
+    """A JSON integer literal too long to be a ledger integer, kept as its text: Python
+    refuses to convert past 4300 digits, and the error must name the field."""
+
+
+def parse_json_int(text: str) -> int | LongInt:
+    """``json.loads(..., parse_int=parse_json_int)``: literals past 21 characters stay text."""
+    return LongInt(text) if len(text) > 21 else int(text)
+
+
+def beyond_int64(value: Any) -> bool:
+    """Whether a parsed JSON value is an integer the ledger cannot encode."""
+    return isinstance(value, LongInt) or (type(value) is int and not INT_MIN <= value <= INT_MAX)
+
+
+def shown(value: object) -> str:
+    """A value for an error message, long ones cut to their start and length."""
+    text = str(value)
+    return text if len(text) <= 48 else f"{text[:40]}... ({len(text)} characters)"
