@@ -20,6 +20,8 @@ from api_support import Api, covers, error, events, seeded_api
 from smechain.api.demo import TAX_IDS
 from smechain.node.keys import generate_key
 
+MATURITY = time.strftime("%Y-06-01", time.gmtime(time.time() + 3 * 365 * 86400))
+"""A maturity a few years ahead, within the ten years a receivable may run."""
 ENROLLED_KEY = generate_key("ed25519").public.hex()
 NEW_KEY = generate_key("ed25519").public.hex()
 
@@ -66,11 +68,11 @@ def _cases() -> list[Any]:
          (409, "conflict", "identifier")),
         ("sme-t1/operator", "receivable", "issue",
          {"invoices": [{"invoice": "{inv3}", "amount": 64_000_000}], "debtor": "core-a",
-          "currency": "CNY", "maturity": "2099-06-01"},
+          "currency": "CNY", "maturity": MATURITY},
          ok(["InvoiceFinanced", "CertificateRequested"])),
         ("sme-t1/operator", "receivable", "issue",
          {"invoices": [{"invoice": "{inv0}", "amount": 1}], "debtor": "core-a",
-          "currency": "CNY", "maturity": "2099-06-01"}, (409, "conflict", "invoices[0]")),
+          "currency": "CNY", "maturity": MATURITY}, (409, "conflict", "invoices[0]")),
         ("core-a/operator", "receivable", "confirm", {"id": "{requested}"},
          ok(["CertificateConfirmed"])),
         ("core-a/operator", "receivable", "confirm", {"id": "{second}"},
@@ -378,7 +380,7 @@ def test_proposal_integer_beyond_64_bits_is_422(ledger: Api) -> None:
 
 def _issue(ledger: Api, amount: Any) -> dict[str, Any]:
     return {"invoices": [{"invoice": ledger.ids["invoices"][3], "amount": amount}],
-            "debtor": "core-a", "currency": "CNY", "maturity": "2099-06-01"}
+            "debtor": "core-a", "currency": "CNY", "maturity": MATURITY}
 
 
 @covers("POST /v1/contracts/receivable/issue", "POST /v1/contracts/receivable/split",

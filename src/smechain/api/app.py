@@ -20,14 +20,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from smechain.api import schemas as s
 from smechain.api.accounts import Account, AccountError
 from smechain.api.body import LedgerJsonRoute
 from smechain.api.index import IndexedTx, invoice_orgs
+from smechain.api.limits import (
+    MAX_UPLOAD,
+    UNAUTHENTICATED,
+    UNKNOWN_TOKEN,
+    BodyGuard,
+    bearer_token,
+    too_large,
+)
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
 from smechain.contracts.cash import BALANCE_PREFIX
-from smechain.contracts.daycount import day_number, discount
+from smechain.contracts.daycount import day_number, discounted_price
 from smechain.contracts.invoice import (
     INVOICE_PREFIX,
     Invoice,
@@ -58,7 +67,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-MAX_UPLOAD = 4 * 1024 * 1024
 
 
 def _page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
@@ -182,7 +190,8 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     app.router.route_class = LedgerJsonRoute  # before any route: bodies the ledger can take
     metrics = Metrics(platform)
     hub = EventHub(platform)
-    app.add_middleware(Observe, platform=platform, metrics=metrics)
+    app.add_middleware(BodyGuard, authenticate=platform.accounts.authenticate)
+    app.add_middleware(Observe, platform=platform, metrics=metrics)  # outside: sees refusals
     app.state.platform = platform
 
     # --- errors ----------------------------------------------------------------
@@ -217,7 +226,11 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         return JSONResponse(body.body(), 500)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 413:  # a body without Content-Length went past the limit
+            limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY, 0)
+            body = ApiError(413, "too_large", "body", too_large(limit)).body()
+            return JSONResponse(body, 413, headers={"connection": "close"})
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         body = ApiError(exc.status_code, code, "path", f"path: {exc.detail}").body()
         return JSONResponse(body, exc.status_code)
@@ -225,21 +238,20 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     # --- who is calling ----------------------------------------------------------
 
     def authenticate(request: Request) -> Caller:
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        account = request.scope.get("state", {}).get("account")
+        if account is not None:  # BodyGuard signed the caller in before reading the body
+            return platform.caller(account)
+        token = bearer_token(dict(request.scope["headers"]))
         if not token and request.url.path == "/v1/events":
             token = request.query_params.get("token", "")
             if token.startswith("smk_"):
                 raise ApiError(401, "unauthenticated", "token", "token: API keys go in the "
                                "Authorization header, never in a URL")
         if not token:
-            raise ApiError(401, "unauthenticated", "authorization",
-                           "authorization: sign in (POST /v1/auth/login) and send "
-                           "'Authorization: Bearer <token>'")
+            raise ApiError(401, "unauthenticated", "authorization", UNAUTHENTICATED)
         account = platform.accounts.authenticate(token)
         if account is None:
-            raise ApiError(401, "unauthenticated", "authorization",
-                           "authorization: the token is unknown, expired or revoked")
+            raise ApiError(401, "unauthenticated", "authorization", UNKNOWN_TOKEN)
         request.state.account = account
         request.state.token = token  # for logout, and for an event stream to re-check
         return platform.caller(account)
@@ -686,9 +698,12 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         if days <= 0:
             raise ApiError(409, "conflict", "cert_id",
                            f"cert_id: {cert_id!r} matures {cert.maturity}; it cannot be sold")
-        cut = discount(cert.face, rate_bp, days, basis)
+        try:
+            cut, price = discounted_price(cert.face, rate_bp, days, basis)
+        except BadArguments as exc:
+            raise ApiError(422, "bad_args", "rate_bp", exc.message) from None
         return {"id": cert.id, "face": cert.face, "days": days, "rate_bp": rate_bp,
-                "basis": basis, "discount": cut, "price": cert.face - cut}
+                "basis": basis, "discount": cut, "price": price}
 
     @app.get("/v1/stats/maturities", response_model=list[s.Bucket], tags=["stats"])
     def maturities(caller: Auth, role: str = Query("holder", pattern="^(holder|debtor)$")

@@ -53,33 +53,37 @@ class Redeem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     amount: int
 
 
-def _check(currency: str, amount: int) -> None:
+def _check(currency: str, amount: int, field: str = "amount") -> None:
     if not CURRENCY.match(currency):
         raise BadArguments(f"currency: {currency!r} is not an ISO 4217 code")
     if not 0 < amount <= MAX_AMOUNT:
-        raise BadArguments(f"amount: {amount} must be a positive number of minor units")
+        raise BadArguments(f"{field}: {amount} must be a positive number of minor units "
+                           f"(at most {MAX_AMOUNT})")
 
 
-def _require_member(state: TxState, org: str) -> None:
+def _require_member(state: TxState, org: str, field: str = "to") -> None:
     if read_org(state, org) is None:
-        raise NotFound(f"to: no organisation {org!r}")
+        raise NotFound(f"{field}: no organisation {org!r}")
 
 
-def _debit(state: TxState, currency: str, org: str, amount: int) -> None:
+def _debit(state: TxState, currency: str, org: str, amount: int, field: str = "amount") -> None:
     source = balance_key(currency, org)
     balance = state.get_int(source)
     if balance < amount:
-        raise InsufficientFunds(f"amount: {org!r} holds {balance} {currency}, {amount} asked")
+        raise InsufficientFunds(f"{field}: {org!r} holds {balance} {currency}, {amount} asked")
     state.put(source, balance - amount)
 
 
-def move(state: TxState, currency: str, sender: str, to: str, amount: int) -> None:
-    """Move ``amount`` from ``sender`` to ``to``; other contracts settle through this."""
-    _check(currency, amount)
+def move(state: TxState, currency: str, sender: str, to: str, amount: int,
+         field: str = "amount", to_field: str = "to") -> None:
+    """Move ``amount`` (minor units) from ``sender`` to ``to``; other contracts settle
+    through this. Errors name ``field`` for the amount and ``to_field`` for the payee: the
+    argument the caller sent (``fee``, ``guarantor``), not this function's own names."""
+    _check(currency, amount, field)
     if to == sender:
-        raise BadArguments("to: must differ from the sender")
-    _require_member(state, to)
-    _debit(state, currency, sender, amount)
+        raise BadArguments(f"{to_field}: must differ from the sender")
+    _require_member(state, to, to_field)
+    _debit(state, currency, sender, amount, field)
     target = balance_key(currency, to)
     state.put(target, state.get_int(target) + amount)
 

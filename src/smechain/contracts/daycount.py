@@ -14,6 +14,9 @@ from smechain.core.errors import BadArguments
 
 DATE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 MS_PER_DAY = 86_400_000
+MAX_TENOR_DAYS = 3653
+"""Ten years: the furthest maturity a receivable may have when it is issued (supply-chain
+receivables and trade bills run for months; forfaited claims for a few years)."""
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -50,3 +53,14 @@ def div_half_even(numerator: int, denominator: int) -> int:
 def discount(face: int, rate_bp: int, days: int, basis: int) -> int:
     """Simple discount: face × rate × days / basis, rate in basis points, half-even."""
     return div_half_even(face * rate_bp * days, 10_000 * basis)
+
+
+def discounted_price(face: int, rate_bp: int, days: int, basis: int) -> tuple[int, int]:
+    """``(discount, price)`` of ``face`` minor units ``days`` before maturity at ``rate_bp``
+    a year on an ACT/``basis`` day count; ``BadArguments`` naming ``rate_bp`` when the
+    discount would take the whole face (a price is never zero or negative)."""
+    cut = discount(face, rate_bp, days, basis)
+    if cut >= face:
+        raise BadArguments(f"rate_bp: {rate_bp} bp a year over {days} days discounts the "
+                           f"whole face value {face}; no price is left")
+    return cut, face - cut

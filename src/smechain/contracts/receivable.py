@@ -31,7 +31,12 @@ from enum import StrEnum
 import msgspec
 
 from smechain.contracts import cash
-from smechain.contracts.daycount import block_day, day_number, discount
+from smechain.contracts.daycount import (
+    MAX_TENOR_DAYS,
+    block_day,
+    day_number,
+    discounted_price,
+)
 from smechain.contracts.invoice import (
     notify_parties,
     org_of_party,
@@ -168,8 +173,12 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
     if len({b.invoice for b in args.invoices}) != len(args.invoices):
         raise BadArguments("invoices: an invoice is listed twice")
     maturity = day_number(args.maturity, "maturity")
-    if maturity <= block_day(ctx.timestamp_ms):
+    today = block_day(ctx.timestamp_ms)
+    if maturity <= today:
         raise BadArguments(f"maturity: {args.maturity} is not in the future")
+    if maturity - today > MAX_TENOR_DAYS:
+        raise BadArguments(f"maturity: {args.maturity} is more than {MAX_TENOR_DAYS} days "
+                           "(ten years) ahead")
     if read_org(state, args.debtor) is None:
         raise NotFound(f"debtor: no organisation {args.debtor!r}")
     face = sum(b.amount for b in args.invoices)
@@ -274,8 +283,8 @@ def sell(state: TxState, ctx: Context, args: Sell) -> None:
     days = day_number(cert.maturity) - block_day(ctx.timestamp_ms)
     if days <= 0:
         raise Conflict(f"id: certificate {cert.id!r} has matured; it can no longer be sold")
-    price = cert.face - discount(cert.face, args.rate_bp, days, args.basis)
-    cash.move(state, cert.currency, args.buyer, cert.holder, price)
+    _, price = discounted_price(cert.face, args.rate_bp, days, args.basis)
+    cash.move(state, cert.currency, args.buyer, cert.holder, price, "buyer")
     state.put(cert_key(cert.id), msgspec.structs.replace(
         cert, holder=args.buyer, recourse_to=cert.holder if args.recourse else ""))
     state.emit("CertificateSold", id=cert.id, seller=cert.holder, buyer=args.buyer,
@@ -300,8 +309,11 @@ def guarantee(state: TxState, ctx: Context, args: Guarantee) -> None:
         raise Unauthorised(f"guarantor: {args.guarantor!r} does not hold the guarantor role")
     if cert.guarantor:
         raise Conflict(f"id: certificate {cert.id!r} is already guaranteed by {cert.guarantor!r}")
+    if args.fee < 0:
+        raise BadArguments(f"fee: {args.fee} is negative")
     if args.fee:
-        cash.move(state, cert.currency, cert.holder, args.guarantor, args.fee)
+        cash.move(state, cert.currency, cert.holder, args.guarantor, args.fee, "fee",
+                  "guarantor")
     state.put(cert_key(cert.id), msgspec.structs.replace(cert, guarantor=args.guarantor))
     state.emit("CertificateGuaranteed", id=cert.id, guarantor=args.guarantor, fee=args.fee)
 
@@ -332,7 +344,7 @@ def claim(state: TxState, ctx: Context, args: Claim) -> None:
         raise BadArguments(f"source: {args.source!r} is not recourse or guarantor")
     if not payer:
         raise Conflict(f"source: certificate {cert.id!r} has no {args.source} to claim from")
-    cash.move(state, cert.currency, payer, cert.holder, cert.face)
+    cash.move(state, cert.currency, payer, cert.holder, cert.face, "source")
     state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.CLAIMED))
     state.emit("CertificateClaimed", id=cert.id, payer=payer, holder=cert.holder,
                amount=cert.face)
@@ -349,7 +361,7 @@ def settle(state: TxState, ctx: Context, args: CertRef) -> None:
     if block_day(ctx.timestamp_ms) < day_number(cert.maturity):
         raise Conflict(f"id: certificate {cert.id!r} matures on {cert.maturity}")
     if cert.holder != cert.debtor:
-        cash.move(state, cert.currency, cert.debtor, cert.holder, cert.face)
+        cash.move(state, cert.currency, cert.debtor, cert.holder, cert.face, "id")
     state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.SETTLED))
     state.emit("CertificateSettled", id=cert.id, holder=cert.holder, amount=cert.face)
 
