@@ -6,6 +6,10 @@ from typing import Any
 
 from api_support import Api, covers, error
 
+from smechain.api.proposals import STATUSES
+
+DAY_MS = 86_400_000
+
 
 def sale(cert: str, buyer: str = "bank-b", rate_bp: int = 500) -> dict[str, Any]:
     return {"contract": "receivable", "action": "sell", "cosigners": [buyer],
@@ -33,7 +37,9 @@ def test_offer_price_and_sale_of_a_certificate_part(api: Api) -> None:
     offer = api.ok("POST", "/v1/proposals", as_="sme-t1/operator", status=201, json=sale(part))
     assert offer["status"] == "open" and offer["sender_org"] == "sme-t1"
     assert offer["cosigners"] == ["bank-b"] and offer["signers"] == ["sme-t1", "bank-b"]
-    assert offer["signed_by"] == [] and offer["result"] is None
+    assert offer["signed_by"] == [] and offer["result"] is None and offer["reason"] == ""
+    # open for seven days unless the proposer says otherwise
+    assert offer["expires_ms"] - offer["created_ms"] == 7 * DAY_MS
     pid = offer["id"]
 
     listed = api.ok("GET", "/v1/proposals?role=cosigner&status=open", as_="bank-b/operator")
@@ -58,7 +64,7 @@ def test_offer_price_and_sale_of_a_certificate_part(api: Api) -> None:
 
     seller, buyer = api.balance("sme-t1"), api.balance("bank-b")
     signed = api.ok("POST", f"/v1/proposals/{pid}/sign", as_="bank-b/operator")
-    assert signed["status"] == "submitted" and signed["signed_by"] == ["bank-b"]
+    assert signed["status"] == "done" and signed["signed_by"] == ["bank-b"]
     result = signed["result"]
     assert result["status"] == "committed" and result["ok"] is True
     sold = [e for e in result["events"] if e["name"] == "CertificateSold"]
@@ -103,11 +109,13 @@ def test_signing_an_offer_that_no_longer_holds_is_409_and_stores_nothing(api: Ap
     split_second(api)
     pid = api.ids["offer_bank_a"]
     before = api.snapshot("bank-a/operator", ("sme-t1", "bank-a"))
-    error(api.post(f"/v1/proposals/{pid}/sign", "bank-a/operator"), 409, field="id",
-          code="conflict")
+    detail = error(api.post(f"/v1/proposals/{pid}/sign", "bank-a/operator"), 409, field="id",
+                   code="conflict")
+    assert "stale" in detail["message"]
     api.assert_unchanged(before, "bank-a/operator", ("sme-t1", "bank-a"))
     doc = api.ok("GET", f"/v1/proposals/{pid}", as_="bank-a/viewer")
-    assert doc["status"] == "open" and doc["signed_by"] == [] and doc["result"] is None
+    assert doc["status"] == "stale" and doc["signed_by"] == [] and doc["result"] is None
+    assert "changed hands or state" in doc["reason"]
 
 
 @covers("POST /v1/proposals/{proposal_id}/reject", "POST /v1/proposals/{proposal_id}/sign",
@@ -184,7 +192,7 @@ def test_proposal_listing_is_need_to_know(shared: Api) -> None:
     none = shared.ok("GET", "/v1/proposals", as_="sme-t4/viewer")
     assert none["items"] == [] and none["total"] == 0
     error(shared.get("/v1/proposals?role=buyer", "bank-a/viewer"), 422, field="role")
-    error(shared.get("/v1/proposals?status=done", "bank-a/viewer"), 422, field="status")
+    error(shared.get("/v1/proposals?status=finished", "bank-a/viewer"), 422, field="status")
     error(shared.get(f"/v1/proposals/{ids['offer_factor']}", "bank-a/viewer"), 404, field="id")
 
 
@@ -199,7 +207,7 @@ def test_governance_vote_suspends_an_organisation(api: Api) -> None:
     error(api.post(f"/v1/proposals/{pid}/sign", "core-a/operator"), 403, field="role")
     token = api.token("sme-t4/viewer")
     done = api.ok("POST", f"/v1/proposals/{pid}/sign", as_="core-a/admin")
-    assert done["status"] == "submitted"
+    assert done["status"] == "done" and done["reason"] == ""
     assert [e["name"] for e in done["result"]["events"]] == ["OrgSuspended"]
     assert api.ok("GET", "/v1/orgs/sme-t4", as_="regulator/viewer")["status"] == "suspended"
     r = api.client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -208,3 +216,76 @@ def test_governance_vote_suspends_an_organisation(api: Api) -> None:
     # one governing admin alone cannot readmit it
     error(api.post("/v1/contracts/membership/readmit_org", "regulator/admin",
                    json={"org": "sme-t4"}), 403, field="")
+
+
+@covers("POST /v1/proposals/{proposal_id}/sign", "GET /v1/proposals/{proposal_id}",
+        "GET /v1/certificates/{cert_id}", "GET /v1/certificates/{cert_id}/price",
+        "POST /v1/proposals/{proposal_id}/reject", "GET /v1/proposals")
+def test_a_sale_closes_the_other_banks_offer_and_shows_it_nothing(api: Api) -> None:
+    """sme-t1 offered ``second`` to bank-a (the demo) and now sells it to bank-b."""
+    second, stale = api.ids["second"], api.ids["offer_bank_a"]
+    offered = api.ok("GET", f"/v1/certificates/{second}", as_="bank-a/viewer")
+    assert offered["certificate"]["holder"] == "sme-t1"
+    pid = api.ok("POST", "/v1/proposals", as_="sme-t1/operator", status=201,
+                 json=sale(second, "bank-b"))["id"]
+    assert api.ok("POST", f"/v1/proposals/{pid}/sign", as_="bank-b/operator")["status"] == "done"
+
+    doc = api.ok("GET", f"/v1/proposals/{stale}", as_="bank-a/viewer")
+    assert doc["status"] == "stale" and doc["result"] is None and "bank-b" not in str(doc)
+    # no view of the certificate, its lineage or its price any more
+    for path in (f"/v1/certificates/{second}", f"/v1/certificates/{second}/price?rate_bp=100"):
+        detail = error(api.get(path, "bank-a/operator"), 403, field="cert_id")
+        assert "bank-b" not in detail["message"]
+    # signing it is refused without naming the new holder, and changes nothing
+    before = api.snapshot("bank-a/operator", ("sme-t1", "bank-a", "bank-b"))
+    detail = error(api.post(f"/v1/proposals/{stale}/sign", "bank-a/operator"), 409, field="id",
+                   code="conflict")
+    assert "stale" in detail["message"] and "bank-b" not in detail["message"]
+    error(api.post(f"/v1/proposals/{stale}/reject", "bank-a/operator"), 409, field="id")
+    api.assert_unchanged(before, "bank-a/operator", ("sme-t1", "bank-a", "bank-b"))
+    listed = api.ok("GET", "/v1/proposals?role=cosigner&status=stale", as_="bank-a/viewer")
+    assert [p["id"] for p in listed["items"]] == [stale]
+    assert stale not in [p["id"] for p in api.ok("GET", "/v1/proposals?status=open",
+                                                  as_="bank-a/viewer")["items"]]
+    # the buyer's own offer is done, not stale: its certificate changed by its own sale
+    assert api.ok("GET", f"/v1/proposals/{pid}", as_="bank-b/viewer")["status"] == "done"
+
+
+@covers("POST /v1/proposals", "GET /v1/proposals/{proposal_id}",
+        "GET /v1/certificates/{cert_id}/price", "POST /v1/proposals/{proposal_id}/sign")
+def test_offers_close_at_their_deadline(api: Api) -> None:
+    part, other = split_second(api)
+    now = api.demo.platform.now_ms()
+    total = api.ok("GET", "/v1/proposals", as_="regulator/viewer")["total"]
+    for bad in (now - 1, now, now + 91 * DAY_MS, "tomorrow", 1.5, True, 2**63):
+        error(api.post("/v1/proposals", "sme-t1/operator",
+                       json={**sale(part), "expires_ms": bad}), 422, field="expires_ms")
+    assert api.ok("GET", "/v1/proposals", as_="regulator/viewer")["total"] == total
+
+    short = api.ok("POST", "/v1/proposals", as_="sme-t1/operator", status=201,
+                   json={**sale(part), "expires_ms": now + 2 * DAY_MS})
+    assert short["expires_ms"] == now + 2 * DAY_MS
+    long = api.ok("POST", "/v1/proposals", as_="sme-t1/operator", status=201,
+                  json=sale(other, "bank-a"))
+    api.ok("GET", f"/v1/certificates/{part}/price?rate_bp=500", as_="bank-b/operator")
+
+    assert api.demo.clock is not None
+    api.demo.clock.days_ago(-3)  # the orderer's clock moves three days on
+    doc = api.ok("GET", f"/v1/proposals/{short['id']}", as_="bank-b/viewer")
+    assert doc["status"] == "expired" and "deadline" in doc["reason"]
+    error(api.get(f"/v1/certificates/{part}/price?rate_bp=500", "bank-b/operator"), 403,
+          field="cert_id")
+    height = api.height()
+    detail = error(api.post(f"/v1/proposals/{short['id']}/sign", "bank-b/operator"), 409,
+                   field="id", code="conflict")
+    assert "expired" in detail["message"] and api.height() == height
+    assert api.ok("GET", f"/v1/proposals/{long['id']}", as_="bank-a/viewer")["status"] == "open"
+
+    api.demo.clock.days_ago(-8)  # past the default seven days
+    assert api.ok("GET", f"/v1/proposals/{long['id']}", as_="bank-a/viewer")["status"] == \
+        "expired"
+
+
+def test_the_documented_statuses_are_the_ones_kept(shared: Api) -> None:
+    schema = shared.app.openapi()["components"]["schemas"]["Proposal"]
+    assert schema["properties"]["status"]["enum"] == list(STATUSES)

@@ -108,13 +108,17 @@ def test_certificates_price_and_proposal_lifecycle(net: Net) -> None:
         net.login("sme-t4").proposal(offer.id)
     with pytest.raises(Forbidden):
         t1.sign_proposal(offer.id)  # the sender is not a co-signer
+    assert offer.expires_ms - offer.created_ms == 7 * 86_400_000  # the default deadline
     rejected = bank.reject_proposal(offer.id)
     assert rejected.status == "rejected" and rejected.result is None
+    assert rejected.reason == "declined by bank-b"
     with pytest.raises(Conflict) as e:
         bank.sign_proposal(offer.id)
     assert e.value.field == "id" and "rejected" in e.value.message
-    withdrawn = t1.reject_proposal(t1.offer_to_sell(cert, "bank-b", 600).id)
-    assert withdrawn.status == "rejected"
+    hour = t1.offer_to_sell(cert, "bank-b", 600, expires_ms=offer.created_ms + 3_600_000)
+    assert hour.expires_ms == offer.created_ms + 3_600_000
+    withdrawn = t1.reject_proposal(hour.id)
+    assert withdrawn.status == "rejected" and withdrawn.reason == "withdrawn by sme-t1"
     with pytest.raises(InvalidInput) as e:
         t1.offer_to_sell(cert, "sme-t1", 600)
     assert e.value.field == "cosigners[0]"

@@ -81,14 +81,14 @@ def test_receivables_scenario_over_http(net: Net) -> None:
     bank_before, t1_before = bank.balances()["CNY"], t1.balances()["CNY"]
     financed_before = sum(v.amount for v in regulator.volumes())
     signed = bank.sign_proposal(offer.id)
-    assert signed.status == "submitted" and signed.result is not None and signed.result.ok
+    assert signed.status == "done" and signed.result is not None and signed.result.ok
     sold = signed.result.event("CertificateSold").attrs
     assert (sold["price"], sold["buyer"], sold["seller"]) == (quote.price, "bank-a", "sme-t1")
     assert bank.balances()["CNY"] == bank_before - quote.price
     assert t1.balances()["CNY"] == t1_before + quote.price
     assert bank.certificate(part2).certificate.holder == "bank-a"
     assert bank.certificate(part2).certificate.recourse_to == "sme-t1"
-    assert bank.proposal(offer.id).status == "submitted"
+    assert bank.proposal(offer.id).status == "done"
     assert sum(v.amount for v in regulator.volumes()) == financed_before + quote.price
 
     # Tier 2 asks a guarantor to guarantee its part; the guarantor co-signs.

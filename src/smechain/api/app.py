@@ -35,6 +35,7 @@ from smechain.api.limits import (
     too_large,
 )
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
+from smechain.api.proposals import STATUSES
 from smechain.contracts.cash import BALANCE_PREFIX
 from smechain.contracts.daycount import day_number, discounted_price
 from smechain.contracts.invoice import (
@@ -417,7 +418,8 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     def propose(body: s.NewProposal, caller: Auth, request: Request) -> dict[str, Any]:
         """Open a multi-party transaction (e.g. offer a certificate for sale)."""
         request.state.audit = f"propose {body.contract}.{body.action}"
-        doc = platform.propose(caller, body.contract, body.action, body.args, body.cosigners)
+        doc = platform.propose(caller, body.contract, body.action, body.args, body.cosigners,
+                               body.expires_ms)
         request.state.audit += f" id={doc['id']}"
         return proposal_out(doc)
 
@@ -426,15 +428,17 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
                 "args": doc["args"], "sender_org": doc["sender_org"],
                 "cosigners": doc["cosigners"], "signers": [doc["sender_org"], *doc["cosigners"]],
                 "signed_by": list(doc["approvals"]), "status": doc["status"],
-                "created_ms": doc["created_ms"], "result": doc["result"]}
+                "reason": doc["reason"], "created_ms": doc["created_ms"],
+                "expires_ms": doc["expires_ms"], "result": doc["result"]}
 
     @app.get("/v1/proposals", response_model=s.ProposalPage, tags=["proposals"])
     def proposals(caller: Auth, role: str = Query("any", pattern="^(sender|cosigner|any)$"),
-                  status: str | None = Query(None, pattern="^(open|submitted|rejected)$"),
+                  status: str | None = Query(None, pattern=f"^({'|'.join(STATUSES)})$"),
                   offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+        """Proposals the caller is party to (regulators: all), newest first."""
         me_ = caller.org_id
         found = []
-        for doc in platform.accounts.proposals():
+        for doc in platform.proposals():
             mine = {"sender": doc["sender_org"] == me_, "cosigner": me_ in doc["cosigners"]}
             ok = any(mine.values()) or caller.reads_all if role == "any" else mine[role]
             if ok and (status is None or doc["status"] == status):
@@ -616,22 +620,21 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     def all_certs() -> list[Certificate]:
         return [decode(raw, Certificate) for _, raw, _ in node.store.iter_state(CERT_PREFIX)]
 
-    def offered_to(caller: Caller, cert_id: str) -> bool:
-        return any(doc["status"] == "open" and caller.org_id in doc["cosigners"]
-                   and doc["args"].get("id") == cert_id and doc["contract"] == "receivable"
-                   for doc in platform.accounts.proposals())
-
-    def lineage(caller: Caller, root: str, offered: str) -> tuple[dict[str, Any], set[str]]:
+    def lineage(caller: Caller, root: str, offered: tuple[str, bytes] | None
+                ) -> tuple[dict[str, Any], set[str]]:
         """The tree from ``root`` and the ids in it the caller may open.
 
-        The caller may open the nodes it is a party to (or was offered), their
-        ancestors and their descendants; other nodes show their face, status and
-        maturity but not who holds them.
+        The caller may open the nodes it is a party to, or was offered (``(id, record)``:
+        only while the certificate is still that record), their ancestors and their
+        descendants; other nodes show their face, status and maturity but not who
+        holds them.
         """
-        certs = [decode(raw, Certificate) for _, raw, _ in
-                 node.store.iter_state(CERT_PREFIX + root)]
+        records = [raw for _, raw, _ in node.store.iter_state(CERT_PREFIX + root)]
+        certs = [decode(raw, Certificate) for raw in records]
         certs = [c for c in certs if c.root == root]
-        mine = {c.id for c in certs if caller.may_see(cert_parties(c))} | {offered}
+        mine = {c.id for c in certs if caller.may_see(cert_parties(c))}
+        if offered is not None and offered[1] in records:
+            mine.add(offered[0])
         related = {c.id for c in certs if any(
             c.id == m or c.id.startswith(m + ".") or m.startswith(c.id + ".") for m in mine)}
         nodes = {c.id: {"id": c.id, "holder": c.holder if c.id in related else "",
@@ -665,8 +668,8 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         if raw is None:
             raise not_found("cert_id", f"no certificate {cert_id!r}")
         cert = decode(raw, Certificate)
-        tree, related = lineage(caller, cert.root, cert_id if offered_to(caller, cert_id)
-                                else "")
+        offer = (cert_id, raw) if platform.offered(caller, cert_id, raw) else None
+        tree, related = lineage(caller, cert.root, offer)
         if cert_id not in related:
             raise forbidden("cert_id", f"{caller.org_id!r} is not party to {cert_id!r} or "
                                        "to the parts it was split from or into")

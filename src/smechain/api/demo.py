@@ -37,7 +37,7 @@ from smechain.api.platform import Caller, Platform
 from smechain.client import sign_tx
 from smechain.contracts.invoice import invoice_id
 from smechain.node.consortium import consortium_from_dict
-from smechain.node.keys import generate_key
+from smechain.node.keys import KeyPair, generate_key
 from smechain.node.node import Node, NodeConfig
 from smechain.ordering.cutter import CutterConfig
 
@@ -100,6 +100,8 @@ class Demo:
     platform: Platform
     clock: DemoClock | None = None
     """Set when the demo owns the orderer's clock (then ``seed`` writes history)."""
+    orderer: KeyPair | None = None
+    """The orderer's key, to open the folder again (``Node.open``)."""
 
     def close(self) -> None:
         self.platform.close()
@@ -131,7 +133,7 @@ def start_network(folder: Path, config: NodeConfig | None = None) -> Demo:
         for username, role in (("admin", Role.ADMIN), ("operator", Role.OPERATOR),
                                ("viewer", Role.VIEWER)):
             platform.add_user(org_id, username, PASSWORD, role)
-    return Demo(folder, node, platform, clock)
+    return Demo(folder, node, platform, clock, c.orderer)
 
 
 def seed(demo: Demo) -> dict[str, Any]:

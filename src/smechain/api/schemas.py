@@ -168,6 +168,9 @@ class NewProposal(Strict):
     action: Name
     args: dict[str, Any]
     cosigners: Annotated[list[Name], Field(min_length=1, max_length=15)]
+    expires_ms: Int64 | None = None
+    """When the proposal closes unless completed (epoch ms); 7 days from now by default,
+    at most 90."""
 
 
 class Proposal(BaseModel):
@@ -179,8 +182,15 @@ class Proposal(BaseModel):
     cosigners: list[str]
     signers: list[str]
     signed_by: list[str]
-    status: Literal["open", "submitted", "rejected"]
+    status: Literal["open", "submitted", "done", "failed", "rejected", "expired", "stale"]
+    """``open`` (waiting for approvals), ``submitted`` (its transaction on its way),
+    ``done``/``failed`` (committed: ``result`` is the receipt), ``rejected``, ``expired``
+    (its deadline passed), ``stale`` (its certificate changed hands or state)."""
+    reason: str = ""
+    """Why it is where it is: the failure, who declined, or that a transaction was lost
+    and it is open to be signed again."""
     created_ms: int
+    expires_ms: int
     result: TxResult | None = None
 
 

@@ -287,24 +287,29 @@ class Client:
     # --- proposals (multi-party transactions) ----------------------------------------
 
     def propose(self, contract: str, action: str, args: Mapping[str, Any],
-                cosigners: Sequence[str]) -> Proposal:
-        """``POST /v1/proposals``: open a transaction ``cosigners`` (orgs) must approve."""
-        body = {"contract": contract, "action": action, "args": json_form(dict(args)),
-                "cosigners": list(cosigners)}
+                cosigners: Sequence[str], expires_ms: int | None = None) -> Proposal:
+        """``POST /v1/proposals``: open a transaction ``cosigners`` (orgs) must approve,
+        until ``expires_ms`` (epoch ms; the server's default is seven days, at most 90)."""
+        body: dict[str, Any] = {"contract": contract, "action": action,
+                                "args": json_form(dict(args)), "cosigners": list(cosigners)}
+        if expires_ms is not None:
+            body["expires_ms"] = expires_ms
         return Proposal.from_json(self._post("/v1/proposals", body))
 
     def offer_to_sell(self, cert_id: str, buyer: str, rate_bp: int, basis: int = 365,
-                      recourse: bool = True) -> Proposal:
+                      recourse: bool = True, expires_ms: int | None = None) -> Proposal:
         """Offer a certificate to a bank or factor at ``rate_bp`` a year discount
-        (``receivable.sell``); the buyer's signature completes the sale."""
+        (``receivable.sell``); the buyer's signature completes the sale. The offer closes
+        (``stale``) once the certificate changes hands or state."""
         return self.propose("receivable", "sell", {"id": cert_id, "buyer": buyer,
                                                    "rate_bp": rate_bp, "basis": basis,
-                                                   "recourse": recourse}, [buyer])
+                                                   "recourse": recourse}, [buyer], expires_ms)
 
-    def offer_guarantee(self, cert_id: str, guarantor: str, fee: int) -> Proposal:
+    def offer_guarantee(self, cert_id: str, guarantor: str, fee: int,
+                        expires_ms: int | None = None) -> Proposal:
         """Ask a guarantor to guarantee a certificate for ``fee`` (``receivable.guarantee``)."""
         return self.propose("receivable", "guarantee", {"id": cert_id, "guarantor": guarantor,
-                                                        "fee": fee}, [guarantor])
+                                                        "fee": fee}, [guarantor], expires_ms)
 
     def proposals(self, role: str = "any", status: str | None = None, offset: int = 0,
                   limit: int = 50) -> Page[Proposal]:

@@ -185,10 +185,17 @@ class Proposal:
     signers: tuple[str, ...]
     signed_by: tuple[str, ...]
     status: str
-    """``open``, ``submitted`` or ``rejected``."""
+    """``open`` (waiting for approvals), ``submitted`` (its transaction on its way),
+    ``done`` or ``failed`` (committed: see ``result``), ``rejected``, ``expired`` (its
+    deadline passed) or ``stale`` (its certificate changed hands or state)."""
     created_ms: int
     result: TxResult | None = None
     """The transaction's result once the last co-signer signed."""
+    expires_ms: int = 0
+    """When it closes unless completed (epoch ms; 0 from servers that set none)."""
+    reason: str = ""
+    """Why it is where it is: the failure, who declined, or that its transaction was
+    lost and it is open to be signed again."""
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> Proposal:

@@ -178,6 +178,8 @@ class Node(LedgerView):
         self._stopping = False
         self._cut_hashes: set[bytes] = set()
         """Transactions cut into blocks not yet committed (the ledger thread's own)."""
+        self._in_flight: set[bytes] = set()
+        """Transactions handed to ordering here and not yet committed (see ``in_flight``)."""
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._lock_fd = lock_fd
@@ -298,11 +300,30 @@ class Node(LedgerView):
         if where is not None:
             raise AlreadyCommitted(f"tx: {item.tx_hash.hex()} is already committed at height "
                                    f"{where[0]}; signed bytes run once")
+        added = item.tx_hash not in self._in_flight
+        self._in_flight.add(item.tx_hash)
         try:
             self._enqueue(item)
-        except OrdererClosed:
-            raise NodeStopped("the node is stopped") from None
+        except BaseException as exc:
+            if added:  # the same bytes queued before stay in flight
+                self._in_flight.discard(item.tx_hash)
+            if isinstance(exc, OrdererClosed):
+                raise NodeStopped("the node is stopped") from None
+            raise
         return item.tx_hash
+
+    def in_flight(self, tx_hash: bytes) -> bool:
+        """Whether ``tx_hash`` may still commit through this node: handed to its ordering
+        (queued, or cut into a block) and not yet committed.
+
+        The embedded node's orderer queue lives in this process: what it held
+        before a crash or restart is gone for good, so a transaction neither
+        committed nor in flight here can never commit (no one else holds the
+        bytes of a transaction the peer signed). A transaction leaves this set
+        only after its block is stored, so ``not in_flight(h)`` followed by
+        ``find_tx(h) is None`` is never a transaction caught in between.
+        """
+        return tx_hash in self._in_flight
 
     def _enqueue(self, item: DecodedTx) -> None:
         """Hand a checked transaction to the ordering service."""
@@ -476,6 +497,8 @@ class Node(LedgerView):
                items: list[DecodedTx] | None = None) -> None:
         self.store.commit_block(block.header.height, data, hashes, writes)
         self._cut_hashes.difference_update(hashes)
+        if self._in_flight:
+            self._in_flight.difference_update(hashes)
         committed = Committed(block, hashes, items)
         with self._lock:
             self._head = block.header

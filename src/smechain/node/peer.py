@@ -297,6 +297,11 @@ class Peer(Node):
         except OrdererFull as exc:
             raise BadTransaction(str(exc)) from None
 
+    def in_flight(self, tx_hash: bytes) -> bool:
+        """True until ``tx_hash`` commits here: the transaction stream is durable and any
+        cutter may still order what was published to it, before or after a restart."""
+        return self.store.find_tx(tx_hash) is None
+
     def catch_up(self, stop: threading.Event | None = None) -> bool:
         """Wait until this peer has committed every block the log held when called.
 

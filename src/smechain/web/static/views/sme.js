@@ -201,7 +201,9 @@ export function offersView() {
     name: "offers",
     load: (offset, limit, f) => get("/v1/proposals", { role: "sender", status: f.status, offset, limit }),
     filters: [{ name: "status", key: "proposal.status", value: "open", options: [["open", "status.open"],
-      ["", "common.all"], ["submitted", "status.submitted"], ["rejected", "status.rejected"]] }],
+      ["", "common.all"], ["done", "status.done"], ["submitted", "status.submitted"],
+      ["rejected", "status.rejected"], ["expired", "status.expired"], ["stale", "status.stale"],
+      ["failed", "status.failed"]] }],
     columns: proposalColumns(),
   });
   return { el: panel(null, table.el), refresh: table.reload };
