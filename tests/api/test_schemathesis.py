@@ -9,6 +9,7 @@ response schema.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,8 +17,11 @@ import pytest
 import schemathesis
 from api_support import Api, seeded_api
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from smechain.api.body import MAX_DEPTH
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +89,58 @@ def test_api_matches_its_openapi_document_as_an_sme_admin(case: Any,
 def test_api_matches_its_openapi_document_as_the_regulator(
         case: Any, regulator_viewer: dict[str, str]) -> None:
     check(case, regulator_viewer)
+
+
+Step = str | int
+
+
+def _leaves(value: Any, name: str = "", steps: tuple[Step, ...] = ()
+            ) -> list[tuple[str, tuple[Step, ...]]]:
+    """Where each string and number of a JSON value is: its field name as errors give
+    it, and the keys and indexes that lead to it."""
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items()
+                for leaf in _leaves(v, f"{name}.{k}" if name else str(k), (*steps, k))]
+    if isinstance(value, list):
+        return [leaf for i, v in enumerate(value)
+                for leaf in _leaves(v, f"{name}[{i}]", (*steps, i))]
+    return [(name, steps)] if isinstance(value, str | int) and steps else []
+
+
+def _replace(value: Any, steps: tuple[Step, ...], new: Any) -> Any:
+    if not steps:
+        return new
+    head, *rest = steps
+    if isinstance(value, dict):
+        return {k: _replace(v, tuple(rest), new) if k == head else v for k, v in value.items()}
+    return [_replace(v, tuple(rest), new) if i == head else v for i, v in enumerate(value)]
+
+
+DEEP = 2 * MAX_DEPTH
+
+
+@schema.parametrize()
+@schema.given(how=st.sampled_from(("surrogate", "deep")), pick=st.integers(0, 1000))
+@SETTINGS
+def test_hostile_text_and_depth_are_refused_naming_the_field(
+        case: Any, how: str, pick: int, fuzzed: Api, sme_admin: dict[str, str]) -> None:
+    """One string or number of a generated JSON body becomes a lone surrogate, or a list
+    nested past ``MAX_DEPTH``: a 422 naming that field (or ``body``), never a 5xx."""
+    leaves = _leaves(case.body) if case.media_type == "application/json" else []
+    if not leaves:
+        check(case, sme_admin)
+        return
+    path, steps = leaves[pick % len(leaves)]
+    hostile: Any = "\ud800"
+    if how == "deep":
+        for _ in range(DEEP):
+            hostile = [hostile if isinstance(hostile, list) else 1]
+    body = _replace(case.body, steps, hostile)
+    # sent as a client's JSON carries it (``\\ud800``): schemathesis's own call cannot
+    response = fuzzed.client.request(case.method, case.formatted_path, params=case.query,
+                                     content=json.dumps(body),
+                                     headers={**sme_admin, "content-type": "application/json"})
+    assert response.status_code == 422, (case.method, case.path, response.text)
+    detail = response.json()["error"]
+    if "64-bit" not in detail["message"]:  # a generated integer may be refused first
+        assert detail["field"] == (path if how == "surrogate" else "body"), (detail, path, body)

@@ -5,7 +5,8 @@ UTF-8. A JSON body breaks that with an integer literal of any length (past 4300
 digits Python will not even convert it, and the framework answers a bare 400)
 or a ``\\ud800`` escape (a lone surrogate no encoder takes). :class:`LedgerJsonRoute`
 parses each JSON body once, keeps over-long integer literals as text, and refuses
-the body with a 422 naming the first such field, before any model sees it.
+the body with a 422 naming the first such field, before any model sees it. A body that
+is not UTF-8, not JSON, or nested deeper than ``MAX_DEPTH`` is refused as ``body``.
 """
 
 from __future__ import annotations
@@ -41,29 +42,36 @@ def _valid_text(s: str) -> bool:
     return True
 
 
+MAX_DEPTH = 32
+"""Deepest nesting of arrays and objects a body may have (no route needs more than a few)."""
+
+
 def body_problem(value: Any) -> tuple[str, str] | None:
     """The first field of a parsed body the ledger cannot take, and why (or ``None``).
 
-    Fields are named as validation errors name them: ``invoices[0].amount``.
+    Fields are named as validation errors name them: ``invoices[0].amount``; a body
+    nested deeper than ``MAX_DEPTH`` is refused as ``body``.
     """
-    stack: list[tuple[str, Any]] = [("", value)]
+    stack: list[tuple[str, Any, int]] = [("", value, 0)]
     while stack:
-        where, v = stack.pop()
+        where, v, depth = stack.pop()
         field = where or "body"
+        if depth > MAX_DEPTH:
+            return "body", f"body: nested deeper than {MAX_DEPTH} levels"
         if beyond_int64(v):
             return field, (f"{field}: {shown(v)} is beyond the ledger's 64-bit integers "
                            f"({INT_MIN} to {INT_MAX})")
         if isinstance(v, str) and not _valid_text(v):
             return field, f"{field}: not valid Unicode (a lone surrogate escape)"
         if isinstance(v, list):
-            stack.extend((f"{where}[{i}]", x) for i, x in reversed(list(enumerate(v))))
+            stack.extend((f"{where}[{i}]", x, depth + 1) for i, x in reversed(list(enumerate(v))))
         elif isinstance(v, dict):
             for k, x in reversed(list(v.items())):
                 name = k if _valid_text(k) else ascii(k)
                 path = f"{where}.{name}" if where else name
                 if name != k:
                     return path, f"{path}: the name is not valid Unicode (a lone surrogate)"
-                stack.append((path, x))
+                stack.append((path, x, depth + 1))
     return None
 
 
@@ -89,9 +97,12 @@ class LedgerJsonRoute(APIRoute):
                 try:
                     problem = body_problem(await request.json())
                 except RecursionError:
-                    problem = "body", "body: nested too deeply"
-                except ValueError:
-                    problem = None  # not JSON: the framework refuses it in its own words
+                    problem = "body", f"body: nested deeper than {MAX_DEPTH} levels"
+                except UnicodeDecodeError as exc:
+                    problem = "body", f"body: not UTF-8 text (byte {exc.start} is invalid)"
+                except json.JSONDecodeError as exc:
+                    problem = "body", (f"body: not JSON ({exc.msg} at line {exc.lineno}, "
+                                       f"column {exc.colno})")
                 if problem is not None:
                     field, message = problem
                     return JSONResponse(ApiError(422, "bad_args", field, message).body(), 422)

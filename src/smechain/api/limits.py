@@ -128,8 +128,13 @@ def _content_length(headers: dict[bytes, bytes]) -> int | None:
         return None
 
 
+def error_json(status: int, code: str, field: str, message: str) -> bytes:
+    """The API's JSON error shape, encoded."""
+    return json.dumps(ApiError(status, code, field, message).body()).encode()
+
+
 async def _refuse(send: Any, status: int, code: str, field: str, message: str) -> None:
-    body = json.dumps(ApiError(status, code, field, message).body()).encode()
+    body = error_json(status, code, field, message)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()),

@@ -12,8 +12,27 @@ from dataclasses import dataclass
 import structlog
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from smechain.api.limits import error_json
 from smechain.ordering.natsserver import free_port
+
+
+class JsonErrorsProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol, answering requests it cannot parse (a URL or header
+    past the parser's limits, malformed framing) in the API's JSON error shape."""
+
+    def send_400_response(self, msg: str) -> None:
+        body = error_json(400, "bad_request", "request",
+                          f"request: not a well-formed HTTP/1.1 request ({msg.rstrip('.')}; "
+                          "a URL or a header may be too long)")
+        head = [STATUS_LINE[400]]
+        for name, value in self.server_state.default_headers:
+            head.extend([name, b": ", value, b"\r\n"])
+        head.append(b"content-type: application/json\r\ncontent-length: %d\r\n"
+                    b"connection: close\r\n\r\n" % len(body))
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
 
 
 def configure_logging(level: str = "info") -> None:
@@ -31,7 +50,7 @@ def configure_logging(level: str = "info") -> None:
 
 def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
     return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                          loop="uvloop", http="httptools", lifespan="off",
+                          loop="uvloop", http=JsonErrorsProtocol, lifespan="off",
                           timeout_graceful_shutdown=2)
 
 

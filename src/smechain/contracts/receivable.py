@@ -301,6 +301,8 @@ def _cosigner(ctx: Context, org: str, field: str) -> Principal:
 
 def guarantee(state: TxState, ctx: Context, args: Guarantee) -> None:
     """A guarantor guarantees a certificate for a fee the holder pays in the same transaction."""
+    if args.fee < 0:
+        raise BadArguments(f"fee: {args.fee} is negative")
     cert = read_cert(state, args.id)
     _holder_only(cert, ctx, "guarantee")
     _expect(cert, Status.CONFIRMED, "guarantee")
@@ -309,8 +311,6 @@ def guarantee(state: TxState, ctx: Context, args: Guarantee) -> None:
         raise Unauthorised(f"guarantor: {args.guarantor!r} does not hold the guarantor role")
     if cert.guarantor:
         raise Conflict(f"id: certificate {cert.id!r} is already guaranteed by {cert.guarantor!r}")
-    if args.fee < 0:
-        raise BadArguments(f"fee: {args.fee} is negative")
     if args.fee:
         cash.move(state, cert.currency, cert.holder, args.guarantor, args.fee, "fee",
                   "guarantor")
