@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from smechain.api import schemas as s
 from smechain.api.accounts import Account, AccountError
 from smechain.api.body import LedgerJsonRoute
+from smechain.api.headers import add_security_headers
 from smechain.api.index import IndexedTx, invoice_orgs
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
 from smechain.contracts.cash import BALANCE_PREFIX
@@ -177,12 +178,13 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         title="smechain", version="0.1.0",
         description="Consortium ledger for SME finance: receivables, e-invoices, digital cash. "
                     "Amounts are integers in minor units; binary values are hex.",
-        responses=ERRORS,
+        responses=ERRORS, redoc_url=None,  # one docs UI, /docs: see api/headers.py
     )
     app.router.route_class = LedgerJsonRoute  # before any route: bodies the ledger can take
     metrics = Metrics(platform)
     hub = EventHub(platform)
     app.add_middleware(Observe, platform=platform, metrics=metrics)
+    add_security_headers(app)
     app.state.platform = platform
 
     # --- errors ----------------------------------------------------------------
