@@ -86,6 +86,8 @@ def test_serve_holds_the_org_keys_creates_admins_and_logs_json(data: Path) -> No
 @pytest.mark.parametrize(("args", "message"), [
     (["--log-level", "loud"], "--log-level"),
     (["--admin-password", "short"], "--admin-password"),
+    (["--trusted-proxy", "10.0.0.1,*"], "--trusted-proxy: '*' is not an IP address"),
+    (["--trusted-proxy", "proxy.example"], "--trusted-proxy: 'proxy.example'"),
 ])
 def test_serve_refuses_bad_options(data: Path, args: list[str], message: str) -> None:
     result = runner.invoke(app, ["serve", "--data", str(data), *args])

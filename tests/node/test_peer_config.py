@@ -365,3 +365,13 @@ def test_signed_block_zero_with_transactions_names_genesis(tmp_path: Path,
 def test_genesis_path_that_is_a_folder_names_genesis(tmp_path: Path) -> None:
     with pytest.raises(PeerConfigError, match=r"^genesis:"):
         genesis_from_file(tmp_path)
+
+
+def test_trusted_proxies_are_ip_addresses_or_networks(tmp_path: Path) -> None:
+    assert PeerConfig.from_dict(GOOD, tmp_path).trusted_proxies == ()  # none by default
+    config = PeerConfig.from_dict({**GOOD, "trusted_proxies": ["10.0.0.2", "fd00::/8"]},
+                                  tmp_path)
+    assert config.trusted_proxies == ("10.0.0.2", "fd00::/8")
+    for bad in ("10.0.0.2", ["*"], ["proxy.example"], [1], ["10.0.0.0/33"]):
+        with pytest.raises(PeerConfigError, match=r"^trusted_proxies: "):
+            PeerConfig.from_dict({**GOOD, "trusted_proxies": bad}, tmp_path)

@@ -71,18 +71,43 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, demo: dict[str, Any], request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh browser context in English on the portal; a screenshot is saved at the end."""
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked on the test's page (and its reloads)."""
+    return []
+
+
+# Each violation the browser reports, on any document the page loads, goes to the test.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => window.reportCspViolation(
+  `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} ` +
+  `at ${e.sourceFile}:${e.lineNumber}`));
+"""
+
+
+@pytest.fixture
+def page(browser: Any, demo: dict[str, Any], csp_violations: list[str],
+         request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh browser context in English on the portal; a screenshot is saved at the end.
+    The test fails on a JavaScript error or on anything the Content-Security-Policy blocked
+    (reported by the page's events and by the browser's console)."""
     context = browser.new_context(locale="en-US", viewport={"width": 1360, "height": 900})
     context.set_default_timeout(WAIT_MS)
     context.set_default_navigation_timeout(15_000)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.goto(demo["url"] + "/")
+    pg.expose_function("reportCspViolation", lambda v: csp_violations.append(v))
+    pg.add_init_script(REPORT_VIOLATIONS)
+    pg.on("console", lambda msg: csp_violations.append(f"console: {msg.text}")
+          if "Content Security Policy" in msg.text else None)
+    response = pg.goto(demo["url"] + "/")
+    assert response is not None
+    policy = response.headers.get("content-security-policy", "")
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy, policy
     try:
         yield pg
         assert not errors, f"JavaScript errors on the page: {errors}"
+        assert not csp_violations, f"blocked by the Content-Security-Policy: {csp_violations}"
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
@@ -464,3 +489,84 @@ def test_portal_is_served_outside_the_openapi_document(demo: dict[str, Any]) -> 
         paths = http.get("/openapi.json").json()["paths"]
         assert "/" not in paths
         assert not any(p.startswith("/static") for p in paths)
+
+
+# ---------------------------------------------------------------- security headers
+
+
+def test_the_policy_blocks_and_reports_injected_inline_code(
+        page: Any, csp_violations: list[str]) -> None:
+    """The portal runs under its policy, and that policy stops what an injection would add:
+    an inline script and a style attribute (the collector above sees both)."""
+    sign_in(page, "sme-t1")
+    blocked = page.evaluate("""() => new Promise((resolve) => {
+      const seen = [];
+      document.addEventListener("securitypolicyviolation", (e) => {
+        seen.push(e.effectiveDirective);
+        if (seen.length === 2) resolve(seen.sort());
+      });
+      const script = document.createElement("script");
+      script.textContent = "window.injected = true";
+      document.body.append(script);
+      document.body.setAttribute("style", "background: red");
+    })""")
+    assert blocked == ["script-src-elem", "style-src-attr"]
+    assert page.evaluate("window.injected") is None
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 0, 0)"
+    for _ in range(100):  # the reports reach the test asynchronously (bounded wait)
+        if len(csp_violations) >= 4:
+            break
+        page.wait_for_timeout(50)
+    assert any(v.startswith("script-src-elem blocked inline") for v in csp_violations)
+    assert any(v.startswith("style-src-attr blocked inline") for v in csp_violations)
+    assert len([v for v in csp_violations if v.startswith("console: ")]) == 2, csp_violations
+    csp_violations.clear()
+    expect(page.get_by_test_id("logout")).to_be_visible()  # the portal itself still works
+
+
+SWAGGER_STUB = ("window.SwaggerUIBundle = (config) => { window.swaggerConfig = config; };"
+                "SwaggerUIBundle.presets = {apis: {}};"
+                "SwaggerUIBundle.SwaggerUIStandalonePreset = {};")
+
+
+def test_the_api_docs_page_runs_under_its_own_policy(
+        browser: Any, demo: dict[str, Any]) -> None:
+    """/docs loads Swagger UI from its CDN folder and starts it with an inline script its
+    policy allows by hash. The CDN is out of reach here, so its two files are answered by
+    the browser with a stand-in that records the start-up call; the policy is the server's."""
+    context = browser.new_context()
+    try:
+        pg = context.new_page()
+        violations: list[str] = []
+        pg.expose_function("reportCspViolation", lambda v: violations.append(v))
+        pg.add_init_script(REPORT_VIOLATIONS)
+        cdn: list[str] = []
+
+        def answer(route: Any) -> None:
+            cdn.append(route.request.url)
+            js = route.request.url.endswith(".js")
+            route.fulfill(status=200, body=SWAGGER_STUB if js else "",
+                          content_type="text/javascript" if js else "text/css")
+
+        pg.route("https://cdn.jsdelivr.net/**", answer)
+        pg.route(re.compile(r"^https://(?!cdn\.jsdelivr\.net/).*"), lambda r: r.abort())
+        response = pg.goto(demo["url"] + "/docs")
+        assert response is not None
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        pg.wait_for_function("window.swaggerConfig !== undefined", timeout=WAIT_MS)
+        assert pg.evaluate("window.swaggerConfig.url") == "/openapi.json"
+        assert sorted(u.rsplit("/", 1)[1] for u in cdn) == ["swagger-ui-bundle.js",
+                                                            "swagger-ui.css"]
+        # An injected script has no hash: blocked, like on the portal.
+        assert pg.evaluate("""() => new Promise((resolve) => {
+          document.addEventListener("securitypolicyviolation",
+                                    (e) => resolve(e.effectiveDirective));
+          const script = document.createElement("script");
+          script.textContent = "window.injected = true";
+          document.body.append(script);
+        })""") == "script-src-elem"
+        assert pg.evaluate("window.injected") is None
+        # Only the favicon from another site may have been refused (it is not allowed).
+        assert all("img-src" in v for v in violations if "script-src" not in v), violations
+    finally:
+        context.close()

@@ -31,13 +31,12 @@ from typing import Any
 import nacl.bindings as aead
 import nacl.exceptions
 
+from smechain.api.throttle import LoginLimits
 from smechain.node.keys import KeyPair
 
 ACCOUNTS_FILE = "api.sqlite"
 VAULT_KEY_FILE = "vault.key"
 SESSION_TTL_MS = 8 * 3600 * 1000
-MAX_FAILURES = 5
-FAILURE_WINDOW_MS = 5 * 60 * 1000
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 _SCHEMA = """
@@ -93,12 +92,21 @@ class Account:
 
 
 class AccountError(ValueError):
-    """A refused account operation; ``field`` names the input at fault."""
+    """A refused account operation; ``field`` names the input at fault; ``retry_after_s``
+    (for a 429) says when trying again may succeed."""
 
-    def __init__(self, status: int, field: str, message: str) -> None:
+    def __init__(self, status: int, field: str, message: str,
+                 retry_after_s: int | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.status = status
         self.field = field
+        self.retry_after_s = retry_after_s
+
+
+def _too_many(reason: str, wait_ms: int) -> AccountError:
+    wait_s = wait_ms // 1000 + 1
+    return AccountError(429, "password", f"{reason}; try again in {wait_s} s",
+                        retry_after_s=wait_s)
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -142,8 +150,8 @@ class Accounts:
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
         self._vault_key = self._open_vault(folder)
-        self._failures: dict[tuple[str, str], list[int]] = {}
-        """(org, username) -> times of recent wrong passwords."""
+        self.limits = LoginLimits()
+        """Wrong passwords per name and per address, and the password-check slots."""
         self._cache: dict[bytes, tuple[Account, int]] = {}
         """Token digest -> (account, expiry ms): sign-in checks never touch the disk."""
 
@@ -243,32 +251,44 @@ class Accounts:
 
     # --- sessions and API keys ------------------------------------------------
 
-    def login(self, org: str, username: str, password: str) -> tuple[str, int, Account]:
+    def login(self, org: str, username: str, password: str,
+              client: str = "") -> tuple[str, int, Account]:
         """A new session token for a correct password; ``AccountError`` (401) otherwise.
 
-        After ``MAX_FAILURES`` wrong passwords for one name within ``FAILURE_WINDOW_MS``
-        the name is refused (429) until the window has passed, so passwords cannot be
-        guessed at scrypt speed.
+        ``client`` is the caller's address as the server reports it. Wrong passwords are
+        counted per name and per address (``self.limits``): a name or an address with too
+        many within the window is refused (429, ``retry_after_s`` set) before any hashing,
+        so passwords cannot be guessed at scrypt speed, not even spread over many names.
+        The password check waits for one of a bounded number of slots; when too many
+        already wait, 429 (retry after 1 s) instead of a queue that slows every request.
         """
         now = _now_ms()
         name = (org, username)
-        with self._lock:
-            recent = [t for t in self._failures.get(name, []) if now - t < FAILURE_WINDOW_MS]
-            self._failures[name] = recent
-        if len(recent) >= MAX_FAILURES:
-            wait_s = (recent[0] + FAILURE_WINDOW_MS - now) // 1000 + 1
-            raise AccountError(429, "password", f"too many wrong passwords for {username!r}; "
-                                                f"try again in {wait_s} s")
+        limits = self.limits
+        wait_ms = limits.addresses.refused_ms(client, now)
+        if wait_ms:
+            raise _too_many(f"too many wrong passwords from {client or 'this address'}",
+                            wait_ms)
+        wait_ms = limits.names.refused_ms(name, now)
+        if wait_ms:
+            raise _too_many(f"too many wrong passwords for {username!r}", wait_ms)
         row = self._one("SELECT role, password, disabled FROM users WHERE org=? AND username=?",
                         (org, username))
         # Hash once even for an unknown user, so timing does not tell which names exist.
         stored = row[1] if row else _NO_USER
-        if not check_password(password, stored) or row is None:
-            with self._lock:
-                self._failures.setdefault(name, []).append(now)
+        if not limits.slots.acquire():
+            raise AccountError(429, "password", "the peer is busy checking other sign-ins; "
+                                                "try again in 1 s", retry_after_s=1)
+        try:
+            correct = check_password(password, stored) and row is not None
+        finally:
+            limits.slots.release()
+        if not correct:
+            now = _now_ms()
+            limits.names.add(name, now)
+            limits.addresses.add(client, now)
             raise AccountError(401, "password", "wrong organisation, username or password")
-        with self._lock:
-            self._failures.pop(name, None)
+        limits.names.clear(name)
         if row[2]:
             raise AccountError(403, "username", f"user {username!r} is disabled")
         token = "sms_" + secrets.token_urlsafe(32)

@@ -25,6 +25,7 @@ from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from smechain.api import schemas as s
 from smechain.api.accounts import Account, AccountError
 from smechain.api.body import LedgerJsonRoute
+from smechain.api.headers import add_security_headers
 from smechain.api.index import IndexedTx, invoice_orgs
 from smechain.api.limits import (
     MAX_UPLOAD,
@@ -186,13 +187,14 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         title="smechain", version="0.1.0",
         description="Consortium ledger for SME finance: receivables, e-invoices, digital cash. "
                     "Amounts are integers in minor units; binary values are hex.",
-        responses=ERRORS,
+        responses=ERRORS, redoc_url=None,  # one docs UI, /docs: see api/headers.py
     )
     app.router.route_class = LedgerJsonRoute  # before any route: bodies the ledger can take
     metrics = Metrics(platform)
     hub = EventHub(platform)
     app.add_middleware(BodyGuard, authenticate=platform.accounts.authenticate)
     app.add_middleware(Observe, platform=platform, metrics=metrics)  # outside: sees refusals
+    add_security_headers(app)
     app.state.platform = platform
 
     # --- errors ----------------------------------------------------------------
@@ -205,7 +207,9 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
     async def account_error(_: Request, exc: AccountError) -> JSONResponse:
         code = {401: "unauthenticated", 403: "forbidden", 404: "not_found",
                 429: "too_many_attempts"}.get(exc.status, "conflict")
-        return JSONResponse(ApiError(exc.status, code, exc.field, str(exc)).body(), exc.status)
+        retry = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+        return JSONResponse(ApiError(exc.status, code, exc.field, str(exc)).body(), exc.status,
+                            headers=retry)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -270,12 +274,16 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
 
     @app.post("/v1/auth/login", response_model=s.LoginResult, tags=["accounts"],
               responses={429: {"model": s.ErrorBody,
-                               "description": "too many wrong passwords for this name"}})
+                               "description": "too many wrong passwords for this name or "
+                                              "from this address, or too many sign-ins "
+                                              "at once; see Retry-After"}})
     def login(body: s.LoginBody, request: Request) -> dict[str, Any]:
         if platform.org(body.org) is not None:  # strangers' guesses do not fill the audit log
             request.state.login_org, request.state.login_user = body.org, body.username
         request.state.audit = "login"
-        token, expires, account = platform.accounts.login(body.org, body.username, body.password)
+        client = request.client.host if request.client else ""  # as uvicorn reports it
+        token, expires, account = platform.accounts.login(body.org, body.username, body.password,
+                                                          client)
         request.state.account = account
         return {"token": token, "expires_at": expires, "user": me(platform.caller(account))}
 

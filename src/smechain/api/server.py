@@ -48,23 +48,30 @@ def configure_logging(level: str = "info") -> None:
     )
 
 
-def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+def _config(app: FastAPI, host: str, port: int, trusted_proxies: str | None) -> uvicorn.Config:
+    # The client address (sign-in throttling keys on it) is the connection's own, unless
+    # it comes from a proxy the operator named: only then is X-Forwarded-For believed.
     return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                           loop="uvloop", http=JsonErrorsProtocol, lifespan="off",
-                          timeout_graceful_shutdown=2)
+                          timeout_graceful_shutdown=2, proxy_headers=bool(trusted_proxies),
+                          forwarded_allow_ips=trusted_proxies or None)
 
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(app: FastAPI, host: str, port: int) -> None:
-    """Serve until SIGINT or SIGTERM, then return (so callers close their node cleanly)."""
+def serve(app: FastAPI, host: str, port: int, trusted_proxies: str | None = None) -> None:
+    """Serve until SIGINT or SIGTERM, then return (so callers close their node cleanly).
+
+    ``trusted_proxies``: comma-separated addresses or networks of reverse proxies whose
+    ``X-Forwarded-For`` names the client; by default no proxy is trusted.
+    """
     # uvicorn shuts down gracefully, then re-raises the signal it caught; turn that
     # into KeyboardInterrupt for SIGTERM too, instead of dying before cleanup.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        uvicorn.Server(_config(app, host, port)).run()
+        uvicorn.Server(_config(app, host, port, trusted_proxies)).run()
     except KeyboardInterrupt:
         pass
     finally:
@@ -85,10 +92,11 @@ class Running:
 
 
 def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int | None = None,
-                    timeout: float = 10.0) -> Running:
-    """Start serving on a thread; returns once the server accepts connections."""
+                    timeout: float = 10.0, trusted_proxies: str | None = None) -> Running:
+    """Start serving on a thread; returns once the server accepts connections.
+    ``trusted_proxies`` as for ``serve``."""
     port = port or free_port()
-    server = uvicorn.Server(_config(app, host, port))
+    server = uvicorn.Server(_config(app, host, port, trusted_proxies))
     thread = threading.Thread(target=server.run, name="api", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

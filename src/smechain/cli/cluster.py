@@ -141,7 +141,8 @@ def _serve_api(peer: Peer, cfg: PeerConfig) -> tuple[Platform, Running]:
         with os.fdopen(fd, "w") as fh:
             fh.write(password + "\n")
     host, port = cfg.api.rsplit(":", 1)
-    return platform, serve_in_thread(create_app(platform), host, int(port))
+    return platform, serve_in_thread(create_app(platform), host, int(port),
+                                     trusted_proxies=",".join(cfg.trusted_proxies) or None)
 
 
 def _check_files(config: Path, cfg: PeerConfig) -> None:

@@ -222,11 +222,15 @@ def serve(
         help="Create user 'admin' with this password in every organisation whose key is "
              "in DATA/keys (first start).")] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    trusted_proxy: Annotated[str | None, typer.Option(
+        help="Comma-separated addresses or networks of reverse proxies whose "
+             "X-Forwarded-For names the client (sign-in limits count per client "
+             "address). Default: none; the connection's own address counts.")] = None,
 ) -> None:
     """Serve the HTTP API and portal for an embedded node's organisations."""
     from smechain.cli.serve import run_serve
 
-    run_serve(data, host, port, admin_password, log_level)
+    run_serve(data, host, port, admin_password, log_level, trusted_proxy)
 
 
 def _mount() -> None:

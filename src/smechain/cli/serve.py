@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sqlite3
 from pathlib import Path
 
@@ -19,12 +20,18 @@ from smechain.ordering.cutter import CutterConfig
 
 
 def run_serve(data: Path, host: str, port: int, admin_password: str | None,
-              log_level: str) -> None:
+              log_level: str, trusted_proxy: str | None = None) -> None:
     """Open the node in ``data``, hold its organisations' keys, and serve until interrupted."""
     if log_level.lower() not in ("debug", "info", "warning", "error"):
         fail(f"--log-level: {log_level!r} is not debug, info, warning or error")
     if admin_password is not None and len(admin_password) < 8:
         fail("--admin-password: use at least 8 characters")
+    if trusted_proxy is not None:
+        for item in trusted_proxy.split(","):
+            try:
+                ipaddress.ip_network(item.strip())
+            except ValueError:
+                fail(f"--trusted-proxy: {item.strip()!r} is not an IP address or network")
     if not (data / STORE_FILE).exists():
         fail(f"--data: {data} holds no chain (run `smechain init`)")
     orderer = key_file(data / "keys" / "orderer.key", "--data")
@@ -53,7 +60,7 @@ def run_serve(data: Path, host: str, port: int, admin_password: str | None,
         typer.echo(f"serving {node.chain_id!r} for {', '.join(orgs) or 'no organisation'} "
                    f"at http://{host}:{port}")
         configure_logging(log_level.lower())
-        serve(create_app(platform), host, port)
+        serve(create_app(platform), host, port, trusted_proxy)
     finally:
         platform.close()
         node.close()

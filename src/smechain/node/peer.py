@@ -17,6 +17,7 @@ when the holder dies its lease expires and one of them takes over.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -101,6 +102,9 @@ class PeerConfig:
     synchronous: str = "FULL"
     api: str = ""
     """``host:port`` where the peer serves its organisation's HTTP API and portal; "" for none."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of reverse proxies in front of the API whose X-Forwarded-For
+    names the client (sign-in limits count per client address); none by default."""
 
     @classmethod
     def load(cls, path: Path) -> PeerConfig:
@@ -159,12 +163,21 @@ class PeerConfig:
         m = re.fullmatch(r"[\w.-]+:(\d{1,5})", api) if isinstance(api, str) else None
         if api != "" and (m is None or not 0 < int(m.group(1)) < 65536):
             raise PeerConfigError(f"api: {api!r} is not host:port")
+        proxies = doc.get("trusted_proxies", [])
+        if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+            raise PeerConfigError("trusted_proxies: expected a list of IP addresses or networks")
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy)
+            except ValueError:
+                raise PeerConfigError(f"trusted_proxies: {proxy!r} is not an IP address or "
+                                      "network") from None
         return cls(
             org=need("org", str), data=where("data"), servers=list(servers),
             org_key=where("org_key"), genesis=where("genesis"),
             orderer_key=where("orderer_key") if "orderer_key" in doc else None,
             store=store, replicas=replicas, cutter=cutter, verify_workers=workers,
-            synchronous=synchronous, api=api,
+            synchronous=synchronous, api=api, trusted_proxies=tuple(proxies),
         )
 
 
