@@ -6,6 +6,10 @@ httptools) in this process, and drives it from separate load processes:
 - ``verify_rps``: ``GET /v1/invoices/{id}/verify?digest=…`` with an API key,
   over ``--connections`` keep-alive connections, for ``--seconds`` after a
   warm-up; every answer must be 200 with ``"match":true``.
+- ``bare_rps``: the same load, by the same client, on a bare FastAPI endpoint
+  that does no work, served the same way: the framework's ceiling on this
+  machine. ``verify_share`` = ``verify_rps / bare_rps`` varies much less
+  between machines than either figure.
 - ``submit_tps``: ``--txs`` cash transfers signed up front (not timed) by the
   demo's enrolled keys, posted in batches of ``--batch`` to
   ``/v1/transactions/batch`` with ``wait=true`` (one connection per group of
@@ -14,7 +18,8 @@ httptools) in this process, and drives it from separate load processes:
 
     python bench/api.py --json
 
-prints one JSON line: verify_rps, submit_tps, failed, and the settings.
+prints one JSON line: verify_rps, bare_rps, verify_share, submit_tps, failed, and
+the settings.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from ledger import report  # bench/ is on the path when run as a script
 from smechain.api.app import create_app
@@ -77,12 +83,11 @@ def _load(args: tuple[str, int, bytes, float, float, int]) -> tuple[int, int]:
     return asyncio.run(_hammer(*args))
 
 
-def verify_rps(url: str, token: str, invoice: tuple[str, str], seconds: float,
-               connections: int, procs: int) -> tuple[float, int]:
-    """Invoice checks per second over HTTP, and how many answers were wrong."""
+def get_rps(url: str, path: str, token: str, seconds: float, connections: int,
+            procs: int) -> tuple[float, int]:
+    """``GET path`` answers per second over HTTP, and how many were not a 200 match."""
     host, port = url.removeprefix("http://").split(":")
-    inv_id, digest = invoice
-    request = (f"GET /v1/invoices/{inv_id}/verify?digest={digest} HTTP/1.1\r\nHost: {host}\r\n"
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
                f"Authorization: Bearer {token}\r\n\r\n").encode()
     warmup = 1.0
     ctx = multiprocessing.get_context("spawn")
@@ -92,6 +97,17 @@ def verify_rps(url: str, token: str, invoice: tuple[str, str], seconds: float,
     good = sum(g for g, _ in results)
     bad = sum(b for _, b in results)
     return good / seconds, bad
+
+
+def bare_app() -> FastAPI:
+    """A FastAPI app whose one endpoint does no work (answers as a matching check does)."""
+    app = FastAPI()
+
+    @app.get("/bare")
+    async def bare() -> dict[str, bool]:
+        return {"match": True}
+
+    return app
 
 
 def submit_tps(url: str, token: str, groups: list[list[bytes]], batch: int) -> tuple[float, int]:
@@ -148,8 +164,15 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
         anchored = read_invoice(platform.node.store, inv_id)
         assert anchored is not None, f"the demo anchored no invoice {inv_id}"
         digest = anchored.digest.hex()
-        rps, bad = verify_rps(running.url, token, (inv_id, digest), args.seconds,
-                              args.connections, args.load_procs)
+        rps, bad = get_rps(running.url, f"/v1/invoices/{inv_id}/verify?digest={digest}",
+                           token, args.seconds, args.connections, args.load_procs)
+        bare = serve_in_thread(bare_app())
+        try:
+            ceiling, bare_bad = get_rps(bare.url, "/bare", token, args.seconds,
+                                        args.connections, args.load_procs)
+        finally:
+            bare.stop()
+        bad += bare_bad
 
         keys = [k for owner in SIGNERS if (k := platform.accounts.key(owner)) is not None]
         groups: list[list[bytes]] = [[] for _ in range(args.groups)]
@@ -164,7 +187,8 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
         running.stop()
         demo.close()
         shutil.rmtree(folder, ignore_errors=True)
-    return {"bench": "api", "verify_rps": round(rps), "submit_tps": round(tps),
+    return {"bench": "api", "verify_rps": round(rps), "bare_rps": round(ceiling),
+            "verify_share": round(rps / ceiling, 2), "submit_tps": round(tps),
             "failed": bad + failed,
             "txs": args.txs, "batch": args.batch, "groups": args.groups,
             "connections": args.connections, "seconds": args.seconds}
