@@ -44,7 +44,7 @@ def test_settle_overdue_and_claims(clock_net: Net) -> None:
                                                         "guar-g"))
     paid, recourse, guaranteed, late = (confirmed(net, t1, 30) for _ in range(4))
     offer = t1.offer_to_sell(recourse, "bank-a", 500, recourse=True)
-    assert bank.sign_proposal(offer.id).status == "submitted"
+    assert bank.sign_proposal(offer.id).status == "done"
     assert guarantor.sign_proposal(t1.offer_guarantee(guaranteed, "guar-g", 500).id).result
     month = net.day(30)[:7]
     bucket = next(b for b in core.maturities(role="debtor") if b.month == month)
