@@ -56,6 +56,7 @@ from smechain.node.cluster import (
 from smechain.node.keys import KeyPair, load_key
 from smechain.node.ledger import LedgerView
 from smechain.node.node import Node, NodeConfig
+from smechain.ordering.access import OPERATOR
 from smechain.ordering.cutter import CutterConfig
 from smechain.ordering.jetstream import BlockLog, JetStreamOrderer, Names, NatsLink
 from smechain.storage.sqlite import SqliteStore
@@ -258,7 +259,8 @@ def run_cluster(layout: ClusterLayout, a: argparse.Namespace, snapshot: Path
     txs = presign(layout.chain_id, keys, nonces, a.txs)
 
     names = Names(layout.chain_id)
-    link = NatsLink(layout.urls, name="bench")
+    # The bench reads everything and publishes transactions: the operator's identity.
+    link = NatsLink(layout.urls, name="bench", identity=layout.identity(OPERATOR))
     tracker = Tracker(link, names, [peer.org for peer in layout.peers], start_height)
     publisher = JetStreamOrderer(link, names)
     try:

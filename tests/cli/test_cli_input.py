@@ -123,6 +123,34 @@ genesis = "{genesis}"
 """
 
 
+def _nats_table(chain: Path, org: str, field: str, bad: Path) -> str:
+    """A ``[nats]`` table naming ``org``'s access files from ``init``, ``field`` replaced."""
+    access = chain / "access"
+    files = {"ca": access / "ca.pem", "cert": access / f"{org}.pem",
+             "key": access / f"{org}-key.pem", "seed": access / f"{org}.nk", field: bad}
+    return "[nats]\n" + "".join(f'{k} = "{v}"\n' for k, v in files.items())
+
+
+def _peer_nats(field: str) -> Case:
+    def case(chain: Path, copy: Path, bad: Path) -> list[object]:
+        paths = {"data": copy.parent / "peer", "org_key": chain / "keys" / "sme-1.key",
+                 "orderer_key": chain / "keys" / "orderer.key",
+                 "genesis": chain / "genesis.block"}
+        config = copy.parent / "peer.toml"
+        config.write_text(_PEER_TOML.format(**paths) + _nats_table(chain, "sme-1", field, bad))
+        return ["peer", "run", "--config", config]
+    return case
+
+
+def _operator_nats(field: str) -> Case:
+    def case(chain: Path, copy: Path, bad: Path) -> list[object]:
+        config = copy.parent / "ordering.toml"
+        config.write_text(f'servers = ["nats://127.0.0.1:1"]\ngenesis = "{chain}/genesis.block"\n'
+                          + _nats_table(chain, "operator", field, bad))
+        return ["ordering", "setup", "--config", config]
+    return case
+
+
 def _peer(field: str) -> Case:
     def case(chain: Path, copy: Path, bad: Path) -> list[object]:
         paths = {"data": copy.parent / "peer", "org_key": chain / "keys" / "sme-1.key",
@@ -189,6 +217,11 @@ FILE_CASES: dict[str, tuple[str, Case, tuple[str, ...]]] = {
     "peer config org_key": ("org_key", _peer("org_key"), ()),
     "peer config orderer_key": ("orderer_key", _peer("orderer_key"), ()),
     "peer config genesis": ("genesis", _peer("genesis"), ()),
+    **{f"peer config nats.{f}": (f"nats.{f}", _peer_nats(f), ()) for f in ("ca", "cert", "key",
+                                                                           "seed")},
+    "ordering setup --config": ("--config", lambda c, d, b: [
+        "ordering", "setup", "--config", b], ()),
+    **{f"ordering.toml nats.{f}": (f"nats.{f}", _operator_nats(f), ()) for f in ("ca", "seed")},
     "cluster status: cluster.json": ("--dir", _cluster_file("status"), ()),
     "cluster down: cluster.json": ("--dir", _cluster_file("down"), ()),
     "cluster up: cluster.json": ("--dir", _cluster_file("up"), ("missing", "under-a-file")),

@@ -17,6 +17,7 @@ from smechain.core.tx import decode_tx
 from smechain.node.cluster import ClusterLayout, gather_status
 from smechain.node.keys import KeyPair, load_key
 from smechain.node.ledger import LedgerView
+from smechain.ordering.access import OPERATOR
 from smechain.ordering.jetstream import JetStreamOrderer, Names, NatsLink
 from smechain.storage.sqlite import SqliteStore
 
@@ -34,7 +35,8 @@ class Load:
         self.layout = layout
         self.keys: dict[str, KeyPair] = {o: load_key(layout.folder / "keys" / f"{o}.key")
                                          for o in ORGS}
-        self.link = NatsLink(layout.urls, name="test-load")
+        # An organisation's client may publish transactions (what a peer's door would pass).
+        self.link = NatsLink(layout.urls, name="test-load", identity=layout.identity(view_org))
         self.orderer = JetStreamOrderer(self.link, Names(layout.chain_id))
         self.view = view(peer_folder(layout, view_org))
         self.nonces = {o: self.view.nonce(self.keys[o].public) for o in ORGS}
@@ -138,7 +140,8 @@ def settled(layout: ClusterLayout, hashes: list[bytes], orgs: list[str] | None =
 
 
 def peer_status(layout: ClusterLayout) -> dict[str, dict[str, object]]:
-    return {str(r["org"]): r for r in gather_status(layout.urls, layout.chain_id)}
+    return {str(r["org"]): r for r in gather_status(layout.urls, layout.chain_id,
+                                                    identity=layout.identity(OPERATOR))}
 
 
 def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:

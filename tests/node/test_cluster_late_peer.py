@@ -43,6 +43,7 @@ from smechain.node.cluster import (
 from smechain.node.keys import load_key
 from smechain.node.node import AlreadyCommitted
 from smechain.node.peer import Peer, PeerConfig
+from smechain.ordering.access import OPERATOR
 from smechain.ordering.jetstream import Names, NatsLink, retry
 from smechain.storage.sqlite import SqliteStore
 
@@ -78,7 +79,7 @@ def login(net: ClusterLayout, org: str) -> httpx.Client:
 
 def txs_stored(net: ClusterLayout) -> int:
     """How many messages the ordering service's transaction stream holds."""
-    link = NatsLink(net.urls, name="test-txs")
+    link = NatsLink(net.urls, name="test-txs", identity=net.identity(OPERATOR))
     try:
         async def last() -> int:
             info = await link.js.stream_info(Names(net.chain_id).txs_stream)

@@ -29,11 +29,19 @@ from smechain.node.cluster import (
 )
 from smechain.node.keys import KeyFileError, load_key
 from smechain.node.node import FolderInUse
-from smechain.node.peer import Peer, PeerConfig, PeerConfigError, genesis_from_file
-from smechain.ordering.jetstream import OrderingUnavailable
+from smechain.node.peer import (
+    OperatorConfig,
+    Peer,
+    PeerConfig,
+    PeerConfigError,
+    genesis_from_file,
+)
+from smechain.ordering.access import OPERATOR, AccessError
+from smechain.ordering.jetstream import Names, NatsLink, OrderingUnavailable, setup_chain
 
 cluster_app = typer.Typer(help="A local consortium network on loopback.", no_args_is_help=True)
 peer_app = typer.Typer(help="Run one organisation's peer.", no_args_is_help=True)
+ordering_app = typer.Typer(help="The ordering service, as its operator.", no_args_is_help=True)
 
 Dir = Annotated[Path, typer.Option("--dir", help="The network's folder.")]
 
@@ -83,7 +91,7 @@ def up(
             fail(f"--dir: {exc.filename or folder}: {file_problem(exc, 'written')}")
     try:
         start_cluster(layout)
-    except (RuntimeError, TimeoutError) as exc:
+    except (RuntimeError, TimeoutError, OrderingUnavailable, AccessError, ValueError) as exc:
         _fail(str(exc))
     typer.echo(f"network {layout.chain_id!r} up in {folder}: "
                f"{len(layout.servers)} NATS servers ({', '.join(layout.urls)}), "
@@ -101,8 +109,9 @@ def status(
     reports: list[dict[str, object]] = []
     if any(pids[s.name] for s in layout.servers):
         try:
-            reports = gather_status(layout.urls, layout.chain_id)
-        except OrderingUnavailable:
+            reports = gather_status(layout.urls, layout.chain_id,
+                                    identity=layout.identity(OPERATOR))
+        except (OrderingUnavailable, AccessError):
             reports = []
     if as_json:
         typer.echo(json.dumps({"processes": pids, "peers": reports}, indent=2))
@@ -155,6 +164,11 @@ def _check_files(config: Path, cfg: PeerConfig) -> None:
                 read_key(path)
             except KeyFileError as exc:
                 fail(f"{where}: {name}: {exc}")
+    if cfg.nats is not None:
+        try:
+            cfg.nats.check()
+        except AccessError as exc:
+            fail(f"{where}: {exc}")
     read_input(cfg.genesis, f"{where}: genesis")
     try:
         genesis_from_file(cfg.genesis)
@@ -204,3 +218,44 @@ def run(config: Annotated[Path, typer.Option(help="The peer's TOML config.")]) -
         peer.close()
         ready.unlink(missing_ok=True)
         pid_file.unlink(missing_ok=True)
+
+
+@ordering_app.command("setup")
+def setup(config: Annotated[Path, typer.Option(help="The operator's ordering.toml.")]) -> None:
+    """Create the chain's streams and the cutters' lease, and append block 0 (idempotent).
+
+    Run by the operator once the NATS servers are up, before any peer starts:
+    peers may not manage streams. Run it again after an upgrade: it brings
+    streams made by earlier versions up to date.
+    """
+    try:
+        read_input(config, "--config").decode()
+    except UnicodeDecodeError as exc:
+        fail(f"--config: {config}: not UTF-8 text (byte {exc.start})")
+    try:
+        cfg = OperatorConfig.load(config)
+    except PeerConfigError as exc:
+        fail(f"--config: {config}: {str(exc).removeprefix(f'{config}: ')}")
+    where = f"--config: {config}"
+    try:
+        cfg.nats.check()
+    except AccessError as exc:
+        fail(f"{where}: {exc}")
+    read_input(cfg.genesis, f"{where}: genesis")
+    try:
+        genesis, data = genesis_from_file(cfg.genesis)
+    except PeerConfigError as exc:
+        fail(f"{where}: {exc}")
+    try:
+        link = NatsLink(cfg.servers, name="operator", identity=cfg.nats)
+    except (OrderingUnavailable, AccessError) as exc:
+        _fail(f"{config}: {exc}")
+        raise
+    try:
+        setup_chain(link, Names(genesis.header.chain_id), data, cfg.replicas)
+    except (OrderingUnavailable, ValueError) as exc:
+        _fail(f"{config}: {exc}")
+    finally:
+        link.close()
+    typer.echo(f"chain {genesis.header.chain_id!r}: streams and block 0 ready on "
+               f"{', '.join(cfg.servers)}")

@@ -44,12 +44,33 @@ def init(
     config: Annotated[Path, typer.Option(help="Consortium TOML (see examples/consortium.toml).")],
     data: DataDir,
     cutters: Annotated[int, typer.Option(help="Orderer keys to name in genesis (1 to 5).")] = 1,
+    nats_server: Annotated[list[str] | None, typer.Option(
+        help="A NATS server as peers dial it, HOST[:PORT[:ROUTE_PORT]] (1, 3 or 5 of them): "
+             "writes each server's config, certificate and key.")] = None,
+    cutter_org: Annotated[list[str] | None, typer.Option(
+        help="An organisation whose peer cuts blocks (its NATS user may append blocks and "
+             "take the lease); the first --cutters organisations if none is given.")] = None,
 ) -> None:
     """Create a consortium's genesis block and key files in a new data folder.
 
-    Also writes ``genesis.block``: the file every consortium peer starts from.
+    Also writes ``genesis.block``: the file every consortium peer starts from;
+    and the ordering service's access files (``access/``: the consortium CA, a
+    TLS certificate and NKey for each organisation and the operator; with
+    ``--nats-server``, each server's folder ``nats-N/`` and the operator's
+    ``ordering.toml``).
     """
+    from smechain.ordering.access import Role
+    from smechain.ordering.jetstream import Names
+    from smechain.ordering.natsserver import parse_server_address, write_deployment
+
     check_int(cutters, "--cutters", 1, 5)
+    if len(nats_server or []) not in (0, 1, 3, 5):
+        fail(f"--nats-server: {len(nats_server or [])} given; a NATS cluster has 1, 3 or 5 "
+             "servers")
+    try:
+        hosts = [parse_server_address(text) for text in nats_server or []]
+    except ValueError as exc:
+        fail(f"--nats-server: {exc}")
     if data.exists() and not data.is_dir():
         fail(f"--data: {data} is a file, not a folder")
     if (data / STORE_FILE).exists():
@@ -66,12 +87,19 @@ def init(
         fail(f"--config: {config}: {file_problem(exc)}")
     except (TypeError, ValueError) as exc:  # a value of the wrong type the checks let through
         fail(f"--config: {config}: not a usable consortium file ({exc})")
+    org_ids = [o.id for o in consortium.genesis.orgs]
+    chosen = list(cutter_org or org_ids[:cutters])
+    for org in chosen:
+        if org not in org_ids:
+            fail(f"--cutter-org: {org!r} is not an organisation of {config}")
     try:
         data.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"--data: {data}: {file_problem(exc, 'created')}")
     try:
         write_keys(consortium, data)
+        members = {o: Role.CUTTER if o in chosen else Role.PEER for o in org_ids}
+        write_deployment(data, Names(consortium.genesis.chain_id), members, hosts)
         node = Node.create(data, consortium.genesis, consortium.orderer)
         try:
             (data / "genesis.block").write_bytes(node.store.block_bytes(0) or b"")
@@ -83,7 +111,10 @@ def init(
         fail(store_error(data, exc))
     g = consortium.genesis
     typer.echo(f"chain {g.chain_id!r} ({g.suite}) created in {data} with {len(g.orgs)} "
-               f"organisations; keys in {data / 'keys'}")
+               f"organisations; keys in {data / 'keys'}; ordering service access in "
+               f"{data / 'access'} (cutters: {', '.join(chosen)})"
+               + (f"; NATS server folders {data}/nats-1..{len(hosts)}, operator config "
+                  f"{data / 'ordering.toml'}" if hosts else ""))
 
 
 @app.command()
@@ -240,6 +271,7 @@ def _mount() -> None:
     app.add_typer(receivable.app, name="receivable")
     app.add_typer(cluster.cluster_app, name="cluster")
     app.add_typer(cluster.peer_app, name="peer")
+    app.add_typer(cluster.ordering_app, name="ordering")
 
 
 _mount()

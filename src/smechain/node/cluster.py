@@ -5,14 +5,19 @@
     DIR/cluster.json          what was created (servers, peers, ports)
     DIR/genesis.block         block 0, shared by every peer
     DIR/keys/                 organisations' keys, orderer-1.key, orderer-2.key
+    DIR/access/               the consortium CA, TLS certificates and NKey seeds
     DIR/nats-N/nats.conf      each NATS server's config (and its JetStream data)
+    DIR/ordering.toml         the operator's connection (``smechain ordering setup``)
     DIR/peer-ORG/peer.toml    each peer's config (and its ledger)
 
-``start_cluster`` starts the three servers, then one peer process per
+``start_cluster`` starts the three servers, sets the ordering service up as
+its operator (the chain's streams, block 0), then starts one peer process per
 organisation (``smechain peer run --config …``); the first organisation's peer
 cuts blocks and the second's stands by. Every process is started on its own,
 from its own config file, exactly as on separate hosts; processes are found
-again and stopped by the PIDs in their folders.
+again and stopped by the PIDs in their folders. The servers admit only the
+consortium: TLS with the consortium's CA both ways, and each organisation's
+NKey with its permissions (``smechain.ordering.access``).
 """
 
 from __future__ import annotations
@@ -33,10 +38,22 @@ from smechain.core.chain import genesis_block
 from smechain.core.encoding import encode
 from smechain.core.genesis import GOVERNED_ACTIONS
 from smechain.node.consortium import consortium_from_dict, write_keys
-from smechain.ordering.jetstream import Names, NatsLink
+from smechain.ordering.access import (
+    OPERATOR,
+    AccessKit,
+    Identity,
+    NatsUser,
+    Role,
+    ServerAccess,
+    server_users,
+    write_private,
+)
+from smechain.ordering.jetstream import Names, NatsLink, setup_chain
 from smechain.ordering.natsserver import NatsProcess, NatsServerSpec, cluster_specs, free_port
 
 CLUSTER_FILE = "cluster.json"
+ORDERING_FILE = "ordering.toml"
+ACCESS = "access"
 CUTTERS = 2
 """Organisations whose peers may cut blocks: the first is active, the next stands by."""
 
@@ -76,16 +93,36 @@ class ClusterLayout:
     def urls(self) -> list[str]:
         return [s.url for s in self.servers]
 
+    @property
+    def access(self) -> AccessKit:
+        return AccessKit(self.folder / ACCESS)
+
+    def identity(self, name: str = OPERATOR) -> Identity:
+        """How ``name`` (an organisation with a peer, or the operator) connects."""
+        return self.access.identity(name)
+
+    @property
+    def replicas(self) -> int:
+        return min(3, len(self.servers))
+
     @classmethod
     def load(cls, folder: Path) -> ClusterLayout:
         path = Path(folder) / CLUSTER_FILE
         if not path.exists():
             raise FileNotFoundError(f"--dir: {folder} holds no cluster (run `cluster up`)")
         doc = json.loads(path.read_text())
-        servers = [NatsServerSpec(s["name"], folder / s["name"], s["port"], s["cluster_port"],
-                                  s["routes"]) for s in doc["servers"]]
         peers = [PeerSpec(p["org"], folder / f"peer-{p['org']}", p["cutter"])
                  for p in doc["peers"]]
+        kit = AccessKit(Path(folder) / ACCESS)
+        if not kit.ca_file.exists():
+            raise ValueError(f"{kit.ca_file} missing: a network made before its NATS servers "
+                             "admitted only the consortium; make a new one")
+        users = server_users(kit, Names(doc["chain_id"]), members(peers))
+        password = kit.route_password()
+        servers = [NatsServerSpec(s["name"], folder / s["name"], s["port"], s["cluster_port"],
+                                  s["routes"],
+                                  access=ServerAccess(kit.server_tls(s["name"]), users, password))
+                   for s in doc["servers"]]
         return cls(Path(folder), doc["chain_id"], servers, peers)
 
     def save(self) -> None:
@@ -96,6 +133,11 @@ class ClusterLayout:
             "peers": [{"org": p.org, "cutter": p.cutter} for p in self.peers],
         }
         (self.folder / CLUSTER_FILE).write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def members(peers: list[PeerSpec]) -> dict[str, Role]:
+    """Each organisation that runs a peer, and what its NATS user may do."""
+    return {p.org: Role.CUTTER if p.cutter else Role.PEER for p in peers}
 
 
 def create_cluster(
@@ -134,17 +176,40 @@ def create_cluster(
     block, _ = genesis_block(first.crypto, default_runtime(), consortium.genesis,
                              (first.private, first.public))
     (folder / "genesis.block").write_bytes(encode(block))
-    layout = ClusterLayout(
-        folder, chain_id, cluster_specs(folder, servers),
-        [PeerSpec(o["id"], folder / f"peer-{o['id']}", i < CUTTERS)
-         for i, o in enumerate(org_docs[:peers])],
-    )
+    peer_specs = [PeerSpec(o["id"], folder / f"peer-{o['id']}", i < CUTTERS)
+                  for i, o in enumerate(org_docs[:peers])]
+    # The consortium's CA, a certificate and NKey for the operator and each peer's
+    # organisation, and one certificate per server (for loopback).
+    kit = AccessKit(folder / ACCESS)
+    kit.create_ca(chain_id)
+    for name in (OPERATOR, *(p.org for p in peer_specs)):
+        kit.issue_client(name)
+    users: tuple[NatsUser, ...] = server_users(kit, Names(chain_id), members(peer_specs))
+    password = kit.route_password()
+
+    def access(name: str) -> ServerAccess:
+        return ServerAccess(kit.issue_server(name, ["127.0.0.1", "localhost"]), users, password)
+
+    layout = ClusterLayout(folder, chain_id, cluster_specs(folder, servers, access=access),
+                           peer_specs)
     for i, peer in enumerate(layout.peers):
         write_peer_config(layout, peer, i, peer_settings or {})
     for server in layout.servers:
         NatsProcess(server).write_config()
+    write_ordering_config(layout)
     layout.save()
     return layout
+
+
+def write_ordering_config(layout: ClusterLayout) -> None:
+    """``ordering.toml``: how the operator reaches the servers (``smechain ordering setup``)."""
+    lines = [
+        f"servers = {json.dumps(layout.urls)}",
+        'genesis = "genesis.block"',
+        f"replicas = {layout.replicas}",
+    ]
+    text = "\n".join(lines) + "\n\n" + layout.identity(OPERATOR).toml(layout.folder)
+    write_private(layout.folder / ORDERING_FILE, text.encode())
 
 
 def write_peer_config(layout: ClusterLayout, peer: PeerSpec, index: int,
@@ -156,7 +221,6 @@ def write_peer_config(layout: ClusterLayout, peer: PeerSpec, index: int,
         f"servers = {json.dumps(layout.urls)}",
         f'org_key = "../keys/{peer.org}.key"',
         'genesis = "../genesis.block"',
-        f"replicas = {min(3, len(layout.servers))}",
         f'api = "127.0.0.1:{free_port()}"',
     ]
     if peer.cutter:
@@ -169,6 +233,8 @@ def write_peer_config(layout: ClusterLayout, peer: PeerSpec, index: int,
     if cutter:
         lines.append("[cutter]")
         lines.extend(f"{k} = {json.dumps(v)}" for k, v in cutter.items())
+    # The organisation's certificate and NKey seed: how it connects to the servers.
+    lines.append("\n" + layout.identity(peer.org).toml(peer.folder))
     peer.folder.mkdir(parents=True, exist_ok=True)
     peer.config_file.write_text("\n".join(lines) + "\n")
 
@@ -206,14 +272,29 @@ def start_server(layout: ClusterLayout, index: int) -> int:
     return proc.pid
 
 
+def setup_ordering(layout: ClusterLayout) -> None:
+    """As the operator: the chain's streams and lease bucket, and block 0 (idempotent)."""
+    link = NatsLink(layout.urls, name="operator", identity=layout.identity(OPERATOR))
+    try:
+        setup_chain(link, Names(layout.chain_id), (layout.folder / "genesis.block").read_bytes(),
+                    layout.replicas)
+    finally:
+        link.close()
+
+
 def start_peer(layout: ClusterLayout, org: str, timeout: float = 60.0) -> int:
-    """Start ``org``'s peer process (if it is not running) and wait until it reports ready."""
+    """Start ``org``'s peer process (if it is not running) and wait until it reports ready.
+
+    The local network plays every party: before a peer starts, its operator
+    makes sure the streams and block 0 are there, as ``cluster up`` did.
+    """
     peer = next((p for p in layout.peers if p.org == org), None)
     if peer is None:
         raise KeyError(f"org: {org!r} has no peer in this cluster")
     pid = read_pid(peer.folder, "peer.pid")
     if pid is not None:
         return pid
+    setup_ordering(layout)
     ready = peer.folder / "peer.ready"
     ready.unlink(missing_ok=True)
     with open(peer.folder / "peer.log", "ab") as out:
@@ -234,9 +315,10 @@ def start_peer(layout: ClusterLayout, org: str, timeout: float = 60.0) -> int:
 
 
 def start_cluster(layout: ClusterLayout) -> None:
-    """Start every server, then every peer (cutters first)."""
+    """Start every server, set the ordering service up, then start every peer (cutters first)."""
     for i in range(len(layout.servers)):
         start_server(layout, i)
+    setup_ordering(layout)
     for peer in layout.peers:
         start_peer(layout, peer.org)
 
@@ -293,9 +375,13 @@ def processes(layout: ClusterLayout) -> dict[str, int | None]:
 
 
 
-def gather_status(servers: list[str], chain_id: str, wait_s: float = 1.0) -> list[dict[str, Any]]:
-    """Every running peer's own report (height, role, state root, alarms), by org."""
-    link = NatsLink(servers, name="cluster-status")
+def gather_status(servers: list[str], chain_id: str, wait_s: float = 1.0,
+                  identity: Identity | None = None) -> list[dict[str, Any]]:
+    """Every running peer's own report (height, role, state root, alarms), by org.
+
+    Asked as ``identity`` (the operator's, on a network that admits only the consortium).
+    """
+    link = NatsLink(servers, name="cluster-status", identity=identity)
     try:
         return link.call(_gather(link, Names(chain_id).status_subject, wait_s), wait_s + 10)
     finally:

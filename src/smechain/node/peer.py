@@ -55,6 +55,7 @@ from smechain.node.node import (
     lock_folder,
 )
 from smechain.node.sigpool import PendingCheck
+from smechain.ordering.access import OPERATOR, AccessError, Identity
 from smechain.ordering.ckptlog import CheckpointLog
 from smechain.ordering.cutter import CutterConfig
 from smechain.ordering.jetstream import (
@@ -68,7 +69,6 @@ from smechain.ordering.jetstream import (
     OrdererClosed,
     Position,
     Superseded,
-    ensure_streams,
 )
 from smechain.ordering.solo import Batch, OrdererFull
 from smechain.storage.abc import LedgerStore
@@ -105,6 +105,9 @@ class PeerConfig:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks of reverse proxies in front of the API whose X-Forwarded-For
     names the client (sign-in limits count per client address); none by default."""
+    nats: Identity | None = None
+    """The organisation's TLS certificate and NKey (the ``[nats]`` table); None: connect in the
+    clear and anonymously, which servers that admit only the consortium refuse."""
 
     @classmethod
     def load(cls, path: Path) -> PeerConfig:
@@ -135,9 +138,14 @@ class PeerConfig:
             return base / Path(need(name, str))
 
         servers = need("servers", list)
-        if not servers or not all(isinstance(s, str) and s.startswith("nats://")
+        if not servers or not all(isinstance(s, str) and s.startswith(("nats://", "tls://"))
                                   for s in servers):
             raise PeerConfigError("servers: expected a list of nats://host:port URLs")
+        org = need("org", str)
+        try:
+            nats = Identity.from_dict(doc["nats"], base, org) if "nats" in doc else None
+        except AccessError as exc:
+            raise PeerConfigError(str(exc)) from None
         cut = doc.get("cutter", {})
         if not isinstance(cut, dict):
             raise PeerConfigError("cutter: expected a table")
@@ -173,12 +181,56 @@ class PeerConfig:
                 raise PeerConfigError(f"trusted_proxies: {proxy!r} is not an IP address or "
                                       "network") from None
         return cls(
-            org=need("org", str), data=where("data"), servers=list(servers),
+            org=org, data=where("data"), servers=list(servers),
             org_key=where("org_key"), genesis=where("genesis"),
             orderer_key=where("orderer_key") if "orderer_key" in doc else None,
             store=store, replicas=replicas, cutter=cutter, verify_workers=workers,
-            synchronous=synchronous, api=api, trusted_proxies=tuple(proxies),
+            synchronous=synchronous, api=api, trusted_proxies=tuple(proxies), nats=nats,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorConfig:
+    """The ordering service's operator: the servers, the chain's genesis, its credentials.
+
+    ``ordering.toml``: ``servers``, ``genesis`` and ``replicas`` as in a peer's
+    config, and a ``[nats]`` table naming the operator's certificate and NKey.
+    """
+
+    servers: list[str]
+    genesis: Path
+    nats: Identity
+    replicas: int = 3
+
+    @classmethod
+    def load(cls, path: Path) -> OperatorConfig:
+        path = Path(path)
+        try:
+            doc = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise PeerConfigError(f"{path}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PeerConfigError(f"{path}: cannot be read ({exc})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise PeerConfigError(f"{path}: not valid TOML ({exc})") from None
+        base = path.parent
+        servers = doc.get("servers")
+        if not isinstance(servers, list) or not servers or not all(
+                isinstance(s, str) and s.startswith(("nats://", "tls://")) for s in servers):
+            raise PeerConfigError("servers: expected a list of nats://host:port URLs")
+        genesis = doc.get("genesis")
+        if not isinstance(genesis, str) or not genesis:
+            raise PeerConfigError("genesis: expected the genesis block's file")
+        replicas = doc.get("replicas", 3)
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas not in (1, 3, 5):
+            raise PeerConfigError(f"replicas: {replicas!r} is not 1, 3 or 5")
+        if "nats" not in doc:
+            raise PeerConfigError("nats: missing (the operator's ca, cert, key and seed)")
+        try:
+            nats = Identity.from_dict(doc["nats"], base, OPERATOR)
+        except AccessError as exc:
+            raise PeerConfigError(str(exc)) from None
+        return cls(list(servers), base / genesis, nats, replicas)
 
 
 def genesis_from_file(path: Path) -> tuple[Block, bytes]:
@@ -198,6 +250,29 @@ def genesis_from_file(path: Path) -> tuple[Block, bytes]:
     except BlockInvalid as exc:
         raise PeerConfigError(f"genesis: {exc}") from None
     return block, data
+
+
+def connect(config: PeerConfig) -> NatsLink:
+    """The peer's connection to the ordering service, as its organisation."""
+    try:
+        return NatsLink(config.servers, name=f"peer-{config.org}", identity=config.nats)
+    except AccessError as exc:
+        raise PeerConfigError(str(exc)) from None
+
+
+def check_ordering(link: NatsLink, names: Names, genesis: bytes) -> None:
+    """Refuse to start on an ordering service without this chain's block 0.
+
+    Peers do not manage streams: the operator sets them up (``smechain
+    ordering setup``, or ``cluster up``) before any peer starts.
+    """
+    block0 = BlockLog(link, names).get(0)
+    if block0 is None:
+        raise PeerConfigError(
+            f"servers: the ordering service holds no block 0 of chain {names.chain_id!r}: "
+            "its operator sets the streams up first (`smechain ordering setup`)")
+    if block0.data != genesis:
+        raise PeerConfigError("genesis: the ordering service holds another chain's block 0")
 
 
 class Peer(Node):
@@ -220,7 +295,8 @@ class Peer(Node):
         self.org = config.org
         self._org_key = (org_key.private, org_key.public)
         self.names = Names(self.chain_id)
-        self.link = link or NatsLink(config.servers, name=f"peer-{config.org}")
+        self.link = link or NatsLink(config.servers, name=f"peer-{config.org}",
+                                     identity=config.nats)
         self.log = BlockLog(self.link, self.names)
         self._publisher = JetStreamOrderer(self.link, self.names, self._ordering_config())
         self._cutter: JetStreamOrderer | None = None
@@ -240,6 +316,11 @@ class Peer(Node):
     @classmethod
     def open(cls, config: PeerConfig) -> Peer:  # type: ignore[override]
         """Open (or create from the genesis file) this peer's store and connect to the cluster."""
+        if config.nats is not None:
+            try:
+                config.nats.check()
+            except AccessError as exc:
+                raise PeerConfigError(str(exc)) from None
         fd = lock_folder(config.data)
         try:
             org_key = load_key(config.org_key)
@@ -252,16 +333,13 @@ class Peer(Node):
             elif store.block_bytes(0) != genesis_data:
                 store.close()
                 raise PeerConfigError(f"genesis: {config.data} holds another chain")
-            link = NatsLink(config.servers, name=f"peer-{config.org}")
             try:
-                ensure_streams(link, Names(genesis.header.chain_id), config.replicas)
-                log_ = BlockLog(link, Names(genesis.header.chain_id))
-                try:
-                    log_.append(0, genesis_data, None)
-                except Superseded:
-                    raise PeerConfigError(
-                        "genesis: the ordering service holds another chain's block 0"
-                    ) from None
+                link = connect(config)
+            except BaseException:
+                store.close()
+                raise
+            try:
+                check_ordering(link, Names(genesis.header.chain_id), genesis_data)
                 return cls(store, config, org_key, orderer_key, link, None, fd)
             except BaseException:
                 link.close()

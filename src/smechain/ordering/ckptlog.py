@@ -16,12 +16,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
 
 import nats.errors
 import nats.js.errors
 
-from smechain.ordering.jetstream import TRANSIENT, Names, NatsLink, pull_from, read_or_reset
+from smechain.ordering.jetstream import TRANSIENT, Names, NatsLink, StreamReader, read_or_reset
 
 
 class CheckpointLog:
@@ -30,8 +29,7 @@ class CheckpointLog:
     def __init__(self, link: NatsLink, names: Names) -> None:
         self.link = link
         self.names = names
-        self._sub: Any = None
-        self._next = 0
+        self._reader = StreamReader(link, names.ckpt_stream, names.heads_subject(names.ckpt_stream))
         self._closed = False
         self._lock = threading.Lock()
         self._unstored: set[Future[None]] = set()
@@ -91,41 +89,15 @@ class CheckpointLog:
         Waits up to ``timeout`` for one. Sequences only rise; where the stream
         no longer holds a message the next one held is returned.
         """
-        return read_or_reset(self.link, self._read(from_seq, max_msgs, timeout), timeout,
-                             self._reset)
+        return read_or_reset(self.link, self._read(from_seq, max_msgs, timeout), timeout)
 
     async def _read(self, from_seq: int, max_msgs: int, timeout: float
                     ) -> list[tuple[int, bytes]]:
-        if self._sub is None or self._next != from_seq:
-            await self._close_sub()
-            self._sub = await pull_from(self.link, self.names.ckpt_subject("*"),
-                                        self.names.ckpt_stream, max(from_seq, 1))
-            self._next = from_seq
-        try:
-            msgs = await self._sub.fetch(max_msgs, timeout=max(timeout, 0.005))
-        except nats.errors.TimeoutError:
-            return []
-        out = []
-        for msg in msgs:
-            seq = msg.metadata.sequence.stream
-            if seq >= self._next:
-                out.append((seq, bytes(msg.data)))
-                self._next = seq + 1
-        return out
-
-    async def _close_sub(self) -> None:
-        sub, self._sub, self._next = self._sub, None, 0
-        if sub is not None:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
-
-    def _reset(self) -> None:
-        try:
-            self.link.call(self._close_sub(), 5)
-        except Exception:
-            self._sub, self._next = None, 0
+        msgs = await self._reader.read(max(from_seq, 1), max_msgs, timeout)
+        return [(msg.seq, msg.data) for msg in msgs if msg.seq >= from_seq]
 
     def close(self) -> None:
         """Stop retrying publications and reading."""
         self._closed = True
-        self._reset()
+        with contextlib.suppress(Exception):
+            self.link.call(self._reader.close(), 5)

@@ -30,6 +30,8 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
+import json
+import logging
 import re
 import threading
 import time
@@ -37,16 +39,31 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 import nats
 import nats.errors
 import nats.js.errors
+import uvloop
 from nats.js import api
 
 from smechain.ordering.cutter import BlockCutter, CutterConfig
 from smechain.ordering.solo import Batch, OrdererClosed, OrdererFull, wall_clock_ms
+
+if TYPE_CHECKING:
+    from smechain.ordering.access import Identity
+
+
+class _SslEofNoise(logging.Filter):
+    """nats-py upgrades a plain connection to TLS, so asyncio's stream protocol still asks to
+    stay open at end of file and asyncio warns on every closed TLS connection: noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
+logging.getLogger("asyncio").addFilter(_SslEofNoise())
 
 R = TypeVar("R")
 
@@ -120,6 +137,11 @@ class Names:
     def ckpt_subject(self, org: str = "*") -> str:
         return f"smechain.{self.token}.ckpt.{org}"
 
+    def heads_subject(self, stream: str) -> str:
+        """Where ``stream`` announces each message it stores (its headers only)."""
+        kind = stream.rsplit("_", 1)[-1].lower()
+        return f"smechain.{self.token}.heads.{kind}"
+
     @property
     def status_subject(self) -> str:
         return f"smechain.{self.token}.status"
@@ -130,26 +152,46 @@ class Names:
 
 
 class NatsLink:
-    """A nats-py connection on an event-loop thread of its own, with blocking calls."""
+    """A nats-py connection on an event-loop thread of its own, with blocking calls.
 
-    def __init__(self, servers: list[str], name: str = "smechain", timeout: float = 5.0) -> None:
+    With an ``identity`` it connects over TLS with that party's certificate and
+    logs in with its NKey (``access.Identity``; ``AccessError`` naming the file
+    that cannot be used); without one, in the clear and anonymously.
+    """
+
+    def __init__(self, servers: list[str], name: str = "smechain", timeout: float = 5.0,
+                 identity: Identity | None = None) -> None:
         self.servers = list(servers)
         self.timeout = timeout
-        self.loop = asyncio.new_event_loop()
+        options = identity.connect_options() if identity is not None else {}
+        self.errors: deque[str] = deque(maxlen=32)
+        """The latest errors the servers reported (a refused login, a denied subject)."""
+        # uvloop: its TLS and socket I/O cost the peers' threads less than asyncio's own.
+        self.loop = uvloop.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name=f"nats-{name}",
                                         daemon=True)
         self._thread.start()
+        connecting = self.spawn(nats.connect(
+            self.servers, name=name, connect_timeout=2, reconnect_time_wait=0.2,
+            max_reconnect_attempts=-1, allow_reconnect=True, ping_interval=5,
+            max_outstanding_pings=3, error_cb=self._on_error, disconnected_cb=_quiet_event,
+            **options,
+        ))
         try:
-            self.nc = self.call(nats.connect(
-                self.servers, name=name, connect_timeout=2, reconnect_time_wait=0.2,
-                max_reconnect_attempts=-1, allow_reconnect=True, ping_interval=5,
-                max_outstanding_pings=3, error_cb=_quiet, disconnected_cb=_quiet_event,
-            ), timeout + 5)
+            self.nc = connecting.result(timeout + 5)
         except Exception as exc:
+            connecting.cancel()  # it would go on retrying
+            with contextlib.suppress(Exception):
+                self.call(asyncio.sleep(0.05), 2)
             self._stop_loop()
+            why = self.errors[-1] if self.errors else repr(exc)
             raise OrderingUnavailable(f"servers: cannot connect to {', '.join(servers)} "
-                                      f"({exc!r})") from None
+                                      f"({why})") from None
         self.js = self.nc.jetstream(timeout=timeout)
+
+    async def _on_error(self, exc: Exception) -> None:
+        # Connection errors are retried by the callers; nats-py's default prints them.
+        self.errors.append(str(exc) or repr(exc))
 
     def call(self, coro: Coroutine[Any, Any, R], timeout: float | None = None) -> R:
         """Run ``coro`` on the link's loop and wait for its result."""
@@ -171,69 +213,214 @@ class NatsLink:
         self._thread.join(5)
 
 
-async def _quiet(exc: Exception) -> None:
-    """Connection errors are retried by the callers; nats-py's default prints them."""
-
-
 async def _quiet_event() -> None:
     pass
 
 
+def stream_configs(names: Names, replicas: int = 3) -> list[api.StreamConfig]:
+    """The chain's three streams. Each is read by direct gets (``allow_direct``) and announces
+    what it stores on its heads subject (``republish``, headers only): readers need no
+    consumer (see ``StreamReader``)."""
+
+    def heads(stream: str, subject: str) -> api.RePublish:
+        return api.RePublish(src=subject, dest=names.heads_subject(stream), headers_only=True)
+
+    return [
+        api.StreamConfig(name=names.txs_stream, subjects=[names.txs_subject],
+                         num_replicas=replicas, storage=api.StorageType.FILE,
+                         retention=api.RetentionPolicy.LIMITS, duplicate_window=120,
+                         max_age=7 * 24 * 3600, allow_direct=True,
+                         republish=heads(names.txs_stream, names.txs_subject)),
+        api.StreamConfig(name=names.blocks_stream, subjects=[names.blocks_subject],
+                         num_replicas=replicas, storage=api.StorageType.FILE,
+                         retention=api.RetentionPolicy.LIMITS, duplicate_window=120,
+                         allow_direct=True,
+                         republish=heads(names.blocks_stream, names.blocks_subject)),
+        # Kept as long as the blocks: a peer that joins or returns later reads them all.
+        api.StreamConfig(name=names.ckpt_stream, subjects=[names.ckpt_subject("*")],
+                         num_replicas=replicas, storage=api.StorageType.FILE,
+                         retention=api.RetentionPolicy.LIMITS, duplicate_window=120,
+                         allow_direct=True,
+                         republish=heads(names.ckpt_stream, names.ckpt_subject("*"))),
+    ]
+
+
 def ensure_streams(link: NatsLink, names: Names, replicas: int = 3) -> None:
-    """Create the chain's streams and lease bucket if they are missing (idempotent)."""
+    """Create the chain's streams and lease bucket if they are missing (idempotent).
+
+    The operator's job (``smechain ordering setup``, ``cluster up``): members may
+    not manage streams. Streams made by earlier versions are brought up to date.
+    """
 
     async def go() -> None:
         js = link.js
-        specs = [
-            api.StreamConfig(name=names.txs_stream, subjects=[names.txs_subject],
-                             num_replicas=replicas, storage=api.StorageType.FILE,
-                             retention=api.RetentionPolicy.LIMITS, duplicate_window=120,
-                             max_age=7 * 24 * 3600),
-            api.StreamConfig(name=names.blocks_stream, subjects=[names.blocks_subject],
-                             num_replicas=replicas, storage=api.StorageType.FILE,
-                             retention=api.RetentionPolicy.LIMITS, duplicate_window=120,
-                             allow_direct=True),
-            # Kept as long as the blocks: a peer that joins or returns later reads them all.
-            api.StreamConfig(name=names.ckpt_stream, subjects=[names.ckpt_subject("*")],
-                             num_replicas=replicas, storage=api.StorageType.FILE,
-                             retention=api.RetentionPolicy.LIMITS, duplicate_window=120),
-        ]
-        for spec in specs:
+        for spec in stream_configs(names, replicas):
             try:
                 info = await js.stream_info(spec.name or "")
             except nats.js.errors.NotFoundError:
                 await js.add_stream(spec)
                 continue
-            if spec.name == names.ckpt_stream and info.config.max_age:
+            config = info.config
+            if spec.name == names.ckpt_stream and config.max_age:
                 # Streams made before checkpoints were read back expired them after a day.
-                await js.update_stream(dataclasses.replace(info.config, max_age=0))
+                config = dataclasses.replace(config, max_age=0)
+            if not config.allow_direct or config.republish != spec.republish:
+                # Streams made before readers used direct gets.
+                config = dataclasses.replace(config, allow_direct=True, republish=spec.republish)
+            if config is not info.config:
+                await js.update_stream(config)
         await js.create_key_value(bucket=names.lease_bucket, ttl=Lease.TTL_S, history=1,
                                   replicas=replicas)
 
     retry(link, go, what="create the streams", deadline_s=30)
 
 
-def read_or_reset(link: NatsLink, reading: Coroutine[Any, Any, list[R]], timeout: float,
-                  reset: Callable[[], None]) -> list[R]:
+def setup_chain(link: NatsLink, names: Names, genesis: bytes, replicas: int = 3) -> None:
+    """The operator's setup of a chain: its streams, lease bucket and block 0 (idempotent).
+
+    ``ValueError`` if the blocks stream already holds another block 0.
+    """
+    ensure_streams(link, names, replicas)
+    try:
+        BlockLog(link, names).append(0, genesis, None)
+    except Superseded:
+        raise ValueError(f"genesis: the ordering service holds another block 0 for chain "
+                         f"{names.chain_id!r}") from None
+
+
+def read_or_reset(link: NatsLink, reading: Coroutine[Any, Any, list[R]], timeout: float
+                  ) -> list[R]:
     """Run a reader's ``reading`` on the link; after a lost connection or a JetStream error
-    ``reset`` the reader and answer nothing, so the caller simply reads again."""
+    answer nothing, so the caller simply reads again."""
     try:
         return link.call(reading, timeout + 5)
     except TRANSIENT:
-        reset()
         return []
     except nats.js.errors.Error:
-        reset()
         time.sleep(0.1)
         return []
 
 
-async def pull_from(link: NatsLink, subject: str, stream: str, start_seq: int) -> Any:
-    """A pull subscription reading ``stream`` from sequence ``start_seq`` on, unacknowledged
-    (the reader keeps its own position), held in memory and gone 30 s after its last use."""
-    return await link.js.pull_subscribe(subject, stream=stream, config=api.ConsumerConfig(
-        ack_policy=api.AckPolicy.NONE, deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
-        opt_start_seq=start_seq, inactive_threshold=30.0, mem_storage=True, num_replicas=1))
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """One message as a stream holds it: its sequence number, payload and headers."""
+
+    seq: int
+    data: bytes
+    headers: dict[str, str]
+
+
+class StreamReader:
+    """Reads one stream from any sequence number on, by batched direct gets.
+
+    A reader holds nothing on the servers (no consumer: members of the
+    consortium may not create consumers, whose push deliveries could write
+    into another stream). Each read asks for up to a batch of messages from a
+    sequence on (``$JS.API.DIRECT.GET``); when there are none yet it waits for
+    the stream to announce a new one on its heads subject (``republish``,
+    headers only), up to the read's timeout. Everything here runs on the
+    link's event loop; one thread reads through a reader at a time.
+    """
+
+    MAX_BYTES = 16 * 1024 * 1024
+    """What one batch carries at most (it holds at least one message)."""
+
+    def __init__(self, link: NatsLink, stream: str, heads: str) -> None:
+        self.link = link
+        self.stream = stream
+        self.heads = heads
+        self._subs: list[Any] = []
+        self._inbox = ""
+        self._asks = 0
+        self._reply = ""
+        self._got: list[Stored] = []
+        self._status: tuple[str, str] | None = None
+        self._answered: asyncio.Event | None = None
+        self._announced: asyncio.Event | None = None
+        self._last_announced = 0
+
+    async def _start(self) -> None:
+        if self._subs:
+            return
+        self._answered, self._announced = asyncio.Event(), asyncio.Event()
+        self._inbox = self.link.nc.new_inbox()
+        self._subs = [
+            await self.link.nc.subscribe(f"{self._inbox}.*", cb=self._on_reply),
+            await self.link.nc.subscribe(self.heads, cb=self._on_head),
+        ]
+
+    async def _on_head(self, msg: Any) -> None:
+        seq = (msg.headers or {}).get("Nats-Sequence", "")
+        if seq.isdecimal():
+            self._last_announced = max(self._last_announced, int(seq))
+        assert self._announced is not None
+        self._announced.set()
+
+    async def _on_reply(self, msg: Any) -> None:
+        if msg.subject != self._reply:
+            return  # the answer to an earlier request that timed out
+        headers = msg.headers or {}
+        status = headers.get("Status")
+        if status is None:
+            seq = headers.get("Nats-Sequence", "")
+            if seq.isdecimal():
+                self._got.append(Stored(int(seq), bytes(msg.data), headers))
+            return
+        self._status = (status, str(headers.get("Description", "")))
+        assert self._answered is not None
+        self._answered.set()
+
+    async def read(self, from_seq: int, max_msgs: int, timeout: float) -> list[Stored]:
+        """Up to ``max_msgs`` messages from sequence ``from_seq`` on (those the stream still
+        holds); waits up to ``timeout`` seconds for one."""
+        await self._start()
+        assert self._announced is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            self._announced.clear()
+            got = await self._get(max(from_seq, 1), max_msgs)
+            if got:
+                return got
+            left = deadline - loop.time()
+            if left <= 0:
+                return []
+            if self._last_announced >= from_seq:
+                # Stored, but the replica that answered does not hold it yet.
+                await asyncio.sleep(min(0.002, left))
+                continue
+            try:
+                await asyncio.wait_for(self._announced.wait(), left)
+            except TimeoutError:
+                return []
+
+    async def _get(self, from_seq: int, batch: int) -> list[Stored]:
+        assert self._answered is not None
+        self._asks += 1
+        self._reply = f"{self._inbox}.{self._asks}"
+        self._got, self._status = [], None
+        self._answered.clear()
+        request = json.dumps({"seq": from_seq, "batch": batch, "max_bytes": self.MAX_BYTES})
+        await self.link.nc.publish(f"$JS.API.DIRECT.GET.{self.stream}", request.encode(),
+                                   reply=self._reply)
+        try:
+            await asyncio.wait_for(self._answered.wait(), self.link.timeout)
+        except TimeoutError:
+            self._reply = ""
+            raise nats.errors.TimeoutError from None
+        got, (status, description) = self._got, self._status or ("", "")
+        if status in ("204", "404"):  # the end of the batch; nothing (more) there
+            return got
+        if status == "503":
+            raise nats.errors.NoRespondersError
+        raise nats.js.errors.Error(description=f"direct get from {self.stream}: "
+                                               f"{status} {description}")
+
+    async def close(self) -> None:
+        subs, self._subs = self._subs, []
+        for sub in subs:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
 
 
 def retry(link: NatsLink, make: Callable[[], Coroutine[Any, Any, R]], *, what: str,
@@ -268,8 +455,8 @@ class BlockLog:
     def __init__(self, link: NatsLink, names: Names) -> None:
         self.link = link
         self.names = names
-        self._sub: Any = None
-        self._next = -1
+        self._reader = StreamReader(link, names.blocks_stream,
+                                    names.heads_subject(names.blocks_stream))
 
     def last_height(self) -> int:
         """Height of the last block in the log; -1 when it is empty."""
@@ -321,40 +508,20 @@ class BlockLog:
 
     def read(self, from_height: int, max_blocks: int, timeout: float) -> list[LoggedBlock]:
         """Up to ``max_blocks`` blocks from ``from_height`` on; waits up to ``timeout`` for one."""
-        return read_or_reset(self.link, self._read(from_height, max_blocks, timeout), timeout,
-                             self._reset)
+        return read_or_reset(self.link, self._read(from_height, max_blocks, timeout), timeout)
 
     async def _read(self, from_height: int, max_blocks: int, timeout: float) -> list[LoggedBlock]:
-        if self._sub is None or self._next != from_height:
-            await self._close_sub()
-            self._sub = await pull_from(self.link, self.names.blocks_subject,
-                                        self.names.blocks_stream, from_height + 1)
-            self._next = from_height
-        try:
-            msgs = await self._sub.fetch(max_blocks, timeout=max(timeout, 0.005))
-        except nats.errors.TimeoutError:
-            return []
         out = []
-        for msg in msgs:
-            seq = msg.metadata.sequence.stream
-            if seq - 1 != self._next:
-                await self._close_sub()  # a gap: start over from where we are
-                break
-            out.append(_logged(seq - 1, msg.data, msg.headers))
-            self._next += 1
+        for msg in await self._reader.read(from_height + 1, max_blocks, timeout):
+            if msg.seq - 1 != from_height + len(out):
+                break  # a gap: only what follows on from ``from_height``
+            out.append(_logged(msg.seq - 1, msg.data, msg.headers))
         return out
 
-    async def _close_sub(self) -> None:
-        sub, self._sub, self._next = self._sub, None, -1
-        if sub is not None:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
-
-    def _reset(self) -> None:
-        try:
-            self.link.call(self._close_sub(), 5)
-        except Exception:
-            self._sub, self._next = None, -1
+    def close(self) -> None:
+        """Stop reading (the log's subscriptions end)."""
+        with contextlib.suppress(Exception):
+            self.link.call(self._reader.close(), 5)
 
 
 def _logged(height: int, data: bytes, headers: dict[str, str] | None) -> LoggedBlock:
@@ -403,7 +570,8 @@ class JetStreamOrderer:
         # Cutting.
         self._position = start or Position()
         self._buffer: deque[tuple[float, bytes, Position]] = deque()
-        self._sub: Any = None
+        self._reader: StreamReader | None = None
+        self._restart = True
         self._start = self._position
         self._fetched = 0
 
@@ -511,35 +679,27 @@ class JetStreamOrderer:
         try:
             self.link.call(self._fetch(timeout), timeout + 5)
         except (*TRANSIENT, nats.js.errors.Error):
-            self.link.call(self._drop_sub(), 5)
+            self._restart = True
             time.sleep(min(0.1, max(timeout, 0.0)))
 
     async def _fetch(self, timeout: float) -> None:
-        if self._sub is None:
+        if self._reader is None:
+            self._reader = StreamReader(self.link, self.names.txs_stream,
+                                        self.names.heads_subject(self.names.txs_stream))
+        if self._restart:
             # (Re)start reading right after the last transaction cut; what was
-            # buffered from the old subscription is read again.
+            # buffered is read again.
             self._buffer.clear()
-            self._start = start = self._position
-            self._sub = await self.link.js.pull_subscribe(
-                self.names.txs_subject, stream=self.names.txs_stream,
-                config=api.ConsumerConfig(
-                    ack_policy=api.AckPolicy.NONE,
-                    deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
-                    opt_start_seq=start.seq, inactive_threshold=30.0,
-                    mem_storage=True, num_replicas=1,
-                ),
-            )
-            self._fetched = start.seq - 1
-        try:
-            msgs = await self._sub.fetch(64, timeout=max(timeout, 0.005))
-        except nats.errors.TimeoutError:
-            return
+            self._start = self._position
+            self._fetched = self._start.seq - 1
+            self._restart = False
+        msgs = await self._reader.read(self._fetched + 1, 64, timeout)
         arrived = time.monotonic()
         start = self._start
         for msg in msgs:
-            seq = msg.metadata.sequence.stream
+            seq = msg.seq
             if seq != self._fetched + 1:
-                await self._drop_sub()
+                self._restart = True
                 return
             self._fetched = seq
             try:
@@ -554,12 +714,6 @@ class JetStreamOrderer:
                 # Nothing (more) to take from this message: the position moves past it.
                 self._position = Position(seq + 1)
 
-    async def _drop_sub(self) -> None:
-        sub, self._sub = self._sub, None
-        if sub is not None:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
-
     def close(self) -> None:
         """Stop taking transactions; publish what was submitted; then batches end."""
         self._closed = True
@@ -567,8 +721,9 @@ class JetStreamOrderer:
             self.link.loop.call_soon_threadsafe(self._wake.set)
             with contextlib.suppress(Exception):
                 self._flusher.result(30)
-        with contextlib.suppress(Exception):
-            self.link.call(self._drop_sub(), 5)
+        if self._reader is not None:
+            with contextlib.suppress(Exception):
+                self.link.call(self._reader.close(), 5)
 
 
 # --- the cutters' lease ------------------------------------------------------------
