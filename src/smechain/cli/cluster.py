@@ -7,8 +7,9 @@ import os
 import secrets
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -44,6 +45,9 @@ peer_app = typer.Typer(help="Run one organisation's peer.", no_args_is_help=True
 ordering_app = typer.Typer(help="The ordering service, as its operator.", no_args_is_help=True)
 
 Dir = Annotated[Path, typer.Option("--dir", help="The network's folder.")]
+
+
+C = TypeVar("C")
 
 
 def _fail(message: str) -> None:
@@ -154,6 +158,18 @@ def _serve_api(peer: Peer, cfg: PeerConfig) -> tuple[Platform, Running]:
                                      trusted_proxies=",".join(cfg.trusted_proxies) or None)
 
 
+def _load_config(config: Path, load: Callable[[Path], C]) -> C:
+    """``load(config)``, or exit naming ``--config`` and what is wrong with the file."""
+    try:
+        read_input(config, "--config").decode()
+    except UnicodeDecodeError as exc:
+        fail(f"--config: {config}: not UTF-8 text (byte {exc.start})")
+    try:
+        return load(config)
+    except PeerConfigError as exc:
+        fail(f"--config: {config}: {str(exc).removeprefix(f'{config}: ')}")
+
+
 def _check_files(config: Path, cfg: PeerConfig) -> None:
     """The files and folder a peer config names, each an error naming its field when unusable,
     before the peer takes its data folder."""
@@ -181,14 +197,7 @@ def _check_files(config: Path, cfg: PeerConfig) -> None:
 @peer_app.command("run")
 def run(config: Annotated[Path, typer.Option(help="The peer's TOML config.")]) -> None:
     """Run a peer until SIGTERM or Ctrl-C; it writes peer.pid and peer.ready in its folder."""
-    try:
-        read_input(config, "--config").decode()
-    except UnicodeDecodeError as exc:
-        fail(f"--config: {config}: not UTF-8 text (byte {exc.start})")
-    try:
-        cfg = PeerConfig.load(config)
-    except PeerConfigError as exc:
-        fail(f"--config: {config}: {str(exc).removeprefix(f'{config}: ')}")
+    cfg = _load_config(config, PeerConfig.load)
     _check_files(config, cfg)
     try:
         peer = Peer.open(cfg).start()
@@ -228,14 +237,7 @@ def setup(config: Annotated[Path, typer.Option(help="The operator's ordering.tom
     peers may not manage streams. Run it again after an upgrade: it brings
     streams made by earlier versions up to date.
     """
-    try:
-        read_input(config, "--config").decode()
-    except UnicodeDecodeError as exc:
-        fail(f"--config: {config}: not UTF-8 text (byte {exc.start})")
-    try:
-        cfg = OperatorConfig.load(config)
-    except PeerConfigError as exc:
-        fail(f"--config: {config}: {str(exc).removeprefix(f'{config}: ')}")
+    cfg = _load_config(config, OperatorConfig.load)
     where = f"--config: {config}"
     try:
         cfg.nats.check()

@@ -84,6 +84,18 @@ class PeerConfigError(ValueError):
     """A peer config file that cannot be used; the message names the field."""
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """The table of a TOML file; ``PeerConfigError`` naming the file and why otherwise."""
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise PeerConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PeerConfigError(f"{path}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PeerConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
 @dataclass(frozen=True, slots=True)
 class PeerConfig:
     """One organisation's peer: who it is, where its data is, which servers order."""
@@ -113,15 +125,7 @@ class PeerConfig:
     def load(cls, path: Path) -> PeerConfig:
         """Read a peer's TOML config; relative paths are relative to the file."""
         path = Path(path)
-        try:
-            doc = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            raise PeerConfigError(f"{path}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PeerConfigError(f"{path}: cannot be read ({exc})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise PeerConfigError(f"{path}: not valid TOML ({exc})") from None
-        return cls.from_dict(doc, path.parent)
+        return cls.from_dict(read_toml(path), path.parent)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any], base: Path) -> PeerConfig:
@@ -205,14 +209,7 @@ class OperatorConfig:
     @classmethod
     def load(cls, path: Path) -> OperatorConfig:
         path = Path(path)
-        try:
-            doc = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            raise PeerConfigError(f"{path}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PeerConfigError(f"{path}: cannot be read ({exc})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise PeerConfigError(f"{path}: not valid TOML ({exc})") from None
+        doc = read_toml(path)
         base = path.parent
         servers = doc.get("servers")
         if not isinstance(servers, list) or not servers or not all(
