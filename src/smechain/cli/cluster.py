@@ -19,6 +19,7 @@ from smechain.api.app import create_app
 from smechain.api.platform import Platform
 from smechain.api.server import Running, serve_in_thread
 from smechain.cli.common import fail, file_problem, read_input, read_key
+from smechain.core.block import Block
 from smechain.node.cluster import (
     CLUSTER_FILE,
     ClusterLayout,
@@ -37,7 +38,7 @@ from smechain.node.peer import (
     PeerConfigError,
     genesis_from_file,
 )
-from smechain.ordering.access import OPERATOR, AccessError
+from smechain.ordering.access import OPERATOR, AccessError, Identity
 from smechain.ordering.jetstream import Names, NatsLink, OrderingUnavailable, setup_chain
 
 cluster_app = typer.Typer(help="A local consortium network on loopback.", no_args_is_help=True)
@@ -170,6 +171,20 @@ def _load_config(config: Path, load: Callable[[Path], C]) -> C:
         fail(f"--config: {config}: {str(exc).removeprefix(f'{config}: ')}")
 
 
+def _check_access(where: str, identity: Identity | None, genesis: Path) -> tuple[Block, bytes]:
+    """Check the credentials' files and read the genesis block, or exit naming the file."""
+    if identity is not None:
+        try:
+            identity.check()
+        except AccessError as exc:
+            fail(f"{where}: {exc}")
+    read_input(genesis, f"{where}: genesis")
+    try:
+        return genesis_from_file(genesis)
+    except PeerConfigError as exc:
+        fail(f"{where}: {exc}")
+
+
 def _check_files(config: Path, cfg: PeerConfig) -> None:
     """The files and folder a peer config names, each an error naming its field when unusable,
     before the peer takes its data folder."""
@@ -180,16 +195,7 @@ def _check_files(config: Path, cfg: PeerConfig) -> None:
                 read_key(path)
             except KeyFileError as exc:
                 fail(f"{where}: {name}: {exc}")
-    if cfg.nats is not None:
-        try:
-            cfg.nats.check()
-        except AccessError as exc:
-            fail(f"{where}: {exc}")
-    read_input(cfg.genesis, f"{where}: genesis")
-    try:
-        genesis_from_file(cfg.genesis)
-    except PeerConfigError as exc:
-        fail(f"{where}: {exc}")
+    _check_access(where, cfg.nats, cfg.genesis)
     if cfg.data.exists() and not cfg.data.is_dir():
         fail(f"{where}: data: {cfg.data} is a file, not a folder")
 
@@ -239,15 +245,7 @@ def setup(config: Annotated[Path, typer.Option(help="The operator's ordering.tom
     """
     cfg = _load_config(config, OperatorConfig.load)
     where = f"--config: {config}"
-    try:
-        cfg.nats.check()
-    except AccessError as exc:
-        fail(f"{where}: {exc}")
-    read_input(cfg.genesis, f"{where}: genesis")
-    try:
-        genesis, data = genesis_from_file(cfg.genesis)
-    except PeerConfigError as exc:
-        fail(f"{where}: {exc}")
+    genesis, data = _check_access(where, cfg.nats, cfg.genesis)
     try:
         link = NatsLink(cfg.servers, name="operator", identity=cfg.nats)
     except (OrderingUnavailable, AccessError) as exc:
