@@ -23,7 +23,7 @@ from api_support import Api, RouteRecorder, error
 from typer.testing import CliRunner
 
 from smechain.api.body import MAX_DEPTH
-from smechain.api.limits import DEFAULT_LIMIT, MAX_URL, body_limit
+from smechain.api.limits import DEFAULT_LIMIT, MAX_HEAD, MAX_URL, body_limit
 from smechain.api.server import Running, serve_in_thread
 from smechain.cli.main import app as cli
 from smechain.client import sign_tx
@@ -209,6 +209,7 @@ def test_oversized_bodies_leave_the_servers_memory_as_it_was(tmp_path: Path) -> 
         chunked = ("POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n")
         _push(url, chunked, b"100000\r\n" + mb + b"\r\n", 300)
+        _push(url, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ", mb, 300)
         assert httpx.get(url + "/healthz", timeout=5).status_code == 200
         grown = server.memory_info().rss - before
         assert grown < 24 << 20, f"the server grew by {grown >> 20} MB"
@@ -223,15 +224,19 @@ def test_oversized_bodies_leave_the_servers_memory_as_it_was(tmp_path: Path) -> 
 
 # --- 4. no 500 for any input ------------------------------------------------------------
 
-def test_urls_too_long_get_the_json_error_shape(shared: Api, live: Running) -> None:
+def test_urls_and_heads_too_long_get_the_json_error_shape(shared: Api, live: Running) -> None:
     token = shared.token("sme-t1/admin")
     get = f"Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
     detail = check_error(*raw_request(live.url, f"GET /v1/me?x={'a' * MAX_URL} HTTP/1.1\r\n"
                                       + get), 414, "path")
     assert detail["code"] == "too_long"
-    # far past the HTTP parser's own limit: still the JSON shape, not uvicorn's plain text
-    detail = check_error(*raw_request(live.url, f"GET /v1/me?x={'a' * 200_000} HTTP/1.1\r\n"
-                                      + get), 400, "request")
+    # past the bound on a request's head, in the URL or in a header: 431, not buffered
+    for head in (f"GET /v1/me?x={'a' * 200_000} HTTP/1.1\r\n{get}",
+                 f"GET /healthz HTTP/1.1\r\n{get}X-Big: {'b' * 200_000}\r\n"):
+        detail = check_error(*raw_request(live.url, head), 431, "headers")
+        assert str(MAX_HEAD) in detail["message"]
+    # what the HTTP parser cannot read at all: still the JSON shape, not uvicorn's text
+    detail = check_error(*raw_request(live.url, "NOT HTTP AT ALL\r\n"), 400, "request")
     assert detail["code"] == "bad_request"
 
 

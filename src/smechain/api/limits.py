@@ -34,6 +34,8 @@ MAX_UPLOAD = 4 * MIB
 """Largest e-invoice file (UBL, CII or OFD) the upload routes take, in bytes."""
 MAX_URL = 8 * KIB
 """Longest path plus query string, in bytes (longer: 414)."""
+MAX_HEAD = 32 * KIB
+"""Most bytes of request line and headers (more: 431, ``api.server.JsonErrorsProtocol``)."""
 DEFAULT_LIMIT = 64 * KIB
 ROUTE_LIMITS: tuple[tuple[str, int], ...] = (
     ("/v1/auth/", 4 * KIB),

@@ -2,31 +2,63 @@
 
 from __future__ import annotations
 
+import http
 import logging
 import signal
 import sys
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from smechain.api.limits import error_json
+from smechain.api.limits import MAX_HEAD, error_json
 from smechain.ordering.natsserver import free_port
 
 
 class JsonErrorsProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol, answering requests it cannot parse (a URL or header
-    past the parser's limits, malformed framing) in the API's JSON error shape."""
+    """uvicorn's HTTP/1.1 protocol with a bound on a request's head, answering what it
+    refuses in the API's JSON error shape.
+
+    uvicorn puts no limit on the request line and headers: a stranger's 200 MB header
+    would be buffered in full. Here the bytes that arrive before a request's head is
+    complete are counted; past ``MAX_HEAD`` the answer is 431 and the connection
+    closes. Requests the parser cannot read at all get a 400 in the same shape.
+    """
+
+    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        self._head_bytes = 0
+        self._in_head = True
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if self._in_head and self._head_bytes > MAX_HEAD and not self.transport.is_closing():
+            self._send_error(431, "too_large", "headers", f"headers: the request line and "
+                             f"headers pass {MAX_HEAD} bytes")
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_head, self._head_bytes = True, 0
+        super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
-        body = error_json(400, "bad_request", "request",
-                          f"request: not a well-formed HTTP/1.1 request ({msg.rstrip('.')}; "
-                          "a URL or a header may be too long)")
-        head = [STATUS_LINE[400]]
+        self._send_error(400, "bad_request", "request",
+                         f"request: not a well-formed HTTP/1.1 request ({msg.rstrip('.')})")
+
+    def _send_error(self, status: int, code: str, field: str, message: str) -> None:
+        body = error_json(status, code, field, message)
+        phrase = http.HTTPStatus(status).phrase.encode()
+        head = [b"HTTP/1.1 %d %s\r\n" % (status, phrase)]
         for name, value in self.server_state.default_headers:
             head.extend([name, b": ", value, b"\r\n"])
         head.append(b"content-type: application/json\r\ncontent-length: %d\r\n"
