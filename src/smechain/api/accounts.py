@@ -126,7 +126,7 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(expected, stored)
 
 
-_NO_USER = hash_password("no such user", b"\0" * 16)
+WRONG_PASSWORD = "wrong organisation, username or password"
 
 
 def _digest(secret: str) -> bytes:
@@ -256,39 +256,47 @@ class Accounts:
         """A new session token for a correct password; ``AccountError`` (401) otherwise.
 
         ``client`` is the caller's address as the server reports it. Wrong passwords are
-        counted per name and per address (``self.limits``): a name or an address with too
-        many within the window is refused (429, ``retry_after_s`` set) before any hashing,
-        so passwords cannot be guessed at scrypt speed, not even spread over many names.
+        counted per name and address, per name and per address (``self.limits``): one
+        with too many within the window is refused (429, ``retry_after_s`` set) before
+        any hashing, so passwords cannot be guessed at scrypt speed, not even spread over
+        many names, while a stranger's guesses lock a name out for the stranger only
+        (until they pass ``MAX_NAME_FAILURES_ALL`` from all addresses together). A name
+        that does not exist is refused without hashing, so made-up names cannot keep the
+        password checks busy; the answer is the same, though its speed may tell that
+        the name does not exist (usernames are not secrets here: admin, operator...).
         The password check waits for one of a bounded number of slots; when too many
         already wait, 429 (retry after 1 s) instead of a queue that slows every request.
         """
         now = _now_ms()
         name = (org, username)
+        pair = (org, username, client)
         limits = self.limits
         wait_ms = limits.addresses.refused_ms(client, now)
         if wait_ms:
             raise _too_many(f"too many wrong passwords from {client or 'this address'}",
                             wait_ms)
-        wait_ms = limits.names.refused_ms(name, now)
+        wait_ms = max(limits.pairs.refused_ms(pair, now), limits.names.refused_ms(name, now))
         if wait_ms:
             raise _too_many(f"too many wrong passwords for {username!r}", wait_ms)
         row = self._one("SELECT role, password, disabled FROM users WHERE org=? AND username=?",
                         (org, username))
-        # Hash once even for an unknown user, so timing does not tell which names exist.
-        stored = row[1] if row else _NO_USER
+        if row is None:
+            limits.addresses.add(client, now)
+            raise AccountError(401, "password", WRONG_PASSWORD)
         if not limits.slots.acquire():
             raise AccountError(429, "password", "the peer is busy checking other sign-ins; "
                                                 "try again in 1 s", retry_after_s=1)
         try:
-            correct = check_password(password, stored) and row is not None
+            correct = check_password(password, row[1])
         finally:
             limits.slots.release()
         if not correct:
             now = _now_ms()
+            limits.pairs.add(pair, now)
             limits.names.add(name, now)
             limits.addresses.add(client, now)
-            raise AccountError(401, "password", "wrong organisation, username or password")
-        limits.names.clear(name)
+            raise AccountError(401, "password", WRONG_PASSWORD)
+        limits.pairs.clear(pair)
         if row[2]:
             raise AccountError(403, "username", f"user {username!r} is disabled")
         token = "sms_" + secrets.token_urlsafe(32)

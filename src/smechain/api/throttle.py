@@ -6,7 +6,8 @@
 - ``HashSlots``: at most ``workers`` password checks (scrypt, ~50 ms of one core each)
   run at once and at most ``queue`` more wait for a turn; a check beyond those is
   refused at once (the caller answers 429 with ``Retry-After``) instead of piling up.
-- ``LoginLimits``: the two logs and the slots one ``Accounts`` uses.
+- ``LoginLimits``: the logs (per name and address, per name, per address) and the slots
+  one ``Accounts`` uses.
 
 Everything here is safe to use from any thread.
 """
@@ -20,7 +21,12 @@ from dataclasses import dataclass, field
 
 FAILURE_WINDOW_MS = 5 * 60 * 1000
 MAX_NAME_FAILURES = 5
-"""Wrong passwords for one (organisation, username) within the window before it is refused."""
+"""Wrong passwords for one (organisation, username) from one client address within the
+window before that address is refused for that name."""
+MAX_NAME_FAILURES_ALL = 50
+"""Wrong passwords for one (organisation, username) from all addresses together within the
+window before the name is refused everywhere: a stranger's few guesses lock out only the
+stranger, and guessing spread over many addresses still stops."""
 MAX_ADDRESS_FAILURES = 30
 """Wrong passwords from one client address within the window before it is refused; higher
 than per name, as one address may be a whole office behind NAT."""
@@ -150,8 +156,10 @@ class HashSlots:
 class LoginLimits:
     """What limits signing in: failures per name and per client address, and slots."""
 
-    names: FailureLog = field(default_factory=lambda: FailureLog(MAX_NAME_FAILURES))
+    names: FailureLog = field(default_factory=lambda: FailureLog(MAX_NAME_FAILURES_ALL))
     """Keyed by ``(org, username)``."""
+    pairs: FailureLog = field(default_factory=lambda: FailureLog(MAX_NAME_FAILURES))
+    """Keyed by ``(org, username, client address)``."""
     addresses: FailureLog = field(default_factory=lambda: FailureLog(MAX_ADDRESS_FAILURES))
     """Keyed by the client address the server reports."""
     slots: HashSlots = field(default_factory=HashSlots)
