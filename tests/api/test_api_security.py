@@ -160,3 +160,12 @@ def test_password_guessing_is_cut_off_per_name(api: Api) -> None:
     # even the right password waits out the window; other names are not affected
     error(api.login("sme-t2", "viewer"), 429, field="password")
     assert api.login("sme-t2", "operator").status_code == 200
+
+
+def test_a_peers_databases_are_private_to_its_owner(api: Api) -> None:
+    """Password hashes, sealed keys, sessions, the ledger and the index: mode 0600."""
+    ledger = Path(api.demo.node.store.path)  # type: ignore[attr-defined]
+    files = [ledger, *(ledger.parent / name for name in ("api.sqlite", "index.sqlite"))]
+    for path in files:
+        assert path.is_file(), path
+        assert path.stat().st_mode & 0o777 == 0o600, (path, oct(path.stat().st_mode))

@@ -33,6 +33,7 @@ import nacl.exceptions
 
 from smechain.api.throttle import LoginLimits
 from smechain.node.keys import KeyPair
+from smechain.storage.sqlite import connect_private
 
 ACCOUNTS_FILE = "api.sqlite"
 VAULT_KEY_FILE = "vault.key"
@@ -143,8 +144,7 @@ class Accounts:
     def __init__(self, folder: Path) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(folder / ACCOUNTS_FILE, check_same_thread=False,
-                                   isolation_level=None)
+        self._db = connect_private(folder / ACCOUNTS_FILE)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)

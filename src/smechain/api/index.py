@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import queue
 import re
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from smechain.core.block import OK, Block
 from smechain.core.encoding import decode, plain
 from smechain.core.executor import DecodedTx, decode_block_txs
 from smechain.node.node import Node, Subscription
+from smechain.storage.sqlite import connect_private
 
 log = structlog.get_logger("smechain.api.index")
 
@@ -92,8 +92,7 @@ class Indexer:
 
     def __init__(self, node: Node, folder: Path) -> None:
         self.node = node
-        self._db = sqlite3.connect(Path(folder) / INDEX_FILE, check_same_thread=False,
-                                   isolation_level=None)
+        self._db = connect_private(Path(folder) / INDEX_FILE)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.executescript(_SCHEMA)

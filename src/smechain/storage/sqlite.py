@@ -11,6 +11,7 @@ block does no disk I/O for state it has seen before.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -37,6 +38,15 @@ _CHUNK = 500
 """Hashes per ``find_txs`` query (SQLite's host parameters are limited)."""
 
 
+def connect_private(path: Path) -> sqlite3.Connection:
+    """A connection (any thread, autocommit) to the SQLite file ``path``, created readable
+    and writable by its owner only (mode 0600; SQLite gives its -wal and -shm files the
+    same). An existing file is left as its owner set it."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+
+
 class SqliteStore(CachedReads):
     """A ``LedgerStore`` in ``<folder>/ledger.sqlite``."""
 
@@ -56,7 +66,7 @@ class SqliteStore(CachedReads):
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False,
                                        isolation_level=None)
         else:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db = connect_private(self.path)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.executescript(_SCHEMA)
