@@ -318,3 +318,12 @@ def test_no_maturity_beyond_any_real_instrument_and_no_negative_price(shared: Ap
     price = shared.ok("GET", f"/v1/certificates/{second}/price?rate_bp=10000",
                       as_="sme-t1/operator")
     assert 0 < price["price"] < price["face"]
+
+
+def test_a_negative_financing_amount_names_the_amount(shared: Api) -> None:
+    inv = shared.ids["invoices"][3]
+    r = shared.post("/v1/contracts/receivable/issue", "sme-t1/operator", json={
+        "invoices": [{"invoice": inv, "amount": -1000}], "debtor": "core-a",
+        "currency": "CNY", "maturity": time.strftime("%Y-%m-%d", time.gmtime(
+            time.time() + 90 * 86400))})
+    error(r, 422, field="invoices[0].amount")

@@ -589,7 +589,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         inv_id = invoice_id(record.seller_id, record.code, record.number)
         inv = read_invoice(node.store, inv_id)
         if inv is None:
-            raise not_found("file", f"file: invoice {inv_id!r} is not anchored")
+            raise not_found("file", f"invoice {inv_id!r} is not anchored")
         out = check_of(caller, inv, record.digest)
         if record.syntax == "ofd":
             out["seals"] = await asyncio.to_thread(seals_of, data, file.filename)

@@ -353,7 +353,7 @@ def reserve(state: TxState, inv_id: str, amount: int, field: str = "invoices",
         raise Conflict(f"{field}: invoice {inv_id!r} is a {doc.kind} (type {doc.type_code}); "
                        "only invoices back financing")
     if amount <= 0:
-        raise BadArguments(f"{field}: amount {amount} must be positive")
+        raise BadArguments(f"{field}.amount: {amount} must be positive")
     org = org_of_party(state, doc.seller)
     if org is None:
         raise Conflict(f"{field}: invoice {inv_id!r}: seller {doc.seller!r} is not registered "
