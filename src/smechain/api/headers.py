@@ -24,7 +24,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from starlette.datastructures import MutableHeaders
 
 PORTAL_POLICY = "; ".join((
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
@@ -77,6 +76,8 @@ class SecurityHeaders:
         self.api = api
         self._docs: dict[str, str] = {}
         """root_path -> the docs pages' policy."""
+        self._encoded: dict[str, list[tuple[bytes, bytes]]] = {}
+        """policy -> the headers to add, encoded once."""
 
     def _policy(self, scope: dict[str, Any]) -> str:
         root = scope.get("root_path", "").rstrip("/")
@@ -93,14 +94,18 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = self._policy(scope)
+        extra = self._encoded.get(policy := self._policy(scope))
+        if extra is None:
+            extra = self._encoded[policy] = [
+                (name.encode(), value.encode())
+                for name, value in {"content-security-policy": policy, **COMMON}.items()]
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("content-security-policy", policy)
-                for name, value in COMMON.items():
-                    headers.setdefault(name, value)
+                raw = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in raw}
+                raw.extend(h for h in extra if h[0] not in present)
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -95,8 +95,11 @@ class BodyGuard:
             return
         headers = dict(scope["headers"])
         length = _content_length(headers)
-        has_body = bool(length) or b"chunked" in headers.get(b"transfer-encoding", b"").lower()
-        if has_body and path.startswith("/v1/") and path not in OPEN_ROUTES:
+        has_body = bool(length) or b"transfer-encoding" in headers
+        if not has_body:  # nothing to bound or to read: the route authenticates as usual
+            await self.app(scope, receive, send)
+            return
+        if path.startswith("/v1/") and path not in OPEN_ROUTES:
             token = bearer_token(headers)
             account = self.authenticate(token) if token else None
             if account is None:
@@ -108,9 +111,6 @@ class BodyGuard:
         limit = body_limit(path)
         if length is not None and length > limit:
             await _refuse(send, 413, "too_large", "body", too_large(limit))
-            return
-        if not has_body:
-            await self.app(scope, receive, send)
             return
         await RequestBodyLimitResponder(self.app, limit)(scope, receive, send)
 
