@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from demo_template import DemoTemplate
 from smechain.api import accounts
 
 TEST_PASSWORD_COST = accounts.ScryptCost(log2_n=4, r=8, p=1)
@@ -31,3 +32,8 @@ def production_password_cost() -> Iterator[accounts.ScryptCost]:
     finally:
         accounts.use_password_cost(previous)
 
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """The seeded demo, built once; ``demo_template.copy(folder)`` runs a fresh copy."""
+    return DemoTemplate(tmp_path_factory.mktemp("demo-template"))

@@ -18,8 +18,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from demo_template import DemoTemplate
 from smechain.api.app import create_app
-from smechain.api.demo import PASSWORD, Demo, build_demo
+from smechain.api.demo import PASSWORD, Demo
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 """Public sample documents (real e-invoices) shared by the import tests."""
@@ -159,10 +160,9 @@ class Api:
         assert (barrier["height"], barrier["index"]) == (before["height"] + 1, 0), barrier
 
 
-def seeded_api(folder: Path) -> Api:
-    """A new demo network seeded in ``folder`` with a client over its API."""
-    demo, ids = build_demo(folder)
-    return Api(demo, ids)
+def seeded_api(folder: Path, template: DemoTemplate) -> Api:
+    """A copy of the seeded demo network in ``folder`` with a client over its API."""
+    return Api(*template.copy(folder))
 
 
 def error(r: httpx.Response, status: int, field: str | None = None,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from api_support import DATA, Api, covers, error, seeded_api
 
+from demo_template import DemoTemplate
 from smechain.client.models import from_json
 from smechain.client.objects import InvoiceCheck
 from smechain.contracts.invoice import invoice_id
@@ -24,9 +25,10 @@ ATTACHMENT = "Doc_0/Attachs/original_invoice.xml"
 
 
 @pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def ledger(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoTemplate) -> Iterator[Api]:
     """A demo of this module's own: each test anchors different invoices."""
-    api = seeded_api(tmp_path_factory.mktemp("seals-demo"))
+    api = seeded_api(tmp_path_factory.mktemp("seals-demo") / "demo", demo_template)
     yield api
     api.close()
 

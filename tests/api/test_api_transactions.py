@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from api_support import Api, covers, error, seeded_api
 
+from demo_template import DemoTemplate
 from smechain.client import sign_tx
 from smechain.node.keys import KeyPair, generate_key
 
@@ -15,8 +16,9 @@ TRANSFER = {"currency": "CNY", "to": "sme-t2", "amount": 1, "memo": ""}
 
 
 @pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    api = seeded_api(tmp_path_factory.mktemp("transactions-demo"))
+def ledger(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoTemplate) -> Iterator[Api]:
+    api = seeded_api(tmp_path_factory.mktemp("transactions-demo") / "demo", demo_template)
     yield api
     api.close()
 
