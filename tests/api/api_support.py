@@ -10,6 +10,7 @@ operation of the OpenAPI document has none, so a new route without tests breaks 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from demo_template import DemoTemplate
 from smechain.api.app import create_app
-from smechain.api.demo import PASSWORD, Demo, build_demo
+from smechain.api.demo import PASSWORD, Demo
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 """Public sample documents (real e-invoices) shared by the import tests."""
@@ -121,6 +123,18 @@ class Api:
     def height(self) -> int:
         return int(self.ok("GET", "/healthz")["height"])
 
+    def stored(self) -> dict[str, Any]:
+        """What the ledger holds: its height, the head block's state root (which chains every
+        block's writes) and a digest of every state entry as the store has it now, so
+        writes that bypassed a block would show too."""
+        height = self.height()
+        head = self.ok("GET", f"/v1/blocks/{height}", as_="regulator/viewer")["header"]
+        entries = hashlib.sha256()
+        for key, value, at in self.demo.node.store.iter_state():
+            entries.update(f"{key}\0{at}\0".encode() + value.hex().encode() + b"\n")
+        return {"height": height, "state_root": head["state_root"],
+                "state": entries.hexdigest()}
+
     def balance(self, org: str, currency: str = "CNY") -> int:
         found = self.ok("GET", f"/v1/balances?org={org}", as_="regulator/viewer")
         return int(found["balances"].get(currency, 0))
@@ -134,14 +148,15 @@ class Api:
         return int(self.ok("GET", f"/v1/nonces/{public_key}", as_="regulator/viewer")["nonce"])
 
     def snapshot(self, who: str, orgs: tuple[str, ...] = ()) -> dict[str, Any]:
-        """What a refused call must leave alone: the height, the nonces of the caller's key
-        (if it has one) and of its organisation's admin key, and the balances of ``orgs``."""
+        """What a refused call must leave alone: the ledger (``stored``), the nonces of the
+        caller's key (if it has one) and of its organisation's admin key, and the balances
+        of ``orgs``."""
         org = who.split("/")[0]
         keys = [self.ok("GET", f"/v1/orgs/{org}", as_="regulator/viewer")["admin_key"]]
         own = self.ok("GET", "/v1/me", as_=who)["public_key"]
         if own:
             keys.append(own)
-        return {"height": self.height(), "nonces": {k: self.nonce(k) for k in keys},
+        return {**self.stored(), "nonces": {k: self.nonce(k) for k in keys},
                 "balances": {o: self.balance(o) for o in orgs}}
 
     def assert_unchanged(self, before: dict[str, Any], who: str,
@@ -159,10 +174,9 @@ class Api:
         assert (barrier["height"], barrier["index"]) == (before["height"] + 1, 0), barrier
 
 
-def seeded_api(folder: Path) -> Api:
-    """A new demo network seeded in ``folder`` with a client over its API."""
-    demo, ids = build_demo(folder)
-    return Api(demo, ids)
+def seeded_api(folder: Path, template: DemoTemplate) -> Api:
+    """A copy of the seeded demo network in ``folder`` with a client over its API."""
+    return Api(*template.copy(folder))
 
 
 def error(r: httpx.Response, status: int, field: str | None = None,

@@ -2,7 +2,8 @@
 
 - ``shared``: one demo for the whole session, for tests that only read (or only add
   sessions); never change the ledger or the accounts through it.
-- ``api``: a fresh demo per test, for tests that change state others would see.
+- ``api``: a fresh demo per test, for tests that change state others would see: a copy of
+  the session's seeded template (``tests/demo_template.py``), so seeding runs once.
 
 Each test's ``@covers(...)`` claims are checked against the routes it really called.
 """
@@ -10,11 +11,14 @@ Each test's ``@covers(...)`` claims are checked against the routes it really cal
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import api_support
 import pytest
 from api_support import Api, seeded_api
+
+from demo_template import DemoTemplate
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,16 +53,17 @@ def _claimed_routes_were_called(request: pytest.FixtureRequest) -> Iterator[None
 
 
 @pytest.fixture(scope="session")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def shared(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoTemplate) -> Iterator[Api]:
     """A seeded demo shared by read-only tests."""
-    api = seeded_api(tmp_path_factory.mktemp("shared-demo"))
+    api = seeded_api(tmp_path_factory.mktemp("shared") / "demo", demo_template)
     yield api
     api.close()
 
 
 @pytest.fixture
-def api(tmp_path: Any) -> Iterator[Api]:
+def api(tmp_path: Path, demo_template: DemoTemplate) -> Iterator[Api]:
     """A freshly seeded demo for a test that changes state."""
-    fresh = seeded_api(tmp_path / "demo")
+    fresh = seeded_api(tmp_path / "demo", demo_template)
     yield fresh
     fresh.close()

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from api_support import Api, covers, error, events, seeded_api
 
+from demo_template import DemoTemplate
 from smechain.api.demo import TAX_IDS
 from smechain.node.keys import generate_key
 
@@ -27,9 +28,10 @@ NEW_KEY = generate_key("ed25519").public.hex()
 
 
 @pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def ledger(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoTemplate) -> Iterator[Api]:
     """A demo of this module's own: each case below touches different objects."""
-    api = seeded_api(tmp_path_factory.mktemp("contracts-demo"))
+    api = seeded_api(tmp_path_factory.mktemp("contracts-demo") / "demo", demo_template)
     yield api
     api.close()
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from api_support import DATA, Api, covers, error, seeded_api
 
+from demo_template import DemoTemplate
 from smechain.client.models import from_json
 from smechain.client.objects import InvoiceCheck
 from smechain.contracts.invoice import invoice_id
@@ -24,9 +25,10 @@ ATTACHMENT = "Doc_0/Attachs/original_invoice.xml"
 
 
 @pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def ledger(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoTemplate) -> Iterator[Api]:
     """A demo of this module's own: each test anchors different invoices."""
-    api = seeded_api(tmp_path_factory.mktemp("seals-demo"))
+    api = seeded_api(tmp_path_factory.mktemp("seals-demo") / "demo", demo_template)
     yield api
     api.close()
 
@@ -71,7 +73,7 @@ def test_a_file_whose_seal_fails_is_not_anchored(ledger: Api) -> None:
     forged = _edited(data, VALUE)  # the signer's SM2 signature no longer verifies
     tampered = _edited(data, "Doc_0/Res/image_78.jb2")  # a signed file changed
     broken = _edited(data, VALUE, b"\x30\x82\x10\x00garbage")
-    height = ledger.height()
+    stored = ledger.stored()
     for file, said in ((forged, f"seal {SIG_XML} is forged: signature_forged"),
                        (tampered, f"seal {SIG_XML} is tampered: signed_file_changed"),
                        (broken, "its seals are broken: fapiao.ofd!Doc_0/Signs/Sign_0/"
@@ -79,7 +81,7 @@ def test_a_file_whose_seal_fails_is_not_anchored(ledger: Api) -> None:
         detail = error(ledger.post("/v1/invoices/anchor-file", "tax-sh/operator",
                                    files=_files(file)), 422, field="file", code="bad_document")
         assert said in detail["message"] and detail["message"].endswith("; not anchored")
-    assert ledger.height() == height
+    assert ledger.stored() == stored
     error(ledger.post("/v1/invoices/verify-file", "bank-b/viewer", files=_files(data)), 404,
           field="file")
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from api_support import Api, error
 
+from smechain.api.accounts import ScryptCost
 from smechain.api.demo import PASSWORD
 from smechain.api.server import Running, serve_in_thread
 from smechain.api.throttle import FailureLog, HashSlots, LoginLimits
@@ -55,7 +56,8 @@ def direct(api: Api) -> Iterator[Running]:
 
 
 def test_a_login_flood_from_many_addresses_leaves_other_users_served(
-        api: Api, behind_proxy: Running) -> None:
+        api: Api, behind_proxy: Running, production_password_cost: ScryptCost) -> None:
+    # Each check takes real scrypt work (~50 ms), so checks let through together overlap.
     limits = LoginLimits(names=FailureLog(5, max_keys=NAME_KEYS),
                          addresses=FailureLog(ADDRESS_LIMIT),
                          slots=HashSlots(workers=1, queue=CLIENTS * 2, wait_s=60))

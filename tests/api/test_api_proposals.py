@@ -90,7 +90,7 @@ def test_who_may_sign(api: Api) -> None:
     part, _ = split_second(api)
     pid = api.ok("POST", "/v1/proposals", as_="sme-t1/operator", status=201,
                  json=sale(part))["id"]
-    height = api.height()
+    stored = api.stored()
     error(api.post(f"/v1/proposals/{pid}/sign", "sme-t1/operator"), 403, field="id",
           code="forbidden")  # the sender is no co-signer
     error(api.post(f"/v1/proposals/{pid}/sign", "regulator/admin"), 403, field="id")
@@ -98,7 +98,7 @@ def test_who_may_sign(api: Api) -> None:
     error(api.post(f"/v1/proposals/{pid}/sign", "bank-a/operator"), 404, field="id")
     error(api.post("/v1/proposals/0000000000000000/sign", "bank-b/operator"), 404, field="id")
     error(api.post(f"/v1/proposals/{pid}/sign"), 401)
-    assert api.height() == height
+    assert api.stored() == stored
     doc = api.ok("GET", f"/v1/proposals/{pid}", as_="sme-t1/viewer")
     assert doc["status"] == "open" and doc["signed_by"] == []
 
@@ -127,9 +127,9 @@ def test_reject_an_open_offer(api: Api) -> None:
     rejected = api.ok("POST", f"/v1/proposals/{pid}/reject", as_="factor-x/operator")
     assert rejected["status"] == "rejected" and rejected["result"] is None
     error(api.post(f"/v1/proposals/{pid}/reject", "factor-x/operator"), 409, field="id")
-    height = api.height()
+    stored = api.stored()
     error(api.post(f"/v1/proposals/{pid}/sign", "factor-x/operator"), 409, field="id")
-    assert api.height() == height
+    assert api.stored() == stored
     listed = api.ok("GET", "/v1/proposals?status=rejected", as_="sme-t2/viewer")["items"]
     assert [p["id"] for p in listed] == [pid]
     assert pid not in [p["id"] for p in api.ok("GET", "/v1/proposals?status=open",
@@ -275,10 +275,10 @@ def test_offers_close_at_their_deadline(api: Api) -> None:
     assert doc["status"] == "expired" and "deadline" in doc["reason"]
     error(api.get(f"/v1/certificates/{part}/price?rate_bp=500", "bank-b/operator"), 403,
           field="cert_id")
-    height = api.height()
+    stored = api.stored()
     detail = error(api.post(f"/v1/proposals/{short['id']}/sign", "bank-b/operator"), 409,
                    field="id", code="conflict")
-    assert "expired" in detail["message"] and api.height() == height
+    assert "expired" in detail["message"] and api.stored() == stored
     assert api.ok("GET", f"/v1/proposals/{long['id']}", as_="bank-a/viewer")["status"] == "open"
 
     api.demo.clock.days_ago(-8)  # past the default seven days

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from api_support import Api, covers, error, seeded_api
 
+from demo_template import DemoTemplate
 from smechain.client import sign_tx
 from smechain.node.keys import KeyPair, generate_key
 
@@ -15,8 +16,9 @@ TRANSFER = {"currency": "CNY", "to": "sme-t2", "amount": 1, "memo": ""}
 
 
 @pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    api = seeded_api(tmp_path_factory.mktemp("transactions-demo"))
+def ledger(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoTemplate) -> Iterator[Api]:
+    api = seeded_api(tmp_path_factory.mktemp("transactions-demo") / "demo", demo_template)
     yield api
     api.close()
 
@@ -72,7 +74,7 @@ def test_replaying_committed_bytes_is_409_and_orders_nothing(api: Api) -> None:
     key = vault_key(api)
     tx = signed(api, key, TRANSFER, next_nonce(api, key))
     first = api.ok("POST", "/v1/transactions", as_="sme-t1/operator", json={"tx": tx})
-    height = api.height()
+    stored = api.stored()
     detail = error(api.post("/v1/transactions", "sme-t1/operator", json={"tx": tx}), 409,
                    field="tx", code="duplicate")
     assert first["tx_hash"] in detail["message"] and f"height {first['height']}" in \
@@ -80,7 +82,7 @@ def test_replaying_committed_bytes_is_409_and_orders_nothing(api: Api) -> None:
     batch = api.ok("POST", "/v1/transactions/batch", as_="sme-t1/operator",
                    json={"txs": [tx]})["results"]
     assert [(r["status"], r["code"]) for r in batch] == [("refused", "duplicate")]
-    assert api.height() == height
+    assert api.stored() == stored
 
 
 @covers("POST /v1/transactions", "GET /v1/transactions/{tx_hash}")
@@ -128,7 +130,7 @@ def test_ledger_failures_keep_their_status_and_field(ledger: Api) -> None:
 
 @covers("POST /v1/transactions")
 def test_malformed_transactions_are_422_naming_tx(ledger: Api) -> None:
-    height = ledger.height()
+    stored = ledger.stored()
     for tx, code in [("deadbeef", "malformed"), ("", "malformed"), ("00" * 300, "malformed"),
                      ("zz", "bad_args"), ("DEADBEEF", "bad_args"), ("abc", "bad_args"),
                      ("de ad", "bad_args")]:
@@ -142,14 +144,14 @@ def test_malformed_transactions_are_422_naming_tx(ledger: Api) -> None:
           field="tx", code="malformed")
     error(ledger.post("/v1/transactions", "sme-t1/operator", json={}), 422, field="tx")
     error(ledger.post("/v1/transactions", "sme-t1/operator", json={"tx": 12}), 422, field="tx")
-    assert ledger.height() == height  # none of it reached the ledger
+    assert ledger.stored() == stored  # none of it reached the ledger
 
 
 @covers("POST /v1/transactions", "POST /v1/transactions/batch")
 def test_regulator_does_not_relay_signed_business_transactions(ledger: Api) -> None:
     key = vault_key(ledger)
     tx = signed(ledger, key, TRANSFER, next_nonce(ledger, key))
-    height = ledger.height()
+    stored = ledger.stored()
     error(ledger.post("/v1/transactions", "regulator/admin", json={"tx": tx}), 403, field="org")
     error(ledger.post("/v1/transactions", "regulator/operator", json={"tx": tx}), 403,
           field="org")
@@ -158,7 +160,7 @@ def test_regulator_does_not_relay_signed_business_transactions(ledger: Api) -> N
     error(ledger.post("/v1/transactions/batch", "regulator/viewer", json={"txs": [tx]}), 403,
           field="role")
     error(ledger.post("/v1/transactions", json={"tx": tx}), 401)
-    assert ledger.height() == height
+    assert ledger.stored() == stored
 
 
 @covers("POST /v1/transactions", "GET /v1/orgs/{org_id}")
@@ -205,7 +207,7 @@ def test_batch_without_waiting_answers_queued(ledger: Api) -> None:
 
 @covers("POST /v1/transactions/batch")
 def test_batch_is_checked(ledger: Api) -> None:
-    height = ledger.height()
+    stored = ledger.stored()
     error(ledger.post("/v1/transactions/batch", "sme-t1/operator",
                       json={"txs": ["00"] * 5001}), 422, field="txs", code="bad_args")
     error(ledger.post("/v1/transactions/batch", "sme-t1/operator", json={"txs": []}), 422,
@@ -214,7 +216,7 @@ def test_batch_is_checked(ledger: Api) -> None:
                       json={"txs": ["00", "not-hex"]}), 422, field="txs[1]")
     error(ledger.post("/v1/transactions/batch", "sme-t1/operator",
                       json={"txs": ["00"], "wait": "soon"}), 422, field="wait")
-    assert ledger.height() == height
+    assert ledger.stored() == stored
 
 
 @covers("POST /v1/transactions/batch")
@@ -260,11 +262,11 @@ def test_viewers_do_not_submit_signed_transactions(ledger: Api) -> None:
     """Viewers submit nothing, not even bytes someone else signed (relayed before 182bbc4)."""
     key = vault_key(ledger)
     nonce = next_nonce(ledger, key)
-    height = ledger.height()
+    stored = ledger.stored()
     r = ledger.post("/v1/transactions", "sme-t1/viewer",
                     json={"tx": signed(ledger, key, TRANSFER, nonce)})
     error(r, 403, field="role")
     r = ledger.post("/v1/transactions/batch", "sme-t1/viewer",
                     json={"txs": [signed(ledger, key, TRANSFER, nonce + 1)]})
     error(r, 403, field="role")
-    assert ledger.height() == height
+    assert ledger.stored() == stored

@@ -21,13 +21,15 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from demo_template import DemoTemplate
 from smechain.api.body import MAX_DEPTH
 
 
 @pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def fuzzed(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoTemplate) -> Iterator[Api]:
     """A demo of its own: generated calls may change users, keys and proposals."""
-    api = seeded_api(tmp_path_factory.mktemp("schemathesis-demo"))
+    api = seeded_api(tmp_path_factory.mktemp("schemathesis-demo") / "demo", demo_template)
     yield api
     api.close()
 

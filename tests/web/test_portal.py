@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from demo_template import DemoTemplate
+
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
@@ -43,13 +45,14 @@ expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The seeded demo consortium served on 127.0.0.1; its URL and the ids the seeder made."""
+def demo(tmp_path_factory: pytest.TempPathFactory,
+         demo_template: DemoTemplate) -> Iterator[dict[str, Any]]:
+    """A copy of the seeded demo consortium (``tests/demo_template.py``) served on
+    127.0.0.1; its URL and the ids the seeder made."""
     from smechain.api.app import create_app
-    from smechain.api.demo import build_demo
     from smechain.api.server import serve_in_thread
 
-    network, ids = build_demo(tmp_path_factory.mktemp("demo"))
+    network, ids = demo_template.copy(tmp_path_factory.mktemp("portal") / "demo")
     try:
         running = serve_in_thread(create_app(network.platform), "127.0.0.1")
         try:

@@ -3,7 +3,9 @@
 None of this is ledger state: it belongs to the organisations this peer serves
 and lives in one SQLite file beside the ledger (``api.sqlite``).
 
-- Passwords are kept as scrypt hashes (16-byte salt, n=2^14, r=8, p=1).
+- Passwords are kept as scrypt hashes (16-byte salt, n=2^14, r=8, p=1), each recording
+  its own cost (``scrypt$ln=14,r=8,p=1$<salt>$<hash>``), so a check never depends on the
+  current setting; hashes of the older form ``scrypt$<salt>$<hash>`` were made at that cost.
 - Session tokens and API key secrets are 256-bit random strings; only their
   SHA-256 digest is stored, so a copy of the file gives no way in.
 - Private keys held for custodial signing are sealed with XChaCha20-Poly1305
@@ -39,6 +41,7 @@ ACCOUNTS_FILE = "api.sqlite"
 VAULT_KEY_FILE = "vault.key"
 SESSION_TTL_MS = 8 * 3600 * 1000
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+"""The production scrypt cost, of password hashes and of the vault passphrase."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -110,21 +113,83 @@ def _too_many(reason: str, wait_ms: int) -> AccountError:
                         retry_after_s=wait_s)
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """``scrypt$<salt hex>$<hash hex>`` of a password."""
+@dataclass(frozen=True, slots=True)
+class ScryptCost:
+    """The cost of an scrypt hash: n = 2**log2_n, block size r, parallelism p."""
+
+    log2_n: int
+    r: int
+    p: int
+
+    def encode(self) -> str:
+        """``ln=14,r=8,p=1``, as a stored hash records it."""
+        return f"ln={self.log2_n},r={self.r},p={self.p}"
+
+    @classmethod
+    def decode(cls, text: str) -> ScryptCost:
+        """The cost ``encode`` wrote; ``ValueError`` for anything else or out of bounds."""
+        fields = dict(part.split("=", 1) for part in text.split(","))
+        if set(fields) != {"ln", "r", "p"}:
+            raise ValueError(f"not an scrypt cost: {text!r}")
+        cost = cls(int(fields["ln"]), int(fields["r"]), int(fields["p"]))
+        if not (cost.log2_n >= 1 and cost.r >= 1 and 1 <= cost.p <= 16
+                and 128 * cost.r * 2**cost.log2_n <= _SCRYPT_MAXMEM // 2):
+            raise ValueError(f"scrypt cost out of bounds: {text!r}")
+        return cost
+
+
+_SCRYPT_MAXMEM = 2**29
+"""Memory scrypt may take for one password check (n=2^14, r=8 takes 16 MiB)."""
+
+PASSWORD_COST = ScryptCost(14, SCRYPT["r"], SCRYPT["p"])
+"""The cost of new password hashes in production (~50 ms of one core)."""
+
+_password_cost = PASSWORD_COST
+
+
+def use_password_cost(cost: ScryptCost) -> ScryptCost:
+    """Hash new passwords at ``cost`` from now on; returns the cost used until now.
+
+    For test suites only, which create and check thousands of passwords: nothing in
+    the product calls it, and no setting or environment variable reaches it. Hashes
+    already stored keep the cost they record.
+    """
+    global _password_cost
+    previous, _password_cost = _password_cost, cost
+    return previous
+
+
+def _scrypt(password: str, salt: bytes, cost: ScryptCost) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, n=2**cost.log2_n, r=cost.r, p=cost.p,
+                          dklen=SCRYPT["dklen"], maxmem=_SCRYPT_MAXMEM)
+
+
+def hash_password(password: str, salt: bytes | None = None,
+                  cost: ScryptCost | None = None) -> str:
+    """``scrypt$ln=<log2 n>,r=<r>,p=<p>$<salt hex>$<hash hex>`` of a password, at ``cost``
+    (by default the current one: ``PASSWORD_COST`` unless a test suite chose another)."""
     salt = salt or os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    cost = cost or _password_cost
+    return f"scrypt${cost.encode()}${salt.hex()}${_scrypt(password, salt, cost).hex()}"
 
 
 def check_password(password: str, stored: str) -> bool:
-    """Whether ``password`` matches a stored scrypt hash (constant-time compare)."""
+    """Whether ``password`` matches a stored scrypt hash, at the cost the hash records
+    (``PASSWORD_COST`` for the older form without one); constant-time compare."""
     try:
-        _, salt, _ = stored.split("$")
-        expected = hash_password(password, bytes.fromhex(salt))
+        parts = stored.split("$")
+        if len(parts) == 3:
+            scheme, salt, digest = parts
+            cost = PASSWORD_COST
+        else:
+            scheme, text, salt, digest = parts
+            cost = ScryptCost.decode(text)
+        if scheme != "scrypt":
+            return False
+        expected = _scrypt(password, bytes.fromhex(salt), cost)
+        return hmac.compare_digest(expected, bytes.fromhex(digest))
     except ValueError:
         return False
-    return hmac.compare_digest(expected, stored)
 
 
 WRONG_PASSWORD = "wrong organisation, username or password"
