@@ -96,6 +96,41 @@ def test_pure_layer_file(path: Path) -> None:
     assert found == [], f"{path.relative_to(SRC)}:\n" + "\n".join(found)
 
 
+FRAMEWORK_RULES = {
+    "api": ("client",),  # the API signs with core's sign_tx, not the SDK's
+    "client": ("node", "storage", "ordering", "api", "cli"),  # the SDK is transport only
+}
+"""Outer layers a framework package must not import (DESIGN §2)."""
+
+
+def framework_violations(path: Path) -> list[str]:
+    """Imports of ``path`` (a file of a framework package) that its layer forbids."""
+    module = _module_name(path)
+    layer = module.split(".")[1]
+    tree = ast.parse(path.read_text())
+    return [f"{path.relative_to(SRC)}:{lineno}: imports {name}"
+            for lineno, name in _imports(tree, module, path.name == "__init__.py")
+            if name.split(".")[:2] in (["smechain", banned]
+                                        for banned in FRAMEWORK_RULES.get(layer, ()))]
+
+
+@pytest.mark.parametrize("layer", sorted(FRAMEWORK_RULES))
+def test_frameworks_import_only_what_their_layer_may(layer: str) -> None:
+    files = sorted((SRC / layer).rglob("*.py"))
+    assert files
+    found = [line for path in files for line in framework_violations(path)]
+    assert found == [], "\n".join(found)
+
+
+def test_keys_and_signing_live_in_the_core() -> None:
+    from smechain.client import sign_tx as sdk_sign_tx
+    from smechain.core.keys import KeyPair
+    from smechain.core.tx import sign_tx
+    from smechain.node.keys import KeyPair as NodeKeyPair
+
+    assert sdk_sign_tx is sign_tx and NodeKeyPair is KeyPair
+
+
 # --- the checker itself ------------------------------------------------------------------
 
 

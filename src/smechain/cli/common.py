@@ -10,9 +10,9 @@ from typing import Any, NoReturn
 import typer
 
 from smechain.cli.render import dumps
-from smechain.client import sign_tx
 from smechain.core.encoding import INT_MAX, INT_MIN, beyond_int64, parse_json_int, shown
 from smechain.core.errors import DecodeError
+from smechain.core.tx import sign_tx
 from smechain.node.keys import KeyFileError, KeyPair, load_key
 from smechain.node.ledger import LedgerEmpty, LedgerView
 from smechain.node.node import STORE_FILE, BadTransaction, FolderInUse, Node, NodeConfig

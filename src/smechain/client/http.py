@@ -62,7 +62,7 @@ from smechain.client.objects import (
     Price,
 )
 from smechain.client.signing import Signer
-from smechain.node.keys import KeyPair
+from smechain.core.keys import KeyPair
 
 MAX_BATCH = 5000
 """The most transactions ``POST /v1/transactions/batch`` takes at once."""

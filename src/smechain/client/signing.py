@@ -21,29 +21,11 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from smechain.contracts import CONTRACTS
-from smechain.core.encoding import encode
-from smechain.core.tx import TxBody, decode_tx, make_tx
-from smechain.node.keys import KeyPair
+from smechain.core.keys import KeyPair
+from smechain.core.tx import decode_tx, sign_tx
 
 if TYPE_CHECKING:
     from smechain.client.http import Client
-
-
-def sign_tx(
-    chain_id: str,
-    contract: str,
-    action: str,
-    args: dict[str, Any],
-    signers: list[KeyPair],
-    nonce: int,
-    expiry: int = 0,
-) -> bytes:
-    """Canonical bytes of a transaction signed by ``signers`` (the first one sends)."""
-    if not signers:
-        raise ValueError("signers: at least one key is needed")
-    suite = signers[0].crypto
-    body = TxBody(chain_id, contract, action, args, [k.public for k in signers], nonce, expiry)
-    return encode(make_tx(suite, body, [k.private for k in signers]))
 
 
 def ledger_args(contract: str, action: str, args: Mapping[str, Any]) -> dict[str, Any]:

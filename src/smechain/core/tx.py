@@ -20,6 +20,7 @@ import msgspec
 from smechain.core.crypto import CryptoSuite
 from smechain.core.encoding import decode, encode
 from smechain.core.errors import DecodeError
+from smechain.core.keys import KeyPair
 
 TxHash = NewType("TxHash", bytes)
 
@@ -102,3 +103,21 @@ def decode_tx(data: bytes, suite: CryptoSuite) -> tuple[SignedTx, TxHash]:
     tx = decode(data, SignedTx)
     check_shape(tx, suite.public_key_size)
     return tx, tx_digest(suite, tx.body)
+
+
+def sign_tx(
+    chain_id: str,
+    contract: str,
+    action: str,
+    args: dict[str, Any],
+    signers: list[KeyPair],
+    nonce: int,
+    expiry: int = 0,
+) -> bytes:
+    """Canonical bytes of a transaction signed by ``signers`` (the first one sends);
+    ``ValueError`` when no signer is given."""
+    if not signers:
+        raise ValueError("signers: at least one key is needed")
+    suite = signers[0].crypto
+    body = TxBody(chain_id, contract, action, args, [k.public for k in signers], nonce, expiry)
+    return encode(make_tx(suite, body, [k.private for k in signers]))

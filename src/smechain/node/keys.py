@@ -1,31 +1,14 @@
-"""Key pairs on disk: one JSON file per key, readable by its owner only."""
+"""Key pairs on disk: one JSON file per key, readable by its owner only (``KeyPair`` itself
+is ``smechain.core.keys.KeyPair``; it is importable from here too)."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from smechain.core.crypto import CryptoSuite, get_suite
-
-
-@dataclass(frozen=True, slots=True)
-class KeyPair:
-    """A private and public key of one crypto suite."""
-
-    suite: str
-    private: bytes = field(repr=False)
-    public: bytes
-
-    @property
-    def crypto(self) -> CryptoSuite:
-        """The suite object for signing with this key."""
-        return get_suite(self.suite)
-
-    def sign(self, digest: bytes) -> bytes:
-        """Sign a digest with this key."""
-        return self.crypto.sign(self.private, digest)
+from smechain.core.crypto import get_suite
+from smechain.core.keys import KeyPair
 
 
 def generate_key(suite: str) -> KeyPair:
@@ -66,3 +49,6 @@ def load_key(path: Path) -> KeyPair:
     if not matches:
         raise KeyFileError(f"{path}: private and public keys do not belong together")
     return KeyPair(suite.name, private, public)
+
+
+__all__ = ["KeyFileError", "KeyPair", "generate_key", "load_key", "save_key"]
