@@ -327,3 +327,13 @@ def test_a_negative_financing_amount_names_the_amount(shared: Api) -> None:
         "currency": "CNY", "maturity": time.strftime("%Y-%m-%d", time.gmtime(
             time.time() + 90 * 86400))})
     error(r, 422, field="invoices[0].amount")
+
+
+def test_head_is_answered_as_get_without_a_body(shared: Api, live: Running) -> None:
+    r = httpx.head(f"{live.url}/healthz", timeout=10)
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["content-type"] == "application/json"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert httpx.head(f"{live.url}/v1/me", timeout=10).status_code == 401
+    r = httpx.head(f"{live.url}/v1/me", headers=shared.headers("sme-t1/admin"), timeout=10)
+    assert r.status_code == 200 and r.content == b""

@@ -14,7 +14,8 @@ check of every request:
    ``RequestBodyLimitResponder``), so a chunked body without a length is cut
    off at the limit too.
 
-Every refusal has the API's JSON error shape ``{"error": {status, code,
+It also answers ``HEAD`` as ``GET`` without the body (what ``curl -I`` and health
+checks send). Every refusal has the API's JSON error shape ``{"error": {status, code,
 field, message}}``.
 """
 
@@ -88,6 +89,8 @@ class BodyGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD":  # a GET whose answer keeps its head only (RFC 9110 9.3.2)
+            scope, send = {**scope, "method": "GET"}, _head_only(send)
         path: str = scope["path"]
         if len(scope.get("raw_path") or path.encode()) + len(scope["query_string"]) > MAX_URL:
             await _refuse(send, 414, "too_long", "path",
@@ -113,6 +116,17 @@ class BodyGuard:
             await _refuse(send, 413, "too_large", "body", too_large(limit))
             return
         await RequestBodyLimitResponder(self.app, limit)(scope, receive, send)
+
+
+def _head_only(send: Any) -> Any:
+    """``send`` with every body chunk emptied (the headers, Content-Length too, kept)."""
+
+    async def head_only(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and message.get("body"):
+            message = {**message, "body": b""}
+        await send(message)
+
+    return head_only
 
 
 def too_large(limit: int) -> str:
