@@ -216,7 +216,7 @@ class Accounts:
         self._lock = threading.Lock()
         self._vault_key = self._open_vault(folder)
         self.limits = LoginLimits()
-        """Wrong passwords per name and per address, and the password-check slots."""
+        """Wrong passwords per name and address, per name and per address; hashing slots."""
         self._cache: dict[bytes, tuple[Account, int]] = {}
         """Token digest -> (account, expiry ms): sign-in checks never touch the disk."""
 

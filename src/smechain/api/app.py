@@ -246,7 +246,7 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         account = request.scope.get("state", {}).get("account")
         if account is not None:  # BodyGuard signed the caller in before reading the body
             return platform.caller(account)
-        token = bearer_token(dict(request.scope["headers"]))
+        token = bearer_token(request.headers.get("authorization", ""))
         if not token and request.url.path == "/v1/events":
             token = request.query_params.get("token", "")
             if token.startswith("smk_"):

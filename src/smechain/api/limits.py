@@ -63,10 +63,9 @@ def body_limit(path: str) -> int:
     return DEFAULT_LIMIT
 
 
-def bearer_token(headers: dict[bytes, bytes]) -> str:
-    """The token of an ``Authorization: Bearer <token>`` header ('' when none)."""
-    header = headers.get(b"authorization", b"").decode("latin-1")
-    return header[7:].strip() if header[:7].lower() == "bearer " else ""
+def bearer_token(authorization: str) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header's value ('' when none)."""
+    return authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
 
 
 UNAUTHENTICATED = ("authorization: sign in (POST /v1/auth/login) and send "
@@ -103,7 +102,7 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         if path.startswith("/v1/") and path not in OPEN_ROUTES:
-            token = bearer_token(headers)
+            token = bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
             account = self.authenticate(token) if token else None
             if account is None:
                 await _refuse(send, 401, "unauthenticated", "authorization",

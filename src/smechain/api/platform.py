@@ -542,10 +542,14 @@ class Platform:
         is ``raw``, to the caller as co-signer, and was made on that very record: a stale
         offer shows nothing."""
         found = proposals.digest(raw)
-        return any(doc["status"] == "open" and caller.org_id in doc["cosigners"]
-                   and doc["contract"] == "receivable" and doc["args"].get("id") == cert_id
-                   and (doc["object"] or {}).get("digest") == found
-                   for doc in self.proposals())
+        with self._proposal_lock:  # only the offers of this certificate to the caller
+            for doc in self.accounts.proposals():
+                if (doc["contract"] == "receivable" and doc["args"].get("id") == cert_id
+                        and caller.org_id in doc["cosigners"]):
+                    self._refresh(doc)
+                    if doc["status"] == "open" and (doc["object"] or {}).get("digest") == found:
+                        return True
+        return False
 
     def _closed(self, doc: dict[str, Any]) -> ApiError:
         """The 409 for acting on a proposal that is no longer open."""
