@@ -141,10 +141,7 @@ class PeerConfig:
         def where(name: str) -> Path:
             return base / Path(need(name, str))
 
-        servers = need("servers", list)
-        if not servers or not all(isinstance(s, str) and s.startswith(("nats://", "tls://"))
-                                  for s in servers):
-            raise PeerConfigError("servers: expected a list of nats://host:port URLs")
+        servers = _servers(need("servers", list))
         org = need("org", str)
         try:
             nats = Identity.from_dict(doc["nats"], base, org) if "nats" in doc else None
@@ -157,9 +154,7 @@ class PeerConfig:
             cutter = CutterConfig(**cut)
         except (TypeError, ValueError) as exc:
             raise PeerConfigError(f"cutter: {exc}") from None
-        replicas = doc.get("replicas", 3)
-        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas not in (1, 3, 5):
-            raise PeerConfigError(f"replicas: {replicas!r} is not 1, 3 or 5")
+        replicas = _replicas(doc)
         workers = doc.get("verify_workers", 1)
         if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= 64:
             raise PeerConfigError(f"verify_workers: {workers!r} is not between 0 and 64")
@@ -211,16 +206,11 @@ class OperatorConfig:
         path = Path(path)
         doc = read_toml(path)
         base = path.parent
-        servers = doc.get("servers")
-        if not isinstance(servers, list) or not servers or not all(
-                isinstance(s, str) and s.startswith(("nats://", "tls://")) for s in servers):
-            raise PeerConfigError("servers: expected a list of nats://host:port URLs")
+        servers = _servers(doc.get("servers"))
         genesis = doc.get("genesis")
         if not isinstance(genesis, str) or not genesis:
             raise PeerConfigError("genesis: expected the genesis block's file")
-        replicas = doc.get("replicas", 3)
-        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas not in (1, 3, 5):
-            raise PeerConfigError(f"replicas: {replicas!r} is not 1, 3 or 5")
+        replicas = _replicas(doc)
         if "nats" not in doc:
             raise PeerConfigError("nats: missing (the operator's ca, cert, key and seed)")
         try:
@@ -228,6 +218,22 @@ class OperatorConfig:
         except AccessError as exc:
             raise PeerConfigError(str(exc)) from None
         return cls(list(servers), base / genesis, nats, replicas)
+
+
+def _servers(servers: Any) -> list[str]:
+    """The ``servers`` of a config: a non-empty list of ``nats://`` or ``tls://`` URLs."""
+    if not isinstance(servers, list) or not servers or not all(
+            isinstance(s, str) and s.startswith(("nats://", "tls://")) for s in servers):
+        raise PeerConfigError("servers: expected a list of nats://host:port URLs")
+    return servers
+
+
+def _replicas(doc: dict[str, Any]) -> int:
+    """The ``replicas`` of a config (1, 3 or 5; 3 when not given)."""
+    replicas = doc.get("replicas", 3)
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas not in (1, 3, 5):
+        raise PeerConfigError(f"replicas: {replicas!r} is not 1, 3 or 5")
+    return replicas
 
 
 def genesis_from_file(path: Path) -> tuple[Block, bytes]:
