@@ -11,6 +11,7 @@ import pytest
 from api_support import Api, covers, error
 
 from smechain.api import schemas
+from smechain.api.accounts import Account, Role
 
 
 @covers("GET /healthz")
@@ -65,6 +66,33 @@ def test_metrics_count_submitted_transactions(api: Api) -> None:
            json={"currency": "CNY", "to": "bank-b", "amount": 1})
     after = metric(api.client.get("/metrics").text, "smechain_api_transactions_submitted_total")
     assert after == before + 1
+
+
+@covers("POST /v1/contracts/cash/transfer")
+def test_a_block_committing_during_the_simulation_does_not_refuse_a_good_transaction(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Found in CI: the simulation read the sender's nonce, a block of its earlier
+    # transactions then committed, and the good transaction was refused as bad_nonce
+    # ("15 is replayed; expected 18"). The simulation now reads one block's state.
+    node, platform = api.demo.node, api.demo.platform
+    bank_a = platform.caller(Account("bank-a", "operator", Role.OPERATOR))
+    key = platform.signing_key(bank_a, "cash").public
+    read_nonce, racing = node.nonce, [True]
+
+    def nonce_then_a_block(public: bytes) -> int:
+        nonce = read_nonce(public)
+        if racing:  # once: bank-a's own transfer commits between the reads
+            racing.clear()
+            platform.raise_for(platform.submit_custodial(bank_a, "cash", "transfer", {
+                "currency": "CNY", "to": "bank-b", "amount": 1}, True))
+        return nonce
+
+    before = read_nonce(key)
+    monkeypatch.setattr(node, "nonce", nonce_then_a_block)
+    done = api.ok("POST", "/v1/contracts/cash/transfer", as_="bank-a/operator",
+                  json={"currency": "CNY", "to": "bank-b", "amount": 2})
+    assert done["ok"] is True and not racing
+    assert read_nonce(key) == before + 2
 
 
 def test_unknown_route_is_404_in_the_error_shape(shared: Api) -> None:

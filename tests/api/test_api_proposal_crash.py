@@ -136,15 +136,18 @@ def test_killed_during_approvals_every_proposal_follows_the_ledger(folder: Path,
         before = _balances(regulator, orgs)
 
         pool = ThreadPoolExecutor(len(deals))
-        for pid, (_, _, buyer) in deals.items():
-            pool.submit(who[buyer].call, "POST", f"/v1/proposals/{pid}/sign", timeout=90)
+        signing = {pid: pool.submit(who[buyer].call, "POST", f"/v1/proposals/{pid}/sign",
+                                    timeout=90)
+                   for pid, (_, _, buyer) in deals.items()}
         deadline = time.monotonic() + 30
         while True:
             docs = {pid: regulator.ok("GET", f"/v1/proposals/{pid}") for pid in deals}
             statuses = sorted(d["status"] for d in docs.values())
             if statuses == ["done"] * 4 + ["submitted"] * 2:
                 break
-            assert time.monotonic() < deadline, statuses
+            assert time.monotonic() < deadline, (statuses, {
+                pid: f.result().text if f.done() and not f.exception() else f.exception()
+                for pid, f in signing.items() if f.done()})
             time.sleep(0.1)
         # Still queued at this node: listing them does not open them again.
         listed = {d["id"]: d["status"] for d in

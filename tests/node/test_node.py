@@ -23,7 +23,7 @@ from smechain.core.executor import decode_block_txs, execute_block, nonce_key
 from smechain.core.tx import SignedTx
 from smechain.node.consortium import Consortium, consortium_from_dict
 from smechain.node.keys import generate_key
-from smechain.node.ledger import LedgerView, NotCommitted
+from smechain.node.ledger import LedgerView, NotCommitted, StateMoving
 from smechain.node.node import (
     STORE_FILE,
     AlreadyCommitted,
@@ -426,6 +426,29 @@ def test_query_scan_nonce(node: Node, consortium: Consortium) -> None:
         node.locate(b"\x00" * 32)
     with pytest.raises(NotCommitted):
         node.block(node.height() + 1)
+
+
+def test_a_read_spanning_a_commit_is_run_again(node: Node, consortium: Consortium) -> None:
+    # A nonce read before a block and a balance after it would be a state no block had.
+    pboc = Issuer(consortium, "pboc")
+    seen: list[tuple[int, int | None]] = []
+
+    def nonce_then_balance() -> tuple[int, int | None]:
+        nonce = node.nonce(pboc.key.public)
+        if not seen:  # a block commits between the two reads, once
+            assert node.submit_and_wait(pboc.issue("acme", 100), WAIT).ok
+        seen.append((nonce, node.query(balance_key("CNY", "acme"))))
+        return seen[-1]
+
+    assert node.consistent(nonce_then_balance) == (1, 100)
+    assert seen == [(0, 100), (1, 100)]
+
+    def always_moving() -> None:
+        assert node.submit_and_wait(pboc.issue("acme", 1), WAIT).ok
+
+    with pytest.raises(StateMoving):
+        node.consistent(always_moving, tries=3)
+    assert node.query(balance_key("CNY", "acme")) == 103
 
 
 # --- lifecycle -----------------------------------------------------------------------

@@ -222,6 +222,30 @@ def test_get_reflects_latest_commit_after_reads(store: LedgerStore) -> None:
     assert store.get("k") == b"v2"
 
 
+class _Watched(dict[str, bytes | None]):
+    """A write set that notes the store's height whenever the store goes through it."""
+
+    def __init__(self, store: LedgerStore, writes: dict[str, bytes | None]) -> None:
+        super().__init__(writes)
+        self.store, self.heights = store, []  # type: list[int]
+
+    def items(self):  # type: ignore[no-untyped-def, override]
+        self.heights.append(self.store.height())
+        return super().items()
+
+
+def test_height_moves_only_once_the_block_is_readable(store: LedgerStore) -> None:
+    # LedgerView.consistent relies on this: while a commit is storing and caching the
+    # writes, height() still answers the block before, so a reader who sees the
+    # height unchanged across its reads never mixed two states.
+    _seed(store)
+    writes = _Watched(store, {"a": b"11", "b": None})
+    store.commit_block(2, b"block-2", [H2], writes)
+    assert writes.heights and set(writes.heights) == {1}
+    assert store.height() == 2
+    assert (store.get("a"), store.get("b"), store.find_tx(H2)) == (b"11", None, (2, 0))
+
+
 def test_checkpoints_kept_per_height_and_org(store: LedgerStore) -> None:
     _seed(store)
     assert store.checkpoints(1) == {}

@@ -55,7 +55,7 @@ from smechain.core.proof import verify_tx_proof
 from smechain.core.tx import SignedTx, decode_tx
 from smechain.documents import DocumentError, import_invoice, verify_ofd_seals
 from smechain.documents.seal import broken_seal
-from smechain.node.ledger import NotCommitted
+from smechain.node.ledger import NotCommitted, StateMoving
 from smechain.node.verify import verify_chain
 from smechain.web import mount_portal
 
@@ -210,6 +210,11 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         retry = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
         return JSONResponse(ApiError(exc.status, code, exc.field, str(exc)).body(), exc.status,
                             headers=retry)
+
+    @app.exception_handler(StateMoving)
+    async def state_moving(_: Request, exc: StateMoving) -> JSONResponse:
+        body = ApiError(503, "unavailable", "", f"ledger: {exc}; try again").body()
+        return JSONResponse(body, 503, headers={"Retry-After": "1"})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

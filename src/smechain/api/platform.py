@@ -252,16 +252,25 @@ class Platform:
         return clock() if clock is not None else int(time.time() * 1000)
 
     def simulate(self, body: TxBody) -> Receipt:
-        """Run ``body`` on the committed state as if in the next block (signatures assumed)."""
-        sim = TxBody(body.chain_id, body.contract, body.action, body.args, body.signers,
-                     self.node.nonce(body.signers[0]) + 1, 0)
-        digest = tx_digest(self.node.suite, sim)
-        item = DecodedTx(b"", digest, SignedTx(sim, [b""] * len(sim.signers)))
-        head = self.node.head
-        now = max(self.now_ms(), head.timestamp_ms)
-        result = execute_block(self.node.runtime, self.node.suite, self.node.store,
-                               self.node.chain_id, head.height + 1, now, [item], [True])
-        return result.receipts[0]
+        """Run ``body`` on the committed state as if in the next block (signatures assumed).
+
+        The sender's nonce and everything the transaction reads come from one
+        block (``LedgerView.consistent``): a block committing meanwhile would
+        otherwise refuse a good transaction with ``bad_nonce``.
+        """
+        node = self.node
+
+        def run() -> Receipt:
+            sim = TxBody(body.chain_id, body.contract, body.action, body.args, body.signers,
+                         node.nonce(body.signers[0]) + 1, 0)
+            item = DecodedTx(b"", tx_digest(node.suite, sim),
+                             SignedTx(sim, [b""] * len(sim.signers)))
+            head = node.head
+            return execute_block(node.runtime, node.suite, node.store, node.chain_id,
+                                 head.height + 1, max(self.now_ms(), head.timestamp_ms),
+                                 [item], [True]).receipts[0]
+
+        return node.consistent(run)
 
     def submit_custodial(self, caller: Caller, contract: str, action: str,
                          args: dict[str, Any], wait: bool) -> dict[str, Any]:

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -20,12 +20,19 @@ from smechain.core.proof import TxProof, build_tx_proof
 from smechain.storage.abc import LedgerStore
 
 
+T = TypeVar("T")
+
+
 class LedgerEmpty(Exception):
     """The store holds no genesis block: run ``smechain init`` first."""
 
 
 class NotCommitted(LookupError):
     """No committed transaction or block has that hash or height."""
+
+
+class StateMoving(RuntimeError):
+    """Blocks kept committing during every try of a ``LedgerView.consistent`` read."""
 
 
 class LedgerView:
@@ -55,6 +62,24 @@ class LedgerView:
     def head_hash(self) -> bytes:
         """Hash of the last committed block."""
         return header_hash(self.suite, self._head)
+
+    def consistent(self, read: Callable[[], T], tries: int = 16) -> T:
+        """``read()``, several reads of committed state, as of one block.
+
+        Blocks commit while other threads read; a read that spans a commit
+        could mix state from before it with state after it (a nonce read
+        before a block and a balance after). A store's ``height()`` advances
+        only once every read already sees the block (``LedgerStore``'s rule),
+        so a ``read`` during which the height did not change saw one state;
+        otherwise it is run again, up to ``tries`` times. ``read`` must not
+        write. Raises ``StateMoving`` when every try spanned a commit.
+        """
+        for _ in range(tries):
+            before = self.store.height()
+            value = read()
+            if self.store.height() == before:
+                return value
+        raise StateMoving(f"blocks committed during each of {tries} tries of one read")
 
     def block(self, height: int) -> Block:
         """Committed block ``height``."""

@@ -3,7 +3,10 @@
 Every implementation passes ``tests/storage/test_conformance.py``. The one
 rule that matters most: ``commit_block`` stores the block, its index entries
 and its state writes in one atomic step; a crash leaves either all of it or
-none of it.
+none of it. And to readers in other threads, ``height()`` moves to the new
+block last, once every other read (``get``, ``find_tx``, ``block_bytes``)
+already answers from it, so a series of reads between which ``height()`` did
+not change saw one state (``LedgerView.consistent``).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ class LedgerStore(Protocol):
     def commit_block(
         self, height: int, block: bytes, tx_hashes: Sequence[bytes], writes: WriteSet
     ) -> None:
-        """Atomically store block ``height`` with its index entries and state writes."""
+        """Atomically store block ``height`` with its index entries and state writes;
+        ``height()`` answers ``height`` only after the rest is readable."""
         ...
 
     def iter_state(self, prefix: str = "") -> Iterator[tuple[str, bytes, int]]:

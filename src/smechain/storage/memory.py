@@ -39,7 +39,6 @@ class MemoryStore:
     ) -> None:
         if height != len(self._blocks):
             raise ValueError(f"height: expected {len(self._blocks)}, got {height}")
-        self._blocks.append(block)
         for index, tx_hash in enumerate(tx_hashes):
             self._txs.setdefault(tx_hash, (height, index))
         for key, value in writes.items():
@@ -47,6 +46,7 @@ class MemoryStore:
                 self._state.pop(key, None)
             else:
                 self._state[key] = (value, height)
+        self._blocks.append(block)  # last: height() moves now (see LedgerStore)
 
     def iter_state(self, prefix: str = "") -> Iterator[tuple[str, bytes, int]]:
         for key in sorted(k for k in self._state if k.startswith(prefix)):

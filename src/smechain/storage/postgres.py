@@ -206,9 +206,9 @@ class PostgresStore(CachedReads):
                 deletes = [k for k, v in writes.items() if v is None]
                 if deletes:
                     db.execute(self._q_delete, (deletes,))
-            self._height = height
             for key, written in writes.items():
                 self._remember(key, None if written is None else bytes(written))
+            self._height = height  # last: see LedgerStore
 
     def iter_state(self, prefix: str = "") -> Iterator[tuple[str, bytes, int]]:
         upper = _upper_bound(prefix)

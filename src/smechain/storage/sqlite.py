@@ -132,9 +132,9 @@ class SqliteStore(CachedReads):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            self._height = height
             for key, value in writes.items():
                 self._remember(key, value)
+            self._height = height  # last: see LedgerStore
 
     def iter_state(self, prefix: str = "") -> Iterator[tuple[str, bytes, int]]:
         with self._lock:
