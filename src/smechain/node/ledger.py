@@ -19,7 +19,6 @@ from smechain.core.genesis import Genesis, decode_genesis
 from smechain.core.proof import TxProof, build_tx_proof
 from smechain.storage.abc import LedgerStore
 
-
 T = TypeVar("T")
 
 
