@@ -42,7 +42,7 @@ from smechain.api.app import create_app
 from smechain.api.demo import build_demo
 from smechain.api.server import configure_logging, serve_in_thread
 from smechain.client import sign_tx
-from smechain.contracts.invoice import read_invoice
+from smechain.modules.invoice.contract import read_invoice
 from smechain.node.node import NodeConfig
 from smechain.ordering.cutter import CutterConfig
 

@@ -1,8 +1,11 @@
 """The deterministic layers stay pure.
 
-``smechain.core`` and ``smechain.contracts`` run identically on every peer, so
-they import no I/O, clock or randomness, nothing from the outer layers, and do
-no floating-point arithmetic. The core, in turn, knows nothing of contracts.
+``smechain.core`` and every module's pure parts (its contract, queries and the
+helpers they use: everything in ``smechain/modules`` but the outer parts
+``routes``, ``cli``, ``sdk``, ``demo``, ``portal`` and the loader ``parts``) run
+identically on every peer, so they import no I/O, clock or randomness, nothing
+from the outer layers or from modules' outer parts, and do no floating-point
+arithmetic. The core, in turn, knows nothing of modules.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "smechain"
-PURE_PACKAGES = ("core", "contracts")
+OUTER_PART_FILES = frozenset({"routes", "cli", "sdk", "demo", "portal", "parts"})
 
 FORBIDDEN_MODULES = frozenset({
     "os", "sys", "time", "datetime", "random", "secrets", "socket", "sqlite3", "asyncio",
@@ -66,8 +69,10 @@ def violations(source: str, module: str, is_package: bool = False) -> list[str]:
         if parts[0] == "smechain" and len(parts) > 1:
             if parts[1] in OUTER_LAYERS:
                 found.append(f"{lineno}: imports outer layer smechain.{parts[1]}")
-            if layer == "core" and parts[1] == "contracts":
-                found.append(f"{lineno}: core imports smechain.contracts")
+            if layer == "core" and parts[1] == "modules":
+                found.append(f"{lineno}: core imports smechain.modules")
+            if parts[1] == "modules" and OUTER_PART_FILES & set(parts[2:]):
+                found.append(f"{lineno}: imports a module's outer part {name}")
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, float | complex):
             found.append(f"{node.lineno}: float literal {node.value!r}")
@@ -80,14 +85,16 @@ def violations(source: str, module: str, is_package: bool = False) -> list[str]:
 
 
 def _pure_files() -> list[Path]:
-    files = sorted(p for pkg in PURE_PACKAGES for p in (SRC / pkg).rglob("*.py"))
-    return files
+    modules = [p for p in (SRC / "modules").rglob("*.py")
+               if not OUTER_PART_FILES & {p.stem, *p.relative_to(SRC).parts}]
+    return sorted([*(SRC / "core").rglob("*.py"), *modules])
 
 
 def test_pure_layers_exist() -> None:
-    files = _pure_files()
-    names = {p.relative_to(SRC).as_posix() for p in files}
-    assert {"core/encoding.py", "core/tx.py", "core/proof.py", "contracts/cash.py"} <= names
+    names = {p.relative_to(SRC).as_posix() for p in _pure_files()}
+    assert {"core/encoding.py", "core/tx.py", "core/proof.py", "modules/__init__.py",
+            "modules/cash/contract.py", "modules/receivable/contract.py"} <= names
+    assert "modules/parts.py" not in names
 
 
 @pytest.mark.parametrize("path", _pure_files(), ids=lambda p: p.relative_to(SRC).as_posix())
@@ -139,26 +146,32 @@ def test_keys_and_signing_live_in_the_core() -> None:
     [
         ("import os", "smechain.core.x", "imports os"),
         ("import os.path as p", "smechain.core.x", "imports os.path"),
-        ("from time import monotonic", "smechain.contracts.x", "imports time"),
+        ("from time import monotonic", "smechain.modules.cash.contract", "imports time"),
         ("from datetime import datetime", "smechain.core.x", "imports datetime"),
         ("import secrets", "smechain.core.x", "imports secrets"),
         ("from importlib import import_module", "smechain.core.x", "imports importlib"),
-        ("from smechain.storage.abc import LedgerStore", "smechain.core.x", "outer layer"),
-        ("import smechain.ordering.cutter", "smechain.contracts.x", "outer layer"),
-        ("from smechain import node", "smechain.contracts.x", "outer layer smechain.node"),
+        ("from smechain.storage.abc import LedgerStore", "smechain.core.x",
+         "outer layer"),
+        ("import smechain.ordering.cutter", "smechain.modules.cash.contract", "outer layer"),
+        ("from smechain import node", "smechain.modules.cash.contract",
+         "outer layer smechain.node"),
         ("from ..client import sign_tx", "smechain.core.x", "outer layer smechain.client"),
-        ("from ..contracts import cash", "smechain.core.x", "core imports smechain.contracts"),
-        ("from smechain.contracts.cash import move", "smechain.core.x",
-         "core imports smechain.contracts"),
-        ("import smechain.contracts", "smechain.core.x", "core imports smechain.contracts"),
+        ("from ..modules import cash", "smechain.core.x", "core imports smechain.modules"),
+        ("from smechain.modules.cash.contract import move", "smechain.core.x",
+         "core imports smechain.modules"),
+        ("import smechain.modules", "smechain.core.x", "core imports smechain.modules"),
+        ("from smechain.modules.cash import routes", "smechain.modules.receivable.contract",
+         "outer part"),
+        ("from smechain.modules.parts import load", "smechain.modules.receivable.queries",
+         "outer part"),
         ("x = 1.5", "smechain.core.x", "float literal"),
-        ("x = 1e3", "smechain.contracts.x", "float literal"),
+        ("x = 1e3", "smechain.modules.cash.contract", "float literal"),
         ("x = float('1')", "smechain.core.x", "calls float()"),
         ("y = 3 / 2", "smechain.core.x", "true division"),
         ("y = 3\ny /= 2", "smechain.core.x", "true division"),
         ("def f():\n    import random\n", "smechain.core.x", "imports random"),
         ("m = __import__('os')", "smechain.core.x", "calls __import__()"),
-        ("f = open('x')", "smechain.contracts.x", "calls open()"),
+        ("f = open('x')", "smechain.modules.cash.contract", "calls open()"),
     ],
 )
 def test_checker_finds_violations(source: str, module: str, expected: str) -> None:
@@ -170,13 +183,14 @@ def test_checker_finds_violations(source: str, module: str, expected: str) -> No
     ("source", "module"),
     [
         ("import hashlib\nimport msgspec\nfrom typing import Any", "smechain.core.x"),
-        ("from smechain.core.state import TxState", "smechain.contracts.x"),
-        ("from smechain.contracts.membership import read_org", "smechain.contracts.x"),
-        ("from . import cash", "smechain.contracts"),
+        ("from smechain.core.state import TxState", "smechain.modules.cash.contract"),
+        ("from smechain.modules.membership.contract import read_org",
+         "smechain.modules.cash.contract"),
+        ("from . import cash", "smechain.modules"),
         ("x = 7 // 2\ny = 2 ** 63", "smechain.core.x"),
         ("s = 'float(1.5) / 2'", "smechain.core.x"),
         ("import ostree_like_name", "smechain.core.x"),
     ],
 )
 def test_checker_allows_pure_code(source: str, module: str) -> None:
-    assert violations(source, module, module == "smechain.contracts") == []
+    assert violations(source, module, module == "smechain.modules") == []

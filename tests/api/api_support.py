@@ -20,10 +20,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from demo_template import DemoTemplate
+from shared_data import DATA
 from smechain.api.app import create_app
 from smechain.api.demo import PASSWORD, Demo
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 """Public sample documents (real e-invoices) shared by the import tests."""
 
 covers = pytest.mark.covers

@@ -7,7 +7,7 @@ from typing import Any
 
 from api_support import Api, covers, error
 
-from smechain.contracts.invoice import invoice_id
+from smechain.modules.invoice.contract import invoice_id
 
 
 def _dilution_tx(api: Api) -> dict[str, Any]:

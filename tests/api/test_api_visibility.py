@@ -8,7 +8,7 @@ from typing import Any
 from api_support import Api, covers, error
 
 from smechain.api.demo import TAX_IDS
-from smechain.contracts.invoice import invoice_id
+from smechain.modules.invoice.contract import invoice_id
 
 
 def tree_ids(node: dict[str, Any]) -> list[str]:

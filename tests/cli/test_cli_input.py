@@ -16,13 +16,14 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+from shared_data import DATA
 from smechain.cli import common
 from smechain.cli.common import INT_MAX, parse_args
 from smechain.cli.main import app
 from smechain.cli.render import as_args
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "consortium.toml"
-EINVOICE = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice" / "en16931"
+EINVOICE = DATA / "einvoice" / "en16931"
 CII = EINVOICE / "cii" / "CII_example1.xml"
 runner = CliRunner()
 

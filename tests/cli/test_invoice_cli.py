@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from test_cli import EXAMPLE, smechain
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice"
+from shared_data import DATA
+
+DATA = DATA / "einvoice"
 SAMPLES = [DATA / "en16931" / "ubl" / "ubl-tc434-example1.xml",
            DATA / "en16931" / "cii" / "CII_example1.xml"]
 

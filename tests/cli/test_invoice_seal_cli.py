@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from test_cli import EXAMPLE, smechain
 
+from shared_data import DATA
 from smechain.documents.ses import parse_ses_signature
 
-OFD_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice" / "china-ofd"
+OFD_DIR = DATA / "einvoice" / "china-ofd"
 VALUE = "Doc_0/Signs/Sign_0/SignedValue.dat"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from test_cli import EXAMPLE, smechain
 
-from smechain.contracts.invoice import invoice_id
+from smechain.modules.invoice.contract import invoice_id
 
 
 def test_issue_confirm_split_transfer_show(tmp_path: Path) -> None:

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from shared_data import DATA
 from smechain.client import Client, Conflict, Forbidden, InvalidInput, NotFound, Page
-from smechain.contracts.invoice import invoice_id
 from smechain.core.crypto import get_suite
+from smechain.modules.invoice.contract import invoice_id
 
 from .conftest import Net, anchor_invoice
 
-EINVOICES = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice" / "en16931" / "ubl"
+EINVOICES = DATA / "einvoice" / "en16931" / "ubl"
 
 
 def test_orgs_health_and_metrics(net: Net) -> None:

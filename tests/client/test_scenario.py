@@ -11,8 +11,8 @@ import hashlib
 import pytest
 
 from smechain.client import Conflict, Signer
-from smechain.contracts.invoice import invoice_id
 from smechain.core.crypto import get_suite
+from smechain.modules.invoice.contract import invoice_id
 from smechain.node.keys import generate_key
 
 from .conftest import Net, fresh_identifier

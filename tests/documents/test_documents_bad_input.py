@@ -19,13 +19,14 @@ from pathlib import Path
 import pytest
 from ofd_zip import entries, rezip, set_flags, set_method, set_sizes, with_backslashes
 
-from smechain.contracts.cash import MAX_AMOUNT
+from shared_data import DATA
 from smechain.core.crypto import get_suite
 from smechain.documents import DocumentError, import_invoice, verify_ofd_integrity
 from smechain.documents.ofd import ofd_signature_count
 from smechain.documents.record import parse_amount
+from smechain.modules.cash.contract import MAX_AMOUNT
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = DATA
 DATA = SHARED / "einvoice"
 CASES = SHARED / "cases" / "einvoice"
 HASH = get_suite("sm2").hash

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from smechain.contracts.identifiers import check_identifier
+from shared_data import DATA
 from smechain.core.crypto import get_suite
 from smechain.documents import DocumentError, InvoiceRecord, import_invoice, verify_file
 from smechain.documents.record import CAC, CBC, parse_amount
+from smechain.modules.invoice.identifiers import check_identifier
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice"
+DATA = DATA / "einvoice"
 FOLDERS = ("en16931/ubl", "en16931/cii", "en16931/testfiles", "china-ofd")
 HASH = get_suite("sm2").hash
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from shared_data import DATA
 from smechain.core.crypto import get_suite
 from smechain.documents import DocumentError, import_invoice, verify_ofd_integrity
 from smechain.documents.ofd import ofd_signature_count
 from smechain.documents.record import MAX_OFD_UNCOMPRESSED
 
-OFD_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice" / "china-ofd"
+OFD_DIR = DATA / "einvoice" / "china-ofd"
 HASH = get_suite("sm2").hash
 
 # NAMES.txt: seven samples are signed.

@@ -7,7 +7,6 @@ import datetime
 import hashlib
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 from pyasn1.codec.der import decoder, encoder
 from pyasn1.type import char, univ, useful
 
+from shared_data import DATA
 from smechain.core.crypto import get_suite
 from smechain.documents import import_invoice
 from smechain.documents.record import DocumentError, InvoiceRecord
@@ -22,7 +22,7 @@ from smechain.documents.seal import SealCheck, verify_ofd_seals
 from smechain.documents.ses import parse_ses_signature
 from smechain.documents.ses_asn1 import EcSignature
 
-OFD_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "einvoice" / "china-ofd"
+OFD_DIR = DATA / "einvoice" / "china-ofd"
 SIGNED = ["invoice-sample-1.ofd", "invoice-sample-5.ofd", "invoice-sample-6.ofd",
           "invoice-sample-7.ofd", "invoice-sample-8.ofd", "invoice-sample-10.ofd",
           "invoice-sample-11.ofd"]

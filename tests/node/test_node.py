@@ -14,13 +14,13 @@ import msgspec
 import pytest
 
 from smechain.client import sign_tx
-from smechain.contracts import default_runtime
-from smechain.contracts.cash import balance_key, supply_key
 from smechain.core.block import header_hash
 from smechain.core.chain import seal_block
 from smechain.core.encoding import decode, encode
 from smechain.core.executor import decode_block_txs, execute_block, nonce_key
 from smechain.core.tx import SignedTx
+from smechain.modules import default_runtime
+from smechain.modules.cash.contract import balance_key, supply_key
 from smechain.node.consortium import Consortium, consortium_from_dict
 from smechain.node.keys import generate_key
 from smechain.node.ledger import LedgerView, NotCommitted, StateMoving

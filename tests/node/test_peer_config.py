@@ -9,12 +9,12 @@ from typing import Any
 import msgspec
 import pytest
 
-from smechain.contracts import default_runtime
 from smechain.core.block import EMPTY_ROOT, Block, Receipt, genesis_digest
 from smechain.core.chain import genesis_block, seal_block
 from smechain.core.encoding import decode, encode
 from smechain.core.genesis import encode_genesis
 from smechain.core.tx import TxBody, make_tx, tx_digest
+from smechain.modules import default_runtime
 from smechain.node.consortium import Consortium, consortium_from_dict
 from smechain.node.peer import PeerConfig, PeerConfigError, genesis_from_file
 from smechain.ordering.cutter import CutterConfig

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from demo_template import DemoTemplate
+from shared_data import DATA
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -30,7 +31,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PASSWORD = "smechain-demo"
 WAIT_MS = 10_000
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 UBL_FILES = ("einvoice/en16931/ubl/BIS3_Invoice_positive.XML", "einvoice/en16931/ubl/issue116.xml",
              "einvoice/en16931/ubl/guide-example2.xml")
 TX_HASH = re.compile(r"^[0-9a-f]{64}$")

@@ -37,24 +37,24 @@ from smechain.api.limits import (
 )
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
 from smechain.api.proposals import STATUSES
-from smechain.contracts.cash import BALANCE_PREFIX
-from smechain.contracts.daycount import day_number, discounted_price
-from smechain.contracts.invoice import (
-    INVOICE_PREFIX,
-    Invoice,
-    financing_of,
-    invoice_id,
-    read_invoice,
-)
-from smechain.contracts.membership import ORG_PREFIX, Org
-from smechain.contracts.receivable import CERT_PREFIX, Certificate, cert_key
 from smechain.core.block import header_hash
+from smechain.core.daycount import day_number, discounted_price
 from smechain.core.encoding import decode, encode, plain
 from smechain.core.errors import BadArguments
 from smechain.core.proof import verify_tx_proof
 from smechain.core.tx import SignedTx, decode_tx
 from smechain.documents import DocumentError, import_invoice, verify_ofd_seals
 from smechain.documents.seal import broken_seal
+from smechain.modules.cash.contract import BALANCE_PREFIX
+from smechain.modules.invoice.contract import (
+    INVOICE_PREFIX,
+    Invoice,
+    financing_of,
+    invoice_id,
+    read_invoice,
+)
+from smechain.modules.membership.contract import ORG_PREFIX, Org
+from smechain.modules.receivable.contract import CERT_PREFIX, Certificate, cert_key
 from smechain.node.ledger import NotCommitted, StateMoving
 from smechain.node.verify import verify_chain
 from smechain.web import mount_portal

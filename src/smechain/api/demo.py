@@ -34,8 +34,8 @@ from typing import Any
 
 from smechain.api.accounts import Account, Role
 from smechain.api.platform import Caller, Platform
-from smechain.contracts.invoice import invoice_id
 from smechain.core.tx import sign_tx
+from smechain.modules.invoice.contract import invoice_id
 from smechain.node.consortium import consortium_from_dict
 from smechain.node.keys import KeyPair, generate_key
 from smechain.node.node import Node, NodeConfig

@@ -28,12 +28,12 @@ from typing import Any
 import msgspec
 import structlog
 
-from smechain.contracts.invoice import org_of_party, read_invoice
-from smechain.contracts.membership import ORG_PREFIX, KeyRecord, key_key
-from smechain.contracts.receivable import Certificate, cert_key
 from smechain.core.block import OK, Block
 from smechain.core.encoding import decode, plain
 from smechain.core.executor import DecodedTx, decode_block_txs
+from smechain.modules.invoice.contract import org_of_party, read_invoice
+from smechain.modules.membership.contract import ORG_PREFIX, KeyRecord, key_key
+from smechain.modules.receivable.contract import Certificate, cert_key
 from smechain.node.node import Node, Subscription
 from smechain.storage.sqlite import connect_private
 

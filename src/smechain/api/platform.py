@@ -33,12 +33,12 @@ from pydantic import ValidationError
 from smechain.api import proposals, schemas
 from smechain.api.accounts import Account, Accounts, Role, can_submit
 from smechain.api.index import Indexer
-from smechain.contracts.membership import Org, read_org
-from smechain.contracts.receivable import Certificate, cert_key
 from smechain.core.block import Receipt
 from smechain.core.encoding import decode, encode, plain
 from smechain.core.executor import DecodedTx, execute_block
 from smechain.core.tx import SignedTx, TxBody, TxHash, tx_digest
+from smechain.modules.membership.contract import Org, read_org
+from smechain.modules.receivable.contract import Certificate, cert_key
 from smechain.node.keys import KeyPair, generate_key
 from smechain.node.node import BadTransaction, Node, NodeStopped
 

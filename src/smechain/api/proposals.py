@@ -62,8 +62,8 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from smechain.contracts.receivable import cert_key
 from smechain.core.block import Receipt
+from smechain.modules.receivable.contract import cert_key
 from smechain.node.node import Node
 
 MS_PER_DAY = 86_400_000

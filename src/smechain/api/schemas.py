@@ -1,6 +1,6 @@
 """Request and response bodies of the HTTP API (Pydantic v2, so OpenAPI describes them).
 
-Each contract action's argument type is a msgspec struct in ``smechain.contracts``;
+Each contract action's argument type is a msgspec struct in its module's ``contract.py``;
 ``action_model`` turns it into a Pydantic model with the same fields, so the
 OpenAPI document types every action and bad bodies fail with 422 before
 anything is signed. Binary fields travel as lowercase hex.

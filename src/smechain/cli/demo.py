@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from smechain.api.demo import ORGS, PASSWORD, Demo, build_demo
-from smechain.contracts.receivable import CERT_PREFIX, Certificate
 from smechain.core.encoding import decode
 from smechain.core.proof import verify_tx_proof
+from smechain.modules.receivable.contract import CERT_PREFIX, Certificate
 from smechain.node.verify import verify_chain
 
 

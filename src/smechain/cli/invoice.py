@@ -10,10 +10,10 @@ import typer
 from smechain.cli.common import fail, read_input, submit, view_of
 from smechain.cli.render import as_args, dumps
 from smechain.cli.seals import report_seals
-from smechain.contracts.invoice import financing_of, invoice_id, read_invoice
 from smechain.core.crypto import CryptoSuite, get_suite
 from smechain.documents import DocumentError, import_invoice, verify_ofd_seals
 from smechain.documents.seal import broken_seal
+from smechain.modules.invoice.contract import financing_of, invoice_id, read_invoice
 
 OFD_MAGIC = b"PK\x03\x04"
 """How an OFD (a ZIP package) starts; the importer tells the syntaxes apart the same way."""

@@ -10,8 +10,8 @@ from rich.tree import Tree
 
 from smechain.cli.common import fail, parse_args, submit, view_of
 from smechain.cli.render import dumps
-from smechain.contracts.receivable import CERT_PREFIX, CONTRACT, Certificate
 from smechain.core.encoding import decode
+from smechain.modules.receivable.contract import CERT_PREFIX, CONTRACT, Certificate
 
 app = typer.Typer(help="Digital debt certificates: issue, confirm, split, transfer, sell, "
                   "guarantee, settle, claim; show.", no_args_is_help=True)

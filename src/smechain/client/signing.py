@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from smechain.contracts import CONTRACTS
 from smechain.core.keys import KeyPair
 from smechain.core.tx import decode_tx, sign_tx
+from smechain.modules import CONTRACTS
 
 if TYPE_CHECKING:
     from smechain.client.http import Client

@@ -11,10 +11,10 @@ from typing import Literal
 
 from lxml import etree
 
-from smechain.contracts.cash import MAX_AMOUNT
-from smechain.contracts.identifiers import normalise
-from smechain.contracts.invoice import Anchor, canonical_number, check_anchor, kind_of
 from smechain.core.errors import BadArguments
+from smechain.modules.cash.contract import MAX_AMOUNT
+from smechain.modules.invoice.contract import Anchor, canonical_number, check_anchor, kind_of
+from smechain.modules.invoice.identifiers import normalise
 
 Hasher = Callable[[bytes], bytes]
 Syntax = Literal["ubl", "cii", "ofd"]
@@ -69,7 +69,7 @@ class InvoiceRecord:
     """One e-invoice document as the ledger anchors it; amounts in signed minor units.
 
     ``seller_id``/``buyer_id`` are canonical ``SCHEME:value`` identifiers
-    (:mod:`smechain.contracts.identifiers`); ``buyer_id`` is empty when the
+    (:mod:`smechain.modules.invoice.identifiers`); ``buyer_id`` is empty when the
     document names no identifier for the buyer. ``kind`` follows from
     ``type_code`` (UNTDID 1001, EN 16931 BT-3); ``amount_due`` is BT-115,
     ``preceding`` BT-25.

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from smechain.contracts.membership import resolve_signer
 from smechain.core.block import header_hash
 from smechain.core.checkpoint import SignedCheckpoint, checkpoint_digest
 from smechain.core.encoding import decode, encode
 from smechain.core.errors import DecodeError, TxRejected
+from smechain.modules.membership.contract import resolve_signer
 from smechain.ordering.ckptlog import CheckpointLog
 
 if TYPE_CHECKING:

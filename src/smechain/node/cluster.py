@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smechain.contracts import default_runtime
 from smechain.core.chain import genesis_block
 from smechain.core.encoding import encode
 from smechain.core.genesis import GOVERNED_ACTIONS
+from smechain.modules import default_runtime
 from smechain.node.consortium import consortium_from_dict, write_keys
 from smechain.ordering.access import (
     OPERATOR,

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import structlog
 
-from smechain.contracts import default_runtime
 from smechain.core.block import Block, Receipt, header_hash, next_state_root
 from smechain.core.chain import check_block, genesis_block, seal_block
 from smechain.core.contract import Runtime
@@ -31,6 +30,7 @@ from smechain.core.executor import DecodedTx, decode_block_txs, execute_block
 from smechain.core.genesis import Genesis
 from smechain.core.state import WriteSet
 from smechain.core.tx import TxHash, decode_tx
+from smechain.modules import default_runtime
 from smechain.node.keys import KeyPair
 from smechain.node.ledger import LedgerView
 from smechain.node.sigpool import PendingCheck, SignatureChecker

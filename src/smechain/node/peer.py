@@ -32,7 +32,6 @@ from typing import Any
 import msgspec
 import structlog
 
-from smechain.contracts import default_runtime
 from smechain.core.block import Block, header_hash
 from smechain.core.chain import BlockInvalid, check_block
 from smechain.core.checkpoint import SignedCheckpoint, sign_checkpoint
@@ -44,6 +43,7 @@ from smechain.core.executor import DecodedTx, decode_block_txs
 from smechain.core.genesis import decode_genesis
 from smechain.core.proof import TxProof
 from smechain.core.tx import TxHash, decode_tx
+from smechain.modules import default_runtime
 from smechain.node.checkpoints import Checkpoints
 from smechain.node.keys import KeyPair, load_key
 from smechain.node.node import (

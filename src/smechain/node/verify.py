@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from smechain.contracts import default_runtime
 from smechain.core.block import Block, BlockHeader, next_state_root
 from smechain.core.chain import BlockInvalid, check_block
 from smechain.core.contract import Runtime
@@ -24,6 +23,7 @@ from smechain.core.encoding import decode
 from smechain.core.errors import DecodeError
 from smechain.core.executor import decode_block_txs, execute_block
 from smechain.core.genesis import decode_genesis
+from smechain.modules import default_runtime
 from smechain.node.sigpool import SignatureChecker
 from smechain.storage.abc import LedgerStore
 from smechain.storage.memory import MemoryStore

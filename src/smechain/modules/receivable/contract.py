@@ -30,25 +30,25 @@ from enum import StrEnum
 
 import msgspec
 
-from smechain.contracts import cash
-from smechain.contracts.daycount import (
+from smechain.core.contract import Action, Context, Contract, Principal
+from smechain.core.daycount import (
     MAX_TENOR_DAYS,
     block_day,
     day_number,
     discounted_price,
 )
-from smechain.contracts.invoice import (
+from smechain.core.encoding import decode
+from smechain.core.errors import BadArguments, Conflict, NotFound, Unauthorised
+from smechain.core.state import StateReader, TxState
+from smechain.modules.cash import contract as cash
+from smechain.modules.invoice.contract import (
     notify_parties,
     org_of_party,
     read_invoice,
     release,
     reserve,
 )
-from smechain.contracts.membership import read_org
-from smechain.core.contract import Action, Context, Contract, Principal
-from smechain.core.encoding import decode
-from smechain.core.errors import BadArguments, Conflict, NotFound, Unauthorised
-from smechain.core.state import StateReader, TxState
+from smechain.modules.membership.contract import read_org
 
 CERT_PREFIX = "receivable/cert/"
 MAX_PARTS = 50

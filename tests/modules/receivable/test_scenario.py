@@ -5,12 +5,12 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smechain.contracts.daycount import discount
-from smechain.contracts.receivable import Certificate, cert_key
+from smechain.core.daycount import discount
 from smechain.core.encoding import decode
+from smechain.modules.receivable.contract import Certificate, cert_key
 
-from .conftest import Chain
-from .test_receivable import FACE, setup
+from ..conftest import Chain
+from .test_contract import FACE, setup
 
 ORGS = ("core-a", "sme-1", "sme-2", "sme-3", "sme-4", "factor-a", "bank-a", "guar")
 

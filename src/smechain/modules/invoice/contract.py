@@ -2,7 +2,7 @@
 
 The tax authority anchors each invoice document: its kind (UNTDID 1001 code,
 as EN 16931 BT-3 uses it), seller and buyer identifiers (``SCHEME:value``,
-:mod:`smechain.contracts.identifiers`), amounts, amount due (BT-115), the
+:mod:`smechain.modules.invoice.identifiers`), amounts, amount due (BT-115), the
 invoice it corrects (BT-25), and the digest of the file.
 
 **Where the identity of an invoice lives.** Three records, three questions:
@@ -53,14 +53,14 @@ from enum import StrEnum
 
 import msgspec
 
-from smechain.contracts.cash import CURRENCY, MAX_AMOUNT
-from smechain.contracts.daycount import day_number
-from smechain.contracts.identifiers import check_identifier
-from smechain.contracts.membership import read_org
 from smechain.core.contract import Action, Context, Contract
+from smechain.core.daycount import day_number
 from smechain.core.encoding import decode
 from smechain.core.errors import BadArguments, Conflict, NotFound
 from smechain.core.state import StateReader, TxState
+from smechain.modules.cash.contract import CURRENCY, MAX_AMOUNT
+from smechain.modules.invoice.identifiers import check_identifier
+from smechain.modules.membership.contract import read_org
 
 INVOICE_PREFIX = "invoice/doc/"
 PARTY_PREFIX = "invoice/party/"
@@ -452,7 +452,7 @@ class Void(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class RegisterParty(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     identifier: str
-    """``SCHEME:value`` (:mod:`smechain.contracts.identifiers`)."""
+    """``SCHEME:value`` (:mod:`smechain.modules.invoice.identifiers`)."""
     org: str
 
 
@@ -461,7 +461,7 @@ def check_anchor(args: Anchor) -> int:
 
     The importer runs this on every file it reads, so a file it accepts is
     never refused by the ledger for its contents. Rules: identifiers as
-    :func:`~smechain.contracts.identifiers.check_identifier`; every amount
+    :func:`~smechain.modules.invoice.identifiers.check_identifier`; every amount
     within ±(2^63 − 1); numbers in :func:`canonical_number` form; prepaid
     between 0 and the total; BR-CO-15 total = net + tax; BR-CO-16 amount due =
     total − prepaid + rounding (EN 16931).

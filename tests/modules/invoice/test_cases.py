@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from smechain.contracts.invoice import financing_of, invoice_id, read_invoice
+from shared_data import DATA
 from smechain.core.block import Receipt
 from smechain.documents import DocumentError, InvoiceRecord, import_invoice
+from smechain.modules.invoice.contract import financing_of, invoice_id, read_invoice
 
-from .conftest import SUITE, Chain
+from ..conftest import SUITE, Chain
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 CASES = DATA / "cases" / "einvoice"
 pytestmark = pytest.mark.skipif(not CASES.is_dir(), reason="shared/data is not beside the repo")
 

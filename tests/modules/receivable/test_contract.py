@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from smechain.contracts.daycount import day_number, discount, div_half_even
-from smechain.contracts.invoice import invoice_id, read_invoice
-from smechain.contracts.receivable import Certificate, cert_key
+from smechain.core.daycount import day_number, discount, div_half_even
 from smechain.core.encoding import decode
 from smechain.core.errors import BadArguments
+from smechain.modules.invoice.contract import invoice_id, read_invoice
+from smechain.modules.receivable.contract import Certificate, cert_key
 from smechain.node.keys import KeyPair
 
-from .conftest import SUITE, Chain
+from ..conftest import SUITE, Chain
 
 SELLER_TAX, BUYER_TAX = "USCC:91440300MA5F000108", "USCC:91110000MA0CX00102"
 INV1, INV2, INV9 = (invoice_id(SELLER_TAX, "044031900111", f"0000000{n}") for n in "129")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from smechain.contracts.membership import KeyRecord
+from smechain.modules.membership.contract import KeyRecord
 from smechain.node.keys import KeyPair
 
-from .conftest import Chain
+from ..conftest import Chain
 
 
 def add_org_args(key: KeyPair, org_id: str = "bank-b", roles: list[str] | None = None) -> dict:

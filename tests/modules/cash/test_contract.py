@@ -16,11 +16,11 @@ from hypothesis.stateful import (
     rule,
 )
 
-from smechain.contracts.cash import BALANCE_PREFIX, MAX_AMOUNT, SUPPLY_PREFIX
 from smechain.core.block import Event
 from smechain.core.encoding import decode
+from smechain.modules.cash.contract import BALANCE_PREFIX, MAX_AMOUNT, SUPPLY_PREFIX
 
-from .conftest import ORG_ROLES, Chain
+from ..conftest import ORG_ROLES, Chain
 
 # --- happy paths ----------------------------------------------------------------
 

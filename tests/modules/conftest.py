@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 
 from smechain.client import sign_tx
-from smechain.contracts import default_runtime
-from smechain.contracts.cash import balance_key, supply_key
-from smechain.contracts.membership import KeyRecord, Org, key_key, read_org
 from smechain.core.block import Receipt
 from smechain.core.chain import genesis_block
 from smechain.core.crypto import get_suite
 from smechain.core.encoding import decode, encode
 from smechain.core.executor import decode_block_txs, execute_block, nonce_key
 from smechain.core.tx import SignedTx
+from smechain.modules import default_runtime
+from smechain.modules.cash.contract import balance_key, supply_key
+from smechain.modules.membership.contract import KeyRecord, Org, key_key, read_org
 from smechain.node.consortium import Consortium, consortium_from_dict
 from smechain.node.keys import KeyPair, generate_key
 from smechain.storage.memory import MemoryStore

@@ -3,20 +3,25 @@ bits, amounts due above the total, voided documents, mixed currencies, look-alik
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from smechain.contracts.cash import MAX_AMOUNT
-from smechain.contracts.invoice import canonical_number, financing_of, invoice_id, read_invoice
+from shared_data import DATA
 from smechain.documents import DocumentError, import_invoice
+from smechain.modules.cash.contract import MAX_AMOUNT
+from smechain.modules.invoice.contract import (
+    canonical_number,
+    financing_of,
+    invoice_id,
+    read_invoice,
+)
 
-from .conftest import SUITE, Chain
-from .test_invoice import anchor_args, register_tx
+from ..conftest import SUITE, Chain
+from .test_contract import anchor_args, register_tx
 
 SELLER, ALIAS, BUYER = "VAT:DE300000001", "TAX:201/113/40209", "VAT:DE300000002"
-CASE = (Path(__file__).resolve().parents[3] / "shared" / "data" / "cases" / "einvoice"
+CASE = (DATA / "cases" / "einvoice"
         / "15a_same_invoice_vat.cii.xml")
 needs_case = pytest.mark.skipif(not CASE.exists(), reason="shared/data is not beside the repo")
 
@@ -135,8 +140,8 @@ def test_a_value_past_64_bits_is_a_failed_receipt_not_a_stopped_ledger(
     """Whatever a contract computes, a value that cannot be encoded fails its transaction."""
     import msgspec
 
-    from smechain.contracts import CONTRACTS
     from smechain.core.contract import Action, Contract
+    from smechain.modules import CONTRACTS
 
     class Square(msgspec.Struct, frozen=True):
         amount: int
@@ -149,7 +154,7 @@ def test_a_value_past_64_bits_is_a_failed_receipt_not_a_stopped_ledger(
 
 
 def test_registration_ids_with_spaces_are_compacted() -> None:
-    from smechain.contracts.identifiers import normalise
+    from smechain.modules.invoice.identifiers import normalise
 
     assert normalise("LEGAL", "HRB 12345") == "LEGAL:HRB12345"
     assert normalise("0088", " 4000001123452 ") == "0088:4000001123452"

@@ -25,13 +25,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from smechain.contracts.cash import BALANCE_PREFIX
-from smechain.contracts.daycount import MS_PER_DAY, block_day, discounted_price
-from smechain.contracts.invoice import INVOICE_PREFIX, Invoice, invoice_id
-from smechain.contracts.receivable import CERT_PREFIX, GRACE_DAYS, Certificate, Status
+from smechain.core.daycount import MS_PER_DAY, block_day, discounted_price
 from smechain.core.encoding import decode
+from smechain.modules.cash.contract import BALANCE_PREFIX
+from smechain.modules.invoice.contract import INVOICE_PREFIX, Invoice, invoice_id
+from smechain.modules.receivable.contract import CERT_PREFIX, GRACE_DAYS, Certificate, Status
 
-from .conftest import SUITE, Chain, block_timestamp
+from ..conftest import SUITE, Chain, block_timestamp
 
 SELLER_TAX, DEBTOR_TAX = "USCC:91440300MA5F000108", "USCC:91110000MA0CX00102"
 CODE = "044031900111"

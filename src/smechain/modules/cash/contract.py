@@ -13,10 +13,10 @@ import re
 
 import msgspec
 
-from smechain.contracts.membership import read_org
 from smechain.core.contract import Action, Context, Contract
 from smechain.core.errors import BadArguments, InsufficientFunds, NotFound
 from smechain.core.state import TxState
+from smechain.modules.membership.contract import read_org
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = 2**63 - 1

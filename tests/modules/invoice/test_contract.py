@@ -10,8 +10,10 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from smechain.contracts import CONTRACTS
-from smechain.contracts.invoice import (
+from smechain.core.contract import Action, Context, Contract
+from smechain.core.state import TxState
+from smechain.modules import CONTRACTS
+from smechain.modules.invoice.contract import (
     Invoice,
     aliases,
     escape,
@@ -24,10 +26,8 @@ from smechain.contracts.invoice import (
     read_invoice,
     reserve,
 )
-from smechain.core.contract import Action, Context, Contract
-from smechain.core.state import TxState
 
-from .conftest import SUITE, Chain
+from ..conftest import SUITE, Chain
 
 
 class Finance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -443,7 +443,7 @@ def test_the_property_fails_when_the_limit_is_broken(monkeypatch: pytest.MonkeyP
                                                      broken: str) -> None:
     """With the limit broken, Hypothesis finds a sequence the property above refuses: it is
     not a property that cannot fail."""
-    from smechain.contracts import invoice
+    from smechain.modules.invoice import contract as invoice
 
     if broken == "forgets what was financed":
         monkeypatch.setattr(invoice, "read_financing", lambda state, fid: None)

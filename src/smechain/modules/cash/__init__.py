@@ -1,0 +1,13 @@
+"""Digital cash: issue, transfer and redeem a token per currency."""
+
+from __future__ import annotations
+
+from smechain.core.module import Module
+from smechain.modules.cash.contract import CONTRACT
+
+MODULE = Module(
+    "cash",
+    "Digital cash: issue, transfer and redeem a token per currency",
+    CONTRACT,
+    __name__,
+)
