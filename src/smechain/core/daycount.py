@@ -1,14 +1,30 @@
-"""Dates and discounting without floats or the clock.
+"""Dates, day-count conventions and discounting without floats or the clock.
 
 Dates are ``YYYY-MM-DD`` strings; day numbers are days since 1970-01-01
-(proleptic Gregorian, Howard Hinnant's ``days_from_civil``). A block's day is
-its timestamp divided by 86,400,000 ms (UTC). Discounts are exact fractions
-rounded half-even to the minor unit.
+(proleptic Gregorian, Howard Hinnant's ``days_from_civil`` and
+``civil_from_days``). A block's day is its timestamp divided by 86,400,000 ms
+(UTC). Year fractions are exact ``Fraction``s; amounts from them are rounded
+half-even to the minor unit.
+
+Day-count conventions (``DayCount``), as the 2006 ISDA Definitions §4.16 and
+ICMA Rule 251 define them, checked against QuantLib in
+``tests/core/test_daycount.py``:
+
+- ``ACT/360``: actual days / 360 (money markets; QuantLib ``Actual360``).
+- ``ACT/365F``: actual days / 365, in leap years too (CNY interbank;
+  ``Actual365Fixed``).
+- ``30/360``: bond basis, §4.16(f): a start on the 31st counts as the 30th, an
+  end on the 31st as the 30th when the start is the 30th or 31st
+  (``Thirty360(BondBasis)``).
+- ``ACT/ACT``: ISDA, §4.16(b): days falling in a leap year / 366 plus the rest
+  / 365 (``ActualActual(ISDA)``).
 """
 
 from __future__ import annotations
 
 import re
+from enum import StrEnum
+from fractions import Fraction
 
 from smechain.core.errors import BadArguments
 
@@ -35,6 +51,68 @@ def day_number(date: str, field: str = "date") -> int:
     doy = (153 * (mo + (-3 if mo > 2 else 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     return era * 146097 + doe - 719468
+
+
+def civil(day: int) -> tuple[int, int, int]:
+    """``(year, month, day)`` of a day number (the inverse of ``day_number``)."""
+    z = day + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def date_of(day: int) -> str:
+    """The ``YYYY-MM-DD`` date of a day number."""
+    y, m, d = civil(day)
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+class DayCount(StrEnum):
+    """A day-count convention, by its market name (see the module's table)."""
+
+    ACT_360 = "ACT/360"
+    ACT_365F = "ACT/365F"
+    THIRTY_360 = "30/360"
+    ACT_ACT = "ACT/ACT"
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def year_fraction(convention: DayCount, start: int, end: int) -> Fraction:
+    """The fraction of a year from day ``start`` to day ``end`` (day numbers, ``start <=
+    end``) under ``convention``; exact."""
+    if convention is DayCount.ACT_360:
+        return Fraction(end - start, 360)
+    if convention is DayCount.ACT_365F:
+        return Fraction(end - start, 365)
+    if convention is DayCount.THIRTY_360:
+        (y1, m1, d1), (y2, m2, d2) = civil(start), civil(end)
+        d1 = min(d1, 30)
+        if d2 == 31 and d1 == 30:
+            d2 = 30
+        return Fraction(360 * (y2 - y1) + 30 * (m2 - m1) + d2 - d1, 360)
+    y1, y2 = civil(start)[0], civil(end)[0]
+    if y1 == y2:
+        return Fraction(end - start, 366 if _leap(y1) else 365)
+    first = day_number(f"{y1 + 1:04d}-01-01") - start
+    last = end - day_number(f"{y2:04d}-01-01")
+    return (Fraction(first, 366 if _leap(y1) else 365) + (y2 - y1 - 1)
+            + Fraction(last, 366 if _leap(y2) else 365))
+
+
+def accrued(face: int, rate_bp: int, start: int, end: int, convention: DayCount) -> int:
+    """Simple interest on ``face`` minor units at ``rate_bp`` basis points a year from day
+    ``start`` to day ``end``: face × rate × year fraction, rounded half-even to the minor
+    unit. The discount of a bill bought ``start`` and paid ``end`` is the same amount."""
+    fraction = year_fraction(convention, start, end) * face * rate_bp
+    return div_half_even(fraction.numerator, fraction.denominator * 10_000)
 
 
 def block_day(timestamp_ms: int) -> int:
