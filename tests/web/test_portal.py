@@ -486,12 +486,14 @@ def test_portal_is_served_outside_the_openapi_document(demo: dict[str, Any]) -> 
         page_ = http.get("/")
         assert page_.status_code == 200
         assert 'src="/static/app.js"' in page_.text
-        module = http.get("/static/views/sme.js")
-        assert module.status_code == 200
-        assert "javascript" in module.headers["content-type"]
+        for script in ("/static/views/overview.js", "/portal/modules/receivable/views.js"):
+            module = http.get(script)
+            assert module.status_code == 200, script
+            assert "javascript" in module.headers["content-type"]
+        assert http.get("/portal/manifest.json").status_code == 200
         paths = http.get("/openapi.json").json()["paths"]
         assert "/" not in paths
-        assert not any(p.startswith("/static") for p in paths)
+        assert not any(p.startswith(("/static", "/portal")) for p in paths)
 
 
 # ---------------------------------------------------------------- security headers
