@@ -10,7 +10,6 @@ OpenAPI document.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI

@@ -5,13 +5,15 @@ with a ``portal`` part declares its views in ``<module>/portal/manifest.json``,
 beside its scripts and its ``messages.json``. A declared item names the script
 that exports it (``views.js`` unless it says otherwise) and the export:
 
-| key         | each item                                                              |
-|-------------|------------------------------------------------------------------------|
-| views       | ``id``, ``key`` (its title's message), ``export``, ``roles`` (organisation roles; ``admin``: the organisation's admins; ``*``: everyone), ``order`` (in the menu), ``home`` (roles that land on it), ``actions`` (``contract.action`` its controls take) |
-| panels      | ``view`` (where it goes), ``export``, ``order``: a part of another view |
-| links       | ``prefix``, ``export``: ``#/<prefix>/<id>`` calls ``export(id)``        |
-| events      | names of contract events on which the open view refreshes              |
-| listeners   | ``event``, ``export``: called with each such event's data              |
+- ``views``: ``id``; ``key``, the message of its title; ``export``; ``roles``, the
+  organisation roles that get it (``admin``: the organisation's admins, ``*``:
+  everyone); ``order`` in the menu; ``home``, the roles that land on it;
+  ``actions``, the ``contract.action`` its controls take (each control carries
+  ``data-action``).
+- ``panels``: ``view`` (where it goes), ``export``, ``order``: a part of another view.
+- ``links``: ``prefix``, ``export``: ``#/<prefix>/<id>`` calls ``export(id)``.
+- ``events``: names of contract events on which the open view refreshes.
+- ``listeners``: ``event``, ``export``: called with each such event's data.
 
 ``portal_manifest`` merges them, each item with its module and its script's URL,
 and adds the modules' messages: what ``GET /portal/manifest.json`` answers.
