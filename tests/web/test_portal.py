@@ -496,6 +496,42 @@ def test_portal_is_served_outside_the_openapi_document(demo: dict[str, Any]) -> 
         assert not any(p.startswith(("/static", "/portal")) for p in paths)
 
 
+def test_a_module_view_loads_from_its_folder_with_its_controls(page: Any) -> None:
+    """The tax authority's view is the invoice module's: its script comes from the module's
+    folder, and each action the manifest declares for it has a control on the page."""
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    manifest = httpx.get(page.url.split("#")[0] + "portal/manifest.json", timeout=15).json()
+    anchor = next(v for v in manifest["views"] if v["id"] == "anchor")
+    assert anchor["script"] == "/portal/modules/invoice/views.js"
+    sign_in(page, "tax-sh")
+    expect(page.get_by_test_id("nav-anchor")).to_have_class(re.compile("active"))
+    expect(page.get_by_test_id("view-title")).to_have_text("Anchor invoices")
+    assert any(url.endswith("/portal/modules/invoice/views.js") for url in scripts), scripts
+    assert set(anchor["actions"]) == {"invoice.anchor", "invoice.void"}
+    for action in anchor["actions"]:
+        expect(page.locator(f"main [data-action='{action}']").first).to_be_visible()
+    expect(page.get_by_test_id("submit-anchor")).to_have_attribute("data-action", "invoice.anchor")
+
+
+def test_every_item_of_the_manifest_is_a_function_its_script_exports(page: Any) -> None:
+    count, missing = page.evaluate("""async () => {
+        const manifest = await (await fetch("/portal/manifest.json")).json();
+        const items = [...manifest.views, ...manifest.panels, ...manifest.links,
+                       ...manifest.listeners];
+        const missing = [];
+        for (const item of items) {
+            const module = await import(item.script);
+            if (typeof module[item.export] !== "function") {
+                missing.push(`${item.script} ${item.export}`);
+            }
+        }
+        return [items.length, missing];
+    }""")
+    assert count >= 19
+    assert missing == []
+
+
 # ---------------------------------------------------------------- security headers
 
 
