@@ -514,6 +514,14 @@ def test_a_module_view_loads_from_its_folder_with_its_controls(page: Any) -> Non
     expect(page.get_by_test_id("submit-anchor")).to_have_attribute("data-action", "invoice.anchor")
 
 
+def test_a_link_a_module_declares_opens_its_detail(page: Any, demo: dict[str, Any]) -> None:
+    """``#/cert/<id>`` is the receivable module's link (its manifest's ``links``)."""
+    sign_in(page, "sme-t1")
+    page.goto(f"{demo['url']}/#/cert/{demo['certificate']}")
+    expect(page.get_by_test_id("cert-detail-id")).to_have_text(demo["certificate"])
+    expect(page.get_by_test_id("view-title")).to_have_text("Certificates")
+
+
 def test_every_item_of_the_manifest_is_a_function_its_script_exports(page: Any) -> None:
     count, missing = page.evaluate("""async () => {
         const manifest = await (await fetch("/portal/manifest.json")).json();
