@@ -486,12 +486,58 @@ def test_portal_is_served_outside_the_openapi_document(demo: dict[str, Any]) -> 
         page_ = http.get("/")
         assert page_.status_code == 200
         assert 'src="/static/app.js"' in page_.text
-        module = http.get("/static/views/sme.js")
-        assert module.status_code == 200
-        assert "javascript" in module.headers["content-type"]
+        for script in ("/static/views/overview.js", "/portal/modules/receivable/views.js"):
+            module = http.get(script)
+            assert module.status_code == 200, script
+            assert "javascript" in module.headers["content-type"]
+        assert http.get("/portal/manifest.json").status_code == 200
         paths = http.get("/openapi.json").json()["paths"]
         assert "/" not in paths
-        assert not any(p.startswith("/static") for p in paths)
+        assert not any(p.startswith(("/static", "/portal")) for p in paths)
+
+
+def test_a_module_view_loads_from_its_folder_with_its_controls(page: Any) -> None:
+    """The tax authority's view is the invoice module's: its script comes from the module's
+    folder, and each action the manifest declares for it has a control on the page."""
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    manifest = httpx.get(page.url.split("#")[0] + "portal/manifest.json", timeout=15).json()
+    anchor = next(v for v in manifest["views"] if v["id"] == "anchor")
+    assert anchor["script"] == "/portal/modules/invoice/views.js"
+    sign_in(page, "tax-sh")
+    expect(page.get_by_test_id("nav-anchor")).to_have_class(re.compile("active"))
+    expect(page.get_by_test_id("view-title")).to_have_text("Anchor invoices")
+    assert any(url.endswith("/portal/modules/invoice/views.js") for url in scripts), scripts
+    assert set(anchor["actions"]) == {"invoice.anchor", "invoice.void"}
+    for action in anchor["actions"]:
+        expect(page.locator(f"main [data-action='{action}']").first).to_be_visible()
+    expect(page.get_by_test_id("submit-anchor")).to_have_attribute("data-action", "invoice.anchor")
+
+
+def test_a_link_a_module_declares_opens_its_detail(page: Any, demo: dict[str, Any]) -> None:
+    """``#/cert/<id>`` is the receivable module's link (its manifest's ``links``)."""
+    sign_in(page, "sme-t1")
+    page.goto(f"{demo['url']}/#/cert/{demo['certificate']}")
+    expect(page.get_by_test_id("cert-detail-id")).to_have_text(demo["certificate"])
+    expect(page.get_by_test_id("view-title")).to_have_text("Certificates")
+
+
+def test_every_item_of_the_manifest_is_a_function_its_script_exports(page: Any) -> None:
+    count, missing = page.evaluate("""async () => {
+        const manifest = await (await fetch("/portal/manifest.json")).json();
+        const items = [...manifest.views, ...manifest.panels, ...manifest.links,
+                       ...manifest.listeners];
+        const missing = [];
+        for (const item of items) {
+            const module = await import(item.script);
+            if (typeof module[item.export] !== "function") {
+                missing.push(`${item.script} ${item.export}`);
+            }
+        }
+        return [items.length, missing];
+    }""")
+    assert count >= 19
+    assert missing == []
 
 
 # ---------------------------------------------------------------- security headers

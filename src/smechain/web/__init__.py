@@ -1,22 +1,23 @@
 """The web portal: a single page of plain HTML and ES modules that the peer serves.
 
 The page talks only to the HTTP API (docs/api.md); nothing here reads the
-ledger. ``mount_portal`` adds ``GET /`` (the page) and ``/static`` (its files)
-to an API application, both left out of the OpenAPI document.
+ledger. ``mount_portal`` adds ``GET /`` (the page), ``/static`` (the shell's
+files), ``GET /portal/manifest.json`` (the views, messages and events of the
+shell and the modules, ``smechain.web.manifest``) and ``/portal/modules/<name>``
+(each module's ``portal/`` folder) to an API application, all left out of the
+OpenAPI document.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-"""The portal's files: ``index.html``, its scripts, styles and view modules."""
+from smechain.web.manifest import STATIC_DIR, portal_folders, portal_manifest
 
 REVALIDATE = {"Cache-Control": "no-cache"}
 """Browsers keep the files but check their ETag on each load, so an upgraded peer never
@@ -33,11 +34,22 @@ class PortalFiles(StaticFiles):
 
 
 def mount_portal(app: FastAPI) -> None:
-    """Serve the portal page at ``/`` and its files at ``/static`` on ``app``."""
+    """Serve the portal page at ``/``, its files at ``/static``, its manifest and every
+    module's portal folder on ``app``."""
+    manifest = portal_manifest()
 
     @app.get("/", include_in_schema=False)
     def portal_page() -> FileResponse:
         """The portal's single page."""
         return FileResponse(STATIC_DIR / "index.html", headers=REVALIDATE)
 
+    @app.get("/portal/manifest.json", include_in_schema=False)
+    def portal_manifest_document() -> JSONResponse:
+        """The views, panels, links, events and messages of the shell and the modules."""
+        return JSONResponse(manifest, headers=REVALIDATE)
+
     app.mount("/static", PortalFiles(directory=STATIC_DIR), name="static")
+    for place in portal_folders():
+        if place.module is not None:
+            app.mount(place.url, PortalFiles(directory=place.directory),
+                      name=f"portal-{place.module}")

@@ -1,46 +1,14 @@
-// The portal: sign-in, one navigation per organisation role, live refresh from server-sent events.
+// The portal: sign-in, one navigation per organisation role built from the manifest the server serves
+// (portal.js), live refresh from server-sent events.
 
 import { get, post, request, getToken, setToken, onUnauthorised, ApiError } from "./api.js";
 import { t, getLang, setLang, onLangChange } from "./i18n.js";
+import { allowed, exported, getManifest, loadManifest } from "./portal.js";
 import { h, tr, clear, translateAll, toast, fill } from "./ui.js";
-import { formatAmount } from "./money.js";
-import { forgetOrgs, showCertificate } from "./views/common.js";
-import { overviewView } from "./views/overview.js";
-import { invoicesView, certificatesView, offersView, paymentsView } from "./views/sme.js";
-import { confirmView, outstandingView } from "./views/core.js";
-import { marketView, portfolioView, overdueView } from "./views/bank.js";
-import { anchorView } from "./views/tax.js";
-import { explorerView, statsView } from "./views/regulator.js";
-import { usersView, apiKeysView, auditView } from "./views/admin.js";
+import { forgetOrgs } from "./views/common.js";
 
-const has = (...roles) => (me) => (me.org_roles || []).some((r) => roles.includes(r));
-const isAdmin = (me) => me.role === "admin";
-
-/** Every view, in menu order, with the organisations (or users) that get it. */
-const VIEWS = [
-  { id: "overview", key: "view.overview", render: overviewView, when: () => true },
-  { id: "invoices", key: "view.invoices", render: invoicesView, when: has("sme") },
-  { id: "certificates", key: "view.certificates", render: certificatesView, when: has("sme") },
-  { id: "offers", key: "view.offers", render: offersView, when: has("sme") },
-  { id: "payments", key: "view.payments", render: paymentsView, when: has("sme") },
-  { id: "confirm", key: "view.confirm", render: confirmView, when: has("core_enterprise") },
-  { id: "outstanding", key: "view.outstanding", render: outstandingView, when: has("core_enterprise") },
-  { id: "market", key: "view.market", render: marketView, when: has("bank", "factor") },
-  { id: "portfolio", key: "view.portfolio", render: portfolioView, when: has("bank", "factor") },
-  { id: "overdue", key: "view.overdue", render: overdueView, when: has("bank", "factor") },
-  { id: "anchor", key: "view.anchor", render: anchorView, when: has("tax_authority") },
-  { id: "explorer", key: "view.explorer", render: explorerView, when: has("regulator") },
-  { id: "stats", key: "view.stats", render: statsView, when: has("regulator") },
-  { id: "users", key: "view.users", render: usersView, when: isAdmin },
-  { id: "apikeys", key: "view.apikeys", render: apiKeysView, when: isAdmin },
-  { id: "audit", key: "view.audit", render: auditView, when: (me) => isAdmin(me) || has("regulator")(me) },
-];
-
-/** The first view each role lands on. */
-const HOME = [["sme", "certificates"], ["core_enterprise", "confirm"], ["bank", "market"], ["factor", "market"],
-  ["tax_authority", "anchor"], ["regulator", "explorer"]];
-
-const state = { me: null, views: [], current: null, active: null, events: null, refreshTimer: null };
+const state = { me: null, views: [], links: [], listeners: [], current: null, active: null, events: null,
+  refreshTimer: null };
 const root = () => document.getElementById("app");
 
 function langButton() {
@@ -125,9 +93,17 @@ async function start() {
     showLogin(err.status === 401 ? "login.expired" : undefined);
     return;
   }
-  state.me = me;
   forgetOrgs();
-  state.views = VIEWS.filter((v) => v.when(me));
+  // The code of the user's views, of their panels, of links and of event listeners, from their scripts.
+  const { views, panels, links, listeners } = getManifest();
+  const mine = views.filter((v) => allowed(v.roles, me));
+  const theirPanels = mine.map((v) => panels.filter((p) => p.view === v.id));
+  const [renders, panelMakers, linkOpeners, handlers] = await Promise.all([exported(mine),
+    Promise.all(theirPanels.map(exported)), exported(links), exported(listeners)]);
+  state.views = mine.map((v, i) => ({ ...v, render: renders[i], panels: panelMakers[i] }));
+  state.links = links.map((l, i) => ({ prefix: l.prefix, open: linkOpeners[i] }));
+  state.listeners = listeners.map((l, i) => ({ event: l.event, handle: handlers[i] }));
+  state.me = me;
   renderShell();
   openEvents();
   route();
@@ -153,8 +129,9 @@ function renderShell() {
 function route() {
   if (!state.me) return;
   const hash = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
-  if (hash.startsWith("cert/")) {
-    showCertificate(hash.slice(5));
+  const link = state.links.find((l) => hash.startsWith(`${l.prefix}/`));
+  if (link) {
+    link.open(hash.slice(link.prefix.length + 1));
     history.replaceState(null, "", `#/${state.current || homeView()}`);
     if (state.active) return;
   }
@@ -162,10 +139,11 @@ function route() {
   renderView(id);
 }
 
+/** The first view, in menu order, that one of the organisation's roles lands on; else the first view. */
 function homeView() {
   const roles = state.me.org_roles || [];
-  const home = HOME.find(([role]) => roles.includes(role));
-  return home && state.views.some((v) => v.id === home[1]) ? home[1] : "overview";
+  const home = state.views.find((v) => (v.home || []).some((r) => roles.includes(r)));
+  return (home || state.views[0]).id;
 }
 
 function renderView(id) {
@@ -177,7 +155,7 @@ function renderView(id) {
     else a.removeAttribute("aria-current");
   }
   const main = document.getElementById("main");
-  state.active = view.render({ me: state.me });
+  state.active = view.render({ me: state.me, panels: view.panels });
   fill(main, h("h1", { class: "view-title", i18n: view.key, testid: "view-title" }), state.active.el);
   document.title = `${t(view.key)} · ${t("app.name")}`;
   if (location.hash !== `#/${id}`) history.replaceState(null, "", `#/${id}`);
@@ -198,13 +176,6 @@ async function logout() {
 }
 
 // ---------------------------------------------------------------- live updates
-
-/** Event names the contracts emit; the stream names each event (`event: <name>`). */
-const EVENT_NAMES = ["CertificateRequested", "CertificateConfirmed", "CertificateDisputed", "CertificateSplit",
-  "CertificateTransferred", "CertificateSold", "CertificateGuaranteed", "CertificateSettled", "CertificateOverdue",
-  "CertificateClaimed", "InvoiceAnchored", "InvoiceFinanced", "InvoiceReleased", "InvoiceVoided", "InvoiceDiluted", "PartyRegistered",
-  "Issued", "Transferred", "Redeemed", "OrgAdded", "OrgRekeyed", "KeyEnrolled", "KeyRevoked",
-  "TxCommitted", "TxFailed", "message"];
 
 function openEvents() {
   closeEvents();
@@ -234,15 +205,15 @@ function openEvents() {
     dropped = true;
     live(es.readyState === EventSource.CLOSED ? "live.off" : "live.connecting", "off");
   };
-  for (const name of EVENT_NAMES) es.addEventListener(name, onEvent);
-  // A credit note lowered an invoice below what is financed: tell the holders at once.
-  es.addEventListener("InvoiceDiluted", (e) => {
-    try {
-      const a = JSON.parse(e.data).attrs;
-      toast(null, { kind: "error", text: t("invoice.diluted_toast", { id: a.commercial_invoice,
-        dilution: formatAmount(a.dilution), due: formatAmount(a.amount_due) }) });
-    } catch { /* a malformed frame changes nothing */ }
-  });
+  // The stream names each event (`event: <name>`); the manifest lists the names the modules emit.
+  for (const name of getManifest().events) es.addEventListener(name, onEvent);
+  for (const { event, handle } of state.listeners) {
+    es.addEventListener(event, (e) => {
+      try {
+        handle(JSON.parse(e.data));
+      } catch { /* a malformed frame changes nothing */ }
+    });
+  }
 }
 
 function closeEvents() {
@@ -274,5 +245,4 @@ window.addEventListener("unhandledrejection", (e) => {
 });
 
 document.documentElement.lang = getLang() === "zh" ? "zh-CN" : "en";
-if (getToken()) start();
-else showLogin();
+loadManifest().then(() => (getToken() ? start() : showLogin()));

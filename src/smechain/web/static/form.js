@@ -15,18 +15,20 @@ function validDate(s) {
 }
 
 /**
- * form({name, fields, submit, submitKey, aliases, onSuccess, layout})
+ * form({name, fields, submit, submitKey, aliases, onSuccess, layout, action})
  * Field: {name, label, type, required, value, readonly, options, hint, future, validate, placeholder}
  * types: text, password, textarea, number, amount (yuan → fen), amounts (several), rate (% → bp),
  *        date, select, checkbox, file.
  * submit(values) runs after the browser checks pass; an ApiError lands next to its field.
+ * action: the contract action the form's submit button takes ("invoice.anchor"), as its data-action.
  */
 export function form({ name, fields, submit, submitKey = "form.submit", aliases = {}, onSuccess,
-  layout = "grid", extra }) {
+  layout = "grid", extra, action }) {
   const inputs = {};
   const errors = {};
   const formError = errorBox("error-form");
-  const submitBtn = h("button", { type: "submit", class: "btn btn-primary", testid: `submit-${name}`, i18n: submitKey });
+  const submitBtn = h("button", { type: "submit", class: "btn btn-primary", testid: `submit-${name}`, i18n: submitKey,
+    dataset: action ? { action } : undefined });
 
   const rows = fields.map((f) => {
     const err = h("div", { class: "field-error", testid: `error-${f.name}`, role: "alert", hidden: true });

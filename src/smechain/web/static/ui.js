@@ -158,10 +158,11 @@ export function panel(titleKey, ...content) {
   return h("section", { class: "panel" }, titleKey ? h("h2", { i18n: titleKey }) : null, ...content);
 }
 
-/** A button; `key` is its translated label. */
-export function button(key, onclick, { kind = "secondary", testid, disabled, small = true } = {}) {
+/** A button labelled by `key`; `action` ("receivable.split") names the contract action it takes. */
+export function button(key, onclick, { kind = "secondary", testid, action, disabled, small = true } = {}) {
   return h("button", {
     type: "button", class: `btn btn-${kind}${small ? " btn-sm" : ""}`, i18n: key, testid, disabled, onclick,
+    dataset: action ? { action } : undefined,
   });
 }
 

@@ -212,7 +212,7 @@ export function statsView() {
       { key: "tx.time", cell: (r) => formatTime(r.timestamp_ms) },
       { key: "tx.height", num: true, cell: (r) => String(r.height ?? "") },
       { key: "tx.sender", cell: (r) => r.sender_org },
-      { key: "invoice.id", cell: (r) => h("span", { class: "mono" }, r.invoice ?? invoiceIn(r.message)) },
+      { key: "stats.invoice", cell: (r) => h("span", { class: "mono" }, r.invoice ?? invoiceIn(r.message)) },
       { key: "stats.code", cell: (r) => h("span", { class: "badge badge-disputed" }, r.code ?? "") },
       { key: "stats.message", cell: (r) => h("span", { class: "small" }, r.message ?? "") },
       { key: "tx.hash", cell: (r) => short(r.tx_hash, 12) },

@@ -1,59 +1,18 @@
-// Supplier (SME) views: invoices, certificates (split, transfer, offer to sell), offers, payments due.
+// Supplier (SME) views: invoices (request a certificate), certificates (split, transfer, offer to sell),
+// offers, payments due.
 
-import { get, post, submit, page } from "../api.js";
-import { form } from "../form.js";
-import { t } from "../i18n.js";
-import { formatAmount, formatMoney, formatRate } from "../money.js";
-import { pagedTable } from "../table.js";
-import { h, badge, modal, panel, button, toast, formatTime, short, clear, fill } from "../ui.js";
-import { certColumns, orgOptions, hasRole, hasAnyRole, txDone, maturitiesChart, shortCertId } from "./common.js";
+import { get, post, submit, page } from "/static/api.js";
+import { form } from "/static/form.js";
+import { formatAmount, formatMoney, formatRate } from "/static/money.js";
+import { pagedTable } from "/static/table.js";
+import { h, badge, modal, panel, button, toast, formatTime, short, clear, fill } from "/static/ui.js";
+import { orgOptions, hasRole, hasAnyRole, txDone } from "/static/views/common.js";
+import { invoiceColumns, unfinanced } from "/portal/modules/invoice/views.js";
+import { certColumns, maturitiesChart, priceOf, shortCertId } from "./certificate.js";
 
 const STATUS_FILTER = [["", "common.all"], ["requested", "status.requested"], ["confirmed", "status.confirmed"],
   ["split", "status.split"], ["settled", "status.settled"], ["overdue", "status.overdue"],
   ["claimed", "status.claimed"], ["disputed", "status.disputed"]];
-
-export function invoiceColumns(extra = []) {
-  return [
-    { key: "invoice.id", cell: (i) => h("span", { class: "mono", title: i.id },
-      i.code ? `${i.code} ${i.number}` : i.number) },
-    { key: "invoice.seller", cell: (i) => {
-      const org = (i.financing && i.financing.seller_org) || i.seller_org;
-      return h("span", { title: i.seller }, org || i.seller);
-    } },
-    { key: "invoice.buyer", cell: (i) => i.buyer_org ? `${i.buyer} (${i.buyer_org})` : i.buyer },
-    { key: "invoice.issue_date", cell: (i) => i.issue_date },
-    { key: "invoice.kind", cell: (i) => t(`kind.${i.kind || "invoice"}`) },
-    { key: "invoice.total", num: true, cell: (i) => formatMoney(i.total_amount, i.currency) },
-    { key: "invoice.amount_due", num: true, cell: (i) => formatAmount(commercial(i).amount_due) },
-    { key: "invoice.financed", num: true, cell: (i) => {
-      const c = commercial(i);
-      return c.dilution > 0
-        ? h("span", {}, formatAmount(c.financed), " ",
-          h("span", { class: "badge badge-warn", "data-testid": "dilution", title: t("invoice.dilution_hint") },
-            `${t("invoice.dilution")} ${formatAmount(c.dilution)}`))
-        : formatAmount(c.financed);
-    } },
-    { key: "invoice.status", cell: (i) => badge(i.status) },
-    ...extra,
-  ];
-}
-
-const FINANCEABLE = new Set(["invoice", "self_billed", "prepayment"]);
-
-/** The commercial invoice a document belongs to (amount due after credits, financed, dilution). */
-export function commercial(inv) {
-  if (!FINANCEABLE.has(inv.kind || "invoice")) return { amount_due: inv.amount_due ?? 0, financed: 0, dilution: 0 };
-  const f = inv.financing || {};
-  return { amount_due: f.amount_due ?? inv.amount_due ?? 0, financed: f.financed ?? inv.financed ?? 0,
-    dilution: f.dilution ?? 0 };
-}
-
-/** What is left to finance: only a valid invoice with a buyer identifier can back a certificate. */
-function unfinanced(inv) {
-  if (inv.status !== "valid" || !FINANCEABLE.has(inv.kind || "invoice") || !inv.buyer) return 0;
-  const c = commercial(inv);
-  return Math.max(0, c.amount_due - c.financed);
-}
 
 /** My invoices; each valid one with an unfinanced remainder can back a certificate request. */
 export function invoicesView(ctx) {
@@ -64,7 +23,8 @@ export function invoicesView(ctx) {
       ["voided", "status.voided"]] }],
     columns: invoiceColumns([{ key: "common.actions", cell: (inv) => {
       return unfinanced(inv) > 0
-        ? button("invoice.request", () => requestCertificate(inv, ctx, table), { kind: "primary", testid: "btn-request" })
+        ? button("invoice.request", () => requestCertificate(inv, ctx, table), { kind: "primary", testid: "btn-request",
+          action: "receivable.issue" })
         : "";
     } }]),
   });
@@ -105,9 +65,10 @@ export function certificatesView(ctx) {
     filters: [{ name: "status", key: "cert.status", options: STATUS_FILTER }],
     columns: certColumns(ctx.me, [{ key: "common.actions", cell: (c) => c.holder === me && c.status === "confirmed"
       ? h("div", { class: "actions" },
-        button("cert.split", () => splitDialog(c, table), { testid: "btn-split" }),
-        button("cert.transfer", () => transferDialog(c, ctx, table), { testid: "btn-transfer" }),
-        button("cert.sell", () => sellDialog(c, ctx, table), { kind: "primary", testid: "btn-sell" }))
+        button("cert.split", () => splitDialog(c, table), { testid: "btn-split", action: "receivable.split" }),
+        button("cert.transfer", () => transferDialog(c, ctx, table), { testid: "btn-transfer", action: "receivable.transfer" }),
+        button("cert.sell", () => sellDialog(c, ctx, table), { kind: "primary", testid: "btn-sell",
+          action: "receivable.sell" }))
       : "" }]),
   });
   return { el: panel(null, h("p", { class: "muted", i18n: "cert.intro" }), table.el),
@@ -180,8 +141,7 @@ function sellDialog(c, ctx, table) {
       const { value: bp } = f.inputs.rate_bp.read({ required: true });
       if (bp === undefined) return clear(estimate);
       try {
-        const p = await get(`/v1/certificates/${encodeURIComponent(c.id)}/price`,
-          { rate_bp: bp, basis: f.inputs.basis.el.value });
+        const p = await priceOf(c.id, bp, f.inputs.basis.el.value);
         fill(estimate, h("span", { i18n: "sell.estimate", params: { price: formatMoney(p.price, c.currency),
           days: p.days, discount: formatAmount(p.discount) } }));
       } catch {

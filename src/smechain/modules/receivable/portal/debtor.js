@@ -1,10 +1,11 @@
 // Core enterprise views: confirm or dispute requested certificates; outstanding debts and settling them.
 
-import { get, submit } from "../api.js";
-import { form } from "../form.js";
-import { pagedTable } from "../table.js";
-import { h, modal, panel, button, daysUntil, toast } from "../ui.js";
-import { certColumns, txDone, maturitiesChart } from "./common.js";
+import { get, submit } from "/static/api.js";
+import { form } from "/static/form.js";
+import { pagedTable } from "/static/table.js";
+import { h, modal, panel, button, daysUntil, toast } from "/static/ui.js";
+import { txDone } from "/static/views/common.js";
+import { certColumns, maturitiesChart } from "./certificate.js";
 
 /** Certificates my suppliers asked me to confirm. */
 export function confirmView(ctx) {
@@ -14,8 +15,10 @@ export function confirmView(ctx) {
     columns: certColumns(ctx.me, [
       { key: "cert.supplier", cell: (c) => c.supplier },
       { key: "common.actions", cell: (c) => h("div", { class: "actions" },
-        button("confirm.confirm", (e) => confirmOne(c, e.currentTarget, table), { kind: "primary", testid: "btn-confirm" }),
-        button("confirm.dispute", () => disputeDialog(c, table), { kind: "danger", testid: "btn-dispute" })) },
+        button("confirm.confirm", (e) => confirmOne(c, e.currentTarget, table), { kind: "primary", testid: "btn-confirm",
+          action: "receivable.confirm" }),
+        button("confirm.dispute", () => disputeDialog(c, table), { kind: "danger", testid: "btn-dispute",
+          action: "receivable.dispute" })) },
     ]),
     empty: "confirm.none",
   });
@@ -61,7 +64,7 @@ export function outstandingView(ctx) {
       if (c.status !== "confirmed" && c.status !== "overdue") return "";
       const due = daysUntil(c.maturity) <= 0;
       const b = button("settle.settle", (e) => settleOne(c, e.currentTarget, table),
-        { kind: due ? "primary" : "secondary", testid: "btn-settle", disabled: !due });
+        { kind: due ? "primary" : "secondary", testid: "btn-settle", action: "receivable.settle", disabled: !due });
       if (!due) b.dataset.i18nTitle = "settle.not_due";
       return b;
     } }]),

@@ -1,15 +1,13 @@
 // Bank and factor views: offers to buy (priced, bought or rejected), portfolio, overdue and claims.
 
-import { get, post, checkTx, submit } from "../api.js";
-import { form } from "../form.js";
-import { formatMoney, formatRate } from "../money.js";
-import { pagedTable } from "../table.js";
-import { h, modal, panel, button, keyValues, daysUntil, toast, fill } from "../ui.js";
-import { certColumns, txDone, maturitiesChart } from "./common.js";
-import { proposalColumns } from "./sme.js";
-
-const priceOf = (certId, rateBp, basis) =>
-  get(`/v1/certificates/${encodeURIComponent(certId)}/price`, { rate_bp: rateBp, basis: basis || 365 });
+import { get, post, checkTx, submit } from "/static/api.js";
+import { form } from "/static/form.js";
+import { formatMoney, formatRate } from "/static/money.js";
+import { pagedTable } from "/static/table.js";
+import { h, modal, panel, button, keyValues, daysUntil, toast, fill } from "/static/ui.js";
+import { txDone } from "/static/views/common.js";
+import { certColumns, maturitiesChart, priceOf } from "./certificate.js";
+import { proposalColumns } from "./supplier.js";
 
 /** Certificates offered to me, with a price calculator. */
 export function marketView(ctx) {
@@ -27,7 +25,8 @@ export function marketView(ctx) {
         calc.el.requestSubmit();
         calc.el.scrollIntoView({ block: "nearest" });
       }, { testid: "btn-price" }),
-      button("market.buy", () => buyDialog(p, table), { kind: "primary", testid: "btn-buy" }),
+      button("market.buy", () => buyDialog(p, table), { kind: "primary", testid: "btn-buy",
+        action: "receivable.sell" }),
       button("market.reject", (e) => rejectOne(p, e.currentTarget, table), { kind: "danger", testid: "btn-reject" })) }]),
   });
   calc = form({
@@ -65,6 +64,7 @@ function buyDialog(p, table) {
     const facts = h("div", {}, h("p", { class: "muted", i18n: "common.loading" }));
     const error = h("div", { class: "form-error", testid: "error-form", hidden: true });
     const go = h("button", { type: "button", class: "btn btn-primary", testid: "confirm-buy", i18n: "market.confirm_buy",
+      dataset: { action: "receivable.sell" },
       onclick: async () => {
         go.disabled = true;
         error.hidden = true;
@@ -131,7 +131,7 @@ export function overdueView(ctx) {
     } catch (err) {
       toast(null, { text: err.message, kind: "error" });
     }
-  }, { kind: "primary", testid: `btn-claim-${source}`,
+  }, { kind: "primary", testid: `btn-claim-${source}`, action: "receivable.claim",
     disabled: source === "recourse" ? !c.recourse_to : !c.guarantor });
   const overdue = pagedTable({
     name: "overdue",
@@ -151,14 +151,14 @@ export function overdueView(ctx) {
       return button("overdue.mark", async (e) => {
         e.currentTarget.disabled = true;
         try {
-              txDone("overdue.done", await submit("receivable", "mark_overdue", { id: c.id }), () => {
+        txDone("overdue.done", await submit("receivable", "mark_overdue", { id: c.id }), () => {
             pastDue.reload();
             overdue.reload();
           });
         } catch (err) {
           toast(null, { text: err.message, kind: "error" });
         }
-      }, { testid: "btn-mark-overdue", disabled: !late });
+      }, { testid: "btn-mark-overdue", action: "receivable.mark_overdue", disabled: !late });
     } }]),
   });
   return {
