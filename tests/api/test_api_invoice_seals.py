@@ -13,9 +13,9 @@ from api_support import DATA, Api, covers, error, seeded_api
 
 from demo_template import DemoTemplate
 from smechain.client.models import from_json
-from smechain.client.objects import InvoiceCheck
 from smechain.documents import import_invoice
 from smechain.modules.invoice.contract import invoice_id
+from smechain.modules.invoice.sdk import InvoiceCheck
 
 OFD_DIR = DATA / "einvoice" / "china-ofd"
 SAMPLE = "invoice-sample-5.ofd"  # sealed, ok; data in Doc_0/Attachs/original_invoice.xml

@@ -8,8 +8,16 @@
 
 See ``docs/sdk.md``. ``sign_tx`` (used by the CLI and the demo) builds one signed
 transaction; ``Signer`` counts a key's nonces for many.
+
+Each module's SDK part (``smechain/modules/<name>/sdk.py``) is ``client.<name>``;
+the records it exports (``Certificate``, ``Invoice``, ``Balances``...) are
+importable from here too.
 """
 
+import sys
+from typing import Any
+
+from smechain.client.actions import ModuleSdk, module_sdks
 from smechain.client.errors import (
     ApiError,
     Conflict,
@@ -46,20 +54,8 @@ from smechain.client.models import (
     TxResult,
     User,
 )
-from smechain.client.objects import (
-    Backing,
-    Balances,
-    Certificate,
-    CertificateDetail,
-    DayVolume,
-    Invoice,
-    InvoiceCheck,
-    Lineage,
-    MaturityBucket,
-    Org,
-    Price,
-)
-from smechain.client.signing import Signer, ledger_args, sign_tx
+from smechain.client.signing import Signer, ledger_args
+from smechain.core.tx import sign_tx
 
 __all__ = [
     "MAX_BATCH",
@@ -67,31 +63,21 @@ __all__ = [
     "ApiKey",
     "ApiKeyCreated",
     "AuditRow",
-    "Backing",
-    "Balances",
     "BlockDetail",
     "BlockHeader",
-    "Certificate",
-    "CertificateDetail",
     "ChainReport",
     "Client",
     "Conflict",
     "ConnectionFailed",
-    "DayVolume",
     "Event",
     "EventStream",
     "Forbidden",
     "Health",
     "InvalidInput",
-    "Invoice",
-    "InvoiceCheck",
-    "Lineage",
-    "MaturityBucket",
     "Me",
+    "ModuleSdk",
     "NotFound",
-    "Org",
     "Page",
-    "Price",
     "ProofResult",
     "Proposal",
     "ServerError",
@@ -108,3 +94,17 @@ __all__ = [
     "ledger_args",
     "sign_tx",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A record of a module's SDK part (``from smechain.client import Certificate``)."""
+    for sdk in module_sdks().values():
+        part = sys.modules[sdk.__module__]
+        if name in getattr(part, "__all__", ()):
+            return getattr(part, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *(n for sdk in module_sdks().values()
+                                 for n in getattr(sys.modules[sdk.__module__], "__all__", ()))})

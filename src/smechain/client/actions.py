@@ -1,165 +1,118 @@
-"""Typed wrappers for the common custodial actions: ``client.cash.issue(...)``,
-``client.receivable.split(...)``. Each is ``Client.call`` with the action's fields
-spelled out; the peer signs with the caller's enrolled key.
+"""A module's SDK part: ``client.<module>``, its typed actions and its queries.
+
+Each module's ``sdk.py`` (``smechain/modules/<name>/sdk.py``) declares
+``SDK``, a subclass of ``ModuleSdk``; the ``Client`` makes one per module, as
+``client.<name>``. An action method is declared by its signature alone, with
+``@action``: calling it sends ``POST /v1/contracts/<module>/<action>`` with the
+arguments as fields (``wire_names`` renames a parameter, e.g. ``cert_id`` to
+``id``), and the peer signs it with the caller's enrolled key. A method whose
+arguments need converting (certificate backings) is written out and calls
+``_call``.
+
+``ledger_forms`` says how an action's arguments look in the ledger's form, for
+transactions signed here (``Signer``): the SDK knows it without the contracts.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+import functools
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec
 
 from smechain.client.models import TxResult
+from smechain.modules import parts
 
 if TYPE_CHECKING:
     from smechain.client.http import Client
 
-BackingLike = Mapping[str, Any] | Sequence[Any] | Any
-"""One certificate backing: ``(invoice_id, amount)``, ``{"invoice", "amount"}`` or a
-``Backing``."""
+P = ParamSpec("P")
+
+Binary = bytes | str
+"""A binary field: bytes, or their lowercase hex as on the wire."""
+
+LedgerForm = Callable[[Any], Any]
+"""Turns one argument from any form the SDK takes into the ledger's form."""
+LedgerForms = Mapping[str, Mapping[str, LedgerForm]]
+"""action -> field -> its ``LedgerForm``."""
 
 
 def json_form(value: Any) -> Any:
-    """Arguments as the HTTP API's JSON: bytes as hex, tuples as lists, records as objects."""
+    """Arguments as the HTTP API's JSON: bytes as hex, sequences as lists, records as
+    objects."""
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, Mapping):
         return {str(k): json_form(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, Sequence) and not isinstance(value, str):
         return [json_form(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return json_form(dataclasses.asdict(value))
     return value
 
 
-def backing_json(invoices: Iterable[BackingLike]) -> list[dict[str, Any]]:
-    """Certificate backings as the API's ``[{invoice, amount}]``."""
-    out = []
-    for b in invoices:
-        if isinstance(b, Mapping):
-            out.append({"invoice": b["invoice"], "amount": b["amount"]})
-        elif isinstance(b, Sequence) and not isinstance(b, str):
-            invoice, amount = b
-            out.append({"invoice": invoice, "amount": amount})
-        else:
-            out.append({"invoice": b.invoice, "amount": b.amount})
-    return out
+def binary(value: Binary) -> bytes:
+    """A binary field in the ledger's form: bytes (hex strings are decoded)."""
+    return bytes.fromhex(value) if isinstance(value, str) else value
 
 
-class _Actions:
-    def __init__(self, client: Client) -> None:
+class ModuleSdk:
+    """``client.<module>``: one module's actions and queries over a ``Client``."""
+
+    wire_names: ClassVar[Mapping[str, str]] = {}
+    """Parameters of ``@action`` methods sent under another field name."""
+    ledger_forms: ClassVar[LedgerForms] = {}
+    """action -> field -> its conversion to the ledger's form, for the fields whose JSON
+    form differs (binary fields, records the ledger stores as arrays)."""
+    shortcuts: ClassVar[tuple[str, ...]] = ()
+    """Methods the ``Client`` also answers under the same name (``client.balances()`` for
+    ``client.cash.balances()``), as it did before modules had their folders."""
+
+    def __init__(self, client: Client, module: str) -> None:
         self._client = client
+        self.module = module
+        """The module's name, which is also its contract's."""
+
+    def __repr__(self) -> str:
+        return f"<{self.module} of {self._client!r}>"
+
+    def _call(self, action: str, wait: bool, **args: Any) -> TxResult:
+        """``POST /v1/contracts/<module>/<action>``: the action, signed by the peer."""
+        return self._client.call(self.module, action, wait=wait, **args)
+
+    def _get(self, path: str, **params: Any) -> Any:
+        return self._client.request("GET", path, params=params)
+
+    def _post(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self._client.request("POST", path, json=body, params=params)
 
 
-class CashActions(_Actions):
-    """Digital cash."""
+def action(method: Callable[P, TxResult]) -> Callable[P, TxResult]:
+    """A ``ModuleSdk`` method that sends the action named like it, with its arguments.
 
-    def issue(self, currency: str, to: str, amount: int, *, wait: bool = True) -> TxResult:
-        """``cash.issue``: a cash issuer mints ``amount`` minor units to ``to``."""
-        return self._client.call("cash", "issue", currency=currency, to=to, amount=amount,
-                                 wait=wait)
+    The method's signature is the declaration (its body is not run): every parameter
+    but ``wait`` becomes a field of the action's arguments, ``wait`` says whether to
+    wait for the block.
+    """
+    signature = inspect.signature(method)
 
-    def transfer(self, currency: str, to: str, amount: int, memo: str = "", *,
-                 wait: bool = True) -> TxResult:
-        """``cash.transfer``: pay ``amount`` to ``to``."""
-        return self._client.call("cash", "transfer", currency=currency, to=to, amount=amount,
-                                 memo=memo, wait=wait)
+    @functools.wraps(method)
+    def send(*args: P.args, **kwargs: P.kwargs) -> TxResult:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        fields = dict(bound.arguments)
+        sdk: ModuleSdk = fields.pop("self")
+        wait = bool(fields.pop("wait", True))
+        return sdk._call(method.__name__, wait,
+                         **{sdk.wire_names.get(k, k): v for k, v in fields.items()})
 
-    def redeem(self, currency: str, amount: int, *, wait: bool = True) -> TxResult:
-        """``cash.redeem``: the issuer takes its own cash out of circulation."""
-        return self._client.call("cash", "redeem", currency=currency, amount=amount, wait=wait)
-
-
-class InvoiceActions(_Actions):
-    """E-invoices anchored by tax authorities."""
-
-    def register_party(self, identifier: str, org: str, *, wait: bool = True) -> TxResult:
-        """``invoice.register_party``: attest that ``org`` holds ``identifier``
-        (``SCHEME:value``, e.g. ``VAT:DE300000001``, ``USCC:…``, ``0088:<GLN>``)."""
-        return self._client.call("invoice", "register_party", identifier=identifier, org=org,
-                                 wait=wait)
-
-    def anchor(self, *, number: str, seller: str, buyer: str, currency: str,
-               net_amount: int, tax_amount: int, total_amount: int, issue_date: str,
-               digest: bytes | str, code: str = "", type_code: str = "380",
-               prepaid_amount: int = 0, rounding_amount: int = 0,
-               amount_due: int | None = None, preceding: str = "",
-               wait: bool = True) -> TxResult:
-        """``invoice.anchor``: record a document's figures and its file's digest.
-
-        ``seller``/``buyer`` are ``SCHEME:value`` identifiers (``buyer`` may be
-        empty). The document's id is ``seller/number`` (``seller/code/number``
-        with a fapiao code), each part escaped; it is in the ``InvoiceAnchored``
-        event. A credit note (``type_code`` 381) with ``preceding`` lowers that
-        invoice's amount due.
-        """
-        return self._client.call(
-            "invoice", "anchor", number=number, seller=seller, buyer=buyer, currency=currency,
-            net_amount=net_amount, tax_amount=tax_amount, total_amount=total_amount,
-            issue_date=issue_date, digest=digest, code=code, type_code=type_code,
-            prepaid_amount=prepaid_amount, rounding_amount=rounding_amount,
-            amount_due=amount_due, preceding=preceding, wait=wait)
-
-    def void(self, invoice: str, reason: str = "", *, wait: bool = True) -> TxResult:
-        """``invoice.void``: red-letter an invoice; it can back no new financing."""
-        return self._client.call("invoice", "void", invoice=invoice, reason=reason, wait=wait)
+    return send
 
 
-class ReceivableActions(_Actions):
-    """Debt certificates backed by invoices."""
 
-    def issue(self, invoices: Iterable[BackingLike], debtor: str, currency: str,
-              maturity: str, *, wait: bool = True) -> TxResult:
-        """``receivable.issue``: the invoices' seller requests a certificate on ``debtor``.
-
-        The new certificate's id is ``result.event("CertificateRequested").attrs["id"]``.
-        """
-        return self._client.call("receivable", "issue", invoices=backing_json(invoices),
-                                 debtor=debtor, currency=currency, maturity=maturity, wait=wait)
-
-    def confirm(self, cert_id: str, *, wait: bool = True) -> TxResult:
-        """``receivable.confirm``: the debtor confirms it owes the face value at maturity."""
-        return self._client.call("receivable", "confirm", id=cert_id, wait=wait)
-
-    def dispute(self, cert_id: str, reason: str, *, wait: bool = True) -> TxResult:
-        """``receivable.dispute``: the debtor refuses a request; its invoices are freed."""
-        return self._client.call("receivable", "dispute", id=cert_id, reason=reason, wait=wait)
-
-    def split(self, cert_id: str, amounts: Sequence[int], *, wait: bool = True) -> TxResult:
-        """``receivable.split``: parts ``<id>.1``, ``<id>.2``... summing to the face value."""
-        return self._client.call("receivable", "split", id=cert_id, amounts=list(amounts),
-                                 wait=wait)
-
-    def transfer(self, cert_id: str, to: str, *, wait: bool = True) -> TxResult:
-        """``receivable.transfer``: pass a certificate to ``to`` (e.g. to pay a supplier)."""
-        return self._client.call("receivable", "transfer", id=cert_id, to=to, wait=wait)
-
-    def settle(self, cert_id: str, *, wait: bool = True) -> TxResult:
-        """``receivable.settle``: from maturity on, the debtor pays the holder."""
-        return self._client.call("receivable", "settle", id=cert_id, wait=wait)
-
-    def mark_overdue(self, cert_id: str, *, wait: bool = True) -> TxResult:
-        """``receivable.mark_overdue``: the holder marks an unpaid part overdue after the
-        grace days."""
-        return self._client.call("receivable", "mark_overdue", id=cert_id, wait=wait)
-
-    def claim(self, cert_id: str, source: str, *, wait: bool = True) -> TxResult:
-        """``receivable.claim``: the holder of an overdue part is paid by its ``recourse``
-        seller or its ``guarantor``."""
-        return self._client.call("receivable", "claim", id=cert_id, source=source, wait=wait)
-
-
-class MembershipActions(_Actions):
-    """Keys of the caller's organisation (signed with its admin key; org admins only)."""
-
-    def enrol_key(self, public_key: bytes | str, name: str, *, wait: bool = True) -> TxResult:
-        """``membership.enrol_key``: let ``public_key`` sign for the organisation (e.g. a
-        system's own key for non-custodial transactions)."""
-        return self._client.call("membership", "enrol_key", public_key=public_key, name=name,
-                                 wait=wait)
-
-    def revoke_key(self, public_key: bytes | str, at_height: int = 0, *,
-                   wait: bool = True) -> TxResult:
-        """``membership.revoke_key``: stop a key signing from ``at_height`` (0: now)."""
-        return self._client.call("membership", "revoke_key", public_key=public_key,
-                                 at_height=at_height, wait=wait)
+@functools.cache
+def module_sdks() -> dict[str, type[ModuleSdk]]:
+    """Each module's SDK part (its ``sdk.py``'s ``SDK``), by module name, in ``MODULES``
+    order."""
+    return {module.name: part.SDK for module, part in parts.each("sdk")}

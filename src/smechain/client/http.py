@@ -3,29 +3,26 @@
 Answers are frozen records (``smechain.client.models``); refusals raise the
 typed errors of ``smechain.client.errors``; an unreachable server raises
 ``ConnectionFailed``. Custodial transactions (the peer signs with the caller's
-enrolled key) go through ``call`` and the contract namespaces ``cash``,
-``invoice``, ``receivable`` and ``membership``; transactions signed here go
-through ``send``, ``submit`` and ``submit_batch``.
+enrolled key) go through ``call``; transactions signed here go through ``send``,
+``submit`` and ``submit_batch``.
+
+Each business module adds its SDK part (``smechain/modules/<name>/sdk.py``) as
+``client.<name>``: its typed actions (``client.cash.issue(...)``) and the
+queries of its objects (``client.receivable.certificate(...)``), some of them
+also here under the same name (``client.certificate(...)``).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from smechain.client.actions import (
-    CashActions,
-    InvoiceActions,
-    MembershipActions,
-    ReceivableActions,
-    json_form,
-)
+from smechain.client.actions import ModuleSdk, json_form, module_sdks
 from smechain.client.errors import ApiError, ConnectionFailed, error_from_response
 from smechain.client.events import EventStream
 from smechain.client.explorer import (
@@ -50,17 +47,6 @@ from smechain.client.models import (
     from_json,
     page_of,
 )
-from smechain.client.objects import (
-    Balances,
-    Certificate,
-    CertificateDetail,
-    DayVolume,
-    Invoice,
-    InvoiceCheck,
-    MaturityBucket,
-    Org,
-    Price,
-)
 from smechain.client.signing import Signer
 from smechain.core.keys import KeyPair
 
@@ -68,11 +54,13 @@ MAX_BATCH = 5000
 """The most transactions ``POST /v1/transactions/batch`` takes at once."""
 
 
-def _seg(value: str | int) -> str:
+def segment(value: str | int) -> str:
+    """``value`` as one segment of a URL path."""
     return quote(str(value), safe="")
 
 
-def _hex(value: bytes | str) -> str:
+def hex_text(value: bytes | str) -> str:
+    """Binary as lowercase hex (hex passes unchanged)."""
     return value.hex() if isinstance(value, bytes) else value
 
 
@@ -92,14 +80,8 @@ class Client:
         self._token = token or api_key
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
         self._chain_id: str | None = None
-        self.cash = CashActions(self)
-        """``cash`` actions: issue, transfer, redeem."""
-        self.invoice = InvoiceActions(self)
-        """``invoice`` actions: register_party, anchor, void."""
-        self.receivable = ReceivableActions(self)
-        """``receivable`` actions: issue, confirm, dispute, split, transfer, settle..."""
-        self.membership = MembershipActions(self)
-        """``membership`` actions: enrol_key, revoke_key."""
+        for module, sdk in module_sdks().items():  # client.cash, client.receivable...
+            self._attach(module, sdk(self, module))
 
     @classmethod
     def login(cls, base_url: str, org: str, username: str, password: str,
@@ -127,6 +109,15 @@ class Client:
     def __repr__(self) -> str:
         who = f" as {self.session.user.org}/{self.session.user.username}" if self.session else ""
         return f"Client({self.base_url!r}{who})"
+
+    def _attach(self, name: str, sdk: ModuleSdk) -> None:
+        """``self.<name>`` is the module's SDK part, and its shortcuts are methods here."""
+        for attr in (name, *sdk.shortcuts):
+            if hasattr(self, attr):
+                raise TypeError(f"{sdk.module} SDK: Client.{attr} exists already")
+        setattr(self, name, sdk)
+        for shortcut in sdk.shortcuts:
+            setattr(self, shortcut, getattr(sdk, shortcut))
 
     # --- plumbing ------------------------------------------------------------------
 
@@ -194,7 +185,7 @@ class Client:
         """``PATCH /v1/users/{username}``: change a user's role, password or disabled flag."""
         body = {k: v for k, v in (("role", role), ("password", password),
                                   ("disabled", disabled)) if v is not None}
-        return from_json(User, self.request("PATCH", f"/v1/users/{_seg(username)}", json=body))
+        return from_json(User, self.request("PATCH", f"/v1/users/{segment(username)}", json=body))
 
     def api_keys(self) -> list[ApiKey]:
         """``GET /v1/api-keys``: the organisation's API keys (without secrets)."""
@@ -206,7 +197,7 @@ class Client:
 
     def revoke_api_key(self, key_id: str) -> None:
         """``DELETE /v1/api-keys/{key_id}``."""
-        self.request("DELETE", f"/v1/api-keys/{_seg(key_id)}")
+        self.request("DELETE", f"/v1/api-keys/{segment(key_id)}")
 
     def audit(self, offset: int = 0, limit: int = 50) -> Page[AuditRow]:
         """``GET /v1/audit``: state-changing calls, newest first (admins: own org)."""
@@ -222,7 +213,7 @@ class Client:
         one that would fail is refused with the contract's reason (``Conflict``,
         ``Forbidden``...) and nothing is stored. ``bytes`` arguments are sent as hex.
         """
-        doc = self._post(f"/v1/contracts/{_seg(contract)}/{_seg(action)}", json_form(args),
+        doc = self._post(f"/v1/contracts/{segment(contract)}/{segment(action)}", json_form(args),
                          wait=wait)
         return TxResult.from_json(doc)
 
@@ -244,7 +235,7 @@ class Client:
 
     def nonce(self, public_key: bytes | str) -> int:
         """``GET /v1/nonces/{public_key}``: the last nonce the key used (0 if none)."""
-        return int(self._get(f"/v1/nonces/{_hex(public_key)}")["nonce"])
+        return int(self._get(f"/v1/nonces/{hex_text(public_key)}")["nonce"])
 
     def chain_id(self) -> str:
         """The chain's id (from ``/healthz``, asked once)."""
@@ -296,21 +287,6 @@ class Client:
             body["expires_ms"] = expires_ms
         return Proposal.from_json(self._post("/v1/proposals", body))
 
-    def offer_to_sell(self, cert_id: str, buyer: str, rate_bp: int, basis: int = 365,
-                      recourse: bool = True, expires_ms: int | None = None) -> Proposal:
-        """Offer a certificate to a bank or factor at ``rate_bp`` a year discount
-        (``receivable.sell``); the buyer's signature completes the sale. The offer closes
-        (``stale``) once the certificate changes hands or state."""
-        return self.propose("receivable", "sell", {"id": cert_id, "buyer": buyer,
-                                                   "rate_bp": rate_bp, "basis": basis,
-                                                   "recourse": recourse}, [buyer], expires_ms)
-
-    def offer_guarantee(self, cert_id: str, guarantor: str, fee: int,
-                        expires_ms: int | None = None) -> Proposal:
-        """Ask a guarantor to guarantee a certificate for ``fee`` (``receivable.guarantee``)."""
-        return self.propose("receivable", "guarantee", {"id": cert_id, "guarantor": guarantor,
-                                                        "fee": fee}, [guarantor], expires_ms)
-
     def proposals(self, role: str = "any", status: str | None = None, offset: int = 0,
                   limit: int = 50) -> Page[Proposal]:
         """``GET /v1/proposals``: as ``sender``, ``cosigner`` or ``any``; by status."""
@@ -319,93 +295,16 @@ class Client:
 
     def proposal(self, proposal_id: str) -> Proposal:
         """``GET /v1/proposals/{id}``."""
-        return Proposal.from_json(self._get(f"/v1/proposals/{_seg(proposal_id)}"))
+        return Proposal.from_json(self._get(f"/v1/proposals/{segment(proposal_id)}"))
 
     def sign_proposal(self, proposal_id: str) -> Proposal:
         """``POST /v1/proposals/{id}/sign``: approve as a co-signer (custodially); the last
         approval submits it, and ``result`` then holds the transaction's result."""
-        return Proposal.from_json(self._post(f"/v1/proposals/{_seg(proposal_id)}/sign"))
+        return Proposal.from_json(self._post(f"/v1/proposals/{segment(proposal_id)}/sign"))
 
     def reject_proposal(self, proposal_id: str) -> Proposal:
         """``POST /v1/proposals/{id}/reject``: decline (co-signer) or withdraw (sender)."""
-        return Proposal.from_json(self._post(f"/v1/proposals/{_seg(proposal_id)}/reject"))
-
-    # --- organisations, balances, invoices --------------------------------------------
-
-    def orgs(self) -> list[Org]:
-        """``GET /v1/orgs``: every member organisation."""
-        return [from_json(Org, o) for o in self._get("/v1/orgs")]
-
-    def org(self, org_id: str) -> Org:
-        """``GET /v1/orgs/{id}``."""
-        return from_json(Org, self._get(f"/v1/orgs/{_seg(org_id)}"))
-
-    def balances(self, org: str | None = None) -> Balances:
-        """``GET /v1/balances``: own organisation's cash (regulators: any ``org``)."""
-        return from_json(Balances, self._get("/v1/balances", org=org))
-
-    def invoices(self, offset: int = 0, limit: int = 50,
-                 status: str | None = None) -> Page[Invoice]:
-        """``GET /v1/invoices``: invoices the caller is seller, buyer or anchorer of."""
-        return page_of(self._get("/v1/invoices", offset=offset, limit=limit, status=status),
-                       Invoice)
-
-    def get_invoice(self, invoice_id: str) -> Invoice:
-        """``GET /v1/invoices/{id}``."""
-        return from_json(Invoice, self._get(f"/v1/invoices/{_seg(invoice_id)}"))
-
-    def verify_invoice(self, invoice_id: str, digest: bytes | str) -> InvoiceCheck:
-        """``GET /v1/invoices/{id}/verify``: does a file with ``digest`` match the anchor?"""
-        return from_json(InvoiceCheck, self._get(f"/v1/invoices/{_seg(invoice_id)}/verify",
-                                                 digest=_hex(digest)))
-
-    def verify_file(self, path: str | Path) -> InvoiceCheck:
-        """``POST /v1/invoices/verify-file``: check an e-invoice file (UBL, CII, OFD)."""
-        file = Path(path)
-        doc = self.request("POST", "/v1/invoices/verify-file",
-                           files={"file": (file.name, file.read_bytes())})
-        return from_json(InvoiceCheck, doc)
-
-    def anchor_file(self, path: str | Path) -> TxResult:
-        """``POST /v1/invoices/anchor-file``: a tax authority anchors an e-invoice file."""
-        file = Path(path)
-        doc = self.request("POST", "/v1/invoices/anchor-file",
-                           files={"file": (file.name, file.read_bytes())})
-        return TxResult.from_json(doc)
-
-    # --- certificates and statistics --------------------------------------------------
-
-    def certificates(self, role: str = "any", status: str | None = None, offset: int = 0,
-                     limit: int = 50) -> Page[Certificate]:
-        """``GET /v1/certificates``: as ``holder``, ``debtor``, ``supplier`` or ``any``."""
-        return page_of(self._get("/v1/certificates", role=role, status=status, offset=offset,
-                                 limit=limit), Certificate)
-
-    def certificate(self, cert_id: str) -> CertificateDetail:
-        """``GET /v1/certificates/{id}``: the certificate and its root's lineage tree."""
-        return CertificateDetail.from_json(self._get(f"/v1/certificates/{_seg(cert_id)}"))
-
-    def price(self, cert_id: str, rate_bp: int, basis: int = 365,
-              on: str | None = None) -> Price:
-        """``GET /v1/certificates/{id}/price``: face, days, discount and price at
-        ``rate_bp`` a year, today or ``on`` (``YYYY-MM-DD``)."""
-        return from_json(Price, self._get(f"/v1/certificates/{_seg(cert_id)}/price",
-                                          rate_bp=rate_bp, basis=basis, on=on))
-
-    def maturities(self, role: str = "holder") -> list[MaturityBucket]:
-        """``GET /v1/stats/maturities``: outstanding certificates by month, as holder or
-        debtor."""
-        return [from_json(MaturityBucket, b) for b in self._get("/v1/stats/maturities",
-                                                                role=role)]
-
-    def volumes(self) -> list[DayVolume]:
-        """``GET /v1/stats/volumes``: certificates sold per day (price paid)."""
-        return [from_json(DayVolume, d) for d in self._get("/v1/stats/volumes")]
-
-    def refusals(self, offset: int = 0, limit: int = 50) -> Page[TxSummary]:
-        """``GET /v1/stats/refusals``: refused attempts to finance an invoice twice (or a
-        voided one) that reached the ledger."""
-        return page_of(self._get("/v1/stats/refusals", offset=offset, limit=limit), TxSummary)
+        return Proposal.from_json(self._post(f"/v1/proposals/{segment(proposal_id)}/reject"))
 
     # --- chain explorer -----------------------------------------------------------------
 
@@ -425,12 +324,12 @@ class Client:
 
     def transaction(self, tx_hash: str) -> TxDetail:
         """``GET /v1/transactions/{hash}``: body, signers' orgs and receipt."""
-        return TxDetail.from_json(self._get(f"/v1/transactions/{_seg(tx_hash)}"))
+        return TxDetail.from_json(self._get(f"/v1/transactions/{segment(tx_hash)}"))
 
     def proof(self, tx_hash: str) -> ProofResult:
         """``GET /v1/transactions/{hash}/proof``: the decoded inclusion proof and the
         server's verdict; ``ProofResult.verify`` checks it here."""
-        return ProofResult.from_json(self._get(f"/v1/transactions/{_seg(tx_hash)}/proof"))
+        return ProofResult.from_json(self._get(f"/v1/transactions/{segment(tx_hash)}/proof"))
 
     def verify_chain(self) -> ChainReport:
         """``POST /v1/chain/verify``: re-walk the whole chain (regulator, org admins)."""

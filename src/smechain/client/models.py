@@ -1,6 +1,6 @@
 """What the API answers, as frozen records: accounts, transactions, proposals, events.
 
-Ledger objects are in ``smechain.client.objects``, the chain explorer's records in
+The records of ledger objects are in their modules' ``sdk.py``, the chain explorer's in
 ``smechain.client.explorer``. Field names are the wire's; binary values (keys,
 digests, hashes) stay lowercase hex strings as on the wire, lists become tuples.
 Unknown fields from a newer server are ignored, so an older SDK keeps working.

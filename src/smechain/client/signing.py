@@ -14,55 +14,27 @@ ledger stores as arrays (a certificate's backing ``invoices`` entries) as
 from __future__ import annotations
 
 import threading
-import typing
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
+from smechain.client.actions import module_sdks
 from smechain.core.keys import KeyPair
 from smechain.core.tx import decode_tx, sign_tx
-from smechain.modules import CONTRACTS
 
 if TYPE_CHECKING:
     from smechain.client.http import Client
 
 
 def ledger_args(contract: str, action: str, args: Mapping[str, Any]) -> dict[str, Any]:
-    """``args`` in the ledger's form for a known action (unknown ones pass unchanged).
+    """``args`` in the ledger's form for an action whose module's SDK part says how
+    (``ModuleSdk.ledger_forms``); other arguments and unknown actions pass unchanged.
 
-    Hex strings in binary fields become bytes; array-like structs given as objects,
-    tuples or records become lists in field order.
+    Hex strings in binary fields become bytes; records the ledger stores as arrays
+    (certificate backings), given as objects, tuples or records, become lists.
     """
-    found = CONTRACTS.get(contract)
-    act = found.actions.get(action) if found else None
-    if act is None:
-        return dict(args)
-    hints = typing.get_type_hints(act.args_type)
-    return {k: _ledger_value(hints[k], v) if k in hints else v for k, v in args.items()}
-
-
-def _ledger_value(annotation: Any, value: Any) -> Any:
-    if annotation is bytes:
-        return bytes.fromhex(value) if isinstance(value, str) else value
-    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
-        names = [f.name for f in msgspec.structs.fields(annotation)]
-        hints = typing.get_type_hints(annotation)
-        if isinstance(value, Mapping):
-            fields = dict(value)
-        elif isinstance(value, Sequence) and not isinstance(value, str):
-            fields = dict(zip(names, value, strict=False))
-        else:  # a record with those attributes (e.g. an SDK ``Backing``)
-            fields = {n: getattr(value, n) for n in names if hasattr(value, n)}
-        fields = {k: _ledger_value(hints[k], v) if k in hints else v for k, v in fields.items()}
-        if annotation.__struct_config__.array_like:
-            return [fields[n] for n in names if n in fields]
-        return fields
-    if typing.get_origin(annotation) is list and isinstance(value, Sequence) \
-            and not isinstance(value, str | bytes):
-        (inner,) = typing.get_args(annotation)
-        return [_ledger_value(inner, v) for v in value]
-    return value
+    sdk = module_sdks().get(contract)
+    forms = sdk.ledger_forms.get(action, {}) if sdk else {}
+    return {k: forms[k](v) if k in forms else v for k, v in args.items()}
 
 
 class Signer:
