@@ -19,25 +19,29 @@ ledger with history:
   second financing of invoice 1 tried from tier 1's own system (non-custodial)
   and refused by the ledger, a voided invoice, and a factor admitted by two of
   the three governing admins.
+
+Each module tells its part of the story (``seed`` in ``modules/<name>/demo.py``);
+this file holds the consortium and the ``DemoBuilder`` the seeds act through, and
+runs the seeds together in time order.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
+import heapq
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from smechain.api.accounts import Account, Role
 from smechain.api.platform import Caller, Platform
-from smechain.core.tx import sign_tx
-from smechain.modules.invoice.contract import invoice_id
+from smechain.modules import parts
 from smechain.node.consortium import consortium_from_dict
-from smechain.node.keys import KeyPair, generate_key
+from smechain.node.keys import KeyPair
 from smechain.node.node import Node, NodeConfig
 from smechain.ordering.cutter import CutterConfig
 
@@ -108,10 +112,6 @@ class Demo:
         self.node.close()
 
 
-def _day(days_from_today: int) -> str:
-    return (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days_from_today)).isoformat()
-
-
 def start_network(folder: Path, config: NodeConfig | None = None) -> Demo:
     """A new embedded chain for the demo consortium, every org's admin key in the vault,
     and users ``admin`` (admin), ``operator`` and ``viewer`` in every organisation.
@@ -136,131 +136,91 @@ def start_network(folder: Path, config: NodeConfig | None = None) -> Demo:
     return Demo(folder, node, platform, clock, c.orderer)
 
 
-def seed(demo: Demo) -> dict[str, Any]:
-    """Run the demo scenario; returns the ids a tour (or a test) needs."""
-    p = demo.platform
+Seed = Iterator[int]
+"""A module's part of the story, ``seed(builder)`` in its ``demo.py``: a generator that
+first yields the day it starts at, in days before today, then each day it goes on at
+(never an earlier one); ``seed`` runs every module's seed together in time order."""
 
-    def when(days_ago: int) -> None:
-        if demo.clock is not None:
-            demo.clock.days_ago(days_ago)
 
-    def as_(org: str, role: str = Role.OPERATOR) -> Caller:
-        return p.caller(Account(org, "admin" if role == Role.ADMIN else "operator", role))
+@dataclass
+class DemoBuilder:
+    """What the modules' seeds act through: the network, its users, and the ids the story
+    has so far (what ``seed`` returns; one seed's ids are there for the seeds that run
+    after it, ``ids["invoices"]`` for the certificates)."""
 
-    def do(org: str, contract: str, action: str, args: dict[str, Any]) -> dict[str, Any]:
+    demo: Demo
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def history(self) -> bool:
+        """Whether the story runs over the past (the demo owns the clock); when not, every
+        day is today and seeds leave out what needs the past."""
+        return self.demo.clock is not None
+
+    @property
+    def platform(self) -> Platform:
+        return self.demo.platform
+
+    @property
+    def node(self) -> Node:
+        return self.demo.node
+
+    def at(self, days_ago: int) -> None:
+        """Move the orderer's clock to ``days_ago`` (when the story has history)."""
+        if self.demo.clock is not None:
+            self.demo.clock.days_ago(days_ago)
+
+    def caller(self, org: str, role: str = Role.OPERATOR) -> Caller:
+        """``org``'s user ``operator``, or ``admin`` for the admin role."""
+        return self.platform.caller(Account(
+            org, "admin" if role == Role.ADMIN else "operator", role))
+
+    def do(self, org: str, contract: str, action: str, args: dict[str, Any]) -> dict[str, Any]:
+        """``org``'s operator submits an action (arguments as the API takes them) signed by
+        the organisation's custodial key and waits for its receipt; a failure raises."""
+        p = self.platform
         ledger = p.ledger_args(contract, action, args)
-        return p.raise_for(p.submit_custodial(as_(org), contract, action, ledger, True))
+        return p.raise_for(p.submit_custodial(self.caller(org), contract, action, ledger, True))
 
-    def sale(seller: str, buyer: str, cert: str, rate_bp: int, complete: bool) -> str:
-        args = {"id": cert, "buyer": buyer, "rate_bp": rate_bp, "basis": 365, "recourse": True}
-        doc = p.propose(as_(seller), "receivable", "sell", args, [buyer])
-        if complete:
-            p.approve(as_(buyer), doc["id"])
+    def propose(self, org: str, contract: str, action: str, args: dict[str, Any],
+                cosigners: list[str], role: str = Role.OPERATOR) -> str:
+        """``org`` proposes an action the ``cosigners`` must approve; the proposal's id."""
+        doc = self.platform.propose(self.caller(org, role), contract, action, args, cosigners)
         return str(doc["id"])
 
-    def issue(inv: str, amount: int, maturity_in_days: int) -> str:
-        result = do("sme-t1", "receivable", "issue", {
-            "invoices": [{"invoice": inv, "amount": amount}], "debtor": "core-a",
-            "currency": "CNY", "maturity": _day(maturity_in_days)})
-        return str(result["events"][-1]["attrs"]["id"])
+    def approve(self, org: str, proposal: str, role: str = Role.OPERATOR) -> None:
+        """``org`` approves ``proposal`` as a co-signer (the last approval submits it)."""
+        self.platform.approve(self.caller(org, role), proposal)
 
-    history = demo.clock is not None
-    when(HISTORY_DAYS)
-    for org, amount in (("core-a", 5_000_000_000), ("bank-a", 2_000_000_000),
-                        ("bank-b", 2_000_000_000), ("factor-x", 1_000_000_000),
-                        ("sme-t3", 10_000_000)):
-        do("pboc", "cash", "issue", {"currency": "CNY", "to": org, "amount": amount})
-    for org, tax_id in TAX_IDS.items():
-        do("tax-sh", "invoice", "register_party", {"identifier": tax_id, "org": org})
-    invoices = []
-    totals = (300_000_000, 120_000_000, 85_000_000, 64_000_000, 40_000_000, 22_600_000,
-              150_000_000, 90_000_000)
-    for n, total in enumerate(totals, start=1):
-        net = total * 100 // 113
-        number = f"2026{n:04d}"
-        digest = hashlib.sha256(f"demo e-invoice {number}".encode()).digest()
-        do("tax-sh", "invoice", "anchor", {
-            "code": "031002600111", "number": number, "seller": TAX_IDS["sme-t1"],
-            "buyer": TAX_IDS["core-a"], "currency": "CNY", "net_amount": net,
-            "tax_amount": total - net, "total_amount": total,
-            "issue_date": _day(-HISTORY_DAYS - 10 + n), "digest": digest.hex()})
-        invoices.append(invoice_id(TAX_IDS["sme-t1"], "031002600111", number))
 
-    due: list[str] = []
-    if history:
-        # Certificates that have come due: one part paid, the rest late.
-        when(115)
-        old = issue(invoices[6], 150_000_000, -8)
-        do("core-a", "receivable", "confirm", {"id": old})
-        do("sme-t1", "receivable", "split", {"id": old, "amounts": [60_000_000, 90_000_000]})
-        do("sme-t1", "receivable", "transfer", {"id": f"{old}.1", "to": "sme-t2"})
-        when(100)
-        sale("sme-t1", "bank-a", f"{old}.2", 480, complete=True)
-        when(70)
-        late = issue(invoices[7], 90_000_000, -6)
-        do("core-a", "receivable", "confirm", {"id": late})
-        when(60)
-        sale("sme-t1", "factor-x", late, 650, complete=True)
-        due = [f"{old}.1", f"{old}.2", late]
+def day(days_from_today: int) -> str:
+    """The ISO date ``days_from_today`` days from today (negative: in the past)."""
+    return (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days_from_today)).isoformat()
 
-    when(40)
-    cert = issue(invoices[0], 300_000_000, 90)
-    do("core-a", "receivable", "confirm", {"id": cert})
-    do("sme-t1", "receivable", "split", {"id": cert, "amounts": [120_000_000, 180_000_000]})
-    do("sme-t1", "receivable", "transfer", {"id": f"{cert}.1", "to": "sme-t2"})
-    when(35)
-    do("sme-t2", "receivable", "split", {"id": f"{cert}.1", "amounts": [70_000_000, 50_000_000]})
-    do("sme-t2", "receivable", "transfer", {"id": f"{cert}.1.1", "to": "sme-t3"})
-    when(30)
-    do("sme-t3", "receivable", "split", {"id": f"{cert}.1.1", "amounts": [30_000_000,
-                                                                         40_000_000]})
-    do("sme-t3", "receivable", "transfer", {"id": f"{cert}.1.1.1", "to": "sme-t4"})
-    when(25)
-    sold = sale("sme-t1", "bank-a", f"{cert}.2", 450, complete=True)
-    when(15)
-    guarantee = {"id": f"{cert}.1.1.2", "guarantor": "guar-g", "fee": 200_000}
-    p.approve(as_("guar-g"), p.propose(as_("sme-t3"), "receivable", "guarantee", guarantee,
-                                       ["guar-g"])["id"])
 
-    when(10)
-    second = issue(invoices[1], 120_000_000, 120)
-    do("core-a", "receivable", "confirm", {"id": second})
-    if due:
-        when(5)
-        do("core-a", "receivable", "settle", {"id": due.pop(0)})
-    when(0)
-    open_bank = sale("sme-t1", "bank-a", second, 420, complete=False)
-    open_factor = sale("sme-t2", "factor-x", f"{cert}.1.2", 600, complete=False)
-    requested = issue(invoices[2], 85_000_000, 60)
+def run_in_time_order(seeds: list[Seed], at: Callable[[int], None]) -> None:
+    """Run ``seeds`` together, the earliest day first, seeds due the same day in the order
+    given; ``at`` moves the clock to the day before the seed due on it goes on."""
+    waiting = [(-days_ago, i) for i, s in enumerate(seeds)
+               if (days_ago := next(s, None)) is not None]
+    heapq.heapify(waiting)
+    while waiting:
+        minus_today, i = heapq.heappop(waiting)
+        at(-minus_today)
+        later = next(seeds[i], None)
+        if later is not None:
+            if -later < minus_today:
+                raise ValueError(f"demo seed {i}: back from {-minus_today} to {later} days ago")
+            heapq.heappush(waiting, (-later, i))
 
-    # Tier 1's own system tries to finance invoice 1 a second time: the ledger refuses it.
-    key = p.accounts.key("user:sme-t1/operator")
-    assert key is not None
-    raw = sign_tx(demo.node.chain_id, "receivable", "issue", {
-        "invoices": [[invoices[0], 300_000_000]], "debtor": "core-a",
-        "currency": "CNY", "maturity": _day(90)}, [key], demo.node.nonce(key.public) + 1)
-    refused = p.submit_raw(raw, True)
-    assert not refused["ok"], refused
-    do("tax-sh", "invoice", "void", {"invoice": invoices[5], "reason": "red-letter reissue"})
-    # Goods returned against invoice 2, already financed in full: the credit note lowers
-    # its amount due and the ledger records the shortfall as dilution for the holders.
-    do("tax-sh", "invoice", "anchor", {
-        "code": "031002600111", "number": "20269001", "type_code": "381",
-        "preceding": "20260002", "seller": TAX_IDS["sme-t1"], "buyer": TAX_IDS["core-a"],
-        "currency": "CNY", "net_amount": 5_309_735, "tax_amount": 690_265,
-        "total_amount": 6_000_000, "issue_date": _day(-1),
-        "digest": hashlib.sha256(b"demo credit note 20269001").hexdigest()})
-    # Governance: admitting a new factor takes two of the three governing admins.
-    newcomer = {"id": "factor-y", "name": "Factor Y 新保理", "roles": ["factor"],
-                "admin_key": generate_key(demo.node.suite.name).public.hex()}
-    vote = p.propose(as_("regulator", Role.ADMIN), "membership", "add_org", newcomer,
-                     ["bank-a"])
-    p.approve(as_("bank-a", Role.ADMIN), vote["id"])
-    p.index.wait_for(demo.node.height())
-    return {"certificate": cert, "sold_proposal": sold, "second": second,
-            "requested": requested, "offer_bank_a": open_bank, "offer_factor": open_factor,
-            "invoices": invoices, "refused_tx": refused["tx_hash"], "proposal_vote": vote["id"],
-            "due": due}
+
+def seed(demo: Demo) -> dict[str, Any]:
+    """Run the demo story, every module's part of it; returns the ids a tour (or a test)
+    needs."""
+    builder = DemoBuilder(demo)
+    run_in_time_order([part.seed(builder) for _, part in parts.each("demo")], builder.at)
+    demo.platform.index.wait_for(demo.node.height())
+    return builder.ids
 
 
 def build_demo(folder: Path | None = None, config: NodeConfig | None = None

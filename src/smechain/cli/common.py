@@ -1,15 +1,18 @@
 """What the command line's commands share: errors, opening a ledger, submitting."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: Typer reads the generated commands' annotations,
+# which name the closure's ``example``, so they are evaluated where they are written.
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from smechain.cli.render import dumps
+from smechain.core.contract import Contract
 from smechain.core.encoding import INT_MAX, INT_MIN, beyond_int64, parse_json_int, shown
 from smechain.core.errors import DecodeError
 from smechain.core.tx import sign_tx
@@ -138,6 +141,34 @@ def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Pa
     typer.echo(dumps({"height": height, "receipt": receipt}))
     if not receipt.ok:
         raise typer.Exit(1)
+
+
+def contract_app(contract: Contract, help: str, examples: Mapping[str, str]) -> typer.Typer:
+    """A module's ``smechain <module>`` commands: one per action of ``contract`` (``split``,
+    ``mark-overdue``), which signs it with ``--key`` (and ``--cosign``), commits it on the
+    embedded node and prints the receipt; the module adds its own commands to the app.
+
+    ``examples`` holds each action's ``--args`` as its help shows it.
+    """
+    app = typer.Typer(help=help, no_args_is_help=True)
+    for action in contract.actions:
+        _action_command(app, contract, action, examples.get(action))
+    return app
+
+
+def _action_command(app: typer.Typer, contract: Contract, action: str,
+                    example: str | None) -> None:
+    def command(
+        data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
+        key: Annotated[Path, typer.Option(help="Sender's key file.")],
+        args: Annotated[str, typer.Option(help=f"JSON, e.g. {example}" if example
+                                          else "Arguments as a JSON object.")],
+        cosign: Annotated[list[Path] | None, typer.Option(help="Co-signers' key files.")] = None,
+    ) -> None:
+        submit(data, contract.name, action, parse_args(args), key, cosign or [])
+
+    command.__doc__ = (contract.actions[action].handler.__doc__ or action).splitlines()[0]
+    app.command(action.replace("_", "-"))(command)
 
 
 def hex_bytes(value: str, field: str) -> bytes:

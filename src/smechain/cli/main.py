@@ -265,10 +265,12 @@ def serve(
 
 
 def _mount() -> None:
-    from smechain.cli import cluster, invoice, receivable
+    """Each module's commands (``smechain <module> ...``), then the deployment's."""
+    from smechain.cli import cluster
+    from smechain.modules import parts
 
-    app.add_typer(invoice.app, name="invoice")
-    app.add_typer(receivable.app, name="receivable")
+    for module, cli in parts.each("cli"):
+        app.add_typer(cli.app, name=module.name)
     app.add_typer(cluster.cluster_app, name="cluster")
     app.add_typer(cluster.peer_app, name="peer")
     app.add_typer(cluster.ordering_app, name="ordering")

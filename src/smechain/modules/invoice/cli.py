@@ -1,4 +1,5 @@
-"""``smechain invoice``: import e-invoice files, anchor them, check files against anchors."""
+"""``smechain invoice``: import e-invoice files, anchor them, check files against anchors
+(and an OFD's electronic seals)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,27 @@ from typing import Annotated
 
 import typer
 
-from smechain.cli.common import fail, read_input, submit, view_of
+from smechain.cli.common import contract_app, fail, read_input, submit, view_of
 from smechain.cli.render import as_args, dumps
-from smechain.cli.seals import report_seals
 from smechain.core.crypto import CryptoSuite, get_suite
 from smechain.documents import DocumentError, import_invoice, verify_ofd_seals
-from smechain.documents.seal import broken_seal
-from smechain.modules.invoice.contract import financing_of, invoice_id, read_invoice
+from smechain.documents.seal import SealCheck, broken_seal
+from smechain.modules.invoice.contract import CONTRACT, financing_of, invoice_id, read_invoice
 
 OFD_MAGIC = b"PK\x03\x04"
 """How an OFD (a ZIP package) starts; the importer tells the syntaxes apart the same way."""
 
-app = typer.Typer(help="E-invoices: import, anchor, verify.", no_args_is_help=True)
+EXAMPLES = {
+    "anchor": '{"code": "031002600111", "number": "20260001", "seller": "USCC:<seller>", '
+              '"buyer": "USCC:<buyer>", "currency": "CNY", "net_amount": 8850, '
+              '"tax_amount": 1150, "total_amount": 10000, "issue_date": "2026-11-01", '
+              '"digest": "0x<sha-256 of the file>"} (`invoice import` prints it)',
+    "void": '{"invoice": "<invoice id>", "reason": "red-letter reissue"}',
+    "register_party": '{"identifier": "USCC:91310000MA1K000107", "org": "sme-1"}',
+}
+"""Each action's ``--args``, as its command's help shows it."""
+
+app = contract_app(CONTRACT, "E-invoices: import, anchor, verify.", EXAMPLES)
 
 
 @app.command("import")
@@ -104,3 +114,39 @@ def verify(
     financing = financing_of(view.store, anchored)
     typer.echo(f"matches the anchor of {inv_id!r} ({anchored.kind}, {anchored.status}, financed "
                f"{financing.financed} of amount due {financing.amount_due} {anchored.currency})")
+
+
+def describe(check: SealCheck) -> str:
+    """One line: the seal's file, verdict, name, signer and signing time (and why not ok)."""
+    when = check.signing_time.isoformat() if check.signing_time else "unknown time"
+    who = (f"seal {check.seal_name!r} (esID {check.seal_id}, SES v{check.version}), "
+           f"signer {check.signer}, signed {when}") if check.version else "no seal data"
+    if check.ok:
+        return f"seal {check.signature_file}: ok: {who}"
+    return f"seal {check.signature_file}: {check.verdict.upper()}: {check.reason}; {who}"
+
+
+def report_seals(file: Path, data: bytes | None = None) -> str | None:
+    """Print every seal of the OFD ``file``; return why the file fails, ``None`` if none does.
+
+    ``data`` is the file's content when the caller has read it already (so the seals
+    checked are those of the bytes it imported). A seal that cannot be read at all (a
+    ``DocumentError``) is reported as broken. An OFD without seals is reported as such
+    and does not fail here.
+    """
+    try:
+        checks = verify_ofd_seals(file.read_bytes() if data is None else data, str(file))
+    except OSError as exc:
+        return f"cannot read file ({exc.strerror})"
+    except DocumentError as exc:
+        typer.echo(f"seal: BROKEN: {exc}")
+        return f"broken seal: {exc.reason}"
+    if not checks:
+        typer.echo("seal: none (the OFD carries no electronic seal)")
+        return None
+    failure = None
+    for check in checks:
+        typer.echo(describe(check))
+        if not check.ok and failure is None:
+            failure = f"seal {check.signature_file} is {check.verdict}: {check.reason}"
+    return failure

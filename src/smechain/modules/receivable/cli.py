@@ -1,5 +1,6 @@
 """``smechain receivable``: act on debt certificates and show one with its lineage."""
 
+from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
@@ -8,15 +9,12 @@ import typer
 from rich.console import Console
 from rich.tree import Tree
 
-from smechain.cli.common import fail, parse_args, submit, view_of
+from smechain.cli.common import contract_app, fail, view_of
 from smechain.cli.render import dumps
 from smechain.core.encoding import decode
 from smechain.modules.receivable.contract import CERT_PREFIX, CONTRACT, Certificate
 
-app = typer.Typer(help="Digital debt certificates: issue, confirm, split, transfer, sell, "
-                  "guarantee, settle, claim; show.", no_args_is_help=True)
-
-_EXAMPLES = {
+EXAMPLES = {
     "issue": '{"invoices": [["<invoice id>", 10000]], "debtor": "core-a", "currency": "CNY", '
              '"maturity": "2027-03-31"}',
     "confirm": '{"id": "<certificate id>"}',
@@ -30,23 +28,10 @@ _EXAMPLES = {
     "mark_overdue": '{"id": "<certificate id>"}',
     "claim": '{"id": "<certificate id>", "source": "recourse"}',
 }
+"""Each action's ``--args``, as its command's help shows it."""
 
-
-def _register(action: str) -> None:
-    def command(
-        data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
-        key: Annotated[Path, typer.Option(help="Sender's key file.")],
-        args: Annotated[str, typer.Option(help=f"JSON, e.g. {_EXAMPLES[action]}")],
-        cosign: Annotated[list[Path] | None, typer.Option(help="Co-signers' key files.")] = None,
-    ) -> None:
-        submit(data, "receivable", action, parse_args(args), key, cosign or [])
-
-    command.__doc__ = (CONTRACT.actions[action].handler.__doc__ or action).splitlines()[0]
-    app.command(action.replace("_", "-"))(command)
-
-
-for _action in CONTRACT.actions:
-    _register(_action)
+app = contract_app(CONTRACT, "Digital debt certificates: issue, confirm, split, transfer, sell, "
+                   "guarantee, settle, claim; show.", EXAMPLES)
 
 
 @app.command()
