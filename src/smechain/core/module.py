@@ -16,7 +16,7 @@ The parts, by file, each found by its name (a part the folder lacks is absent):
 | routes.py    | ``router(platform) -> APIRouter``: queries, custom views  | no   |
 | cli.py       | ``app``: a ``typer.Typer`` of the module's commands        | no   |
 | sdk.py       | typed SDK methods and records                             | no   |
-| demo.py      | ``seed(demo)``: its part of the demo consortium            | no   |
+| demo.py      | ``seed(builder)``: its part of the demo story, by day       | no   |
 | portal/      | views (ES modules), zh/en messages, ``manifest.json``      | no   |
 
 The pure parts run on every peer and import only ``core`` and other modules'
