@@ -40,12 +40,21 @@ class Event(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=
 
 
 class Receipt(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
-    """What one transaction did: ``code`` is ``ok`` or the name of the failure."""
+    """What one transaction did: ``code`` is ``ok`` or the name of the failure.
+
+    A failure names the field at fault (``field``) and why (``message``, which
+    starts with the field when there is one). ``field`` comes last, so the other
+    fields keep their positions in the encoding; ``receipt_hash`` covers it, as
+    every peer must agree on it.
+    """
 
     tx_hash: bytes
     code: str
     message: str = ""
     events: list[Event] = msgspec.field(default_factory=list)
+    field: str = ""
+    """The argument or transaction field at fault (``amount``, ``invoices[0]``,
+    ``nonce``); ``""`` on success and for a failure of the whole transaction."""
 
     @property
     def ok(self) -> bool:
