@@ -5,6 +5,14 @@ ledger) and redeem (burn what they hold, paying out off the ledger). Holders
 transfer between organisations. For every currency, the recorded supply always
 equals the sum of all balances. Amounts are integers in the currency's minor
 unit (fen, cent).
+
+Actions, as declared in ``CONTRACT`` (balances have no status)::
+
+    | action | from | to | by | co-signers | roles |
+    |---|---|---|---|---|---|
+    | issue | (none) | (none) | (by role) | (none) | cash_issuer |
+    | transfer | (none) | (none) | any member | (none) | any |
+    | redeem | (none) | (none) | (by role) | (none) | cash_issuer |
 """
 
 from __future__ import annotations

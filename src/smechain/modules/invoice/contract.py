@@ -33,15 +33,17 @@ lowered amount due, the shortfall is recorded as **dilution** on the
 financing record and ``InvoiceDiluted`` names the holders of the affected
 financing (e.g. certificate holders) and the amounts.
 
-States and transitions::
+Transitions, as declared in ``CONTRACT``::
 
-    (none) --anchor (tax_authority)--> valid --void (tax_authority)--> voided
+    | action | from | to | by | co-signers | roles |
+    |---|---|---|---|---|---|
+    | anchor | (none) | valid | (by role) | (none) | tax_authority |
+    | void | valid | voided | (by role) | (none) | tax_authority |
+    | register_party | (none) | (none) | (by role) | (none) | tax_authority |
 
-| from  | action  | to     | who                | effect                                  |
-|-------|---------|--------|--------------------|-----------------------------------------|
-| none  | anchor  | valid  | tax_authority      | records it; a credit lowers its invoice |
-| valid | void    | voided | tax_authority      | no new financing; past financing stays  |
-| valid | finance | valid  | ``reserve`` caller | financed += amount, <= amount due       |
+A voided document backs no new financing; past financing stays. Financing
+(``reserve``, called by other contracts) leaves a valid document valid:
+financed += amount, at most the amount due.
 """
 
 from __future__ import annotations

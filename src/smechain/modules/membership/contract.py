@@ -1,8 +1,15 @@
 """Membership: the consortium's organisations, their keys and its governance.
 
-States of an organisation::
+Transitions, as declared in ``CONTRACT``::
 
-    active --suspend_org (quorum)--> suspended --readmit_org (quorum)--> active
+    | action | from | to | by | co-signers | roles |
+    |---|---|---|---|---|---|
+    | add_org | (none) | active | governance quorum | (none) | any |
+    | suspend_org | active | suspended | governance quorum | (none) | any |
+    | readmit_org | suspended | active | governance quorum | (none) | any |
+    | rekey_org | active or suspended | (same) | governance quorum | (none) | any |
+    | enrol_key | (none) | (none) | org admin key | (none) | any |
+    | revoke_key | (none) | (none) | org admin key | (none) | any |
 
 Who may do what:
 

@@ -6,19 +6,27 @@ can split it into parts, transfer parts down its supply chain, or sell them at
 a discount to a factor or bank for cash in the same transaction (delivery
 versus payment). At maturity the debtor pays every current holder.
 
-| from      | action   | to        | who                          |
-|-----------|----------|-----------|------------------------------|
-| (none)    | issue    | requested | the invoices' seller         |
-| requested | confirm  | confirmed | the debtor                   |
-| requested | dispute  | disputed  | the debtor (invoices freed)  |
-| confirmed | split    | split     | the holder (parts confirmed) |
-| confirmed | transfer | confirmed | the holder (new holder)      |
-| confirmed | sell     | confirmed | holder + buyer (factor/bank) |
-| confirmed | guarantee| confirmed | holder + guarantor co-sign; holder pays the fee |
-| confirmed | settle   | settled   | the debtor, from maturity on |
-| confirmed | mark_overdue | overdue | the holder, after maturity + grace days |
-| overdue   | settle   | settled   | the debtor, late                  |
-| overdue   | claim    | claimed   | the holder: from its recourse seller or the guarantor |
+Transitions, as declared in ``CONTRACT`` (``by``: the party of the certificate
+who may call it)::
+
+    | action | from | to | by | co-signers | roles |
+    |---|---|---|---|---|---|
+    | issue | (none) | requested | any member | (none) | any |
+    | confirm | requested | confirmed | debtor | (none) | any |
+    | dispute | requested | disputed | debtor | (none) | any |
+    | split | confirmed | split | holder | (none) | any |
+    | transfer | confirmed | confirmed | holder | (none) | any |
+    | sell | confirmed | confirmed | holder | buyer (bank or factor) | any |
+    | settle | confirmed or overdue | settled | debtor | (none) | any |
+    | guarantee | confirmed | confirmed | holder | guarantor (guarantor) | any |
+    | mark_overdue | confirmed | overdue | holder | (none) | any |
+    | claim | overdue | claimed | holder | (none) | any |
+
+Besides the declaration: ``issue`` is open to the seller of every invoice it
+names; a dispute frees the invoices; a split's parts are
+confirmed; a guarantee's holder pays the fee to the guarantor; ``settle``
+works from maturity on, ``mark_overdue`` from ``GRACE_DAYS`` after it, and
+``claim`` is paid by the recourse seller or the guarantor.
 
 A confirmed certificate cannot be disputed away. Every part keeps its
 ``root`` (the original certificate, which names the invoices) and ``parent``.
