@@ -17,9 +17,9 @@ from smechain.core.block import Receipt
 from smechain.core.chain import genesis_block
 from smechain.core.crypto import get_suite
 from smechain.core.encoding import decode, encode
-from smechain.core.executor import decode_block_txs, execute_block, nonce_key
+from smechain.core.executor import DecodedTx, decode_block_txs, execute_block, nonce_key
 from smechain.core.tx import SignedTx
-from smechain.modules import default_runtime
+from smechain.modules import MODULES, default_runtime
 from smechain.modules.cash.contract import balance_key, supply_key
 from smechain.modules.membership.contract import KeyRecord, Org, key_key, read_org
 from smechain.node.consortium import Consortium, consortium_from_dict
@@ -65,7 +65,23 @@ REJECTIONS = frozenset({
 })
 """Receipt codes of transactions refused before they run: no state change at all."""
 
+MODULE_NAMES = frozenset(m.name for m in MODULES)
+WHOLE_TX_CODES = frozenset({"unauthorised"})
+"""Failures that may name no field: who signed the transaction (its roles, its relation to
+the object, a quorum) concerns the whole transaction, not one argument."""
+
 State = list[tuple[str, bytes, int]]
+
+
+def check_field(item: DecodedTx, receipt: Receipt) -> None:
+    """Every failure of a module's contract names its field, unless it concerns the whole
+    transaction (``WHOLE_TX_CODES``); and the message starts with the field it names."""
+    if receipt.ok or item.tx is None or item.tx.body.contract not in MODULE_NAMES:
+        return
+    assert receipt.field or receipt.code in WHOLE_TX_CODES, \
+        f"{receipt.code} names no field: {receipt.message}"
+    if receipt.field:
+        assert receipt.message.startswith(f"{receipt.field}: "), (receipt.field, receipt.message)
 
 
 def block_timestamp(height: int) -> int:
@@ -95,6 +111,7 @@ def run(
     assert len(result.receipts) == len(raw_txs)
     for item, receipt in zip(items, result.receipts, strict=True):
         assert receipt.tx_hash == item.tx_hash
+        check_field(item, receipt)
     dummy = encode(["test-block", height, list(raw_txs)])
     store.commit_block(height, dummy, [i.tx_hash for i in items], result.writes)
     return result.receipts

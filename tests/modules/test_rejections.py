@@ -262,7 +262,7 @@ class _Mark(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 def _write_then_conflict(state: TxState, ctx: Context, args: _Mark) -> None:
     state.put("probe/" + args.key, 1)
     state.emit("Wrote", key=args.key)
-    raise Conflict("probe: changed my mind after writing")
+    raise Conflict("probe", "changed my mind after writing")
 
 
 def _write_then_corrupt(state: TxState, ctx: Context, args: _Mark) -> None:

@@ -19,7 +19,6 @@ transaction of that key was rejected without using its nonce.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import threading
 import time
@@ -50,16 +49,6 @@ RECEIPT_STATUS = {
     "unknown_signer": 403, "not_found": 404, "unknown_action": 404,
 }
 """HTTP status of a failed receipt's code; anything else (conflicts, funds, nonces) is 409."""
-
-_FIELD = re.compile(r"^([A-Za-z_][\w.\[\]/-]*): ")
-
-
-def field_of(message: str, actions: frozenset[str] = frozenset()) -> str:
-    """The field a ledger message names (``"amount: must be positive"`` → ``amount``);
-    none when it is led by an action's name instead (``"split: only the holder…"``)."""
-    m = _FIELD.match(message)
-    return m.group(1) if m and m.group(1) not in actions else ""
-
 
 class ApiError(Exception):
     """A refusal: HTTP status, a short code, the field at fault and the reason."""
@@ -133,7 +122,6 @@ class Platform:
         self._nonce_lock = threading.Lock()
         self._nonces: dict[bytes, int] = {}
         self._proposal_lock = threading.Lock()
-        self._actions = frozenset(a for c in node.runtime.contracts.values() for a in c.actions)
         self.reconcile()
 
     def close(self) -> None:
@@ -436,15 +424,14 @@ class Platform:
         height, index = self.node.locate(tx_hash)
         return {"tx_hash": tx_hash.hex(), "status": "committed", "height": height,
                 "index": index, "ok": receipt.ok, "code": receipt.code,
-                "message": receipt.message,
+                "message": receipt.message, "field": receipt.field,
                 "events": [{"contract": e.contract, "name": e.name, "attrs": plain(e.attrs)}
                            for e in receipt.events]}
 
     def _receipt_error(self, receipt: Receipt) -> ApiError:
         """A simulated failure, refused at the door: nothing was signed or stored."""
         message = receipt.message or receipt.code
-        return ApiError(RECEIPT_STATUS.get(receipt.code, 409), receipt.code,
-                        field_of(message, self._actions),
+        return ApiError(RECEIPT_STATUS.get(receipt.code, 409), receipt.code, receipt.field,
                         message)
 
     def raise_for(self, result: dict[str, Any]) -> dict[str, Any]:
@@ -454,7 +441,7 @@ class Platform:
             raise ApiError(status, result["code"], "tx", result["message"])
         if result["status"] == "committed" and not result["ok"]:
             status = RECEIPT_STATUS.get(result["code"], 409)
-            raise ApiError(status, result["code"], field_of(result["message"], self._actions),
+            raise ApiError(status, result["code"], result.get("field", ""),
                            result["message"], result["tx_hash"], result["height"])
         return result
 

@@ -23,7 +23,8 @@ OK = "ok"
 """The receipt code of a transaction that took effect."""
 
 _HEADER_DOMAIN = b"smechain/block/v1\x00"
-_RECEIPT_DOMAIN = b"smechain/receipt/v1\x00"
+_RECEIPT_DOMAIN = b"smechain/receipt/v2\x00"
+"""v2: receipts carry ``field`` (issue 12); a v1 store does not decode, re-create it."""
 _STATE_DOMAIN = b"smechain/state/v1\x00"
 _GENESIS_DOMAIN = b"smechain/genesis/v1\x00"
 _TX_BYTES_DOMAIN = b"smechain/tx-bytes/v1\x00"
@@ -40,12 +41,23 @@ class Event(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=
 
 
 class Receipt(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
-    """What one transaction did: ``code`` is ``ok`` or the name of the failure."""
+    """What one transaction did: ``code`` is ``ok`` or the name of the failure.
+
+    A failure names the field at fault (``field``) and why (``message``, which
+    starts with the field when there is one). ``field`` comes last, so the other
+    fields keep their positions in the encoding; ``receipt_hash`` covers it, as
+    every peer must agree on it. (Blocks written before it existed hold
+    four-element receipts, which are not canonical now: such a store is
+    re-created, not read.)
+    """
 
     tx_hash: bytes
     code: str
     message: str = ""
     events: list[Event] = msgspec.field(default_factory=list)
+    field: str = ""
+    """The argument or transaction field at fault (``amount``, ``invoices[0]``,
+    ``nonce``); ``""`` on success and for a failure of the whole transaction."""
 
     @property
     def ok(self) -> bool:

@@ -40,11 +40,11 @@ def day_number(date: str, field: str = "date") -> int:
     """Days since 1970-01-01 of a ``YYYY-MM-DD`` date; ``BadArguments`` naming ``field``."""
     m = DATE.match(date)
     if m is None:
-        raise BadArguments(f"{field}: {date!r} is not YYYY-MM-DD")
+        raise BadArguments(field, f"{date!r} is not YYYY-MM-DD")
     y, mo, d = int(m[1]), int(m[2]), int(m[3])
     leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
     if d > _MONTH_DAYS[mo - 1] + (1 if mo == 2 and leap else 0):
-        raise BadArguments(f"{field}: {date!r} is not a calendar date")
+        raise BadArguments(field, f"{date!r} is not a calendar date")
     y -= mo <= 2
     era = y // 400
     yoe = y - era * 400
@@ -139,6 +139,6 @@ def discounted_price(face: int, rate_bp: int, days: int, basis: int) -> tuple[in
     discount would take the whole face (a price is never zero or negative)."""
     cut = discount(face, rate_bp, days, basis)
     if cut >= face:
-        raise BadArguments(f"rate_bp: {rate_bp} bp a year over {days} days discounts the "
+        raise BadArguments("rate_bp", f"{rate_bp} bp a year over {days} days discounts the "
                            f"whole face value {face}; no price is left")
     return cut, face - cut

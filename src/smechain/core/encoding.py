@@ -43,7 +43,7 @@ def convert(value: Any, type_: type[T], what: str) -> T:
     try:
         return msgspec.convert(value, type_, strict=True)
     except msgspec.ValidationError as exc:
-        raise BadArguments(f"{what}: {exc}") from None
+        raise BadArguments(what, f"{exc}") from None
 
 
 def plain(value: Any) -> Any:

@@ -9,7 +9,7 @@ For each transaction, in this order:
    run again (a replay is refused at step 1);
 3. the action runs on a staged view of state. If it raises a ``ContractError``
    (unauthorised, bad arguments, insufficient funds, ...), its writes are
-   dropped and the receipt carries the error's code and message.
+   dropped and the receipt carries the error's code, field and message.
 
 Signature checks are the costly part, so the caller may pass their results in
 (``sig_ok``), computed in parallel before the block runs; without them the
@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from smechain.core.block import OK, Receipt
-from smechain.core.contract import Context, Principal, Runtime
+from smechain.core.contract import Context, Principal, Runtime, check_roles
 from smechain.core.crypto import CryptoSuite
 from smechain.core.encoding import convert, decode, encode
-from smechain.core.errors import ContractError, DecodeError, TxRejected, Unauthorised
+from smechain.core.errors import ContractError, DecodeError, TxRejected
 from smechain.core.state import BlockState, StateReader, TxState, WriteSet
 from smechain.core.tx import SignedTx, TxBody, TxHash, decode_tx
 
@@ -107,33 +108,29 @@ def _apply_tx(
 ) -> Receipt:
     tx = item.tx
     if tx is None:
-        return Receipt(item.tx_hash, DecodeError.code, item.error)
+        return Receipt(item.tx_hash, DecodeError.code, item.error, field="tx")
     body = tx.body
     try:
         signers = _admit(runtime, block, chain_id, height, body, sig_ok)
     except TxRejected as exc:
-        return Receipt(item.tx_hash, exc.code, exc.message)
+        return Receipt(item.tx_hash, exc.code, exc.message, field=exc.field)
     sender_nonce = nonce_key(body.signers[0])
     block.writes[sender_nonce] = encode(body.nonce)
 
     contract = runtime.contracts.get(body.contract)
     action = contract.actions.get(body.action) if contract else None
     if contract is None or action is None:
-        return Receipt(
-            item.tx_hash, "unknown_action", f"contract/action: no {body.contract}.{body.action}"
-        )
+        return Receipt(item.tx_hash, "unknown_action",
+                       f"contract/action: no {body.contract}.{body.action}",
+                       field="contract/action")
     ctx = Context(chain_id, height, timestamp_ms, item.tx_hash, signers)
     view = TxState(block, contract.name)
     try:
-        if action.roles is not None and not (action.roles & signers[0].roles):
-            raise Unauthorised(
-                f"{body.contract}.{body.action}: sender {signers[0].org!r} holds none of "
-                f"the roles {sorted(action.roles)}"
-            )
-        args: object = convert(body.args, action.args_type, "args")
-        action.handler(view, ctx, args)
+        check_roles(action.roles, ctx, body.contract, body.action)
+        args: Any = convert(body.args, action.args_type, "args")
+        action.run(view, ctx, body.action, args)
     except ContractError as exc:
-        return Receipt(item.tx_hash, exc.code, exc.message)
+        return Receipt(item.tx_hash, exc.code, exc.message, field=exc.field)
     except DecodeError as exc:
         return Receipt(item.tx_hash, "corrupt_state", exc.message)
     view.commit()
@@ -151,15 +148,15 @@ def _admit(
     """The checks that reject a transaction outright; return the verified signers."""
     keys = body.signers
     if body.chain_id != chain_id:
-        raise TxRejected("wrong_chain", f"chain_id: {body.chain_id!r} is not this chain")
+        raise TxRejected("wrong_chain", "chain_id", f"{body.chain_id!r} is not this chain")
     if body.expiry and height > body.expiry:
-        raise TxRejected("expired", f"expiry: height {body.expiry} has passed (now {height})")
+        raise TxRejected("expired", "expiry", f"height {body.expiry} has passed (now {height})")
     if not sig_ok:
-        raise TxRejected("bad_signature", "signatures: a signature does not verify")
+        raise TxRejected("bad_signature", "signatures", "a signature does not verify")
     signers = tuple(runtime.resolve_signer(block, key, height) for key in keys)
     raw = block.get(nonce_key(keys[0]))
     last = 0 if raw is None else decode(raw, int)
     if body.nonce != last + 1:
         what = "replayed" if body.nonce <= last else "out of order"
-        raise TxRejected("bad_nonce", f"nonce: {body.nonce} is {what}; expected {last + 1}")
+        raise TxRejected("bad_nonce", "nonce", f"{body.nonce} is {what}; expected {last + 1}")
     return signers

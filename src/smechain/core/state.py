@@ -86,7 +86,7 @@ class TxState:
         try:
             self._writes[key] = encode(value)
         except (OverflowError, msgspec.EncodeError) as exc:
-            raise BadArguments(f"{key}: the result cannot be stored ({exc})") from None
+            raise BadArguments("", f"{key}: the result cannot be stored ({exc})") from None
 
     def delete(self, key: str) -> None:
         """Stage the removal of ``key``."""
@@ -98,7 +98,7 @@ class TxState:
         try:
             encode(attrs)
         except (OverflowError, msgspec.EncodeError) as exc:
-            raise BadArguments(f"{event}: an attribute cannot be recorded ({exc})") from None
+            raise BadArguments("", f"{event}: an attribute cannot be recorded ({exc})") from None
         self.events.append(Event(self.contract, event, attrs))
 
     def commit(self) -> None:

@@ -5,6 +5,14 @@ ledger) and redeem (burn what they hold, paying out off the ledger). Holders
 transfer between organisations. For every currency, the recorded supply always
 equals the sum of all balances. Amounts are integers in the currency's minor
 unit (fen, cent).
+
+Actions, as declared in ``CONTRACT`` (balances have no status)::
+
+    | action | from | to | by | co-signers | roles |
+    |---|---|---|---|---|---|
+    | issue | (none) | (none) | (by role) | (none) | cash_issuer |
+    | transfer | (none) | (none) | any member | (none) | any |
+    | redeem | (none) | (none) | (by role) | (none) | cash_issuer |
 """
 
 from __future__ import annotations
@@ -55,22 +63,22 @@ class Redeem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 def _check(currency: str, amount: int, field: str = "amount") -> None:
     if not CURRENCY.match(currency):
-        raise BadArguments(f"currency: {currency!r} is not an ISO 4217 code")
+        raise BadArguments("currency", f"{currency!r} is not an ISO 4217 code")
     if not 0 < amount <= MAX_AMOUNT:
-        raise BadArguments(f"{field}: {amount} must be a positive number of minor units "
+        raise BadArguments(field, f"{amount} must be a positive number of minor units "
                            f"(at most {MAX_AMOUNT})")
 
 
 def _require_member(state: TxState, org: str, field: str = "to") -> None:
     if read_org(state, org) is None:
-        raise NotFound(f"{field}: no organisation {org!r}")
+        raise NotFound(field, f"no organisation {org!r}")
 
 
 def _debit(state: TxState, currency: str, org: str, amount: int, field: str = "amount") -> None:
     source = balance_key(currency, org)
     balance = state.get_int(source)
     if balance < amount:
-        raise InsufficientFunds(f"{field}: {org!r} holds {balance} {currency}, {amount} asked")
+        raise InsufficientFunds(field, f"{org!r} holds {balance} {currency}, {amount} asked")
     state.put(source, balance - amount)
 
 
@@ -81,7 +89,7 @@ def move(state: TxState, currency: str, sender: str, to: str, amount: int,
     argument the caller sent (``fee``, ``guarantor``), not this function's own names."""
     _check(currency, amount, field)
     if to == sender:
-        raise BadArguments(f"{to_field}: must differ from the sender")
+        raise BadArguments(to_field, "must differ from the sender")
     _require_member(state, to, to_field)
     _debit(state, currency, sender, amount, field)
     target = balance_key(currency, to)
@@ -94,7 +102,7 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
     _require_member(state, args.to)
     supply = state.get_int(supply_key(args.currency))
     if supply + args.amount > MAX_AMOUNT:
-        raise BadArguments(f"amount: the {args.currency} supply would pass {MAX_AMOUNT}")
+        raise BadArguments("amount", f"the {args.currency} supply would pass {MAX_AMOUNT}")
     target = balance_key(args.currency, args.to)
     state.put(supply_key(args.currency), supply + args.amount)
     state.put(target, state.get_int(target) + args.amount)
@@ -105,7 +113,7 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
 def transfer(state: TxState, ctx: Context, args: Transfer) -> None:
     """The sender's organisation pays ``amount`` to another organisation."""
     if len(args.memo) > 140:
-        raise BadArguments("memo: at most 140 characters")
+        raise BadArguments("memo", "at most 140 characters")
     move(state, args.currency, ctx.sender.org, args.to, args.amount)
     state.emit("Transferred", currency=args.currency, sender=ctx.sender.org, to=args.to,
                amount=args.amount)

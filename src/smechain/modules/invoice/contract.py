@@ -33,15 +33,17 @@ lowered amount due, the shortfall is recorded as **dilution** on the
 financing record and ``InvoiceDiluted`` names the holders of the affected
 financing (e.g. certificate holders) and the amounts.
 
-States and transitions::
+Transitions, as declared in ``CONTRACT``::
 
-    (none) --anchor (tax_authority)--> valid --void (tax_authority)--> voided
+    | action | from | to | by | co-signers | roles |
+    |---|---|---|---|---|---|
+    | anchor | (none) | valid | (by role) | (none) | tax_authority |
+    | void | valid | voided | (by role) | (none) | tax_authority |
+    | register_party | (none) | (none) | (by role) | (none) | tax_authority |
 
-| from  | action  | to     | who                | effect                                  |
-|-------|---------|--------|--------------------|-----------------------------------------|
-| none  | anchor  | valid  | tax_authority      | records it; a credit lowers its invoice |
-| valid | void    | voided | tax_authority      | no new financing; past financing stays  |
-| valid | finance | valid  | ``reserve`` caller | financed += amount, <= amount due       |
+A voided document backs no new financing; past financing stays. Financing
+(``reserve``, called by other contracts) leaves a valid document valid:
+financed += amount, at most the amount due.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from enum import StrEnum
 
 import msgspec
 
-from smechain.core.contract import Action, Context, Contract
+from smechain.core.contract import Action, Context, Contract, Subject, Transition
 from smechain.core.daycount import day_number
 from smechain.core.encoding import decode
 from smechain.core.errors import BadArguments, Conflict, NotFound
@@ -135,7 +137,7 @@ class Invoice(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_field
     """BT-25: the number of the invoice a credit note or corrective invoice refers to."""
     issue_date: str
     digest: bytes
-    status: str
+    status: InvoiceStatus
     financed: int
     """How much financing was reserved through this document."""
     anchored_by: str
@@ -209,6 +211,10 @@ def party_key(identifier: str) -> str:
     return PARTY_PREFIX + escape(identifier)
 
 
+DOCUMENTS = Subject("invoice document", Invoice, invoice_key, "invoice",
+                    missing="{id!r} is not anchored", wrong_status="{id!r} is already {status}")
+
+
 def read_invoice(state: StateReader, inv_id: str) -> Invoice | None:
     """The anchored document ``inv_id``, or ``None``."""
     raw = state.get(invoice_key(inv_id))
@@ -248,7 +254,12 @@ def matches_file(invoice: Invoice, file_digest: bytes) -> bool:
 def credit_of(doc: Invoice) -> int:
     """How much ``doc`` lowers the invoice it references: a credit note its whole amount
     due, any other document a negative amount due; 0 without a BT-25 reference."""
-    if not doc.preceding or doc.status != InvoiceStatus.VALID:
+    return _credit_amount(doc) if doc.status == InvoiceStatus.VALID else 0
+
+
+def _credit_amount(doc: Invoice) -> int:
+    """What ``doc`` lowers its referenced invoice by while valid, whatever its status now."""
+    if not doc.preceding:
         return 0
     if doc.kind == Kind.CREDIT_NOTE:
         return abs(doc.amount_due)
@@ -346,24 +357,24 @@ def reserve(state: TxState, inv_id: str, amount: int, field: str = "invoices",
     """
     doc = state.get_as(invoice_key(inv_id), Invoice)
     if doc is None:
-        raise NotFound(f"{field}: invoice {inv_id!r} is not anchored")
+        raise NotFound(field, f"invoice {inv_id!r} is not anchored")
     if doc.status != InvoiceStatus.VALID:
-        raise Conflict(f"{field}: invoice {inv_id!r} is {doc.status} and cannot back financing")
+        raise Conflict(field, f"invoice {inv_id!r} is {doc.status} and cannot back financing")
     if doc.kind not in FINANCEABLE:
-        raise Conflict(f"{field}: invoice {inv_id!r} is a {doc.kind} (type {doc.type_code}); "
+        raise Conflict(field, f"invoice {inv_id!r} is a {doc.kind} (type {doc.type_code}); "
                        "only invoices back financing")
     if amount <= 0:
-        raise BadArguments(f"{field}.amount: {amount} must be positive")
+        raise BadArguments(f"{field}.amount", f"{amount} must be positive")
     org = org_of_party(state, doc.seller)
     if org is None:
-        raise Conflict(f"{field}: invoice {inv_id!r}: seller {doc.seller!r} is not registered "
+        raise Conflict(field, f"invoice {inv_id!r}: seller {doc.seller!r} is not registered "
                        "to an organisation")
     due = _org_amount_due(state, org, doc.code, doc.number)
     record = _financing(state, org, doc)
     free = max(0, due - record.financed)
     if amount > free:
         raise Conflict(
-            f"{field}: invoice {inv_id!r} has {free} of its amount due {due} "
+            field, f"invoice {inv_id!r} has {free} of its amount due {due} "
             f"{doc.currency} unfinanced; {amount} asked (already financed: {record.financed})")
     state.put(FINANCING_PREFIX + record.id, msgspec.structs.replace(
         record, financed=record.financed + amount,
@@ -387,7 +398,7 @@ def release(state: TxState, inv_id: str, amount: int, ref: str = "") -> None:
     record = _financing(state, org, doc) if doc is not None and org else None
     held = Reservation(inv_id, ref, amount)
     if doc is None or record is None or held not in record.reservations:
-        raise Conflict(f"invoices: cannot release {amount} of invoice {inv_id!r}")
+        raise Conflict("invoices", f"cannot release {amount} of invoice {inv_id!r}")
     rest = list(record.reservations)
     rest.remove(held)
     state.put(FINANCING_PREFIX + record.id, msgspec.structs.replace(
@@ -471,16 +482,16 @@ def check_anchor(args: Anchor) -> int:
     if args.buyer:
         check_identifier(args.buyer, "buyer")
     if args.code and not _CODE.match(args.code):
-        raise BadArguments(f"code: {args.code!r} is not 1-20 letters and digits")
+        raise BadArguments("code", f"{args.code!r} is not 1-20 letters and digits")
     if not _TYPE_CODE.match(args.type_code):
-        raise BadArguments(f"type_code: {args.type_code!r} is not a UNTDID 1001 code")
+        raise BadArguments("type_code", f"{args.type_code!r} is not a UNTDID 1001 code")
     if args.preceding:
         _check_text(args.preceding, "preceding")
     if not CURRENCY.match(args.currency):
-        raise BadArguments(f"currency: {args.currency!r} is not an ISO 4217 code")
+        raise BadArguments("currency", f"{args.currency!r} is not an ISO 4217 code")
     day_number(args.issue_date, "issue_date")
     if len(args.digest) != 32:
-        raise BadArguments("digest: must be the 32-byte digest of the invoice file")
+        raise BadArguments("digest", "must be the 32-byte digest of the invoice file")
     due = (args.total_amount - args.prepaid_amount + args.rounding_amount
            if args.amount_due is None else args.amount_due)
     for name, value in (("net_amount", args.net_amount), ("tax_amount", args.tax_amount),
@@ -488,15 +499,15 @@ def check_anchor(args: Anchor) -> int:
                         ("prepaid_amount", args.prepaid_amount),
                         ("rounding_amount", args.rounding_amount), ("amount_due", due)):
         if not -MAX_AMOUNT <= value <= MAX_AMOUNT:
-            raise BadArguments(f"{name}: {value} is beyond ±{MAX_AMOUNT} minor units")
+            raise BadArguments(name, f"{value} is beyond ±{MAX_AMOUNT} minor units")
     if args.net_amount + args.tax_amount != args.total_amount:
-        raise BadArguments(f"total_amount: {args.total_amount} is not net {args.net_amount} + "
+        raise BadArguments("total_amount", f"{args.total_amount} is not net {args.net_amount} + "
                            f"tax {args.tax_amount} (EN 16931 BR-CO-15)")
     if not min(0, args.total_amount) <= args.prepaid_amount <= max(0, args.total_amount):
-        raise BadArguments(f"prepaid_amount: {args.prepaid_amount} is not between 0 and the "
+        raise BadArguments("prepaid_amount", f"{args.prepaid_amount} is not between 0 and the "
                            f"total {args.total_amount}")
     if args.total_amount - args.prepaid_amount + args.rounding_amount != due:
-        raise BadArguments(f"amount_due: {due} is not total {args.total_amount} − prepaid "
+        raise BadArguments("amount_due", f"{due} is not total {args.total_amount} − prepaid "
                            f"{args.prepaid_amount} + rounding {args.rounding_amount} "
                            "(EN 16931 BR-CO-16)")
     return due
@@ -513,11 +524,11 @@ def canonical_number(value: str) -> str:
 
 def _check_text(value: str, field: str) -> None:
     if not value:
-        raise BadArguments(f"{field}: must not be empty")
+        raise BadArguments(field, "must not be empty")
     if len(value) > MAX_NUMBER or any(unicodedata.category(c) == "Cc" for c in value):
-        raise BadArguments(f"{field}: at most {MAX_NUMBER} characters, no control characters")
+        raise BadArguments(field, f"at most {MAX_NUMBER} characters, no control characters")
     if value != canonical_number(value):
-        raise BadArguments(f"{field}: {value!r} is not in canonical form "
+        raise BadArguments(field, f"{value!r} is not in canonical form "
                            f"({canonical_number(value)!r}: NFKC, single spaces, no format "
                            "characters)")
 
@@ -527,11 +538,11 @@ def anchor(state: TxState, ctx: Context, args: Anchor) -> None:
     due = check_anchor(args)
     inv_id = invoice_id(args.seller, args.code, args.number)
     if state.get(invoice_key(inv_id)) is not None:
-        raise Conflict(f"number: invoice {inv_id!r} is already anchored")
+        raise Conflict("number", f"invoice {inv_id!r} is already anchored")
     digest_key = DIGEST_PREFIX + args.digest.hex()
     earlier = state.get_as(digest_key, str)
     if earlier is not None:
-        raise Conflict(f"digest: this file is already anchored as {earlier!r}")
+        raise Conflict("digest", f"this file is already anchored as {earlier!r}")
     kind = kind_of(args.type_code)
     doc = Invoice(
         inv_id, args.code, args.number, kind, args.type_code, args.seller, args.buyer,
@@ -556,19 +567,15 @@ def anchor(state: TxState, ctx: Context, args: Anchor) -> None:
         _refresh_dilution(state, org or "", args.code, args.preceding, inv_id)
 
 
-def void(state: TxState, ctx: Context, args: Void) -> None:
-    """A tax authority voids (red-letters) a document; it can back no new financing."""
-    doc = state.get_as(invoice_key(args.invoice), Invoice)
-    if doc is None:
-        raise NotFound(f"invoice: {args.invoice!r} is not anchored")
-    if doc.status == InvoiceStatus.VOIDED:
-        raise Conflict(f"invoice: {args.invoice!r} is already voided")
-    state.put(invoice_key(args.invoice),
-              msgspec.structs.replace(doc, status=InvoiceStatus.VOIDED))
+def void(state: TxState, ctx: Context, args: Void, doc: Invoice) -> None:
+    """A tax authority voids (red-letters) a document; it can back no new financing.
+
+    A voided credit no longer lowers the invoice it referenced (``doc`` is already voided
+    here), so that invoice's dilution is worked out again."""
     state.emit("InvoiceVoided", invoice=args.invoice, financed=doc.financed,
                reason=args.reason)
     org = org_of_party(state, doc.seller) or ""
-    number = doc.preceding if credit_of(doc) else doc.number
+    number = doc.preceding if _credit_amount(doc) else doc.number
     _refresh_dilution(state, org, doc.code, number, args.invoice)
 
 
@@ -581,10 +588,10 @@ def register_party(state: TxState, ctx: Context, args: RegisterParty) -> None:
     """
     check_identifier(args.identifier, "identifier")
     if read_org(state, args.org) is None:
-        raise NotFound(f"org: no organisation {args.org!r}")
+        raise NotFound("org", f"no organisation {args.org!r}")
     holder = org_of_party(state, args.identifier)
     if holder is not None:
-        raise Conflict(f"identifier: {args.identifier!r} is already registered to {holder!r}")
+        raise Conflict("identifier", f"{args.identifier!r} is already registered to {holder!r}")
     state.put(party_key(args.identifier), args.org)
     state.put(ALIASES_PREFIX + escape(args.org), [*aliases(state, args.org), args.identifier])
     state.emit("PartyRegistered", identifier=args.identifier, org=args.org)
@@ -596,8 +603,9 @@ def register_party(state: TxState, ctx: Context, args: RegisterParty) -> None:
 CONTRACT = Contract(
     "invoice",
     {
-        "anchor": Action(anchor, Anchor, roles=TAX_AUTHORITIES),
-        "void": Action(void, Void, roles=TAX_AUTHORITIES),
+        "anchor": Action(anchor, Anchor, roles=TAX_AUTHORITIES, to=InvoiceStatus.VALID),
+        "void": Transition(void, Void, DOCUMENTS, {InvoiceStatus.VALID}, InvoiceStatus.VOIDED,
+                           roles=TAX_AUTHORITIES),
         "register_party": Action(register_party, RegisterParty, roles=TAX_AUTHORITIES),
     },
 )

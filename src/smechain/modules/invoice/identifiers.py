@@ -73,15 +73,15 @@ def check_identifier(identifier: str, field: str = "identifier") -> tuple[str, s
     """
     scheme, sep, value = identifier.partition(":")
     if not sep or not value:
-        raise BadArguments(f"{field}: {identifier!r} is not SCHEME:value")
+        raise BadArguments(field, f"{identifier!r} is not SCHEME:value")
     if len(identifier) > MAX_IDENTIFIER:
-        raise BadArguments(f"{field}: longer than {MAX_IDENTIFIER} characters")
+        raise BadArguments(field, f"longer than {MAX_IDENTIFIER} characters")
     if scheme not in NAMED_SCHEMES and not ICD.match(scheme):
-        raise BadArguments(f"{field}: scheme {scheme!r} is not VAT, TAX, USCC, CN-TIN, LEGAL, "
+        raise BadArguments(field, f"scheme {scheme!r} is not VAT, TAX, USCC, CN-TIN, LEGAL, "
                            "EM or a four-digit ISO 6523 code")
     reason = _value_fault(scheme, value)
     if reason:
-        raise BadArguments(f"{field}: {identifier!r} {reason}")
+        raise BadArguments(field, f"{identifier!r} {reason}")
     return scheme, value
 
 

@@ -1,8 +1,15 @@
 """Membership: the consortium's organisations, their keys and its governance.
 
-States of an organisation::
+Transitions, as declared in ``CONTRACT``::
 
-    active --suspend_org (quorum)--> suspended --readmit_org (quorum)--> active
+    | action | from | to | by | co-signers | roles |
+    |---|---|---|---|---|---|
+    | add_org | (none) | active | governance quorum | (none) | any |
+    | suspend_org | active | suspended | governance quorum | (none) | any |
+    | readmit_org | suspended | active | governance quorum | (none) | any |
+    | rekey_org | active or suspended | (same) | governance quorum | (none) | any |
+    | enrol_key | (none) | (none) | org admin key | (none) | any |
+    | revoke_key | (none) | (none) | org admin key | (none) | any |
 
 Who may do what:
 
@@ -23,7 +30,15 @@ from enum import StrEnum
 
 import msgspec
 
-from smechain.core.contract import Action, Context, Contract, Principal
+from smechain.core.contract import (
+    Action,
+    Approval,
+    Context,
+    Contract,
+    Principal,
+    Subject,
+    Transition,
+)
 from smechain.core.encoding import decode, encode
 from smechain.core.errors import BadArguments, Conflict, NotFound, TxRejected, Unauthorised
 from smechain.core.genesis import GOVERNED_ACTIONS, ORG_ID, ROLES, Genesis, Governance
@@ -47,7 +62,7 @@ class Org(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=Tr
     id: str
     name: str
     roles: list[str]
-    status: str
+    status: OrgStatus
     admin_key: bytes
 
 
@@ -81,19 +96,20 @@ def resolve_signer(state: StateReader, public_key: bytes, height: int) -> Princi
     """The principal behind ``public_key`` at ``height``; ``TxRejected`` if it may not sign."""
     raw = state.get(key_key(public_key))
     if raw is None:
-        raise TxRejected("unknown_signer", f"signers: key {public_key.hex()[:16]}… is not enrolled")
+        raise TxRejected("unknown_signer", "signers",
+                         f"key {public_key.hex()[:16]}… is not enrolled")
     record = decode(raw, KeyRecord)
     if record.revoked_at and height >= record.revoked_at:
         raise TxRejected(
-            "key_revoked",
-            f"signers: key {public_key.hex()[:16]}… of {record.org!r} was revoked "
+            "key_revoked", "signers",
+            f"key {public_key.hex()[:16]}… of {record.org!r} was revoked "
             f"at height {record.revoked_at}",
         )
     org = read_org(state, record.org)
     if org is None:
-        raise TxRejected("unknown_signer", f"signers: organisation {record.org!r} is unknown")
+        raise TxRejected("unknown_signer", "signers", f"organisation {record.org!r} is unknown")
     if org.status != OrgStatus.ACTIVE:
-        raise TxRejected("org_suspended", f"signers: organisation {org.id!r} is suspended")
+        raise TxRejected("org_suspended", "signers", f"organisation {org.id!r} is suspended")
     return Principal(public_key, org.id, record.name, record.admin, frozenset(org.roles))
 
 
@@ -147,35 +163,42 @@ def _require_quorum(state: TxState, ctx: Context, action: str) -> None:
     approvals = {p.org for p in ctx.signers if p.admin and p.org in policy.admins}
     if len(approvals) < needed:
         raise Unauthorised(
-            f"{action}: needs the admin signatures of {needed} of the governing "
+            "", f"{action}: needs the admin signatures of {needed} of the governing "
             f"organisations {sorted(policy.admins)}; got {len(approvals)}"
         )
 
 
+def _require_admin_key(state: TxState, ctx: Context, action: str) -> None:
+    if not ctx.sender.admin:
+        raise Unauthorised("", f"{action}: only an organisation's admin key may "
+                               f"{action.removesuffix('_key')} keys")
+
+
+QUORUM = Approval("governance quorum", _require_quorum)
+"""The admin signatures of the governing organisations that genesis asks for the action."""
+ADMIN_KEY = Approval("org admin key", _require_admin_key)
+"""The sender signs with its organisation's admin key (for its own organisation)."""
+
+ORGS = Subject("organisation", Org, org_key, "org", missing="no organisation {id!r}",
+               wrong_status="{id!r} is {status}, not {expected}")
+
+
 def _require_new_key(state: TxState, public_key: bytes, field: str) -> None:
     if state.get(key_key(public_key)) is not None:
-        raise Conflict(f"{field}: this key is already enrolled")
-
-
-def _existing_org(state: TxState, org_id: str, field: str = "org") -> Org:
-    org = state.get_as(org_key(org_id), Org)
-    if org is None:
-        raise NotFound(f"{field}: no organisation {org_id!r}")
-    return org
+        raise Conflict(field, "this key is already enrolled")
 
 
 def add_org(state: TxState, ctx: Context, args: AddOrg) -> None:
     """Admit a new organisation with its roles and admin key."""
-    _require_quorum(state, ctx, "add_org")
     if not ORG_ID.match(args.id):
-        raise BadArguments(f"id: {args.id!r} must match {ORG_ID.pattern}")
+        raise BadArguments("id", f"{args.id!r} must match {ORG_ID.pattern}")
     unknown = set(args.roles) - ROLES
     if unknown or not args.roles:
-        raise BadArguments(f"roles: unknown or empty roles {sorted(unknown)}")
+        raise BadArguments("roles", f"unknown or empty roles {sorted(unknown)}")
     if len(args.admin_key) != len(ctx.sender.key):
-        raise BadArguments(f"admin_key: must be {len(ctx.sender.key)} bytes for this chain")
+        raise BadArguments("admin_key", f"must be {len(ctx.sender.key)} bytes for this chain")
     if state.get(org_key(args.id)) is not None:
-        raise Conflict(f"id: organisation {args.id!r} already exists")
+        raise Conflict("id", f"organisation {args.id!r} already exists")
     _require_new_key(state, args.admin_key, "admin_key")
     state.put(org_key(args.id), Org(args.id, args.name, sorted(args.roles), OrgStatus.ACTIVE,
                                     args.admin_key))
@@ -183,34 +206,20 @@ def add_org(state: TxState, ctx: Context, args: AddOrg) -> None:
     state.emit("OrgAdded", org=args.id, roles=sorted(args.roles))
 
 
-def _set_status(state: TxState, ctx: Context, org_id: str, action: str,
-                before: OrgStatus, after: OrgStatus, event: str) -> None:
-    _require_quorum(state, ctx, action)
-    org = _existing_org(state, org_id)
-    if org.status != before:
-        raise Conflict(f"org: {org_id!r} is {org.status}, not {before}")
-    state.put(org_key(org_id), msgspec.structs.replace(org, status=after))
-    state.emit(event, org=org_id)
-
-
-def suspend_org(state: TxState, ctx: Context, args: OrgRef) -> None:
+def suspend_org(state: TxState, ctx: Context, args: OrgRef, org: Org) -> None:
     """Suspend an organisation: none of its keys can sign until it is readmitted."""
-    _set_status(state, ctx, args.org, "suspend_org", OrgStatus.ACTIVE, OrgStatus.SUSPENDED,
-                "OrgSuspended")
+    state.emit("OrgSuspended", org=org.id)
 
 
-def readmit_org(state: TxState, ctx: Context, args: OrgRef) -> None:
+def readmit_org(state: TxState, ctx: Context, args: OrgRef, org: Org) -> None:
     """Readmit a suspended organisation."""
-    _set_status(state, ctx, args.org, "readmit_org", OrgStatus.SUSPENDED, OrgStatus.ACTIVE,
-                "OrgReadmitted")
+    state.emit("OrgReadmitted", org=org.id)
 
 
-def rekey_org(state: TxState, ctx: Context, args: RekeyOrg) -> None:
+def rekey_org(state: TxState, ctx: Context, args: RekeyOrg, org: Org) -> None:
     """Replace an organisation's admin key; the old one stops at the next block."""
-    _require_quorum(state, ctx, "rekey_org")
-    org = _existing_org(state, args.org)
     if len(args.admin_key) != len(org.admin_key):
-        raise BadArguments(f"admin_key: must be {len(org.admin_key)} bytes for this chain")
+        raise BadArguments("admin_key", f"must be {len(org.admin_key)} bytes for this chain")
     _require_new_key(state, args.admin_key, "admin_key")
     old = state.get_as(key_key(org.admin_key), KeyRecord)
     if old is not None:
@@ -224,12 +233,10 @@ def rekey_org(state: TxState, ctx: Context, args: RekeyOrg) -> None:
 def enrol_key(state: TxState, ctx: Context, args: EnrolKey) -> None:
     """An organisation's admin enrols a user key for its own organisation."""
     sender = ctx.sender
-    if not sender.admin:
-        raise Unauthorised("enrol_key: only an organisation's admin key may enrol keys")
     if len(args.public_key) != len(sender.key):
-        raise BadArguments(f"public_key: must be {len(sender.key)} bytes for this chain")
+        raise BadArguments("public_key", f"must be {len(sender.key)} bytes for this chain")
     if not args.name or len(args.name) > 64:
-        raise BadArguments("name: must be 1 to 64 characters")
+        raise BadArguments("name", "must be 1 to 64 characters")
     _require_new_key(state, args.public_key, "public_key")
     state.put(key_key(args.public_key), KeyRecord(sender.org, args.name, False))
     state.emit("KeyEnrolled", org=sender.org, name=args.name, key=args.public_key)
@@ -238,20 +245,18 @@ def enrol_key(state: TxState, ctx: Context, args: EnrolKey) -> None:
 def revoke_key(state: TxState, ctx: Context, args: RevokeKey) -> None:
     """An organisation's admin revokes one of its user keys from a height on."""
     sender = ctx.sender
-    if not sender.admin:
-        raise Unauthorised("revoke_key: only an organisation's admin key may revoke keys")
     record = state.get_as(key_key(args.public_key), KeyRecord)
     if record is None:
-        raise NotFound("public_key: this key is not enrolled")
+        raise NotFound("public_key", "this key is not enrolled")
     if record.org != sender.org:
-        raise Unauthorised(f"public_key: the key belongs to {record.org!r}, not {sender.org!r}")
+        raise Unauthorised("public_key", f"the key belongs to {record.org!r}, not {sender.org!r}")
     if record.admin:
-        raise Conflict("public_key: an admin key is replaced with rekey_org, not revoked")
+        raise Conflict("public_key", "an admin key is replaced with rekey_org, not revoked")
     if record.revoked_at:
-        raise Conflict(f"public_key: already revoked at height {record.revoked_at}")
+        raise Conflict("public_key", f"already revoked at height {record.revoked_at}")
     at = args.at_height or ctx.height + 1
     if at <= ctx.height:
-        raise BadArguments(f"at_height: {at} is not after the current height {ctx.height}")
+        raise BadArguments("at_height", f"{at} is not after the current height {ctx.height}")
     state.put(key_key(args.public_key), msgspec.structs.replace(record, revoked_at=at))
     state.emit("KeyRevoked", org=sender.org, key=args.public_key, at_height=at)
 
@@ -259,12 +264,14 @@ def revoke_key(state: TxState, ctx: Context, args: RevokeKey) -> None:
 CONTRACT = Contract(
     "membership",
     {
-        "add_org": Action(add_org, AddOrg),
-        "suspend_org": Action(suspend_org, OrgRef),
-        "readmit_org": Action(readmit_org, OrgRef),
-        "rekey_org": Action(rekey_org, RekeyOrg),
-        "enrol_key": Action(enrol_key, EnrolKey),
-        "revoke_key": Action(revoke_key, RevokeKey),
+        "add_org": Action(add_org, AddOrg, by=QUORUM, to=OrgStatus.ACTIVE),
+        "suspend_org": Transition(suspend_org, OrgRef, ORGS, {OrgStatus.ACTIVE},
+                                  OrgStatus.SUSPENDED, by=QUORUM),
+        "readmit_org": Transition(readmit_org, OrgRef, ORGS, {OrgStatus.SUSPENDED},
+                                  OrgStatus.ACTIVE, by=QUORUM),
+        "rekey_org": Transition(rekey_org, RekeyOrg, ORGS, set(OrgStatus), by=QUORUM),
+        "enrol_key": Action(enrol_key, EnrolKey, by=ADMIN_KEY),
+        "revoke_key": Action(revoke_key, RevokeKey, by=ADMIN_KEY),
     },
 )
 

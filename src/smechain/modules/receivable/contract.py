@@ -6,19 +6,27 @@ can split it into parts, transfer parts down its supply chain, or sell them at
 a discount to a factor or bank for cash in the same transaction (delivery
 versus payment). At maturity the debtor pays every current holder.
 
-| from      | action   | to        | who                          |
-|-----------|----------|-----------|------------------------------|
-| (none)    | issue    | requested | the invoices' seller         |
-| requested | confirm  | confirmed | the debtor                   |
-| requested | dispute  | disputed  | the debtor (invoices freed)  |
-| confirmed | split    | split     | the holder (parts confirmed) |
-| confirmed | transfer | confirmed | the holder (new holder)      |
-| confirmed | sell     | confirmed | holder + buyer (factor/bank) |
-| confirmed | guarantee| confirmed | holder + guarantor co-sign; holder pays the fee |
-| confirmed | settle   | settled   | the debtor, from maturity on |
-| confirmed | mark_overdue | overdue | the holder, after maturity + grace days |
-| overdue   | settle   | settled   | the debtor, late                  |
-| overdue   | claim    | claimed   | the holder: from its recourse seller or the guarantor |
+Transitions, as declared in ``CONTRACT`` (``by``: the party of the certificate
+who may call it)::
+
+    | action | from | to | by | co-signers | roles |
+    |---|---|---|---|---|---|
+    | issue | (none) | requested | any member | (none) | any |
+    | confirm | requested | confirmed | debtor | (none) | any |
+    | dispute | requested | disputed | debtor | (none) | any |
+    | split | confirmed | split | holder | (none) | any |
+    | transfer | confirmed | confirmed | holder | (none) | any |
+    | sell | confirmed | confirmed | holder | buyer (bank or factor) | any |
+    | settle | confirmed or overdue | settled | debtor | (none) | any |
+    | guarantee | confirmed | confirmed | holder | guarantor (guarantor) | any |
+    | mark_overdue | confirmed | overdue | holder | (none) | any |
+    | claim | overdue | claimed | holder | (none) | any |
+
+Besides the declaration: ``issue`` is open to the seller of every invoice it
+names; a dispute frees the invoices; a split's parts are
+confirmed; a guarantee's holder pays the fee to the guarantor; ``settle``
+works from maturity on, ``mark_overdue`` from ``GRACE_DAYS`` after it, and
+``claim`` is paid by the recourse seller or the guarantor.
 
 A confirmed certificate cannot be disputed away. Every part keeps its
 ``root`` (the original certificate, which names the invoices) and ``parent``.
@@ -30,7 +38,15 @@ from enum import StrEnum
 
 import msgspec
 
-from smechain.core.contract import Action, Context, Contract, Principal
+from smechain.core.contract import (
+    Action,
+    Context,
+    Contract,
+    Cosign,
+    Party,
+    Subject,
+    Transition,
+)
 from smechain.core.daycount import (
     MAX_TENOR_DAYS,
     block_day,
@@ -53,6 +69,7 @@ from smechain.modules.membership.contract import read_org
 CERT_PREFIX = "receivable/cert/"
 MAX_PARTS = 50
 BUYERS = frozenset({"factor", "bank"})
+GUARANTORS = frozenset({"guarantor"})
 GRACE_DAYS = 3
 """Days after maturity before an unpaid part may be marked overdue."""
 
@@ -88,7 +105,7 @@ class Certificate(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_f
     face: int
     currency: str
     maturity: str
-    status: str
+    status: Status
     invoices: list[Backing]
     """Only on the original certificate; parts point to it through ``root``."""
     recourse_to: str = ""
@@ -102,22 +119,15 @@ def cert_key(cert_id: str) -> str:
     return CERT_PREFIX + cert_id
 
 
-def read_cert(state: TxState, cert_id: str, field: str = "id") -> Certificate:
-    """The certificate ``cert_id``; ``NotFound`` naming ``field`` otherwise."""
-    cert = state.get_as(cert_key(cert_id), Certificate)
-    if cert is None:
-        raise NotFound(f"{field}: no certificate {cert_id!r}")
-    return cert
-
-
-def _expect(cert: Certificate, status: Status, action: str) -> None:
-    if cert.status != status:
-        raise Conflict(f"id: certificate {cert.id!r} is {cert.status}; {action} needs {status}")
-
-
-def _holder_only(cert: Certificate, ctx: Context, action: str) -> None:
-    if ctx.sender.org != cert.holder:
-        raise Unauthorised(f"{action}: only the holder {cert.holder!r} may {action} {cert.id!r}")
+HOLDER: Party[Certificate] = Party("holder", lambda c: c.holder)
+DEBTOR: Party[Certificate] = Party("debtor", lambda c: c.debtor)
+CERTIFICATES = Subject(
+    "certificate", Certificate, cert_key, "id", missing="no certificate {id!r}",
+    wrong_status="certificate {id!r} is {status}; {action} needs {expected}",
+    parties=(HOLDER, DEBTOR,
+             Party("supplier", lambda c: c.supplier),
+             Party("recourse seller", lambda c: c.recourse_to),
+             Party("guarantor", lambda c: c.guarantor)))
 
 
 class Issue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -169,39 +179,39 @@ class Sell(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 def issue(state: TxState, ctx: Context, args: Issue) -> None:
     """The invoices' seller requests a certificate on their buyer, reserving the invoices."""
     if not 1 <= len(args.invoices) <= MAX_PARTS:
-        raise BadArguments(f"invoices: give 1 to {MAX_PARTS} invoices")
+        raise BadArguments("invoices", f"give 1 to {MAX_PARTS} invoices")
     if len({b.invoice for b in args.invoices}) != len(args.invoices):
-        raise BadArguments("invoices: an invoice is listed twice")
+        raise BadArguments("invoices", "an invoice is listed twice")
     maturity = day_number(args.maturity, "maturity")
     today = block_day(ctx.timestamp_ms)
     if maturity <= today:
-        raise BadArguments(f"maturity: {args.maturity} is not in the future")
+        raise BadArguments("maturity", f"{args.maturity} is not in the future")
     if maturity - today > MAX_TENOR_DAYS:
-        raise BadArguments(f"maturity: {args.maturity} is more than {MAX_TENOR_DAYS} days "
+        raise BadArguments("maturity", f"{args.maturity} is more than {MAX_TENOR_DAYS} days "
                            "(ten years) ahead")
     if read_org(state, args.debtor) is None:
-        raise NotFound(f"debtor: no organisation {args.debtor!r}")
+        raise NotFound("debtor", f"no organisation {args.debtor!r}")
     face = sum(b.amount for b in args.invoices)
     if face > cash.MAX_AMOUNT:
-        raise BadArguments(f"invoices: face value {face} is beyond {cash.MAX_AMOUNT} minor units")
+        raise BadArguments("invoices", f"face value {face} is beyond {cash.MAX_AMOUNT} minor units")
     cert_id = ctx.tx_hash.hex()[:32]
     for i, backing in enumerate(args.invoices):
         where = f"invoices[{i}]"
         inv = read_invoice(state, backing.invoice)
         if inv is None:
-            raise NotFound(f"{where}: invoice {backing.invoice!r} is not anchored")
+            raise NotFound(where, f"invoice {backing.invoice!r} is not anchored")
         if org_of_party(state, inv.seller) != ctx.sender.org:
-            raise Unauthorised(f"{where}: {ctx.sender.org!r} is not the seller of "
+            raise Unauthorised(where, f"{ctx.sender.org!r} is not the seller of "
                                f"{backing.invoice!r}")
         if not inv.buyer:
-            raise Conflict(f"{where}: invoice {backing.invoice!r} names no buyer identifier, "
+            raise Conflict(where, f"invoice {backing.invoice!r} names no buyer identifier, "
                            "so no debtor can confirm it; it cannot back a certificate")
         if org_of_party(state, inv.buyer) != args.debtor:
-            raise BadArguments(f"{where}: {args.debtor!r} is not the buyer of {backing.invoice!r}")
+            raise BadArguments(where, f"{args.debtor!r} is not the buyer of {backing.invoice!r}")
         if args.debtor == ctx.sender.org:
-            raise BadArguments(f"{where}: the seller of {backing.invoice!r} is also its buyer")
+            raise BadArguments(where, f"the seller of {backing.invoice!r} is also its buyer")
         if inv.currency != args.currency:
-            raise BadArguments(f"{where}: invoice is in {inv.currency}, not {args.currency}")
+            raise BadArguments(where, f"invoice is in {inv.currency}, not {args.currency}")
         reserve(state, backing.invoice, backing.amount, where, f"receivable:{cert_id}")
     state.put(cert_key(cert_id), Certificate(
         cert_id, cert_id, "", args.debtor, ctx.sender.org, ctx.sender.org, face, args.currency,
@@ -209,80 +219,57 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
     state.emit("CertificateRequested", id=cert_id, debtor=args.debtor, face=face)
 
 
-def confirm(state: TxState, ctx: Context, args: CertRef) -> None:
+def confirm(state: TxState, ctx: Context, args: CertRef, cert: Certificate) -> None:
     """The debtor confirms it owes the face value at maturity."""
-    cert = read_cert(state, args.id)
-    if ctx.sender.org != cert.debtor:
-        raise Unauthorised(f"confirm: only the debtor {cert.debtor!r} may confirm {cert.id!r}")
-    _expect(cert, Status.REQUESTED, "confirm")
-    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.CONFIRMED))
     state.emit("CertificateConfirmed", id=cert.id, debtor=cert.debtor)
 
 
-def dispute(state: TxState, ctx: Context, args: Dispute) -> None:
+def dispute(state: TxState, ctx: Context, args: Dispute, cert: Certificate) -> None:
     """Before confirming, the debtor disputes a request; its invoices are freed."""
-    cert = read_cert(state, args.id)
-    if ctx.sender.org != cert.debtor:
-        raise Unauthorised(f"dispute: only the debtor {cert.debtor!r} may dispute {cert.id!r}")
-    _expect(cert, Status.REQUESTED, "dispute")
     for backing in cert.invoices:
         release(state, backing.invoice, backing.amount, f"receivable:{cert.id}")
-    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.DISPUTED))
     state.emit("CertificateDisputed", id=cert.id, reason=args.reason)
 
 
-def split(state: TxState, ctx: Context, args: Split) -> None:
+def split(state: TxState, ctx: Context, args: Split, cert: Certificate) -> None:
     """The holder splits a confirmed certificate into parts summing to its face value."""
-    cert = read_cert(state, args.id)
-    _holder_only(cert, ctx, "split")
-    _expect(cert, Status.CONFIRMED, "split")
     if not 2 <= len(args.amounts) <= MAX_PARTS or any(a <= 0 for a in args.amounts):
-        raise BadArguments(f"amounts: give 2 to {MAX_PARTS} positive amounts")
+        raise BadArguments("amounts", f"give 2 to {MAX_PARTS} positive amounts")
     if sum(args.amounts) != cert.face:
-        raise BadArguments(f"amounts: sum {sum(args.amounts)} is not the face value {cert.face}")
+        raise BadArguments("amounts", f"sum {sum(args.amounts)} is not the face value {cert.face}")
     parts = []
     for i, amount in enumerate(args.amounts):
         part_id = f"{cert.id}.{i + 1}"
         parts.append(part_id)
         state.put(cert_key(part_id), msgspec.structs.replace(
-            cert, id=part_id, parent=cert.id, face=amount, invoices=[]))
-    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.SPLIT))
+            cert, id=part_id, parent=cert.id, face=amount, status=Status.CONFIRMED, invoices=[]))
     state.emit("CertificateSplit", id=cert.id, parts=parts, amounts=list(args.amounts))
 
 
-def transfer(state: TxState, ctx: Context, args: Transfer) -> None:
+def transfer(state: TxState, ctx: Context, args: Transfer, cert: Certificate) -> None:
     """The holder passes a certificate to another organisation (e.g. to pay a supplier)."""
-    cert = read_cert(state, args.id)
-    _holder_only(cert, ctx, "transfer")
-    _expect(cert, Status.CONFIRMED, "transfer")
     if args.to == cert.holder:
-        raise BadArguments("to: must differ from the holder")
+        raise BadArguments("to", "must differ from the holder")
     if read_org(state, args.to) is None:
-        raise NotFound(f"to: no organisation {args.to!r}")
+        raise NotFound("to", f"no organisation {args.to!r}")
     state.put(cert_key(cert.id), msgspec.structs.replace(cert, holder=args.to, recourse_to=""))
     state.emit("CertificateTransferred", id=cert.id, holder=cert.holder, to=args.to)
 
 
-def sell(state: TxState, ctx: Context, args: Sell) -> None:
+def sell(state: TxState, ctx: Context, args: Sell, cert: Certificate) -> None:
     """Factoring: the holder sells to a factor or bank, which pays face − discount now.
 
     Both sign the one transaction; the certificate and the cash move together.
     """
-    cert = read_cert(state, args.id)
-    _holder_only(cert, ctx, "sell")
-    _expect(cert, Status.CONFIRMED, "sell")
-    buyer = _cosigner(ctx, args.buyer, "buyer")
-    if not buyer.roles & BUYERS:
-        raise Unauthorised(f"buyer: {args.buyer!r} is neither a factor nor a bank")
     if args.buyer == cert.holder:
-        raise BadArguments("buyer: must differ from the holder")
+        raise BadArguments("buyer", "must differ from the holder")
     if args.basis not in (360, 365):
-        raise BadArguments(f"basis: {args.basis} is not 360 (ACT/360) or 365 (ACT/365)")
+        raise BadArguments("basis", f"{args.basis} is not 360 (ACT/360) or 365 (ACT/365)")
     if not 0 <= args.rate_bp <= 10_000:
-        raise BadArguments(f"rate_bp: {args.rate_bp} is not between 0 and 10000")
+        raise BadArguments("rate_bp", f"{args.rate_bp} is not between 0 and 10000")
     days = day_number(cert.maturity) - block_day(ctx.timestamp_ms)
     if days <= 0:
-        raise Conflict(f"id: certificate {cert.id!r} has matured; it can no longer be sold")
+        raise Conflict("id", f"certificate {cert.id!r} has matured; it can no longer be sold")
     _, price = discounted_price(cert.face, args.rate_bp, days, args.basis)
     cash.move(state, cert.currency, args.buyer, cert.holder, price, "buyer")
     state.put(cert_key(cert.id), msgspec.structs.replace(
@@ -291,26 +278,12 @@ def sell(state: TxState, ctx: Context, args: Sell) -> None:
                price=price, days=days, recourse=args.recourse)
 
 
-def _cosigner(ctx: Context, org: str, field: str) -> Principal:
-    """The co-signer (not the sender) from organisation ``org``."""
-    signer = next((p for p in ctx.signers[1:] if p.org == org), None)
-    if signer is None:
-        raise Unauthorised(f"{field}: {org!r} must co-sign")
-    return signer
-
-
-def guarantee(state: TxState, ctx: Context, args: Guarantee) -> None:
+def guarantee(state: TxState, ctx: Context, args: Guarantee, cert: Certificate) -> None:
     """A guarantor guarantees a certificate for a fee the holder pays in the same transaction."""
     if args.fee < 0:
-        raise BadArguments(f"fee: {args.fee} is negative")
-    cert = read_cert(state, args.id)
-    _holder_only(cert, ctx, "guarantee")
-    _expect(cert, Status.CONFIRMED, "guarantee")
-    guarantor = _cosigner(ctx, args.guarantor, "guarantor")
-    if "guarantor" not in guarantor.roles:
-        raise Unauthorised(f"guarantor: {args.guarantor!r} does not hold the guarantor role")
+        raise BadArguments("fee", f"{args.fee} is negative")
     if cert.guarantor:
-        raise Conflict(f"id: certificate {cert.id!r} is already guaranteed by {cert.guarantor!r}")
+        raise Conflict("id", f"certificate {cert.id!r} is already guaranteed by {cert.guarantor!r}")
     if args.fee:
         cash.move(state, cert.currency, cert.holder, args.guarantor, args.fee, "fee",
                   "guarantor")
@@ -318,51 +291,36 @@ def guarantee(state: TxState, ctx: Context, args: Guarantee) -> None:
     state.emit("CertificateGuaranteed", id=cert.id, guarantor=args.guarantor, fee=args.fee)
 
 
-def mark_overdue(state: TxState, ctx: Context, args: CertRef) -> None:
+def mark_overdue(state: TxState, ctx: Context, args: CertRef, cert: Certificate) -> None:
     """The holder marks a part unpaid ``GRACE_DAYS`` after maturity as overdue."""
-    cert = read_cert(state, args.id)
-    _holder_only(cert, ctx, "mark_overdue")
-    _expect(cert, Status.CONFIRMED, "mark_overdue")
     due = day_number(cert.maturity) + GRACE_DAYS
     if block_day(ctx.timestamp_ms) <= due:
-        raise Conflict(f"id: certificate {cert.id!r} is not overdue before day {due} "
+        raise Conflict("id", f"certificate {cert.id!r} is not overdue before day {due} "
                        f"({GRACE_DAYS} days after {cert.maturity})")
-    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.OVERDUE))
     state.emit("CertificateOverdue", id=cert.id, holder=cert.holder)
 
 
-def claim(state: TxState, ctx: Context, args: Claim) -> None:
+def claim(state: TxState, ctx: Context, args: Claim, cert: Certificate) -> None:
     """The holder of an overdue part is paid by the recourse seller or the guarantor."""
-    cert = read_cert(state, args.id)
-    _holder_only(cert, ctx, "claim")
-    _expect(cert, Status.OVERDUE, "claim")
     if args.source == "recourse":
         payer = cert.recourse_to
     elif args.source == "guarantor":
         payer = cert.guarantor
     else:
-        raise BadArguments(f"source: {args.source!r} is not recourse or guarantor")
+        raise BadArguments("source", f"{args.source!r} is not recourse or guarantor")
     if not payer:
-        raise Conflict(f"source: certificate {cert.id!r} has no {args.source} to claim from")
+        raise Conflict("source", f"certificate {cert.id!r} has no {args.source} to claim from")
     cash.move(state, cert.currency, payer, cert.holder, cert.face, "source")
-    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.CLAIMED))
     state.emit("CertificateClaimed", id=cert.id, payer=payer, holder=cert.holder,
                amount=cert.face)
 
 
-def settle(state: TxState, ctx: Context, args: CertRef) -> None:
+def settle(state: TxState, ctx: Context, args: CertRef, cert: Certificate) -> None:
     """From maturity on, the debtor pays the holder the face value in cash."""
-    cert = read_cert(state, args.id)
-    if ctx.sender.org != cert.debtor:
-        raise Unauthorised(f"settle: only the debtor {cert.debtor!r} may settle {cert.id!r}")
-    if cert.status not in (Status.CONFIRMED, Status.OVERDUE):
-        raise Conflict(f"id: certificate {cert.id!r} is {cert.status}; settle needs "
-                       "confirmed or overdue")
     if block_day(ctx.timestamp_ms) < day_number(cert.maturity):
-        raise Conflict(f"id: certificate {cert.id!r} matures on {cert.maturity}")
+        raise Conflict("id", f"certificate {cert.id!r} matures on {cert.maturity}")
     if cert.holder != cert.debtor:
         cash.move(state, cert.currency, cert.debtor, cert.holder, cert.face, "id")
-    state.put(cert_key(cert.id), msgspec.structs.replace(cert, status=Status.SETTLED))
     state.emit("CertificateSettled", id=cert.id, holder=cert.holder, amount=cert.face)
 
 
@@ -384,18 +342,29 @@ def holders(state: StateReader, cert_id: str) -> list[str]:
 
 notify_parties("receivable", holders)
 
+LIVE = frozenset({Status.CONFIRMED})
+
 CONTRACT = Contract(
     "receivable",
     {
-        "issue": Action(issue, Issue),
-        "confirm": Action(confirm, CertRef),
-        "dispute": Action(dispute, Dispute),
-        "split": Action(split, Split),
-        "transfer": Action(transfer, Transfer),
-        "sell": Action(sell, Sell),
-        "settle": Action(settle, CertRef),
-        "guarantee": Action(guarantee, Guarantee),
-        "mark_overdue": Action(mark_overdue, CertRef),
-        "claim": Action(claim, Claim),
+        "issue": Action(issue, Issue, to=Status.REQUESTED),
+        "confirm": Transition(confirm, CertRef, CERTIFICATES, {Status.REQUESTED},
+                              Status.CONFIRMED, by=DEBTOR),
+        "dispute": Transition(dispute, Dispute, CERTIFICATES, {Status.REQUESTED},
+                              Status.DISPUTED, by=DEBTOR),
+        "split": Transition(split, Split, CERTIFICATES, LIVE, Status.SPLIT, by=HOLDER),
+        "transfer": Transition(transfer, Transfer, CERTIFICATES, LIVE, Status.CONFIRMED,
+                               by=HOLDER),
+        "sell": Transition(sell, Sell, CERTIFICATES, LIVE, Status.CONFIRMED, by=HOLDER,
+                           cosign=(Cosign("buyer", BUYERS, "is neither a factor nor a bank"),)),
+        "settle": Transition(settle, CertRef, CERTIFICATES, {Status.CONFIRMED, Status.OVERDUE},
+                             Status.SETTLED, by=DEBTOR),
+        "guarantee": Transition(
+            guarantee, Guarantee, CERTIFICATES, LIVE, Status.CONFIRMED, by=HOLDER,
+            cosign=(Cosign("guarantor", GUARANTORS, "does not hold the guarantor role"),)),
+        "mark_overdue": Transition(mark_overdue, CertRef, CERTIFICATES, LIVE, Status.OVERDUE,
+                                   by=HOLDER),
+        "claim": Transition(claim, Claim, CERTIFICATES, {Status.OVERDUE}, Status.CLAIMED,
+                            by=HOLDER),
     },
 )
