@@ -10,4 +10,5 @@ MODULE = Module(
     "Digital cash: issue, transfer and redeem a token per currency",
     CONTRACT,
     __name__,
+    parts=("routes",),
 )

@@ -10,4 +10,5 @@ MODULE = Module(
     "E-invoice anchors: one invoice, one financing limit",
     CONTRACT,
     __name__,
+    parts=("routes",),
 )

@@ -10,4 +10,5 @@ MODULE = Module(
     "Members of the consortium: organisations, their keys and roles, governance",
     CONTRACT,
     __name__,
+    parts=("routes",),
 )

@@ -10,4 +10,5 @@ MODULE = Module(
     "Debt certificates: issue, split, transfer, sell at a discount, settle",
     CONTRACT,
     __name__,
+    parts=("routes",),
 )
