@@ -8,10 +8,10 @@ in ``index.sqlite`` beside the ledger; it is derived data, rebuilt from the
 chain whenever the file is missing.
 
 Which organisations a transaction concerns: its signers' organisations, every
-organisation named in its arguments or events, the supplier and debtor of a
-certificate request and its answer, and the parties of the invoices it
-touches: never a certificate's current holder, so the answer is the same
-whenever the index is built.
+organisation named in its arguments or events, and those each module's
+``tx_orgs`` rule adds from state (``api.hooks``; e.g. the parties of the
+invoices it names). Rules read only fixed fields, never who holds an object
+now, so the answer is the same whenever the index is built.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from typing import Any
 import msgspec
 import structlog
 
+from smechain.api import hooks
 from smechain.core.block import OK, Block
-from smechain.core.encoding import decode, plain
+from smechain.core.encoding import plain
 from smechain.core.executor import DecodedTx, decode_block_txs
-from smechain.modules.invoice.contract import org_of_party, read_invoice
-from smechain.modules.membership.contract import ORG_PREFIX, KeyRecord, key_key
-from smechain.modules.receivable.contract import Certificate, cert_key
+from smechain.modules.membership.contract import ORG_PREFIX
+from smechain.modules.membership.queries import member_ids, org_of_key
 from smechain.node.node import Node, Subscription
 from smechain.storage.sqlite import connect_private
 
@@ -100,6 +100,8 @@ class Indexer:
         self._key_orgs: dict[bytes, str] = {}
         self._orgs: set[str] = set()
         self._listeners: list[Callable[[list[IndexedTx]], None]] = []
+        self._tx_orgs = list(hooks.rules("tx_orgs").values())
+        self._names = frozenset().union(*hooks.rules("NAMES").values())
         self._indexed = threading.Condition()
         self.height = self._meta_height()
         self._sub: Subscription | None = None
@@ -253,8 +255,7 @@ class Indexer:
         """The organisation a public key is enrolled for ('' when none)."""
         org = self._key_orgs.get(public_key)
         if org is None:
-            raw = self.node.get(key_key(public_key))
-            org = "" if raw is None else decode(raw, KeyRecord).org
+            org = org_of_key(self.node, public_key)
             if org:
                 self._key_orgs[public_key] = org
         return org
@@ -262,25 +263,22 @@ class Indexer:
     def known_orgs(self) -> set[str]:
         """Every organisation id on the ledger."""
         if not self._orgs:
-            self._orgs = {k[len(ORG_PREFIX):] for k, _, _ in self.node.store.iter_state(ORG_PREFIX)}
+            self._orgs = member_ids(k for k, _, _ in self.node.store.iter_state(ORG_PREFIX))
         return self._orgs
 
     def _involved(self, signer_orgs: list[str], contract: str, action: str, args: dict[str, Any],
                   events: list[dict[str, Any]]) -> frozenset[str]:
         known = self.known_orgs()
         orgs = {o for o in signer_orgs if o}
-        found_certs: set[str] = set()
-        found_invoices: set[str] = set()
-        receivable = contract == "receivable"
+        names = self._names
+        named: dict[str, set[str]] = {name: set() for name in names}
 
         def walk(value: Any, name: str = "") -> None:
             if isinstance(value, str):
                 if value in known:
                     orgs.add(value)
-                if name == "id" and receivable:
-                    found_certs.add(value)
-                elif name == "invoice":
-                    found_invoices.add(value)
+                if name in names:
+                    named[name].add(value)
             elif isinstance(value, dict):
                 walk_map(value)
             elif isinstance(value, list):
@@ -293,28 +291,18 @@ class Indexer:
                 if isinstance(v, str):
                     if v in known:
                         orgs.add(v)
-                    if k == "id" and receivable:
-                        found_certs.add(v)
-                    elif k == "invoice":
-                        found_invoices.add(v)
+                    if k in names:
+                        named[k].add(v)
                 elif isinstance(v, dict | list):
                     walk(v, str(k))
 
         walk(args)
         for event in events:
             walk(event["attrs"])
-        # The parties of a deal sign it or are named in its arguments and events. From
-        # state only the fixed supplier and debtor count, and only for the request and
-        # its answer: later holders must not see earlier deals, nor the supplier and
-        # the debtor the price at which a holder sold its part.
-        if contract == "receivable" and action in ("issue", "confirm", "dispute"):
-            for cert_id in found_certs:
-                raw = self.node.get(cert_key(cert_id))
-                if raw is not None:
-                    cert = decode(raw, Certificate)
-                    orgs.update((cert.supplier, cert.debtor))
-        for inv_id in found_invoices:
-            orgs.update(invoice_orgs(self.node, inv_id))
+        # The parties of a deal sign it or are named in its arguments and events; what
+        # state adds is each module's rule (``tx_orgs``, see ``api.hooks``).
+        for rule in self._tx_orgs:
+            orgs.update(rule(self.node, contract, action, named))
         return frozenset(orgs)
 
     # --- reading ----------------------------------------------------------------
@@ -376,25 +364,18 @@ class Indexer:
             out.append(IndexedTx(**_tx_row(r), events=events, orgs=orgs))
         return out
 
-    def volumes(self, org: str | None) -> list[dict[str, Any]]:
-        """Certificates sold (financed) per day and currency: ``[{day, currency, count,
-        amount}]``, oldest first; amounts are the prices paid."""
-        sql = ("SELECT date(t.ts_ms / 1000, 'unixepoch'), json_extract(e.attrs, '$.id'), "
-               "json_extract(e.attrs, '$.price') FROM events e JOIN txs t "
-               "ON t.height=e.height AND t.idx=e.idx WHERE e.name='CertificateSold'")
-        args: tuple[Any, ...] = ()
+    def event_days(self, name: str, fields: tuple[str, ...], org: str | None
+                   ) -> list[tuple[Any, ...]]:
+        """``(day, *values of fields)`` of every committed event ``name`` (concerning ``org``;
+        all for ``None``), in order; ``day`` is the block's UTC date, ``YYYY-MM-DD``."""
+        columns = "".join(f", json_extract(e.attrs, '$.{f}')" for f in fields)
+        sql = (f"SELECT date(t.ts_ms / 1000, 'unixepoch'){columns} FROM events e JOIN txs t "
+               "ON t.height=e.height AND t.idx=e.idx WHERE e.name=?")
+        args: tuple[Any, ...] = (name,)
         if org is not None:
             sql += " AND (e.height, e.idx) IN (SELECT height, idx FROM tx_orgs WHERE org=?)"
-            args = (org,)
-        totals: dict[tuple[str, str], list[int]] = {}
-        for day, cert_id, price in self._query(sql, args):
-            raw = self.node.get(cert_key(cert_id))
-            currency = decode(raw, Certificate).currency if raw is not None else ""
-            total = totals.setdefault((day, currency), [0, 0])
-            total[0] += 1
-            total[1] += int(price)
-        return [{"day": d, "currency": c, "count": n, "amount": a}
-                for (d, c), (n, a) in sorted(totals.items())]
+            args = (name, org)
+        return [tuple(row) for row in self._query(sql, args)]
 
     def refusals(self, org: str | None, offset: int, limit: int
                  ) -> tuple[list[dict[str, Any]], int]:
@@ -428,16 +409,6 @@ def _json(value: Any) -> str:
         return _json_encode(value).decode()
     except (msgspec.EncodeError, OverflowError, TypeError):
         return json.dumps(value)
-
-
-def invoice_orgs(node: Node, inv_id: str) -> set[str]:
-    """The organisations an invoice concerns: seller, buyer and the authority that anchored it."""
-    inv = read_invoice(node.store, inv_id)
-    if inv is None:
-        return set()
-    found = {org_of_party(node.store, inv.seller), org_of_party(node.store, inv.buyer),
-             inv.anchored_by}
-    return {o for o in found if o}
 
 
 _TX_COLUMNS = "height, idx, tx_hash, contract, action, sender_org, ok, code, message, ts_ms"

@@ -29,15 +29,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from smechain.api import proposals, schemas
+from smechain.api import hooks, proposals, schemas
 from smechain.api.accounts import Account, Accounts, Role, can_submit
 from smechain.api.index import Indexer
 from smechain.core.block import Receipt
-from smechain.core.encoding import decode, encode, plain
+from smechain.core.encoding import encode, plain
 from smechain.core.executor import DecodedTx, execute_block
 from smechain.core.tx import SignedTx, TxBody, TxHash, tx_digest
 from smechain.modules.membership.contract import Org, read_org
-from smechain.modules.receivable.contract import Certificate, cert_key
 from smechain.node.keys import KeyPair, generate_key
 from smechain.node.node import BadTransaction, Node, NodeStopped
 
@@ -122,6 +121,7 @@ class Platform:
         self._nonce_lock = threading.Lock()
         self._nonces: dict[bytes, int] = {}
         self._proposal_lock = threading.Lock()
+        self._unknown_to = hooks.rules("unknown_to")
         self.reconcile()
 
     def close(self) -> None:
@@ -285,16 +285,13 @@ class Platform:
         return schemas.to_args(struct, checked.model_dump())
 
     def check_party(self, caller: Caller, contract: str, args: dict[str, Any]) -> None:
-        """404, as for an unknown id, when a receivable action names a certificate the
-        caller neither holds nor owes: refusals must not tell strangers who holds what."""
-        cert_id = args.get("id")
-        if contract != "receivable" or not isinstance(cert_id, str):
-            return
-        raw = self.node.get(cert_key(cert_id))
-        if raw is not None and caller.org_id in {(c := decode(raw, Certificate)).holder,
-                                                 c.debtor}:
-            return
-        raise not_found("id", f"no certificate {cert_id!r}")
+        """404, as for an unknown id, when an action names an object of its module the
+        caller may not act on (the module's ``unknown_to`` rule, see ``api.hooks``):
+        refusals must not tell strangers who holds what."""
+        rule = self._unknown_to.get(contract)
+        refusal = rule(self.node, caller.org_id, args) if rule is not None else None
+        if refusal is not None:
+            raise not_found(*refusal)
 
     def check_action(self, caller: Caller, contract: str, action: str) -> None:
         """404 for an unknown action; 403 when the org holds none of its roles."""
@@ -533,15 +530,15 @@ class Platform:
                 self._refresh(doc)
         return docs
 
-    def offered(self, caller: Caller, cert_id: str, raw: bytes) -> bool:
-        """Whether an open proposal offers the certificate ``cert_id``, whose ledger record
+    def offered(self, caller: Caller, key: str, raw: bytes) -> bool:
+        """Whether an open proposal offers the object at state ``key``, whose ledger record
         is ``raw``, to the caller as co-signer, and was made on that very record: a stale
         offer shows nothing."""
         found = proposals.digest(raw)
-        with self._proposal_lock:  # only the offers of this certificate to the caller
+        with self._proposal_lock:  # only the offers of this object to the caller
             for doc in self.accounts.proposals():
-                if (doc["contract"] == "receivable" and doc["args"].get("id") == cert_id
-                        and caller.org_id in doc["cosigners"]):
+                obj = doc.get("object") or {}
+                if obj.get("key") == key and caller.org_id in doc["cosigners"]:
                     self._refresh(doc)
                     if doc["status"] == "open" and (doc["object"] or {}).get("digest") == found:
                         return True

@@ -213,93 +213,11 @@ class Health(BaseModel):
     problem: str = ""
 
 
-class OrgOut(BaseModel):
-    id: str
-    name: str
-    roles: list[str]
-    status: str
-    admin_key: str
-
-
-class Balances(BaseModel):
-    org: str
-    balances: dict[str, int]
-
-
 class Page(BaseModel):
     items: list[dict[str, Any]]
     total: int
     offset: int
     limit: int
-
-
-class SealCheck(BaseModel):
-    """One electronic seal of an uploaded OFD, checked (``smechain.documents.seal``)."""
-
-    signature_file: str
-    """Package path of its ``Signature.xml``; empty for a ``broken`` package."""
-    ok: bool
-    verdict: Literal["ok", "forged", "mismatched", "tampered", "expired", "unsupported",
-                     "broken"]
-    """``broken``: the OFD's seals cannot be read at all (the reason says why)."""
-    problems: list[str] = []
-    """Problem codes, e.g. ``signature_forged``, ``signed_file_changed``."""
-    reason: str = ""
-    signer: str = ""
-    """Subject of the signer's certificate."""
-    seal_name: str = ""
-    seal_id: str = ""
-    version: int = 0
-    """SES layout: 4 (GB/T 38540), 1 (GM/T 0031); 0 when not a seal."""
-    signed_at: str | None = None
-    """The signing time the signer claims (ISO 8601)."""
-
-
-class InvoiceCheck(BaseModel):
-    invoice: str
-    match: bool
-    """Whether the file's digest is the anchored one; says nothing of its seals."""
-    status: str | None = None
-    """The figures come only with a matching file, or to the invoice's parties."""
-    kind: str | None = None
-    currency: str | None = None
-    total_amount: int | None = None
-    amount_due: int | None = None
-    """Of the commercial invoice: least amount due of its documents less its credits."""
-    financed: int | None = None
-    dilution: int | None = None
-    seals: list[SealCheck] | None = None
-    """An uploaded OFD's seals (``[]``: it has none); ``null`` for UBL and CII, absent
-    from a digest's check. A file is genuine only with ``match`` and every seal ``ok``."""
-
-
-class CertificateDetail(BaseModel):
-    certificate: dict[str, Any]
-    lineage: dict[str, Any]
-
-
-class Price(BaseModel):
-    id: str
-    face: int
-    days: int
-    rate_bp: int
-    basis: int
-    discount: int
-    price: int
-
-
-class Bucket(BaseModel):
-    month: str
-    currency: str
-    count: int
-    amount: int
-
-
-class DayVolume(BaseModel):
-    day: str
-    currency: str
-    count: int
-    amount: int
 
 
 class BlockOut(BaseModel):

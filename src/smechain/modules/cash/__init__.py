@@ -10,5 +10,5 @@ MODULE = Module(
     "Digital cash: issue, transfer and redeem a token per currency",
     CONTRACT,
     __name__,
-    parts=("cli", "sdk", "demo", "portal"),
+    parts=("routes", "cli", "sdk", "demo", "portal"),
 )

@@ -10,5 +10,5 @@ MODULE = Module(
     "E-invoice anchors: one invoice, one financing limit",
     CONTRACT,
     __name__,
-    parts=("cli", "sdk", "demo", "portal"),
+    parts=("routes", "cli", "sdk", "demo", "portal"),
 )

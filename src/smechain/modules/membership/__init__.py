@@ -10,5 +10,5 @@ MODULE = Module(
     "Members of the consortium: organisations, their keys and roles, governance",
     CONTRACT,
     __name__,
-    parts=("cli", "sdk", "demo", "portal"),
+    parts=("routes", "cli", "sdk", "demo", "portal"),
 )

@@ -10,5 +10,5 @@ MODULE = Module(
     "Debt certificates: issue, split, transfer, sell at a discount, settle",
     CONTRACT,
     __name__,
-    parts=("cli", "sdk", "demo", "portal"),
+    parts=("routes", "cli", "sdk", "demo", "portal"),
 )

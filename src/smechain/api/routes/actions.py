@@ -1,0 +1,48 @@
+"""The custodial action routes, generated from every module's contract.
+
+``POST /v1/contracts/{contract}/{action}`` for each action a module's contract
+declares: its body is the action's argument type (``schemas.action_model``),
+and the peer signs with the caller's key after a simulation.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads the generated per-action body
+# models from the endpoints' real annotations.
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from smechain.api import schemas as s
+from smechain.api.deps import Auth, count_submitted, new_router
+from smechain.api.platform import Platform
+from smechain.modules import MODULES
+
+
+def router(platform: Platform) -> APIRouter:
+    """One route per action of every module's contract, in ``MODULES`` order."""
+    r = new_router()
+
+    def add_action_route(contract: str, action: str, struct: type) -> None:
+        model = s.action_model(struct, s.model_name(contract, struct))
+
+        def endpoint(body: Any, caller: Auth, request: Request,
+                     wait: bool = True) -> dict[str, Any]:
+            request.state.audit = f"{contract}.{action}"
+            args = s.to_args(struct, body.model_dump())
+            result = platform.submit_custodial(caller, contract, action, args, wait)
+            count_submitted(request)
+            request.state.audit += f" tx={result['tx_hash']}"
+            return platform.raise_for(result)
+
+        endpoint.__annotations__["body"] = model
+        r.post(f"/v1/contracts/{contract}/{action}", response_model=s.TxResult,
+               operation_id=f"{contract}_{action}", tags=[f"contract: {contract}"],
+               summary=f"{contract}.{action} (custodial)",
+               description=(struct.__doc__ or "") + "\n\nSigned by the peer with the "
+               "caller's key after a simulation on the committed state; a call that would "
+               "fail is refused with the contract's reason and nothing is stored.")(endpoint)
+
+    for module in MODULES:
+        for action_name, action in module.contract.actions.items():
+            add_action_route(module.name, action_name, action.args_type)
+    return r
