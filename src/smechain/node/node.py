@@ -169,9 +169,10 @@ class Node(LedgerView):
             if orderer_key.public not in self.orderer_keys:
                 raise ValueError("orderer_key: not one of the orderer keys named in genesis")
             self._orderer_key = (orderer_key.private, orderer_key.public)
-        self._orderer: Orderer = orderer or SoloOrderer[DecodedTx](
-            self.config.cutter, self.config.max_pending, self.head.timestamp_ms, self.config.clock
-        )
+        if orderer is None:
+            orderer = SoloOrderer[DecodedTx](self.config.cutter, self.config.max_pending,
+                                             self.head.timestamp_ms, self.config.clock)
+        self._orderer: Orderer = orderer
         self._checker = SignatureChecker(self.suite, self.config.verify_workers)
         self._lock = threading.Lock()
         self._waiters: dict[bytes, _Waiter] = {}
