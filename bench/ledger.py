@@ -32,8 +32,8 @@ from smechain.core.crypto import get_suite
 from smechain.core.genesis import Genesis, Governance, OrgSpec
 from smechain.node.keys import KeyPair
 from smechain.node.node import Committed, Node, NodeConfig
+from smechain.ordering.abc import OrdererFull
 from smechain.ordering.cutter import CutterConfig
-from smechain.ordering.solo import OrdererFull
 
 CHAIN = "bench"
 

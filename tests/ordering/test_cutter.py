@@ -7,8 +7,9 @@ import time
 
 import pytest
 
+from smechain.ordering.abc import Batch, OrdererClosed, OrdererFull
 from smechain.ordering.cutter import BlockCutter, CutterConfig
-from smechain.ordering.solo import Batch, OrdererClosed, OrdererFull, SoloOrderer
+from smechain.ordering.solo import SoloOrderer
 
 # --- CutterConfig ------------------------------------------------------------------
 

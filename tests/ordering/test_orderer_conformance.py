@@ -22,6 +22,7 @@ import msgspec
 import nats.errors
 import pytest
 
+from smechain.ordering.abc import Batch, OrdererClosed
 from smechain.ordering.access import OPERATOR, Identity
 from smechain.ordering.cutter import CutterConfig
 from smechain.ordering.jetstream import (
@@ -38,7 +39,7 @@ from smechain.ordering.jetstream import (
     ensure_streams,
 )
 from smechain.ordering.natsserver import NatsProcess, secured_server
-from smechain.ordering.solo import Batch, OrdererClosed, SoloOrderer
+from smechain.ordering.solo import SoloOrderer
 
 KINDS = ["solo", "jetstream"]
 MESSAGE_TXS = 16

@@ -1,7 +1,11 @@
-"""The embedded peer: solo orderer, executor and store in one process.
+"""A node: an ordering service, the executor and a store, by composition.
 
-One ledger thread takes cut batches from the orderer, executes each block and
-commits it with its state changes in one store transaction. While it executes
+The embedded node runs on the solo orderer, in one process; a consortium
+peer (``node.peer``) is a node on the JetStream orderer. Either way one ledger
+thread takes work from the ``Orderer``: a cut batch, which it executes, seals
+and commits, or a block sealed elsewhere, which it checks, executes and
+commits only if its receipts and state root are the block's. Each block is
+committed with its state changes in one store transaction. While it executes
 block *h*, worker processes already check the signatures of block *h+1*.
 Clients ``submit`` signed transaction bytes from any thread, then ``wait`` for
 the receipt, or ``subscribe`` to every committed block.
@@ -21,8 +25,8 @@ from pathlib import Path
 
 import structlog
 
-from smechain.core.block import Block, Receipt, header_hash, next_state_root
-from smechain.core.chain import check_block, genesis_block, seal_block
+from smechain.core.block import Block, BlockHeader, Receipt, header_hash, next_state_root
+from smechain.core.chain import BlockInvalid, check_block, genesis_block, seal_block
 from smechain.core.contract import Runtime
 from smechain.core.encoding import encode
 from smechain.core.errors import DecodeError
@@ -34,9 +38,9 @@ from smechain.modules import default_runtime
 from smechain.node.keys import KeyPair
 from smechain.node.ledger import LedgerView
 from smechain.node.sigpool import PendingCheck, SignatureChecker
+from smechain.ordering.abc import Batch, FollowedBlock, Orderer, OrdererClosed, Superseded
 from smechain.ordering.cutter import CutterConfig
-from smechain.ordering.jetstream import Superseded
-from smechain.ordering.solo import Batch, OrdererClosed, SoloOrderer
+from smechain.ordering.solo import SoloOrderer
 from smechain.storage.abc import LedgerStore
 from smechain.storage.sqlite import SqliteStore
 
@@ -71,19 +75,13 @@ class Diverged(RuntimeError):
     The peer stops committing: its store no longer matches the chain.
     """
 
-    def __init__(self, height: int, message: str, state_root: bytes) -> None:
-        super().__init__(f"block {height}: {message}")
-        self.height = height
+    def __init__(self, header: BlockHeader, message: str, state_root: bytes) -> None:
+        super().__init__(f"block {header.height}: {message}")
+        self.header = header
+        """The header of the block that could not be committed."""
+        self.height = header.height
         self.state_root = state_root
-
-
-@dataclass(frozen=True, slots=True)
-class FollowedBlock:
-    """A block sealed elsewhere (read from the ordering log), to check and execute here."""
-
-    block: Block
-    data: bytes
-    items: list[DecodedTx]
+        """The state root executing the block here gave."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +147,10 @@ def lock_folder(folder: Path) -> int:
 
 
 class Node(LedgerView):
-    """An embedded peer over ``store``, sealing blocks with ``orderer_key``."""
+    """A peer over ``store`` on ``orderer``, sealing blocks with ``orderer_key``.
+
+    Without an ``orderer`` it runs on a solo orderer of its own (the embedded node).
+    """
 
     def __init__(
         self,
@@ -158,6 +159,7 @@ class Node(LedgerView):
         config: NodeConfig | None = None,
         runtime: Runtime | None = None,
         lock_fd: int | None = None,
+        orderer: Orderer | None = None,
     ) -> None:
         super().__init__(store)
         self.config = config or NodeConfig()
@@ -167,14 +169,17 @@ class Node(LedgerView):
             if orderer_key.public not in self.orderer_keys:
                 raise ValueError("orderer_key: not one of the orderer keys named in genesis")
             self._orderer_key = (orderer_key.private, orderer_key.public)
-        self._orderer: SoloOrderer[DecodedTx] = SoloOrderer(
-            self.config.cutter, self.config.max_pending, self.head.timestamp_ms, self.config.clock
-        )
+        if orderer is None:
+            orderer = SoloOrderer[DecodedTx](self.config.cutter, self.config.max_pending,
+                                             self.head.timestamp_ms, self.config.clock)
+        self._orderer: Orderer = orderer
         self._checker = SignatureChecker(self.suite, self.config.verify_workers)
         self._lock = threading.Lock()
         self._waiters: dict[bytes, _Waiter] = {}
         self._subscribers: list[Subscription] = []
         self._listeners: list[Callable[[Committed], None]] = []
+        self._idle_listeners: list[Callable[[int], None]] = []
+        self._failure_listeners: list[Callable[[BaseException], None]] = []
         self._stopping = False
         self._cut_hashes: set[bytes] = set()
         """Transactions cut into blocks not yet committed (the ledger thread's own)."""
@@ -237,11 +242,19 @@ class Node(LedgerView):
 
     def close(self) -> None:
         """Commit what is queued, stop, and release the store and folder."""
+        try:
+            self._stop()
+        finally:
+            self._release()
+
+    def _stop(self) -> None:
+        """Stop taking transactions, commit what was cut, and end the ledger thread."""
         self._stopping = True
-        self._orderer.close()
-        if self._thread is not None:
-            self._thread.join()
-        self._release()
+        try:
+            self._orderer.close()
+        finally:
+            if self._thread is not None:
+                self._thread.join()
 
     def _release(self) -> None:
         """Close the signature workers, the store and the folder's lock."""
@@ -303,7 +316,7 @@ class Node(LedgerView):
         added = item.tx_hash not in self._in_flight
         self._in_flight.add(item.tx_hash)
         try:
-            self._enqueue(item)
+            self._orderer.submit(item)
         except BaseException as exc:
             if added:  # the same bytes queued before stay in flight
                 self._in_flight.discard(item.tx_hash)
@@ -322,12 +335,14 @@ class Node(LedgerView):
         bytes of a transaction the peer signed). A transaction leaves this set
         only after its block is stored, so ``not in_flight(h)`` followed by
         ``find_tx(h) is None`` is never a transaction caught in between.
-        """
-        return tx_hash in self._in_flight
 
-    def _enqueue(self, item: DecodedTx) -> None:
-        """Hand a checked transaction to the ordering service."""
-        self._orderer.submit(item)
+        A durable orderer's log (JetStream) outlives the process, and any
+        cutter may still order what was published to it: there a transaction
+        is in flight until it commits here.
+        """
+        if self._orderer.durable:
+            return self.store.find_tx(tx_hash) is None
+        return tx_hash in self._in_flight
 
     def wait(self, tx_hash: bytes, timeout: float = 30.0) -> Receipt:
         """The receipt of ``tx_hash`` once its block commits; ``TimeoutError`` otherwise."""
@@ -390,15 +405,37 @@ class Node(LedgerView):
         """Call ``listener`` on the ledger thread after each commit (keep it quick)."""
         self._listeners.append(listener)
 
+    def on_idle(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener`` with the height on the ledger thread whenever the orderer had no
+        work for it (keep it quick): for work that must run between commits."""
+        self._idle_listeners.append(listener)
+
+    def on_failure(self, listener: Callable[[BaseException], None]) -> None:
+        """Call ``listener`` on the ledger thread when it stops on an exception (``Diverged``
+        among them), before ``failure`` reports it."""
+        self._failure_listeners.append(listener)
+
     # --- the ledger thread ----------------------------------------------------
 
     def _next_work(self, busy: bool) -> Batch[DecodedTx] | FollowedBlock | None:
         """The next batch to seal or block to follow; ``busy`` when the pipeline holds some."""
-        batch = self._orderer.next_batch(0.0 if busy else 0.05)
-        if batch is None:
-            return None
-        items = self._uncut(batch.items)
-        return Batch(items, batch.timestamp_ms, batch.position) if items else None
+        while True:
+            work = self._orderer.next_work(self.head, busy)
+            if work is None:
+                height = self.height()
+                for listener in self._idle_listeners:
+                    listener(height)
+                return None
+            if isinstance(work, Batch):
+                items = self._uncut(work.items)
+                return Batch(items, work.timestamp_ms, work.position) if items else None
+            height = work.block.header.height
+            if height > self.height():
+                return work
+            # Committed here already: a cut still in the pipeline when this node stopped
+            # cutting was appended and committed after following began from below it.
+            if self.store.block_bytes(height) != work.data:
+                raise BlockInvalid(height, "differs from the block committed here")
 
     def _uncut(self, items: list[DecodedTx]) -> list[DecodedTx]:
         """``items`` less those cut before or committed: a transaction is in one block only.
@@ -441,22 +478,22 @@ class Node(LedgerView):
                             self._follow(work, check)
                         else:
                             self._commit(work, check)
-                    except Superseded as exc:
+                    except Superseded:
+                        # Another cutter sealed this height: what this node sealed on top
+                        # of it is void, and the orderer follows the log again.
                         pending.clear()
-                        self._superseded(exc)
+                        self._cut_hashes.clear()
         except BaseException as exc:
+            for listener in self._failure_listeners:
+                try:
+                    listener(exc)
+                except Exception as problem:  # the first failure is the one to report
+                    log.error("failure listener failed", error=repr(problem))
             self._failure = exc
             log.error("ledger thread failed", error=repr(exc))
             with self._lock:
                 for waiter in self._waiters.values():
                     waiter.event.set()
-
-    def _superseded(self, exc: Superseded) -> None:
-        """Another orderer sealed the height this node sealed; only consortium peers get here."""
-        raise exc
-
-    def _publish(self, block: Block, data: bytes, batch: Batch[DecodedTx]) -> None:
-        """Hand a sealed block to the ordering log before committing it (consortium peers)."""
 
     def _commit(self, batch: Batch[DecodedTx], check: PendingCheck) -> None:
         if self._orderer_key is None:
@@ -473,7 +510,7 @@ class Node(LedgerView):
             result.writes,
         )
         data = encode(block)
-        self._publish(block, data, batch)
+        self._orderer.sealed(block, data, batch)
         self._store(block, data, [item.tx_hash for item in items], result.writes, items)
 
     def _follow(self, work: FollowedBlock, check: PendingCheck) -> None:
@@ -486,10 +523,10 @@ class Node(LedgerView):
         root = next_state_root(self.suite, head.state_root, result.writes)
         for i, (theirs, ours) in enumerate(zip(block.receipts, result.receipts, strict=True)):
             if theirs != ours:
-                raise Diverged(h.height, f"receipts[{i}]: executed here as {ours.code!r}, "
+                raise Diverged(h, f"receipts[{i}]: executed here as {ours.code!r}, "
                                          f"the block says {theirs.code!r}", root)
         if root != h.state_root:
-            raise Diverged(h.height, f"state_root: {root.hex()[:16]}… here, "
+            raise Diverged(h, f"state_root: {root.hex()[:16]}… here, "
                                      f"{h.state_root.hex()[:16]}… in the block", root)
         self._store(block, work.data, hashes, result.writes, work.items)
 

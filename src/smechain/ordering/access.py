@@ -48,7 +48,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from smechain.ordering.jetstream import Lease, Names
+from smechain.ordering.jetstream.lease import Lease
+from smechain.ordering.jetstream.names import Names
 
 OPERATOR = "operator"
 ROUTE_USER = "route"

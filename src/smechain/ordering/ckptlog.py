@@ -20,7 +20,9 @@ from concurrent.futures import Future
 import nats.errors
 import nats.js.errors
 
-from smechain.ordering.jetstream import TRANSIENT, Names, NatsLink, StreamReader, read_or_reset
+from smechain.ordering.jetstream.link import TRANSIENT, NatsLink, read_or_reset
+from smechain.ordering.jetstream.names import Names
+from smechain.ordering.jetstream.reader import StreamReader
 
 
 class CheckpointLog:

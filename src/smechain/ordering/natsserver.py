@@ -34,7 +34,7 @@ from smechain.ordering.access import (
     server_users,
     write_private,
 )
-from smechain.ordering.jetstream import Names
+from smechain.ordering.jetstream.names import Names
 
 
 def nats_server_binary() -> str:

@@ -4,6 +4,10 @@ Submitters on any thread hand transactions in; the node's ledger thread takes
 batches out. A batch is cut when ``max_txs`` are pending, or when the oldest
 pending transaction has waited ``max_wait_ms``. Each batch gets a timestamp
 from the orderer's clock that never goes backwards.
+
+A ``SoloOrderer[DecodedTx]`` is the embedded node's ``Orderer`` (``abc``):
+every batch it cuts is sealed by that node, and nothing it holds outlives the
+process.
 """
 
 from __future__ import annotations
@@ -12,39 +16,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
+from smechain.core.block import Block, BlockHeader
+from smechain.ordering.abc import Batch, OrdererClosed, OrdererFull, wall_clock_ms
 from smechain.ordering.cutter import BlockCutter, CutterConfig
 
 T = TypeVar("T")
 
 
-def wall_clock_ms() -> int:
-    """Milliseconds since the Unix epoch: the orderer's clock unless a simulation sets one."""
-    return int(time.time() * 1000)
-
-
-class OrdererFull(Exception):
-    """The orderer holds ``max_pending`` transactions already; try again shortly."""
-
-
-class OrdererClosed(Exception):
-    """The orderer was stopped."""
-
-
-@dataclass(frozen=True, slots=True)
-class Batch(Generic[T]):
-    """An ordered batch of transactions and the time the orderer cut it."""
-
-    items: list[T]
-    timestamp_ms: int
-    position: Any = None
-    """Where the orderer's log goes on after this batch (consortium orderers only)."""
-
-
 class SoloOrderer(Generic[T]):
     """A thread-safe queue with a block cutter on its output."""
+
+    durable = False
+    """The queue lives in this process: what it held when the process stopped is gone."""
 
     def __init__(self, config: CutterConfig | None = None, max_pending: int = 200_000,
                  last_timestamp_ms: int = 0, clock: Callable[[], int] | None = None) -> None:
@@ -92,6 +77,14 @@ class SoloOrderer(Generic[T]):
                 if now >= deadline:
                     return None
                 self._cond.wait(wake - now)
+
+    def next_work(self, head: BlockHeader, busy: bool) -> Batch[T] | None:
+        """The next batch for the node to seal (``Orderer.next_work``): the solo orderer's node
+        seals every batch, and there are no blocks from elsewhere to follow."""
+        return self.next_batch(0.0 if busy else 0.05)
+
+    def sealed(self, block: Block, data: bytes, batch: Batch[T]) -> None:
+        """Nothing to record: the embedded node's store is the only copy of its chain."""
 
     def _cut(self) -> Batch[T]:
         cutter: BlockCutter[T] = BlockCutter(self.config)
