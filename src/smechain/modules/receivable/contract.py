@@ -160,6 +160,13 @@ class Guarantee(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     guarantor: str
     fee: int
+    """Minor units the holder pays the guarantor; never negative."""
+
+    def __post_init__(self) -> None:
+        # Checked as the arguments are read, before the guard: a bad fee is the
+        # caller's mistake whoever co-signs.
+        if self.fee < 0:
+            raise BadArguments("fee", f"{self.fee} is negative")
 
 
 class Claim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -280,8 +287,6 @@ def sell(state: TxState, ctx: Context, args: Sell, cert: Certificate) -> None:
 
 def guarantee(state: TxState, ctx: Context, args: Guarantee, cert: Certificate) -> None:
     """A guarantor guarantees a certificate for a fee the holder pays in the same transaction."""
-    if args.fee < 0:
-        raise BadArguments("fee", f"{args.fee} is negative")
     if cert.guarantor:
         raise Conflict("id", f"certificate {cert.id!r} is already guaranteed by {cert.guarantor!r}")
     if args.fee:

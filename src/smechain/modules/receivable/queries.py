@@ -102,12 +102,9 @@ def lineage(certs: Iterable[Certificate], root: str, opened: set[str]
 
 
 class PriceRefused(ContractError):
-    """No price can be quoted; ``field`` is the argument at fault, ``code`` is
-    ``bad_args`` (the arguments) or ``conflict`` (the certificate's state)."""
-
-    def __init__(self, field: str, message: str, code: str) -> None:
-        super().__init__(message, code)
-        self.field = field
+    """No price can be quoted: ``PriceRefused(field, reason, code)``; ``field`` is the
+    argument at fault, ``code`` is ``bad_args`` (the arguments) or ``conflict`` (the
+    certificate's state)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,21 +129,21 @@ def sale_price(cert: Certificate, rate_bp: int, today: str, basis: int) -> Quote
     computes it. ``PriceRefused`` naming ``basis``, ``on`` or ``rate_bp`` (``bad_args``),
     or ``cert_id`` (``conflict``: not confirmed, or matured)."""
     if basis not in BASES:
-        raise PriceRefused("basis", f"basis: {basis} is not 360 or 365", "bad_args")
+        raise PriceRefused("basis", f"{basis} is not 360 or 365", "bad_args")
     if cert.status != Status.CONFIRMED:
-        raise PriceRefused("cert_id", f"cert_id: {cert.id!r} is {cert.status}; only confirmed "
+        raise PriceRefused("cert_id", f"{cert.id!r} is {cert.status}; only confirmed "
                                       "certificates can be sold", "conflict")
     try:
         days = day_number(cert.maturity) - day_number(today, "on")
     except BadArguments as exc:
-        raise PriceRefused("on", exc.message, "bad_args") from None
+        raise PriceRefused("on", exc.reason, "bad_args") from None
     if days <= 0:
-        raise PriceRefused("cert_id", f"cert_id: {cert.id!r} matures {cert.maturity}; it "
+        raise PriceRefused("cert_id", f"{cert.id!r} matures {cert.maturity}; it "
                                       "cannot be sold", "conflict")
     try:
         cut, price = discounted_price(cert.face, rate_bp, days, basis)
     except BadArguments as exc:
-        raise PriceRefused("rate_bp", exc.message, "bad_args") from None
+        raise PriceRefused("rate_bp", exc.reason, "bad_args") from None
     return Quote(cert.id, cert.face, days, rate_bp, basis, cut, price)
 
 
