@@ -83,22 +83,35 @@ def test_the_served_manifest_lists_every_module_view_from_its_folder(
 
 
 def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, Any]) -> None:
-    """The menu every kind of organisation had before the views moved to their modules."""
+    """The menu every kind of organisation had before the views moved to their modules, with
+    the views that give every action a person takes a control (cash, guarantees, governance)."""
     def menu(*roles: str) -> list[str]:
         return [v["id"] for v in served["views"]
                 if any(r == "*" or r in roles for r in v["roles"])]
 
-    assert menu("sme") == ["overview", "invoices", "certificates", "offers", "payments"]
-    assert menu("core_enterprise") == ["overview", "confirm", "outstanding"]
-    assert menu("bank") == menu("factor") == ["overview", "market", "portfolio", "overdue"]
+    assert menu("sme") == ["overview", "invoices", "certificates", "offers", "payments", "cash"]
+    assert menu("core_enterprise") == ["overview", "confirm", "outstanding", "cash"]
+    assert menu("bank") == menu("factor") == ["overview", "market", "portfolio", "overdue", "cash"]
+    assert menu("guarantor") == ["overview", "guarantees", "cash"]
+    assert menu("cash_issuer") == ["overview", "cash", "issuance"]
     assert menu("tax_authority") == ["overview", "anchor"]
     assert menu("regulator") == ["overview", "explorer", "stats", "audit"]
-    assert menu("admin") == ["overview", "users", "apikeys", "audit"]
+    assert menu("admin") == ["overview", "governance", "users", "keys", "apikeys", "audit"]
     # A role lands on the first view, in menu order, that names it.
     homes = {role: view["id"] for view in reversed(served["views"])
              for role in view.get("home", [])}
     assert homes == {"sme": "certificates", "core_enterprise": "confirm", "bank": "market",
-                     "factor": "market", "tax_authority": "anchor", "regulator": "explorer"}
+                     "factor": "market", "guarantor": "guarantees", "cash_issuer": "issuance",
+                     "tax_authority": "anchor", "regulator": "explorer"}
+
+
+def test_every_action_of_every_module_has_a_portal_control(served: dict[str, Any]) -> None:
+    """Issue 12's acceptance: each action a module declares is offered by some view, the
+    shell's or a module's, whose controls carry its ``data-action``."""
+    offered = {action for view in served["views"] for action in view["actions"]}
+    every = {f"{m.name}.{name}" for m in MODULES for name in m.contract.actions}
+    assert every - offered == set(), "actions without a portal control"
+    assert offered <= every
 
 
 def test_each_view_s_actions_are_contract_actions_with_a_control(served: dict[str, Any]) -> None:
@@ -106,11 +119,11 @@ def test_each_view_s_actions_are_contract_actions_with_a_control(served: dict[st
         for action in view["actions"]:
             contract, name = action.split(".")
             assert name in CONTRACTS[contract].actions, (view["id"], action)
-            if view["module"] is not None:
-                sources = "".join(p.read_text(encoding="utf-8") for p in
-                                  (folder(next(m for m in MODULES if m.name == view["module"]))
-                                   / "portal").glob("*.js"))
-                assert f'"{action}"' in sources, (view["id"], action)
+            place = (STATIC_DIR / "views" if view["module"] is None else
+                     folder(next(m for m in MODULES if m.name == view["module"])) / "portal")
+            sources = "".join(p.read_text(encoding="utf-8") for p in place.glob("*.js"))
+            # Spelt out, or built from the action's name (a vote carries its proposal's action).
+            assert f'"{action}"' in sources or f'`{contract}.${{' in sources, (view["id"], action)
 
 
 def test_a_module_s_messages_have_the_same_keys_in_zh_and_en() -> None:

@@ -508,7 +508,7 @@ def test_a_module_view_loads_from_its_folder_with_its_controls(page: Any) -> Non
     expect(page.get_by_test_id("nav-anchor")).to_have_class(re.compile("active"))
     expect(page.get_by_test_id("view-title")).to_have_text("Anchor invoices")
     assert any(url.endswith("/portal/modules/invoice/views.js") for url in scripts), scripts
-    assert set(anchor["actions"]) == {"invoice.anchor", "invoice.void"}
+    assert set(anchor["actions"]) == {"invoice.anchor", "invoice.void", "invoice.register_party"}
     for action in anchor["actions"]:
         expect(page.locator(f"main [data-action='{action}']").first).to_be_visible()
     expect(page.get_by_test_id("submit-anchor")).to_have_attribute("data-action", "invoice.anchor")

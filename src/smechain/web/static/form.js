@@ -18,7 +18,7 @@ function validDate(s) {
  * form({name, fields, submit, submitKey, aliases, onSuccess, layout, action})
  * Field: {name, label, type, required, value, readonly, options, hint, future, validate, placeholder}
  * types: text, password, textarea, number, amount (yuan → fen), amounts (several), rate (% → bp),
- *        date, select, checkbox, file.
+ *        date, select, checkbox, checks (several of `options`; an array, `min` of them at least), file.
  * submit(values) runs after the browser checks pass; an ApiError lands next to its field.
  * action: the contract action the form's submit button takes ("invoice.anchor"), as its data-action.
  */
@@ -175,6 +175,8 @@ function buildControl(f, formName) {
     }
     case "amounts":
       return amountsControl(f, common);
+    case "checks":
+      return checksControl(f, common);
     default:
       return scalarControl(f, common);
   }
@@ -214,6 +216,24 @@ function scalarControl(f, common) {
     return { value: raw };
   };
   return { el, read };
+}
+
+/** Several of `options` ([value, key] or [value, label, raw]; or a function answering them), as checkboxes. */
+function checksControl(f, common) {
+  const el = h("div", { class: "check-list", id: common.id, testid: common.testid, tabindex: "-1" });
+  const chosen = new Set(f.value || []);
+  const fill = (options) => el.replaceChildren(...options.filter(([v]) => v !== "").map(([v, label, raw]) =>
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: f.name, value: v, checked: chosen.has(v),
+      testid: `${common.testid}-${v}` }), raw ? label : tr(label))));
+  if (typeof f.options === "function") f.options().then(fill);
+  else fill(f.options || []);
+  const read = () => {
+    const values = [...el.querySelectorAll("input:checked")].map((i) => i.value);
+    const min = f.min ?? (f.required ? 1 : 0);
+    if (values.length < min) return { error: min > 1 ? "err.choose_n" : "err.choose_one", params: { n: min } };
+    return { value: values };
+  };
+  return { el, read, fill };
 }
 
 /** Several yuan amounts (parts of a split): one input each, with add/remove. */

@@ -7,7 +7,7 @@ import { t } from "/static/i18n.js";
 import { formatAmount, formatMoney } from "/static/money.js";
 import { pagedTable } from "/static/table.js";
 import { h, badge, modal, panel, button, keyValues, toast, fill } from "/static/ui.js";
-import { txDone } from "/static/views/common.js";
+import { orgOptions, txDone } from "/static/views/common.js";
 
 export function invoiceColumns(extra = []) {
   return [
@@ -95,9 +95,49 @@ export function anchorView() {
   });
   return {
     el: h("div", {}, panel("anchor.title", h("p", { class: "muted", i18n: "anchor.intro" }), upload.el, outcome),
-      panel("view.anchored", table.el)),
+      registerPanel(), panel("view.anchored", table.el)),
     refresh: table.reload,
   };
+}
+
+/** Identifier schemes the tax authority registers, with the form of their values (the ledger checks
+ * the rest, e.g. a USCC's or GLN's check character, and its refusal names the identifier). */
+const SCHEMES = [
+  ["USCC", /^[0-9A-Z]{18}$/], ["CN-TIN", /^(?:[0-9A-Z]{15}|[0-9A-Z]{17}|[0-9A-Z]{20})$/],
+  ["VAT", /^[A-Z]{2}[0-9A-Z+*]{2,13}$/], ["TAX", /^(?=.*\d)[0-9A-Za-z][0-9A-Za-z/.\-]{1,39}$/],
+  ["LEGAL", /^[\x21-\x7e]{1,80}$/], ["0088", /^\d{13}$/], ["EM", /^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$/],
+];
+
+/** Register that an organisation holds an identifier (USCC, VAT id, GLN…), so its invoices are its own. */
+function registerPanel() {
+  const outcome = h("div", { class: "anchor-result", testid: "register-result" });
+  const f = form({
+    name: "register-party",
+    action: "invoice.register_party",
+    submitKey: "party.submit",
+    aliases: { identifier: "value" },
+    fields: [
+      { name: "org", label: "party.org", type: "select", required: true,
+        options: () => orgOptions((o) => o.status === "active") },
+      { name: "scheme", label: "party.scheme", type: "select", value: "USCC",
+        options: SCHEMES.map(([s]) => [s, `scheme.${s}`]) },
+      { name: "value", label: "party.value", required: true, hint: "party.value_hint",
+        validate: (v, values) => {
+          const rule = SCHEMES.find(([s]) => s === values.scheme);
+          return rule && !rule[1].test(v) ? "err.identifier_format" : null;
+        } },
+    ],
+    submit: (v) => submit("invoice", "register_party", { identifier: `${v.scheme}:${v.value}`, org: v.org }),
+    onSuccess: (r, v) => txDone("party.done", r, () => {
+      fill(outcome, keyValues([
+        ["party.identifier", h("span", { class: "mono", testid: "registered-identifier" }, `${v.scheme}:${v.value}`)],
+        ["party.org", v.org],
+        ["tx.hash", h("span", { class: "mono" }, txHashOf(r))],
+      ]));
+      f.inputs.value.el.value = "";
+    }),
+  });
+  return panel("party.title", h("p", { class: "muted", i18n: "party.intro" }), f.el, outcome);
 }
 
 function voidDialog(inv, table) {

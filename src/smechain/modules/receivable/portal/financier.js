@@ -1,6 +1,6 @@
 // Bank and factor views: offers to buy (priced, bought or rejected), portfolio, overdue and claims.
 
-import { get, post, checkTx, submit } from "/static/api.js";
+import { get, post, checkTx, submit, page } from "/static/api.js";
 import { form } from "/static/form.js";
 import { formatMoney, formatRate } from "/static/money.js";
 import { pagedTable } from "/static/table.js";
@@ -15,7 +15,9 @@ export function marketView(ctx) {
   let calc;
   const table = pagedTable({
     name: "offered",
-    load: (offset, limit) => get("/v1/proposals", { role: "cosigner", status: "open", offset, limit }),
+    // Offers to sell only: a bank may co-sign other proposals too (governance, guarantees).
+    load: async (offset, limit) => salesOnly(await get("/v1/proposals", { role: "cosigner", status: "open",
+      limit: 200 }), offset, limit),
     empty: "market.none",
     columns: proposalColumns([{ key: "common.actions", cell: (p) => h("div", { class: "actions" },
       button("market.price", () => {
@@ -47,6 +49,12 @@ export function marketView(ctx) {
       panel("market.calculator", calc.el, result)),
     refresh: table.reload,
   };
+}
+
+/** The offers to sell among a page of proposals, paged again. */
+export function salesOnly(data, offset, limit) {
+  return page(page(data, 0, 200).items.filter((p) => p.contract === "receivable" && p.action === "sell"),
+    offset, limit);
 }
 
 function priceFacts(p, currency) {

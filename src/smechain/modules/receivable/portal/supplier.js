@@ -9,6 +9,7 @@ import { h, badge, modal, panel, button, toast, formatTime, short, clear, fill }
 import { orgOptions, hasRole, hasAnyRole, txDone } from "/static/views/common.js";
 import { invoiceColumns, unfinanced } from "/portal/modules/invoice/views.js";
 import { certColumns, maturitiesChart, priceOf, shortCertId } from "./certificate.js";
+import { salesOnly } from "./financier.js";
 
 const STATUS_FILTER = [["", "common.all"], ["requested", "status.requested"], ["confirmed", "status.confirmed"],
   ["split", "status.split"], ["settled", "status.settled"], ["overdue", "status.overdue"],
@@ -68,7 +69,9 @@ export function certificatesView(ctx) {
         button("cert.split", () => splitDialog(c, table), { testid: "btn-split", action: "receivable.split" }),
         button("cert.transfer", () => transferDialog(c, ctx, table), { testid: "btn-transfer", action: "receivable.transfer" }),
         button("cert.sell", () => sellDialog(c, ctx, table), { kind: "primary", testid: "btn-sell",
-          action: "receivable.sell" }))
+          action: "receivable.sell" }),
+        c.guarantor ? null : button("cert.guarantee", () => guaranteeDialog(c, ctx, table), { testid: "btn-guarantee",
+          action: "receivable.guarantee" }))
       : "" }]),
   });
   return { el: panel(null, h("p", { class: "muted", i18n: "cert.intro" }), table.el),
@@ -155,11 +158,35 @@ function sellDialog(c, ctx, table) {
   });
 }
 
+/** Ask a guarantor to guarantee a certificate I hold, for a fee I pay when it co-signs. */
+function guaranteeDialog(c, ctx, table) {
+  modal("guarantee.title", (close) => form({
+    name: "guarantee",
+    action: "receivable.guarantee",
+    submitKey: "guarantee.submit",
+    aliases: { cosigners: "guarantor", cert_id: "id" },
+    fields: [
+      { name: "id", label: "cert.id", value: c.id, readonly: true, required: true },
+      { name: "guarantor", label: "cert.guarantor", type: "select", required: true,
+        options: () => orgOptions((o) => o.id !== ctx.me.org && hasRole("guarantor")(o)) },
+      { name: "fee", label: "guarantee.fee", type: "amount", required: true, hint: "guarantee.fee_hint" },
+    ],
+    submit: (v) => post("/v1/proposals", { contract: "receivable", action: "guarantee",
+      args: { id: v.id, guarantor: v.guarantor, fee: v.fee }, cosigners: [v.guarantor] }),
+    onSuccess: (r) => {
+      toast("guarantee.proposed", { params: { id: (r && r.id) || "" } });
+      close();
+      table.reload();
+    },
+  }).el);
+}
+
 /** Proposals I sent (offers to sell), open by default. */
 export function offersView() {
   const table = pagedTable({
     name: "offers",
-    load: (offset, limit, f) => get("/v1/proposals", { role: "sender", status: f.status, offset, limit }),
+    load: async (offset, limit, f) => salesOnly(await get("/v1/proposals", { role: "sender", status: f.status,
+      limit: 200 }), offset, limit),
     filters: [{ name: "status", key: "proposal.status", value: "open", options: [["open", "status.open"],
       ["", "common.all"], ["done", "status.done"], ["submitted", "status.submitted"],
       ["rejected", "status.rejected"], ["expired", "status.expired"], ["stale", "status.stale"],

@@ -44,6 +44,8 @@ export function usersView(ctx) {
   }
   const create = form({
     name: "user",
+    // A new user gets a signing key its organisation enrols on the ledger.
+    action: "membership.enrol_key",
     submitKey: "user.create",
     layout: "inline",
     fields: [
@@ -105,6 +107,7 @@ export function apiKeysView() {
   });
   const create = form({
     name: "apikey",
+    action: "membership.enrol_key",
     submitKey: "apikey.create",
     layout: "inline",
     fields: [
