@@ -158,7 +158,7 @@ export function panel(titleKey, ...content) {
   return h("section", { class: "panel" }, titleKey ? h("h2", { i18n: titleKey }) : null, ...content);
 }
 
-/** A button labelled by `key`; `action` ("receivable.split") names the contract action it takes. */
+/** A button labelled by `key`; `action` ("<contract>.<action>") names the contract action it takes. */
 export function button(key, onclick, { kind = "secondary", testid, action, disabled, small = true } = {}) {
   return h("button", {
     type: "button", class: `btn btn-${kind}${small ? " btn-sm" : ""}`, i18n: key, testid, disabled, onclick,
