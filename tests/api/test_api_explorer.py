@@ -147,6 +147,7 @@ def test_refused_double_financing_is_listed_for_the_regulator(shared: Api) -> No
     (item,) = found["items"]
     assert item["tx_hash"] == shared.ids["refused_tx"]
     assert item["invoice"] == shared.ids["invoices"][0]
+    assert item["field"].startswith("invoices["), item  # from the receipt, not the words
     assert (item["contract"], item["action"], item["ok"], item["code"]) == (
         "receivable", "issue", False, "conflict")
     assert item["sender_org"] == "sme-t1"
@@ -155,3 +156,16 @@ def test_refused_double_financing_is_listed_for_the_regulator(shared: Api) -> No
         none = shared.ok("GET", "/v1/stats/refusals", as_=who)
         assert none["items"] == [] and none["total"] == 0
     error(shared.get("/v1/stats/refusals?limit=0", "regulator/viewer"), 422, field="limit")
+
+
+def test_a_refusal_names_its_field_and_the_invoice_from_the_arguments() -> None:
+    # The index reads the invoice a refusal concerns from the transaction's arguments at
+    # the receipt's field, never from the message's words.
+    from smechain.api.index import subject_of
+
+    args = {"invoices": [{"invoice": "S/1", "amount": 5}, ["S/2", 7]], "debtor": "core-a"}
+    assert subject_of(args, "invoices[0]") == "S/1"
+    assert subject_of(args, "invoices[1]") == "S/2"
+    assert subject_of(args, "invoices[1].amount") == "S/2"
+    assert subject_of(args, "debtor") == "core-a"
+    assert subject_of(args, "invoices[5]") == subject_of(args, "nothing") == ""

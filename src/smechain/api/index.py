@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS txs (
     height INTEGER NOT NULL, idx INTEGER NOT NULL, tx_hash BLOB NOT NULL,
     contract TEXT NOT NULL, action TEXT NOT NULL, sender_org TEXT NOT NULL,
     ok INTEGER NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+    field TEXT NOT NULL, subject TEXT NOT NULL,
     PRIMARY KEY (height, idx));
 DROP INDEX IF EXISTS txs_hash;
 CREATE TABLE IF NOT EXISTS tx_orgs (
@@ -61,11 +62,11 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_name ON events (name);
 """
 
-_INVOICE_IN_MESSAGE = re.compile(r"invoice '([^']+)'")
+_PATH_STEP = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
 BATCH_TXS = 5000
 """Blocks queued behind the one being indexed join it, in one SQLite transaction, up to
 about this many transactions."""
-REFUSAL_SQL = "ok=0 AND code='conflict' AND message LIKE 'invoices%'"
+REFUSAL_SQL = "ok=0 AND code='conflict' AND field LIKE 'invoices%'"
 """Receipts of attempts to finance an invoice beyond its amount, or a voided one."""
 
 
@@ -85,6 +86,8 @@ class IndexedTx:
     timestamp_ms: int
     events: list[dict[str, Any]]
     orgs: frozenset[str]
+    field: str = ""
+    """The argument a failure receipt names (``Receipt.field``); ``""`` when ok."""
 
 
 class Indexer:
@@ -95,6 +98,10 @@ class Indexer:
         self._db = connect_private(Path(folder) / INDEX_FILE)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=OFF")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(txs)")}
+        if columns and "field" not in columns:  # written before receipts named their field
+            self._db.executescript("DROP TABLE txs; DROP TABLE tx_orgs; DROP TABLE events; "
+                                   "DELETE FROM meta;")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
         self._key_orgs: dict[bytes, str] = {}
@@ -201,7 +208,7 @@ class Indexer:
             db = self._db
             db.execute("BEGIN")
             try:
-                db.executemany("INSERT OR REPLACE INTO txs VALUES (?,?,?,?,?,?,?,?,?,?)", txs)
+                db.executemany("INSERT OR REPLACE INTO txs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", txs)
                 db.executemany("INSERT OR REPLACE INTO tx_orgs VALUES (?,?,?)", tx_orgs)
                 db.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)",
                                events_rows)
@@ -230,8 +237,9 @@ class Indexer:
             code, message = receipt.code, receipt.message
             if tx is None:
                 rows.append(IndexedTx(height, i, item.tx_hash.hex(), "", "", "", False,
-                                      code, message, ts, [], frozenset()))
-                txs.append((height, i, bytes(item.tx_hash), "", "", "", 0, code, message, ts))
+                                      code, message, ts, [], frozenset(), receipt.field))
+                txs.append((height, i, bytes(item.tx_hash), "", "", "", 0, code, message, ts,
+                            receipt.field, ""))
                 continue
             body = tx.body
             signer_orgs = [org_of_key(k) for k in body.signers]
@@ -245,9 +253,11 @@ class Indexer:
             orgs = self._involved(signer_orgs, body.contract, body.action, body.args, events)
             ok = code == OK
             rows.append(IndexedTx(height, i, item.tx_hash.hex(), body.contract, body.action,
-                                  signer_orgs[0], ok, code, message, ts, events, orgs))
+                                  signer_orgs[0], ok, code, message, ts, events, orgs,
+                                  receipt.field))
             txs.append((height, i, bytes(item.tx_hash), body.contract, body.action,
-                        signer_orgs[0], int(ok), code, message, ts))
+                        signer_orgs[0], int(ok), code, message, ts, receipt.field,
+                        "" if ok else subject_of(body.args, receipt.field)))
             tx_orgs.extend((o, height, i) for o in orgs)
         return rows
 
@@ -381,10 +391,32 @@ class Indexer:
                  ) -> tuple[list[dict[str, Any]], int]:
         """Refused attempts to finance an invoice twice (or a voided one), newest first."""
         items, total = self._newest_first(org, [REFUSAL_SQL], [], offset, limit)
-        for item in items:
-            m = _INVOICE_IN_MESSAGE.search(item["message"])
-            item["invoice"] = m.group(1) if m else ""
+        if items:
+            where = " OR ".join("(height=? AND idx=?)" for _ in items)
+            keys = tuple(v for item in items for v in (item["height"], item["index"]))
+            subjects = {(h, i): subject for h, i, subject in self._query(
+                f"SELECT height, idx, subject FROM txs WHERE {where}", keys)}
+            for item in items:
+                item["invoice"] = subjects[item["height"], item["index"]]
         return items, total
+
+
+def subject_of(args: Any, field: str) -> str:
+    """What a refusal's ``field`` (``invoices[1]``, ``invoices[1].amount``) names in the
+    transaction's arguments: the first text found at that path (an invoice id), or ``""``."""
+    value = args
+    for name, index in _PATH_STEP.findall(field):
+        if name and isinstance(value, dict):
+            value = value.get(name)
+        elif index and isinstance(value, list | tuple) and int(index) < len(value):
+            value = value[int(index)]
+        elif name and isinstance(value, list | tuple) and value:
+            break  # a record given as [id, amount]: its id comes first
+        else:
+            return ""
+    while isinstance(value, dict | list | tuple) and value:
+        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
+    return value if isinstance(value, str) else ""
 
 
 _SCALARS = frozenset((str, int, bool, type(None)))
@@ -411,11 +443,12 @@ def _json(value: Any) -> str:
         return json.dumps(value)
 
 
-_TX_COLUMNS = "height, idx, tx_hash, contract, action, sender_org, ok, code, message, ts_ms"
+_TX_COLUMNS = ("height, idx, tx_hash, contract, action, sender_org, ok, code, message, ts_ms, "
+               "field")
 """The columns ``_tx_row`` reads, in its order."""
 
 
 def _tx_row(r: Any) -> dict[str, Any]:
     return {"height": r[0], "index": r[1], "tx_hash": r[2].hex(), "contract": r[3],
             "action": r[4], "sender_org": r[5], "ok": bool(r[6]), "code": r[7],
-            "message": r[8], "timestamp_ms": r[9]}
+            "message": r[8], "timestamp_ms": r[9], "field": r[10]}

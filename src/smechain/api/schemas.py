@@ -140,6 +140,8 @@ class TxResult(BaseModel):
     index: int | None = None
     ok: bool | None = None
     code: str = ""
+    field: str = ""
+    """The argument a failure names (``Receipt.field``); ``""`` when ok or none."""
     message: str = ""
     events: list[EventOut] = []
 

@@ -152,7 +152,7 @@ def pick_party(candidates: list[tuple[str, str, str]], party: str, source: str,
         try:
             identifier = normalise(scheme, value)
         except BadArguments as exc:
-            skipped.append(f"{label} skipped: {exc.message.split(': ', 1)[-1]}")
+            skipped.append(f"{label} skipped: {exc.reason}")
             notes.append(f"{party}: {skipped[-1]}")
             continue
         if label not in ("VAT id", "tax id"):
