@@ -124,7 +124,7 @@ class Api:
         return int(self.ok("GET", "/healthz")["height"])
 
     def stored(self) -> dict[str, Any]:
-        """What the ledger holds: its height, the head block's state root (which chains every
+        """What the ledger holds: its height, the head block's writes hash (which chains every
         block's writes) and a digest of every state entry as the store has it now, so
         writes that bypassed a block would show too."""
         height = self.height()
@@ -132,7 +132,7 @@ class Api:
         entries = hashlib.sha256()
         for key, value, at in self.demo.node.store.iter_state():
             entries.update(f"{key}\0{at}\0".encode() + value.hex().encode() + b"\n")
-        return {"height": height, "state_root": head["state_root"],
+        return {"height": height, "writes_hash": head["writes_hash"],
                 "state": entries.hexdigest()}
 
     def balance(self, org: str, currency: str = "CNY") -> int:

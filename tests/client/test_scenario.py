@@ -102,14 +102,14 @@ def test_receivables_scenario_over_http(net: Net) -> None:
 
     # A second financing of the same invoice is refused at the door; nothing is stored.
     height = regulator.health().height
-    root = regulator.block(height).header.state_root
+    root = regulator.block(height).header.writes_hash
     certs_before = regulator.certificates().total
     with pytest.raises(Conflict) as refused:
         t1.receivable.issue([(inv, FACE)], "core-a", "CNY", net.day(90))
     assert refused.value.field == "invoices[0]" and refused.value.tx_hash is None
     assert "invoices[0]" in refused.value.message and inv in refused.value.message
     assert regulator.health().height == height
-    assert regulator.block(height).header.state_root == root
+    assert regulator.block(height).header.writes_hash == root
     assert regulator.certificates().total == certs_before
     assert t1.get_invoice(inv).financed == FACE
 

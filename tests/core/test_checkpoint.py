@@ -70,8 +70,8 @@ def test_signed_checkpoint_states_the_header_and_verifies(suite: CryptoSuite) ->
     key = org_key(suite, "org-a")
     signed = sign_checkpoint(suite, key, "org-a", hdr)
     cp = signed.checkpoint
-    assert (cp.chain_id, cp.height, cp.block_hash, cp.state_root, cp.org, cp.signer) == (
-        CHAIN_ID, hdr.height, header_hash(suite, hdr), hdr.state_root, "org-a", key[1]
+    assert (cp.chain_id, cp.height, cp.block_hash, cp.writes_hash, cp.org, cp.signer) == (
+        CHAIN_ID, hdr.height, header_hash(suite, hdr), hdr.writes_hash, "org-a", key[1]
     )
     assert suite.verify(key[1], checkpoint_digest(suite, cp), signed.signature)
     assert checkpoint_problem(suite, signed, org_keys(suite)) == ""
@@ -93,7 +93,7 @@ def test_checkpoint_digest_depends_on_the_suite_and_every_field() -> None:
     cp = sign_checkpoint(ed, org_key(ed, "org-a"), "org-a", header(ed)).checkpoint
     digests = {checkpoint_digest(ed, cp), checkpoint_digest(get_suite("sm2"), cp)}
     for change in ({"chain_id": "other"}, {"height": cp.height + 1},
-                   {"block_hash": bytes(32)}, {"state_root": bytes(32)}, {"org": "org-b"},
+                   {"block_hash": bytes(32)}, {"writes_hash": bytes(32)}, {"org": "org-b"},
                    {"signer": org_key(ed, "org-b")[1]}):
         digests.add(checkpoint_digest(ed, r(cp, **change)))
     assert len(digests) == 8
@@ -146,12 +146,12 @@ def test_malformed_signatures_are_refused_with_a_reason(suite: CryptoSuite,
     assert reason.startswith("checkpoint.signature:"), reason
 
 
-@pytest.mark.parametrize("field", ["chain_id", "height", "block_hash", "state_root", "org"])
+@pytest.mark.parametrize("field", ["chain_id", "height", "block_hash", "writes_hash", "org"])
 def test_a_tampered_field_is_refused(suite: CryptoSuite, field: str) -> None:
     signed = sign_checkpoint(suite, org_key(suite, "org-a"), "org-a", header(suite))
     cp = signed.checkpoint
     value = {"chain_id": "other-chain", "height": cp.height + 1, "block_hash": b"\x33" * 32,
-             "state_root": b"\x44" * 32, "org": "org-b"}[field]
+             "writes_hash": b"\x44" * 32, "org": "org-b"}[field]
     tampered = SignedCheckpoint(r(cp, **{field: value}), signed.signature)
     # org-b also lists org-a's key, so an org change is caught by the signature too.
     keys = {**org_keys(suite), "org-b": [org_key(suite, "org-b")[1], cp.signer]}
@@ -198,7 +198,7 @@ def test_the_same_org_twice_counts_once(suite: CryptoSuite) -> None:
 
 
 @pytest.mark.parametrize("other", [
-    {"height": 6}, {"state_root": b"\x55" * 32}, {"chain_id": "other-chain"},
+    {"height": 6}, {"writes_hash": b"\x55" * 32}, {"chain_id": "other-chain"},
     {"tx_root": b"\x66" * 32}, {"timestamp_ms": TIMESTAMP_MS + 1},
 ])
 def test_a_checkpoint_of_another_block_or_state_fails_naming_its_index(

@@ -212,7 +212,7 @@ def test_header_fields_are_signed(chain: Chain) -> None:
     r = msgspec.structs.replace
     for changes in ({"tx_count": h.tx_count + 1}, {"height": h.height + 1},
                     {"chain_id": "other"}, {"timestamp_ms": h.timestamp_ms + 1},
-                    {"state_root": bytes(32)}, {"prev_hash": bytes(32)}):
+                    {"writes_hash": bytes(32)}, {"prev_hash": bytes(32)}):
         forged = r(proof, header=r(h, **changes))
         reason = verify_tx_proof(chain.suite, forged, chain.orderer_keys)
         assert reason.startswith("signature:"), (changes, reason)

@@ -118,7 +118,7 @@ def settled(layout: ClusterLayout, hashes: list[bytes], orgs: list[str] | None =
         # Open again: the heads read now are at or after every transaction's commit.
         views = [view(f) for f in folders]
         try:
-            heads = {(v.height(), v.head.state_root) for v in views}
+            heads = {(v.height(), v.head.writes_hash) for v in views}
             if missing == 0 and len(heads) == 1:
                 height, root = heads.pop()
                 for v in views:

@@ -139,7 +139,7 @@ def test_whole_network_restarts_from_its_data_folders(net: ClusterLayout) -> Non
     assert not any(processes(net).values())
     start_cluster(net)
     status = peer_status(net)
-    assert {(s["height"], s["state_root"]) for s in status.values()} == {(height, root.hex())}
+    assert {(s["height"], s["writes_hash"]) for s in status.values()} == {(height, root.hex())}
     with Load(net) as more:
         time.sleep(1)
     assert settled(net, more.hashes)[0] > height
@@ -181,7 +181,7 @@ def test_a_peer_with_a_hand_altered_store_is_caught_and_resyncs(net: ClusterLayo
     with Load(net) as load:
         wait_for(lambda: peer_status(net)["org-4"]["diverged"], 30, "org-4 to notice")
     status = peer_status(net)
-    assert "state_root" in str(status["org-4"]["diverged"]) or "receipts" in str(
+    assert "writes_hash" in str(status["org-4"]["diverged"]) or "receipts" in str(
         status["org-4"]["diverged"])
     stuck = int(status["org-4"]["height"])  # type: ignore[call-overload]
     wait_for(lambda: all("org-4" in peer_status(net)[o]["mismatches"]  # type: ignore[operator]

@@ -586,7 +586,7 @@ def test_verify_chain_finds_a_transaction_twice(folder: Path, consortium: Consor
         assert result.receipts[0].code == "bad_nonce"
         orderer = (consortium.orderer.private, consortium.orderer.public)
         block = seal_block(suite, orderer, chain.chain_id, head.height + 1,
-                           header_hash(suite, head), head.state_root, head.timestamp_ms, [raw],
+                           header_hash(suite, head), head.writes_hash, head.timestamp_ms, [raw],
                            result.receipts, result.writes)
         store.commit_block(head.height + 1, encode(block), [items[0].tx_hash], result.writes)
         report = verify_chain(store)

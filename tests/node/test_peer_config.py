@@ -312,7 +312,7 @@ def test_block_that_is_not_height_zero_names_genesis(tmp_path: Path,
     block0 = decode(genesis_bytes(consortium), Block)
     doc = encode_genesis(consortium.genesis)
     # Block 1 as a chain has it (no genesis document) ...
-    plain = seal_block(suite, key, "peer-config-test", 1, bytes(32), block0.header.state_root,
+    plain = seal_block(suite, key, "peer-config-test", 1, bytes(32), block0.header.writes_hash,
                        1_700_000_000_001, [], [], {})
     # ... and block 1 carrying the genesis document, correctly signed.
     carrying = seal_block(suite, key, "peer-config-test", 1, genesis_digest(suite, doc),

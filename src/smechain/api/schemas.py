@@ -230,7 +230,7 @@ class BlockOut(BaseModel):
     tx_count: int
     tx_root: str
     receipts_root: str
-    state_root: str
+    writes_hash: str
     orderer: str
 
 

@@ -108,7 +108,7 @@ def status(
     folder: Dir,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Which processes run, and each peer's height, role, state root and alarms."""
+    """Which processes run, and each peer's height, role, writes hash and alarms."""
     layout = _layout(folder)
     pids = processes(layout)
     reports: list[dict[str, object]] = []
@@ -121,14 +121,14 @@ def status(
     if as_json:
         typer.echo(json.dumps({"processes": pids, "peers": reports}, indent=2))
         return
-    table = Table("process", "pid", "role", "API", "height", "state root", "alarms")
+    table = Table("process", "pid", "role", "API", "height", "writes hash", "alarms")
     by_org = {str(r["org"]): r for r in reports}
     for name, pid in pids.items():
         r = by_org.get(name.removeprefix("peer-"), {}) if name.startswith("peer-") else {}
         alarms = r.get("diverged") or r.get("failure") or ", ".join(
             f"{org}: {msg}" for org, msg in dict(r.get("mismatches") or {}).items())  # type: ignore[call-overload]
         table.add_row(name, str(pid or "down"), str(r.get("role", "")), str(r.get("api", "")),
-                      str(r.get("height", "")), str(r.get("state_root", ""))[:16],
+                      str(r.get("height", "")), str(r.get("writes_hash", ""))[:16],
                       str(alarms or ""))
     Console().print(table)
 

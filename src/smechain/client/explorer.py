@@ -39,7 +39,7 @@ class BlockHeader:
     tx_count: int
     tx_root: str
     receipts_root: str
-    state_root: str
+    writes_hash: str
     orderer: str
 
 

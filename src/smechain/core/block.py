@@ -2,7 +2,7 @@
 
 A block header commits to everything a peer did with the block: the ordered
 transactions (``tx_root``), what each one did (``receipts_root``) and the state
-it left (``state_root``). The orderer signs the header hash. Failed
+it left (``writes_hash``). The orderer signs the header hash. Failed
 transactions stay in the block; their receipts say why.
 """
 
@@ -77,7 +77,7 @@ class BlockHeader(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_f
     tx_count: int
     tx_root: bytes
     receipts_root: bytes
-    state_root: bytes
+    writes_hash: bytes
     orderer: bytes
     """Public key of the orderer that signed this header."""
 
@@ -127,14 +127,16 @@ def tx_root(suite: CryptoSuite, raw_txs: list[bytes]) -> bytes:
     return merkle_root(suite.hash, [tx_leaf(suite, raw) for raw in raw_txs])
 
 
-def next_state_root(
-    suite: CryptoSuite, prev_root: bytes, writes: dict[str, bytes | None]
+def next_writes_hash(
+    suite: CryptoSuite, prev_hash: bytes, writes: dict[str, bytes | None]
 ) -> bytes:
-    """Chain the block's write set onto the previous state root.
+    """Chain the block's write set onto the previous block's ``writes_hash``.
 
-    The root commits to the whole history of writes: two peers agree on it
-    exactly when they made the same writes in every block. Deletions are
-    written as ``None``.
+    A hash chain over write sets, not a Merkle root of the state: it commits to
+    the whole history of writes (two peers agree on it exactly when they made
+    the same writes in every block) but proves no single key's value. Deletions
+    are written as ``None``. (It was called ``state_root`` before; the bytes
+    are the same.)
     """
     entries = sorted(writes.items())
-    return suite.hash(_STATE_DOMAIN + prev_root + encode(entries))
+    return suite.hash(_STATE_DOMAIN + prev_hash + encode(entries))

@@ -18,7 +18,7 @@ from smechain.core.block import (
     Receipt,
     genesis_digest,
     header_hash,
-    next_state_root,
+    next_writes_hash,
     receipts_root,
     tx_root,
 )
@@ -43,7 +43,7 @@ def seal_block(
     chain_id: str,
     height: int,
     prev_hash: bytes,
-    prev_state_root: bytes,
+    prev_writes_hash: bytes,
     timestamp_ms: int,
     raw_txs: list[bytes],
     receipts: list[Receipt],
@@ -60,7 +60,7 @@ def seal_block(
         tx_count=len(raw_txs),
         tx_root=tx_root(suite, raw_txs),
         receipts_root=receipts_root(suite, receipts),
-        state_root=next_state_root(suite, prev_state_root, writes),
+        writes_hash=next_writes_hash(suite, prev_writes_hash, writes),
         orderer=public,
     )
     signature = suite.sign(private, header_hash(suite, header))

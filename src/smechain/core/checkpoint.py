@@ -1,6 +1,6 @@
 """Checkpoints: an organisation's signed statement of what its peer committed.
 
-After committing block *h* a peer signs ``(chain, h, block hash, state root)``
+After committing block *h* a peer signs ``(chain, h, block hash, writes hash)``
 with its organisation's key and publishes it. Peers compare each other's
 checkpoints to find one that diverged, and a transaction proof can carry the
 checkpoints of several organisations, so a third party who trusts no single
@@ -26,7 +26,7 @@ class Checkpoint(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fi
     chain_id: str
     height: int
     block_hash: bytes
-    state_root: bytes
+    writes_hash: bytes
     org: str
     signer: bytes
 
@@ -48,7 +48,7 @@ def sign_checkpoint(
     """``org``'s checkpoint of ``header``, signed with ``key`` (private, public)."""
     private, public = key
     checkpoint = Checkpoint(header.chain_id, header.height, header_hash(suite, header),
-                            header.state_root, org, public)
+                            header.writes_hash, org, public)
     return SignedCheckpoint(checkpoint, suite.sign(private, checkpoint_digest(suite, checkpoint)))
 
 
@@ -79,8 +79,8 @@ def quorum_problem(
         problem = checkpoint_problem(suite, signed, org_keys)
         if problem:
             return f"checkpoints[{i}]: {problem}"
-        if (cp.chain_id, cp.height, cp.block_hash, cp.state_root) != (
-            header.chain_id, header.height, block_hash, header.state_root
+        if (cp.chain_id, cp.height, cp.block_hash, cp.writes_hash) != (
+            header.chain_id, header.height, block_hash, header.writes_hash
         ):
             return f"checkpoints[{i}]: {cp.org!r} signed another block or state at this height"
         orgs.add(cp.org)

@@ -1,12 +1,12 @@
 """A peer's checkpoints: its own published, every other organisation's read, checked and kept.
 
-Each peer signs a checkpoint (height, block hash, state root) of every block
+Each peer signs a checkpoint (height, block hash, writes hash) of every block
 it commits and publishes it to the checkpoint stream. Every peer reads that
 stream from where it left off (a cursor kept in its store), so checkpoints
 published while it was down, or before it first started, reach it too. A
 checkpoint for a block this peer has not committed yet waits until it has;
 then it is checked (signed by a key of that organisation, for the block and
-state root this peer committed) and kept, so proofs from this peer carry the
+writes hash this peer committed) and kept, so proofs from this peer carry the
 signatures of every organisation that agreed. One that differs is an alarm
 (``mismatches``).
 
@@ -144,9 +144,9 @@ class Checkpoints:
         cp = signed.checkpoint
         return signed if cp.chain_id == self.peer.chain_id and cp.height >= 1 else None
 
-    def committed(self, height: int, block_hash: bytes, state_root: bytes) -> None:
+    def committed(self, height: int, block_hash: bytes, writes_hash: bytes) -> None:
         """Called on the ledger thread after each commit."""
-        self.ours[height] = (block_hash, state_root)
+        self.ours[height] = (block_hash, writes_hash)
         while len(self.ours) > 4096:
             self.ours.popitem(last=False)
         self.drain(height)
@@ -205,10 +205,10 @@ class Checkpoints:
         ours = self.ours.get(cp.height)
         if ours is None:
             block = peer.block(cp.height)
-            ours = (header_hash(peer.suite, block.header), block.header.state_root)
+            ours = (header_hash(peer.suite, block.header), block.header.writes_hash)
         self.latest[cp.org] = max(self.latest.get(cp.org, -1), cp.height)
-        if (cp.block_hash, cp.state_root) != ours:
-            what = "block hash" if cp.block_hash != ours[0] else "state root"
+        if (cp.block_hash, cp.writes_hash) != ours:
+            what = "block hash" if cp.block_hash != ours[0] else "writes hash"
             message = f"height {cp.height}: {cp.org}'s {what} differs from ours"
             if cp.org not in self.mismatches:
                 log.error("checkpoint mismatch", org=cp.org, height=cp.height, field=what)

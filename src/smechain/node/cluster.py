@@ -377,7 +377,7 @@ def processes(layout: ClusterLayout) -> dict[str, int | None]:
 
 def gather_status(servers: list[str], chain_id: str, wait_s: float = 1.0,
                   identity: Identity | None = None) -> list[dict[str, Any]]:
-    """Every running peer's own report (height, role, state root, alarms), by org.
+    """Every running peer's own report (height, role, writes hash, alarms), by org.
 
     Asked as ``identity`` (the operator's, on a network that admits only the consortium).
     """

@@ -4,7 +4,7 @@ The embedded node runs on the solo orderer, in one process; a consortium
 peer (``node.peer``) is a node on the JetStream orderer. Either way one ledger
 thread takes work from the ``Orderer``: a cut batch, which it executes, seals
 and commits, or a block sealed elsewhere, which it checks, executes and
-commits only if its receipts and state root are the block's. Each block is
+commits only if its receipts and writes hash are the block's. Each block is
 committed with its state changes in one store transaction. While it executes
 block *h*, worker processes already check the signatures of block *h+1*.
 Clients ``submit`` signed transaction bytes from any thread, then ``wait`` for
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import structlog
 
-from smechain.core.block import Block, BlockHeader, Receipt, header_hash, next_state_root
+from smechain.core.block import Block, BlockHeader, Receipt, header_hash, next_writes_hash
 from smechain.core.chain import BlockInvalid, check_block, genesis_block, seal_block
 from smechain.core.contract import Runtime
 from smechain.core.encoding import encode
@@ -70,18 +70,18 @@ class FolderInUse(RuntimeError):
 
 
 class Diverged(RuntimeError):
-    """Executing a block here gave other receipts or another state root than its header.
+    """Executing a block here gave other receipts or another writes hash than its header.
 
     The peer stops committing: its store no longer matches the chain.
     """
 
-    def __init__(self, header: BlockHeader, message: str, state_root: bytes) -> None:
+    def __init__(self, header: BlockHeader, message: str, writes_hash: bytes) -> None:
         super().__init__(f"block {header.height}: {message}")
         self.header = header
         """The header of the block that could not be committed."""
         self.height = header.height
-        self.state_root = state_root
-        """The state root executing the block here gave."""
+        self.writes_hash = writes_hash
+        """The writes hash executing the block here gave."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,7 +506,7 @@ class Node(LedgerView):
                                timestamp, items, check.result())
         block = seal_block(
             self.suite, self._orderer_key, self.chain_id, height, header_hash(self.suite, head),
-            head.state_root, timestamp, [item.raw for item in items], result.receipts,
+            head.writes_hash, timestamp, [item.raw for item in items], result.receipts,
             result.writes,
         )
         data = encode(block)
@@ -520,14 +520,14 @@ class Node(LedgerView):
         h = block.header
         result = execute_block(self.runtime, self.suite, self.store, self.chain_id, h.height,
                                h.timestamp_ms, work.items, check.result())
-        root = next_state_root(self.suite, head.state_root, result.writes)
+        root = next_writes_hash(self.suite, head.writes_hash, result.writes)
         for i, (theirs, ours) in enumerate(zip(block.receipts, result.receipts, strict=True)):
             if theirs != ours:
                 raise Diverged(h, f"receipts[{i}]: executed here as {ours.code!r}, "
                                          f"the block says {theirs.code!r}", root)
-        if root != h.state_root:
-            raise Diverged(h, f"state_root: {root.hex()[:16]}… here, "
-                                     f"{h.state_root.hex()[:16]}… in the block", root)
+        if root != h.writes_hash:
+            raise Diverged(h, f"writes_hash: {root.hex()[:16]}… here, "
+                                     f"{h.writes_hash.hex()[:16]}… in the block", root)
         self._store(block, work.data, hashes, result.writes, work.items)
 
     def _store(self, block: Block, data: bytes, hashes: list[TxHash], writes: WriteSet,

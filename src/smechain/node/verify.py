@@ -3,7 +3,7 @@
 For every block: it must decode canonically, link to the previous header,
 carry a valid orderer signature and Merkle roots that match its transactions
 and receipts. Then every block is executed again from genesis on a fresh
-in-memory state; the receipts and state root must come out the same, no
+in-memory state; the receipts and writes hash must come out the same, no
 transaction may be in the chain twice, and the transaction index must come
 out the same too. Finally the store's state table is compared with
 the re-executed state row by row. Any edited byte in a block or state row is
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from smechain.core.block import Block, BlockHeader, next_state_root
+from smechain.core.block import Block, BlockHeader, next_writes_hash
 from smechain.core.chain import BlockInvalid, check_block
 from smechain.core.contract import Runtime
 from smechain.core.crypto import get_suite
@@ -92,13 +92,13 @@ def verify_chain(
                             f"(stored {stored.code!r}, re-executed {again.code!r})",
                         )
                 writes = result.writes
-            prev_root = prev.state_root if prev is not None else bytes(32)
-            root = next_state_root(suite, prev_root, writes)
-            if root != h.state_root:
+            prev_root = prev.writes_hash if prev is not None else bytes(32)
+            root = next_writes_hash(suite, prev_root, writes)
+            if root != h.writes_hash:
                 return VerifyReport(
                     False, height, txs, height,
-                    f"block {height}: state_root differs on re-execution "
-                    f"(stored {h.state_root.hex()[:16]}…, recomputed {root.hex()[:16]}…)",
+                    f"block {height}: writes_hash differs on re-execution "
+                    f"(stored {h.writes_hash.hex()[:16]}…, recomputed {root.hex()[:16]}…)",
                 )
             replay.commit_block(height, raw, hashes, writes)
             for i, tx_hash in enumerate(hashes):

@@ -66,7 +66,7 @@ def router(platform: Platform) -> APIRouter:
         return {"height": h.height, "hash": header_hash(node.suite, h).hex(),
                 "prev_hash": h.prev_hash.hex(), "timestamp_ms": h.timestamp_ms,
                 "tx_count": h.tx_count, "tx_root": h.tx_root.hex(),
-                "receipts_root": h.receipts_root.hex(), "state_root": h.state_root.hex(),
+                "receipts_root": h.receipts_root.hex(), "writes_hash": h.writes_hash.hex(),
                 "orderer": h.orderer.hex()}
 
     @r.get("/v1/blocks", response_model=s.Page, tags=["explorer"])

@@ -3,7 +3,7 @@
 The node follows the ``BLOCKS`` stream through its ``ConsortiumOrderer``: it
 checks each block (orderer signature, links, Merkle roots), checks the
 transactions' signatures in its worker processes, executes the block, and
-commits it only if its receipts and state root are exactly the block's. Then
+commits it only if its receipts and writes hash are exactly the block's. Then
 the peer signs a checkpoint with its organisation's key and publishes it. A
 peer whose result differs stops on ``Diverged``: it publishes the checkpoint
 of what it computed (the alarm the others see) and stops committing.
@@ -226,7 +226,7 @@ class Peer(Node):
             "api": f"http://{self.peer_config.api}" if self.peer_config.api else "",
             "height": head.height,
             "block_hash": header_hash(self.suite, head).hex(),
-            "state_root": head.state_root.hex(),
+            "writes_hash": head.writes_hash.hex(),
             "diverged": str(self.diverged) if self.diverged else None,
             "failure": repr(self._failure) if self._failure and not self.diverged else None,
             "mismatches": dict(self.checkpoints.mismatches),
@@ -249,7 +249,7 @@ class Peer(Node):
         signed = sign_checkpoint(self.suite, self._org_key, self.org, header)
         self.store.put_checkpoint(header.height, self.org, encode(signed))
         self.checkpoints.publish(signed)
-        self.checkpoints.committed(header.height, block_hash, header.state_root)
+        self.checkpoints.committed(header.height, block_hash, header.writes_hash)
 
     def _alarm(self, exc: BaseException) -> None:
         """A block executed here gave another result than its header: publish the checkpoint
@@ -259,6 +259,6 @@ class Peer(Node):
         self.diverged = exc
         log.error("state diverged: this peer stops committing", org=self.org,
                   height=exc.height, problem=str(exc))
-        mine = msgspec.structs.replace(exc.header, state_root=exc.state_root)
+        mine = msgspec.structs.replace(exc.header, writes_hash=exc.writes_hash)
         self.checkpoints.publish(sign_checkpoint(self.suite, self._org_key, self.org, mine),
                                  committed=False)

@@ -8,7 +8,7 @@ import { h, tr, panel, button, clear, short, formatTime, keyValues, todayUtc, fi
 import { resultBadge } from "./common.js";
 
 const KNOWN = new Set(["height", "hash", "block_hash", "prev_hash", "parent_hash", "timestamp_ms", "tx_root",
-  "state_root", "tx_count", "proposer", "orderer", "chain_id", "receipts_root"]);
+  "writes_hash", "tx_count", "proposer", "orderer", "chain_id", "receipts_root"]);
 
 /** Scalar fields of an object as a definition list; labels translated where known. */
 function facts(obj, testid) {
