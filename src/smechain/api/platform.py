@@ -489,12 +489,12 @@ class Platform:
                 raise ApiError(422, "bad_args", f"cosigners[{i}]",
                                f"cosigners[{i}]: {org_id!r} is the sender or listed twice")
             placeholders.append(org.admin_key)
-        obj = proposals.object_of(self.node, contract, args)
+        obj = proposals.object_of(self.node, contract, action, args)
         receipt = self.simulate(TxBody(self.node.chain_id, contract, action, args,
                                        [key.public, *placeholders], 1, 0))
-        if receipt.code == "insufficient_funds" and any(f"'{o}'" in receipt.message
-                                                        for o in cosigners):
-            # Do not tell the sender a co-signer's balance.
+        if receipt.code == "insufficient_funds" and args.get(receipt.field) in cosigners:
+            # The argument short of funds names a co-signer (a sale's ``buyer``): do not
+            # tell the sender a co-signer's balance.
             raise ApiError(409, "insufficient_funds", "cosigners",
                            "cosigners: a co-signer cannot fund this transaction now")
         if not receipt.ok:
@@ -563,7 +563,7 @@ class Platform:
         Answers the proposal ``done`` with its result; a failed receipt raises its
         ``ApiError`` (the proposal is then ``failed``), a 504 leaves it submitted
         (reading it later settles it). 409 naming ``id`` when it is not open
-        (expired, stale...: the reason says which, never who holds the certificate
+        (expired, stale...: the reason says which, never who holds the object
         now). Co-signers whose keys this peer does not hold sign multi-party
         transactions themselves (``smechain.client.sign_tx`` takes several keys)
         and submit them to ``/v1/transactions``.
@@ -604,7 +604,7 @@ class Platform:
                     self.accounts.put_proposal(stored)
                 if isinstance(exc, ApiError) and proposals.went_stale(self.node, stored):
                     # Changed since the refresh above: the simulated failure would tell
-                    # the co-signer about the certificate's new state or holder.
+                    # the co-signer about the object's new state or holder.
                     proposals.close(stored, "stale", proposals.STALE)
                     self.accounts.put_proposal(stored)
                     raise self._closed(stored) from None
@@ -618,7 +618,7 @@ class Platform:
         return doc
 
     def _check_not_busy(self, doc: dict[str, Any]) -> None:
-        """409 while another proposal on the same certificate is submitted: both would
+        """409 while another proposal on the same object is submitted: both would
         pass the simulation, and the loser's failed receipt would name the winner."""
         key = (doc["object"] or {}).get("key")
         if key is None:
@@ -627,7 +627,7 @@ class Platform:
             if (other["status"] == "submitted" and other["id"] != doc["id"]
                     and (other.get("object") or {}).get("key") == key
                     and not self._refresh(other)):
-                raise ApiError(409, "conflict", "id", "id: its certificate is changing hands "
+                raise ApiError(409, "conflict", "id", "id: what it acts on is changing hands "
                                "or state; try again shortly")
 
     def _signer_of(self, owner: str, field: str) -> KeyPair:

@@ -19,11 +19,12 @@ JSON document in the peer's account records (``Accounts.put_proposal``)::
 
 ``reason`` says in words why a proposal is where it is (empty when it needs no
 saying). ``object`` is what the proposal is about, fingerprinted when it was
-opened: the certificate a ``receivable`` proposal names (``{key, digest}``, the
-SHA-256 of its ledger record). An open offer whose certificate has since
-changed in any way (sold, split, transferred, guaranteed, overdue...) is
+opened: the object the action's transition declaration names (a certificate
+to sell or guarantee, an organisation to suspend; ``{key, digest}``, the
+SHA-256 of its ledger record). An open proposal whose object has since changed
+in any way (sold, split, transferred, guaranteed, overdue, rekeyed...) is
 stale: it can no longer be signed and gives its co-signers no view of the
-certificate, so they learn nothing its holder did not show them.
+object, so they learn nothing its holder did not show them.
 
 Lost transactions. ``attempt`` is ``{tx_hash, signer, nonce}`` of the signed
 transaction (``signer``: the sender's public key, hex). ``refresh`` settles a
@@ -63,7 +64,7 @@ from collections.abc import Callable
 from typing import Any
 
 from smechain.core.block import Receipt
-from smechain.modules.receivable.contract import cert_key
+from smechain.core.transitions import object_key
 from smechain.node.node import Node
 
 MS_PER_DAY = 86_400_000
@@ -72,7 +73,7 @@ DEFAULT_TTL_MS = 7 * MS_PER_DAY
 MAX_TTL_MS = 90 * MS_PER_DAY
 """The furthest deadline a proposer may set, from now."""
 STATUSES = ("open", "submitted", "done", "failed", "rejected", "expired", "stale")
-STALE = "its certificate changed hands or state since it was proposed"
+STALE = "what it acts on changed hands or state since it was proposed"
 
 ResultOf = Callable[[bytes, Receipt], dict[str, Any]]
 """Makes the TxResult of a committed transaction (``Platform.result_of``)."""
@@ -83,14 +84,15 @@ def digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def object_of(node: Node, contract: str, args: dict[str, Any]) -> dict[str, str] | None:
-    """``{key, digest}`` of the certificate a ``receivable`` proposal names, as it is now;
-    ``None`` for proposals about no certificate."""
-    cert_id = args.get("id")
-    if contract != "receivable" or not isinstance(cert_id, str):
-        return None
-    raw = node.get(cert_key(cert_id))
-    return None if raw is None else {"key": cert_key(cert_id), "digest": digest(raw)}
+def object_of(node: Node, contract: str, action: str, args: dict[str, Any]
+              ) -> dict[str, str] | None:
+    """``{key, digest}`` of the object the proposed action names, as it is now (the
+    contract's transition declaration says which: ``core.transitions.object_key``);
+    ``None`` for actions on no existing object."""
+    declared = node.runtime.contracts.get(contract)
+    key = object_key(declared, action, args) if declared is not None else None
+    raw = node.get(key) if key is not None else None
+    return None if key is None or raw is None else {"key": key, "digest": digest(raw)}
 
 
 def went_stale(node: Node, doc: dict[str, Any]) -> bool:

@@ -187,7 +187,7 @@ class Proposal(BaseModel):
     status: Literal["open", "submitted", "done", "failed", "rejected", "expired", "stale"]
     """``open`` (waiting for approvals), ``submitted`` (its transaction on its way),
     ``done``/``failed`` (committed: ``result`` is the receipt), ``rejected``, ``expired``
-    (its deadline passed), ``stale`` (its certificate changed hands or state)."""
+    (its deadline passed), ``stale`` (what it acts on changed hands or state)."""
     reason: str = ""
     """Why it is where it is: the failure, who declined, or that a transaction was lost
     and it is open to be signed again."""

@@ -187,7 +187,7 @@ class Proposal:
     status: str
     """``open`` (waiting for approvals), ``submitted`` (its transaction on its way),
     ``done`` or ``failed`` (committed: see ``result``), ``rejected``, ``expired`` (its
-    deadline passed) or ``stale`` (its certificate changed hands or state)."""
+    deadline passed) or ``stale`` (what it acts on changed hands or state)."""
     created_ms: int
     result: TxResult | None = None
     """The transaction's result once the last co-signer signed."""

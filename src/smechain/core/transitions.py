@@ -93,3 +93,13 @@ def offered(contract: Contract, record: msgspec.Struct, org: str, roles: frozens
         out.append(name)
     return out
 
+
+def object_key(contract: Contract, action: str, args: dict[str, Any]) -> str | None:
+    """The state key of the object ``action`` acts on, from its plain ``args`` (``None``
+    for actions that create objects or act on none, or with no id given): what a
+    proposal fingerprints, so an offer goes stale when its object changes."""
+    declared = contract.actions.get(action)
+    if not isinstance(declared, Transition):
+        return None
+    obj_id = args.get(declared.on.id_arg)
+    return declared.on.key(obj_id) if isinstance(obj_id, str) else None
