@@ -104,13 +104,26 @@ def test_pure_layer_file(path: Path) -> None:
     assert found == [], f"{path.relative_to(SRC)}:\n" + "\n".join(found)
 
 
+_OUTER_PARTS = ("modules.*.routes", "modules.*.cli", "modules.*.sdk", "modules.*.demo",
+                "modules.parts")
+_FRAMEWORKS = ("api", "cli", "client", "web")
 FRAMEWORK_RULES = {
+    # DESIGN §2, arrows only downwards: core (the pure-file checks above) < storage,
+    # ordering < node < modules < the frameworks.
+    "storage": ("ordering", "node", "modules", "documents", *_FRAMEWORKS),
+    "ordering": ("storage", "node", "modules", "documents", *_FRAMEWORKS),
+    # the peer runs the modules' contracts, never their outer parts
+    "node": ("documents", *_FRAMEWORKS, *_OUTER_PARTS),
+    # documents (e-invoice parsing) serve modules and frameworks, below both
+    "documents": ("storage", "ordering", "node", *_FRAMEWORKS, *_OUTER_PARTS),
     "api": ("client",),  # the API signs with core's sign_tx, not the SDK's
+    "cli": ("client",),
     # The SDK is transport only: it knows actions from the modules' SDK parts, not their
     # contracts (it may loop over smechain.modules.MODULES to find those parts).
-    "client": ("node", "storage", "ordering", "api", "cli", "modules.*.contract"),
+    "client": ("node", "storage", "ordering", "api", "cli", "web", "modules.*.contract"),
+    "web": ("storage", "ordering", "node", "api", "cli", "client"),
 }
-"""Outer layers a framework package must not import (DESIGN §2); ``*`` is any module."""
+"""What each package must not import (DESIGN §2's dependency table); ``*`` is any module."""
 
 
 def framework_violations(path: Path, layer: str | None = None) -> list[str]:
@@ -121,12 +134,33 @@ def framework_violations(path: Path, layer: str | None = None) -> list[str]:
     tree = ast.parse(path.read_text())
     return [f"{path.relative_to(SRC)}:{lineno}: imports {name}"
             for lineno, name in _imports(tree, module, path.name == "__init__.py")
-            if any(fnmatch(name, f"smechain.{banned}") or fnmatch(name, f"smechain.{banned}.*")
-                   for banned in FRAMEWORK_RULES.get(layer, ()))]
+            if forbidden(layer, name)]
+
+
+def forbidden(layer: str, name: str) -> bool:
+    """Whether ``layer`` may not import the module ``name``."""
+    return any(fnmatch(name, f"smechain.{banned}") or fnmatch(name, f"smechain.{banned}.*")
+               for banned in FRAMEWORK_RULES.get(layer, ()))
+
+
+@pytest.mark.parametrize(("layer", "name", "refused"), [
+    ("node", "smechain.modules.receivable.contract", False),
+    ("node", "smechain.modules.receivable.routes", True),
+    ("node", "smechain.modules.parts", True),
+    ("node", "smechain.api.platform", True),
+    ("storage", "smechain.node.node", True),
+    ("ordering", "smechain.modules", True),
+    ("client", "smechain.modules.cash.contract", True),
+    ("client", "smechain.modules.cash.sdk", False),
+    ("cli", "smechain.client.http", True),
+    ("web", "smechain.modules.parts", False),
+])
+def test_the_table_refuses_upward_imports(layer: str, name: str, refused: bool) -> None:
+    assert forbidden(layer, name) is refused
 
 
 @pytest.mark.parametrize("layer", sorted(FRAMEWORK_RULES))
-def test_frameworks_import_only_what_their_layer_may(layer: str) -> None:
+def test_each_layer_imports_only_what_it_may(layer: str) -> None:
     files = sorted((SRC / layer).rglob("*.py"))
     assert files
     found = [line for path in files for line in framework_violations(path)]
