@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from api_support import Api, RouteRecorder, error
+from api_support import Api, RouteRecorder, covers, error
 from typer.testing import CliRunner
 
 from smechain.api.body import MAX_DEPTH
@@ -337,3 +337,14 @@ def test_head_is_answered_as_get_without_a_body(shared: Api, live: Running) -> N
     assert httpx.head(f"{live.url}/v1/me", timeout=10).status_code == 401
     r = httpx.head(f"{live.url}/v1/me", headers=shared.headers("sme-t1/admin"), timeout=10)
     assert r.status_code == 200 and r.content == b""
+
+
+@covers("POST /v1/contracts/cash/transfer")
+def test_a_json_body_of_another_media_type_is_415_naming_content_type(shared: Api) -> None:
+    body = b'{"currency": "CNY", "to": "sme-t2", "amount": 1}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = shared.headers("sme-t1/operator")
+        if content_type:
+            headers["content-type"] = content_type
+        r = shared.client.post("/v1/contracts/cash/transfer", content=body, headers=headers)
+        error(r, 415, field="content-type", code="unsupported_media_type")

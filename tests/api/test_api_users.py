@@ -88,6 +88,14 @@ def test_disabling_a_user_ends_its_sessions(api: Api) -> None:
     assert api.login("bank-b", "operator").status_code == 200
 
 
+@covers("PATCH /v1/users/{username}", "GET /v1/me")
+def test_an_empty_change_is_refused_and_ends_no_session(api: Api) -> None:
+    token = api.token("bank-b/viewer")
+    error(api.patch("/v1/users/viewer", "bank-b/admin", json={}), 422, field="body")
+    assert api.client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}
+                          ).status_code == 200
+
+
 @covers("PATCH /v1/users/{username}")
 def test_user_changes_are_checked(api: Api) -> None:
     error(api.patch("/v1/users/admin", "bank-b/admin", json={"disabled": True}), 403,

@@ -67,7 +67,7 @@ def test_404_no_such_object(net: Net) -> None:
                         (lambda: client.transaction("ab" * 32), "tx_hash"),
                         (lambda: client.block(10**6), "height"),
                         (lambda: client.proposal("0123456789abcdef"), "id"),
-                        (lambda: client.call("cash", "print_money", amount=1), "path")):
+                        (lambda: client.call("cash", "print_money", amount=1), "action")):
         with pytest.raises(NotFound) as e:
             call()
         assert (e.value.status, e.value.field) == (404, field), e.value

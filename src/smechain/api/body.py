@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Request, Response, params
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
@@ -26,7 +26,7 @@ from smechain.core.encoding import INT_MAX, INT_MIN, beyond_int64, parse_json_in
 
 def _is_json(content_type: str | None) -> bool:
     if not content_type:
-        return True
+        return False  # a body must say it is JSON (FastAPI would not read it as JSON)
     message = email.message.Message()
     message["content-type"] = content_type
     subtype = message.get_content_subtype()
@@ -90,10 +90,19 @@ class LedgerJsonRoute(APIRoute):
         handler = super().get_route_handler()
         if self.body_field is None:
             return handler
+        takes_form = any(isinstance(p.field_info, params.Form)
+                         for p in self.dependant.body_params)
 
         async def checked(request: Request) -> Response:
             request = _LedgerJsonRequest(request.scope, request.receive)
-            if _is_json(request.headers.get("content-type")) and await request.body():
+            content_type = request.headers.get("content-type")
+            if not takes_form and not _is_json(content_type) and await request.body():
+                shown_type = (content_type or "none")[:80]
+                return JSONResponse(ApiError(
+                    415, "unsupported_media_type", "content-type",
+                    f"content-type: the body must be application/json, not {shown_type!r}"
+                    ).body(), 415)
+            if _is_json(content_type) and await request.body():
                 try:
                     problem = body_problem(await request.json())
                 except RecursionError:

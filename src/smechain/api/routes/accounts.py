@@ -70,6 +70,9 @@ def router(platform: Platform) -> APIRouter:
     def change_user(username: str, body: s.UserChange, caller: Auth,
                     request: Request) -> dict[str, Any]:
         platform.require_admin(caller)
+        if all(v is None for v in body.model_dump().values()):
+            raise ApiError(422, "bad_args", "body", "body: nothing to change (give role, "
+                           "password or disabled)")
         if username == caller.account.name and (body.disabled or
                                                 body.role not in (None, "admin")):
             raise forbidden("username", "admins may not demote or disable themselves")

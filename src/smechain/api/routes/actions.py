@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 
 from smechain.api import schemas as s
 from smechain.api.deps import Auth, count_submitted, new_router
-from smechain.api.platform import Platform
+from smechain.api.platform import ApiError, Platform
 from smechain.modules import MODULES
 
 
@@ -45,4 +45,15 @@ def router(platform: Platform) -> APIRouter:
     for module in MODULES:
         for action_name, action in module.contract.actions.items():
             add_action_route(module.name, action_name, action.args_type)
+
+    @r.post("/v1/contracts/{contract}/{action}", include_in_schema=False)
+    def unknown(contract: str, action: str) -> None:
+        """After every generated route: what no module declares, named."""
+        module = next((m for m in MODULES if m.name == contract), None)
+        if module is None:
+            raise ApiError(404, "not_found", "contract", f"contract: no contract {contract!r} "
+                           f"(there are {', '.join(m.name for m in MODULES)})")
+        raise ApiError(404, "not_found", "action", f"action: {contract} has no action "
+                       f"{action!r} (it has {', '.join(module.contract.actions)})")
+
     return r
