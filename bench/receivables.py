@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         phases[4].append(sign("receivable", "transfer", {"id": f"{cert}.2", "to": f"sb-{j}"}, sa))
     for (_, _, sb, _), cert in zip(flows, certs, strict=True):
         phases[5].append(sign("receivable", "sell", {"id": f"{cert}.2", "buyer": "bank",
-                                                     "rate_bp": 400, "basis": 360,
+                                                     "discount_rate_bp": 400,
+                                                     "day_count": "ACT/360",
                                                      "recourse": True}, sb, key["bank"]))
     for cert in certs:
         phases[6].append(sign("receivable", "settle", {"id": f"{cert}.1"}, key["core"]))

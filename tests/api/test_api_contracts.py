@@ -94,7 +94,8 @@ def _cases() -> list[Any]:
         ("sme-t1/operator", "receivable", "transfer", {"id": "no-such-cert", "to": "sme-t3"},
          (404, "not_found", "id")),
         ("sme-t1/operator", "receivable", "sell",
-         {"id": "{second}", "buyer": "bank-b", "rate_bp": 400, "basis": 365, "recourse": True},
+         {"id": "{second}", "buyer": "bank-b", "discount_rate_bp": 400, "day_count": "ACT/365F",
+          "recourse": True},
          (403, "unauthorised", "buyer")),
         ("sme-t1/operator", "receivable", "guarantee",
          {"id": "{second}", "guarantor": "guar-g", "fee": 1}, (403, "unauthorised", "guarantor")),
@@ -357,8 +358,8 @@ def test_integers_beyond_64_bits_store_nothing(ledger: Api, amount: int) -> None
                     json={"currency": "CNY", "to": "sme-t2", "amount": amount})
     assert r.status_code != 200
     offer = {"contract": "receivable", "action": "sell", "cosigners": ["bank-b"],
-             "args": {"id": ledger.ids["second"], "buyer": "bank-b", "rate_bp": amount,
-                      "basis": 365, "recourse": True}}
+             "args": {"id": ledger.ids["second"], "buyer": "bank-b", "discount_rate_bp": amount,
+                      "day_count": "ACT/365F", "recourse": True}}
     assert ledger.post("/v1/proposals", "sme-t1/operator", json=offer).status_code != 201
     ledger.assert_unchanged(before, "sme-t1/operator", ("sme-t1", "sme-t2"))
 
@@ -374,10 +375,10 @@ def test_integers_beyond_64_bits_are_422_naming_the_field(ledger: Api, amount: i
 @covers("POST /v1/proposals")
 def test_proposal_integer_beyond_64_bits_is_422(ledger: Api) -> None:
     offer = {"contract": "receivable", "action": "sell", "cosigners": ["bank-b"],
-             "args": {"id": ledger.ids["second"], "buyer": "bank-b", "rate_bp": 2**64,
-                      "basis": 365, "recourse": True}}
+             "args": {"id": ledger.ids["second"], "buyer": "bank-b", "discount_rate_bp": 2**64,
+                      "day_count": "ACT/365F", "recourse": True}}
     error(ledger.post("/v1/proposals", "sme-t1/operator", json=offer), 422,
-          field="args.rate_bp")
+          field="args.discount_rate_bp")
 
 
 def _issue(ledger: Api, amount: Any) -> dict[str, Any]:

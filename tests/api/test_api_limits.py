@@ -311,11 +311,11 @@ def test_no_maturity_beyond_any_real_instrument_and_no_negative_price(shared: Ap
         error(r, 422, field="maturity")
     second = shared.ids["second"]
     # 100% a year over more than a year would leave a negative price: refused
-    r = shared.get(f"/v1/certificates/{second}/price?rate_bp=10000&on=2000-01-01",
+    r = shared.get(f"/v1/certificates/{second}/price?discount_rate_bp=10000&on=2000-01-01",
                    "sme-t1/operator")
-    detail = error(r, 422, field="rate_bp")
+    detail = error(r, 422, field="discount_rate_bp")
     assert "no price is left" in detail["message"]
-    price = shared.ok("GET", f"/v1/certificates/{second}/price?rate_bp=10000",
+    price = shared.ok("GET", f"/v1/certificates/{second}/price?discount_rate_bp=10000",
                       as_="sme-t1/operator")
     assert 0 < price["price"] < price["face"]
 

@@ -124,14 +124,14 @@ def test_killed_during_approvals_every_proposal_follows_the_ledger(folder: Path,
                   ("sme-t4", f"{cert}.1.1.1", "bank-b")]
         deals = {who[seller].ok("POST", "/v1/proposals", 201, json={
             "contract": "receivable", "action": "sell", "cosigners": [buyer],
-            "args": {"id": part, "buyer": buyer, "rate_bp": 500, "basis": 365,
+            "args": {"id": part, "buyer": buyer, "discount_rate_bp": 500, "day_count": "ACT/365F",
                      "recourse": True}})["id"]: (seller, part, buyer)
             for seller, part, buyer in offers}
         deals[offer_factor] = ("sme-t2", f"{cert}.1.2", "factor-x")
         rival = who["sme-t1"].ok("POST", "/v1/proposals", 201, json={
             "contract": "receivable", "action": "sell", "cosigners": ["bank-b"],
-            "args": {"id": f"{second}.1", "buyer": "bank-b", "rate_bp": 400, "basis": 365,
-                     "recourse": False}})["id"]
+            "args": {"id": f"{second}.1", "buyer": "bank-b", "discount_rate_bp": 400,
+                     "day_count": "ACT/365F", "recourse": False}})["id"]
         orgs = ("sme-t1", "sme-t2", "sme-t4", *BUYERS)
         before = _balances(regulator, orgs)
 

@@ -11,10 +11,11 @@ from smechain.api.proposals import STATUSES
 DAY_MS = 86_400_000
 
 
-def sale(cert: str, buyer: str = "bank-b", rate_bp: int = 500) -> dict[str, Any]:
+def sale(cert: str, buyer: str = "bank-b", discount_rate_bp: int = 500,
+         day_count: str = "ACT/365F") -> dict[str, Any]:
     return {"contract": "receivable", "action": "sell", "cosigners": [buyer],
-            "args": {"id": cert, "buyer": buyer, "rate_bp": rate_bp, "basis": 365,
-                     "recourse": True}}
+            "args": {"id": cert, "buyer": buyer, "discount_rate_bp": discount_rate_bp,
+                     "day_count": day_count, "recourse": True}}
 
 
 def split_second(api: Api) -> tuple[str, str]:
@@ -30,7 +31,7 @@ def split_second(api: Api) -> tuple[str, str]:
         "GET /v1/certificates/{cert_id}")
 def test_offer_price_and_sale_of_a_certificate_part(api: Api) -> None:
     part, _ = split_second(api)
-    price_path = f"/v1/certificates/{part}/price?rate_bp=500"
+    price_path = f"/v1/certificates/{part}/price?discount_rate_bp=500"
     # before the offer, bank-b is no party to the certificate
     error(api.get(price_path, "bank-b/operator"), 403, field="cert_id")
 
@@ -54,8 +55,8 @@ def test_offer_price_and_sale_of_a_certificate_part(api: Api) -> None:
 
     # the bank it is offered to may price it; a bank it is not offered to may not
     quote = api.ok("GET", price_path, as_="bank-b/operator")
-    assert (quote["id"], quote["face"], quote["rate_bp"], quote["basis"]) == (
-        part, 50_000_000, 500, 365)
+    assert (quote["id"], quote["face"], quote["discount_rate_bp"], quote["day_count"]) == (
+        part, 50_000_000, 500, "ACT/365F")
     assert quote["price"] == quote["face"] - quote["discount"] and quote["discount"] > 0
     assert api.ok("GET", f"/v1/certificates/{part}", as_="bank-b/viewer")["certificate"][
         "holder"] == "sme-t1"
@@ -142,8 +143,8 @@ def test_sender_withdraws_its_offer(api: Api) -> None:
     withdrawn = api.ok("POST", f"/v1/proposals/{pid}/reject", as_="sme-t1/operator")
     assert withdrawn["status"] == "rejected"
     # no longer offered: bank-a loses its view of sme-t1's certificate
-    error(api.get(f"/v1/certificates/{api.ids['second']}/price?rate_bp=100", "bank-a/operator"),
-          403, field="cert_id")
+    error(api.get(f"/v1/certificates/{api.ids['second']}/price?discount_rate_bp=100",
+                  "bank-a/operator"), 403, field="cert_id")
 
 
 @covers("POST /v1/proposals")
@@ -155,14 +156,16 @@ def test_proposals_are_checked_before_they_are_stored(shared: Api) -> None:
         error(shared.post("/v1/proposals", who, json=body), status, field=field)
 
     bad_rate = sale(second)
-    bad_rate["args"]["rate_bp"] = "five"
-    refused(bad_rate, "sme-t1/operator", 422, "args.rate_bp")
+    bad_rate["args"]["discount_rate_bp"] = "five"
+    refused(bad_rate, "sme-t1/operator", 422, "args.discount_rate_bp")
     unknown_arg = sale(second)
     unknown_arg["args"]["discount"] = 1
     refused(unknown_arg, "sme-t1/operator", 422, "args.discount")
     missing = sale(second)
-    del missing["args"]["basis"]
-    refused(missing, "sme-t1/operator", 422, "args.basis")
+    del missing["args"]["day_count"]
+    refused(missing, "sme-t1/operator", 422, "args.day_count")
+    refused(sale(second, day_count="ACT/364"), "sme-t1/operator", 422, "args.day_count")
+    refused(sale(second, day_count="365"), "sme-t1/operator", 422, "args.day_count")
     refused({**sale(second), "cosigners": ["nobody"]}, "sme-t1/operator", 404, "cosigners[0]")
     refused({**sale(second), "cosigners": ["bank-b", "bank-b"]}, "sme-t1/operator", 422,
             "cosigners[1]")
@@ -173,7 +176,7 @@ def test_proposals_are_checked_before_they_are_stored(shared: Api) -> None:
     refused(sale(second), "regulator/admin", 403, "org")
     refused(sale(second), "sme-t2/operator", 404, "id")         # not a party: as if unknown
     refused(sale(f"{shared.ids['certificate']}.2", "bank-b"), "sme-t1/operator", 404, "id")
-    refused(sale(second, rate_bp=20_000), "sme-t1/operator", 422, "rate_bp")
+    refused(sale(second, discount_rate_bp=20_000), "sme-t1/operator", 422, "discount_rate_bp")
     assert shared.ok("GET", "/v1/proposals", as_="regulator/viewer")["total"] == total
 
 
@@ -233,7 +236,8 @@ def test_a_sale_closes_the_other_banks_offer_and_shows_it_nothing(api: Api) -> N
     doc = api.ok("GET", f"/v1/proposals/{stale}", as_="bank-a/viewer")
     assert doc["status"] == "stale" and doc["result"] is None and "bank-b" not in str(doc)
     # no view of the certificate, its lineage or its price any more
-    for path in (f"/v1/certificates/{second}", f"/v1/certificates/{second}/price?rate_bp=100"):
+    for path in (f"/v1/certificates/{second}",
+                 f"/v1/certificates/{second}/price?discount_rate_bp=100"):
         detail = error(api.get(path, "bank-a/operator"), 403, field="cert_id")
         assert "bank-b" not in detail["message"]
     # signing it is refused without naming the new holder, and changes nothing
@@ -267,13 +271,13 @@ def test_offers_close_at_their_deadline(api: Api) -> None:
     assert short["expires_ms"] == now + 2 * DAY_MS
     long = api.ok("POST", "/v1/proposals", as_="sme-t1/operator", status=201,
                   json=sale(other, "bank-a"))
-    api.ok("GET", f"/v1/certificates/{part}/price?rate_bp=500", as_="bank-b/operator")
+    api.ok("GET", f"/v1/certificates/{part}/price?discount_rate_bp=500", as_="bank-b/operator")
 
     assert api.demo.clock is not None
     api.demo.clock.days_ago(-3)  # the orderer's clock moves three days on
     doc = api.ok("GET", f"/v1/proposals/{short['id']}", as_="bank-b/viewer")
     assert doc["status"] == "expired" and "deadline" in doc["reason"]
-    error(api.get(f"/v1/certificates/{part}/price?rate_bp=500", "bank-b/operator"), 403,
+    error(api.get(f"/v1/certificates/{part}/price?discount_rate_bp=500", "bank-b/operator"), 403,
           field="cert_id")
     stored = api.stored()
     detail = error(api.post(f"/v1/proposals/{short['id']}/sign", "bank-b/operator"), 409,

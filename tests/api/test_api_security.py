@@ -62,7 +62,7 @@ def test_an_offer_does_not_reveal_the_buyers_balance(api: Api) -> None:
     part = f"{api.ids['certificate']}.1.1.1"  # sme-t4's 300,000.00
     detail = error(api.post("/v1/proposals", "sme-t4/operator", json={
         "contract": "receivable", "action": "sell", "cosigners": ["bank-b"],
-        "args": {"id": part, "buyer": "bank-b", "rate_bp": 500, "basis": 365,
+        "args": {"id": part, "buyer": "bank-b", "discount_rate_bp": 500, "day_count": "ACT/365F",
                  "recourse": False}}), 409, field="cosigners", code="insufficient_funds")
     assert "bank-b" not in detail["message"] and "5" not in detail["message"]
 

@@ -244,8 +244,9 @@ def test_two_party_sale_signed_by_both_keys_outside_the_peer(api: Api) -> None:
     seller, buyer = vault_key(api), vault_key(api, "user:bank-b/operator")
     cert = api.ids["second"]
     a, b = api.balance("sme-t1"), api.balance("bank-b")
-    tx = signed(api, seller, {"id": cert, "buyer": "bank-b", "rate_bp": 300, "basis": 360,
-                              "recourse": False}, next_nonce(api, seller), "receivable", "sell",
+    tx = signed(api, seller, {"id": cert, "buyer": "bank-b", "discount_rate_bp": 300,
+                              "day_count": "ACT/360", "recourse": False},
+                next_nonce(api, seller), "receivable", "sell",
                 (buyer,))
     result = api.ok("POST", "/v1/transactions", as_="bank-b/operator", json={"tx": tx})
     sold = result["events"][-1]

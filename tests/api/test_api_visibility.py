@@ -97,8 +97,8 @@ def test_a_non_party_cannot_read_or_price_a_certificate(shared: Api) -> None:
         detail = error(shared.get(f"/v1/certificates/{cert}", "bank-b/viewer"), 403,
                        field="cert_id", code="forbidden")
         assert "bank-b" in detail["message"]
-        error(shared.get(f"/v1/certificates/{cert}/price?rate_bp=100", "bank-b/viewer"), 403,
-              field="cert_id")
+        error(shared.get(f"/v1/certificates/{cert}/price?discount_rate_bp=100",
+                         "bank-b/viewer"), 403, field="cert_id")
     error(shared.get(f"/v1/certificates/{root}", "tax-sh/viewer"), 403, field="cert_id")
     error(shared.get("/v1/certificates/0123456789abcdef", "bank-b/viewer"), 404,
           field="cert_id", code="not_found")
@@ -129,22 +129,29 @@ def test_certificate_lists_show_only_the_callers(shared: Api) -> None:
 def test_price_arguments_are_checked(shared: Api) -> None:
     second = shared.ids["second"]
     path = f"/v1/certificates/{second}/price"
-    quote = shared.ok("GET", f"{path}?rate_bp=365&basis=365&on=2026-01-01", as_="sme-t1/viewer")
-    assert quote["days"] > 0
+    quote = shared.ok("GET", f"{path}?discount_rate_bp=365&day_count=ACT/365F&on=2026-01-01",
+                      as_="sme-t1/viewer")
+    assert quote["days"] > 0 and quote["day_count"] == "ACT/365F"
     assert quote["discount"] == round(quote["face"] * 365 * quote["days"] / (10_000 * 365))
-    assert shared.ok("GET", f"{path}?rate_bp=0&on=2026-01-01", as_="sme-t1/viewer")[
+    assert shared.ok("GET", f"{path}?discount_rate_bp=365&on=2026-01-01",
+                     as_="sme-t1/viewer") == quote  # ACT/365F unless told otherwise
+    assert shared.ok("GET", f"{path}?discount_rate_bp=0&on=2026-01-01", as_="sme-t1/viewer")[
         "price"] == quote["face"]
-    error(shared.get(path, "sme-t1/viewer"), 422, field="rate_bp")
-    error(shared.get(f"{path}?rate_bp=10001", "sme-t1/viewer"), 422, field="rate_bp")
-    error(shared.get(f"{path}?rate_bp=100&basis=366", "sme-t1/viewer"), 422, field="basis")
-    error(shared.get(f"{path}?rate_bp=100&on=2026-02-30", "sme-t1/viewer"), 422, field="on")
-    error(shared.get(f"{path}?rate_bp=100&on=tomorrow", "sme-t1/viewer"), 422, field="on")
-    error(shared.get(f"{path}?rate_bp=100&on=2999-01-01", "sme-t1/viewer"), 409,
+    error(shared.get(path, "sme-t1/viewer"), 422, field="discount_rate_bp")
+    error(shared.get(f"{path}?discount_rate_bp=10001", "sme-t1/viewer"), 422,
+          field="discount_rate_bp")
+    for bad in ("366", "ACT/364", "act/360"):
+        error(shared.get(f"{path}?discount_rate_bp=100&day_count={bad}", "sme-t1/viewer"), 422,
+              field="day_count")
+    for bad in ("2026-02-30", "tomorrow"):
+        error(shared.get(f"{path}?discount_rate_bp=100&on={bad}", "sme-t1/viewer"), 422,
+              field="on")
+    error(shared.get(f"{path}?discount_rate_bp=100&on=2999-01-01", "sme-t1/viewer"), 409,
           field="cert_id", code="conflict")
     # only confirmed certificates can be sold: not one still requested, nor one split
     for cert in (shared.ids["requested"], shared.ids["certificate"]):
-        detail = error(shared.get(f"/v1/certificates/{cert}/price?rate_bp=100", "sme-t1/viewer"),
-                       409, field="cert_id", code="conflict")
+        detail = error(shared.get(f"/v1/certificates/{cert}/price?discount_rate_bp=100",
+                                  "sme-t1/viewer"), 409, field="cert_id", code="conflict")
         assert "confirmed" in detail["message"]
 
 

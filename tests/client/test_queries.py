@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared_data import DATA
-from smechain.client import Client, Conflict, Forbidden, InvalidInput, NotFound, Page
+from smechain.client import Client, Conflict, DayCount, Forbidden, InvalidInput, NotFound, Page
 from smechain.core.crypto import get_suite
 from smechain.modules.invoice.contract import invoice_id
 
@@ -93,11 +93,13 @@ def test_certificates_price_and_proposal_lifecycle(net: Net) -> None:
     core.receivable.confirm(cert)
     assert cert in [c.id for c in t1.certificates(role="supplier", status="confirmed",
                                                   limit=200)]
-    price = t1.price(cert, 365, basis=365, on=net.day(0))
+    price = t1.price(cert, 365, day_count=DayCount.ACT_365F, on=net.day(0))
     assert (price.days, price.discount, price.price) == (61, 915, 149_085)
+    assert price.day_count == DayCount.ACT_365F and price.discount_rate_bp == 365
+    assert t1.price(cert, 365, "ACT/360", on=net.day(0)).discount == 928  # 927.71 rounded
     with pytest.raises(InvalidInput) as e:
-        t1.price(cert, 100, basis=300)
-    assert e.value.field == "basis"
+        t1.price(cert, 100, day_count="ACT/300")
+    assert e.value.field == "day_count"
     with pytest.raises(Forbidden):
         bank.certificate(cert)  # not a party, not offered
 

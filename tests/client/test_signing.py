@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from smechain.client import Backing, Conflict, InvalidInput, Signer, ledger_args, sign_tx
+from smechain.client import (
+    Backing,
+    Conflict,
+    DayCount,
+    InvalidInput,
+    Signer,
+    ledger_args,
+    sign_tx,
+)
 from smechain.core.encoding import decode
 from smechain.core.tx import SignedTx
 from smechain.node.keys import KeyPair, generate_key, load_key, save_key
@@ -96,8 +104,10 @@ def test_non_custodial_certificate_and_two_party_sale(net: Net) -> None:
     cert = issued.event("CertificateRequested").attrs["id"]
     net.login("core-a").receivable.confirm(cert)
     sold = t1.send(signer, "receivable", "sell", cosigners=[bank_key], id=cert, buyer="bank-a",
-                   rate_bp=300, basis=360, recourse=False)
-    assert sold.event("CertificateSold").attrs["buyer"] == "bank-a"
+                   discount_rate_bp=300, day_count=DayCount.ACT_360, recourse=False)
+    attrs = sold.event("CertificateSold").attrs
+    assert (attrs["buyer"], attrs["discount_rate_bp"], attrs["day_count"]) == (
+        "bank-a", 300, "ACT/360")
     signers = t1.transaction(sold.tx_hash).signers
     assert [(s.org, s.public_key) for s in signers] == [("sme-t1", t1_key.public.hex()),
                                                        ("bank-a", bank_key.public.hex())]

@@ -231,7 +231,8 @@ def test_sme_splits_transfers_and_offers_a_certificate(page: Any, demo: dict[str
     table.get_by_test_id(f"row-{cert}.2").get_by_test_id("btn-sell").click()
     sell = page.get_by_test_id("form-sell")
     sell.get_by_test_id("input-buyer").select_option("bank-b")
-    sell.get_by_test_id("input-rate_bp").fill("5.25")
+    sell.get_by_test_id("input-discount_rate_bp").fill("5.25")
+    sell.get_by_test_id("input-day_count").select_option("30/360")
     sell.get_by_test_id("input-recourse").check()
     sell.get_by_test_id("submit-sell").click()
     expect(page.get_by_test_id("toast")).to_contain_text("Offer sent")
@@ -239,6 +240,7 @@ def test_sme_splits_transfers_and_offers_a_certificate(page: Any, demo: dict[str
     offers = page.get_by_test_id("table-offers")
     expect(offers).to_contain_text("bank-b")
     expect(offers).to_contain_text("5.25%")
+    expect(offers).to_contain_text("30/360")
 
     # The lineage tree: the root and both parts.
     page.get_by_test_id("nav-certificates").click()
@@ -284,7 +286,8 @@ def test_bank_prices_and_buys_an_offered_certificate(page: Any, demo: dict[str, 
     expect(facts).to_contain_text("1,200,000.00")
     price_text = facts.get_by_test_id("price-value").inner_text()
     api_price = Api(demo["url"], "bank-a").http.get(
-        f"/v1/certificates/{demo['second']}/price", params={"rate_bp": 420, "basis": 365}).json()
+        f"/v1/certificates/{demo['second']}/price",
+        params={"discount_rate_bp": 420, "day_count": "ACT/365F"}).json()
     fen = api_price["price"]
     assert price_text.replace(",", "") == f"{fen // 100}.{fen % 100:02d}"
 

@@ -8,6 +8,7 @@ anything is signed. Binary fields travel as lowercase hex.
 
 from __future__ import annotations
 
+import enum
 import types
 import typing
 from typing import Annotated, Any, Literal
@@ -285,6 +286,10 @@ def _field_type(annotation: Any, owner: str) -> Any:
         return Int64
     if annotation in (str, bool):
         return annotation
+    if isinstance(annotation, type) and issubclass(annotation, enum.StrEnum):
+        # Its values as a Literal: a strict model would take only enum instances, and
+        # the ledger argument is the plain string.
+        return Literal[tuple(member.value for member in annotation)]
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
         return action_model(annotation, owner + annotation.__name__)
     origin = typing.get_origin(annotation)

@@ -107,11 +107,11 @@ def year_fraction(convention: DayCount, start: int, end: int) -> Fraction:
             + Fraction(last, 366 if _leap(y2) else 365))
 
 
-def accrued(face: int, rate_bp: int, start: int, end: int, convention: DayCount) -> int:
-    """Simple interest on ``face`` minor units at ``rate_bp`` basis points a year from day
+def accrued(face: int, annual_rate_bp: int, start: int, end: int, convention: DayCount) -> int:
+    """Simple interest on ``face`` minor units at ``annual_rate_bp`` basis points a year from day
     ``start`` to day ``end``: face × rate × year fraction, rounded half-even to the minor
     unit. The discount of a bill bought ``start`` and paid ``end`` is the same amount."""
-    fraction = year_fraction(convention, start, end) * face * rate_bp
+    fraction = year_fraction(convention, start, end) * face * annual_rate_bp
     return div_half_even(fraction.numerator, fraction.denominator * 10_000)
 
 
@@ -127,18 +127,3 @@ def div_half_even(numerator: int, denominator: int) -> int:
         q += 1
     return q
 
-
-def discount(face: int, rate_bp: int, days: int, basis: int) -> int:
-    """Simple discount: face × rate × days / basis, rate in basis points, half-even."""
-    return div_half_even(face * rate_bp * days, 10_000 * basis)
-
-
-def discounted_price(face: int, rate_bp: int, days: int, basis: int) -> tuple[int, int]:
-    """``(discount, price)`` of ``face`` minor units ``days`` before maturity at ``rate_bp``
-    a year on an ACT/``basis`` day count; ``BadArguments`` naming ``rate_bp`` when the
-    discount would take the whole face (a price is never zero or negative)."""
-    cut = discount(face, rate_bp, days, basis)
-    if cut >= face:
-        raise BadArguments("rate_bp", f"{rate_bp} bp a year over {days} days discounts the "
-                           f"whole face value {face}; no price is left")
-    return cut, face - cut

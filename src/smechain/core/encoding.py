@@ -9,6 +9,7 @@ makes "one encoding, one hash" hold for transactions and blocks.
 
 from __future__ import annotations
 
+import typing
 from typing import Any, TypeVar
 
 import msgspec
@@ -39,11 +40,29 @@ def decode(data: bytes, type_: type[T]) -> T:
 
 
 def convert(value: Any, type_: type[T], what: str) -> T:
-    """Convert a decoded map into a typed record, naming the bad field on failure."""
+    """Convert a decoded map into a typed record; ``BadArguments`` naming the bad field
+    (``what.<field>`` for a top-level field of a struct whose value alone fails, as an
+    unknown enum value; ``what`` otherwise)."""
     try:
         return msgspec.convert(value, type_, strict=True)
     except msgspec.ValidationError as exc:
-        raise BadArguments(what, f"{exc}") from None
+        raise BadArguments(_bad_field(value, type_, what), f"{exc}") from None
+
+
+def _bad_field(value: Any, type_: type, what: str) -> str:
+    # Found by converting each field on its own, not by reading msgspec's message.
+    if not (isinstance(type_, type) and issubclass(type_, msgspec.Struct)
+            and isinstance(value, dict)):
+        return what
+    hints = typing.get_type_hints(type_)
+    for field in msgspec.structs.fields(type_):
+        if field.encode_name not in value:
+            continue
+        try:
+            msgspec.convert(value[field.encode_name], hints[field.name], strict=True)
+        except msgspec.ValidationError:
+            return f"{what}.{field.name}"
+    return what
 
 
 def plain(value: Any) -> Any:

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from smechain.core.daycount import MS_PER_DAY, block_day, discounted_price
+from smechain.core.daycount import MS_PER_DAY, DayCount, accrued, block_day
 from smechain.core.encoding import decode
 from smechain.modules.cash.contract import BALANCE_PREFIX
 from smechain.modules.invoice.contract import INVOICE_PREFIX, Invoice, invoice_id
@@ -203,17 +203,20 @@ class CertificateLifecycle(RuleBasedStateMachine):
 
     @precondition(lambda self: any(c.maturity > self.today() for c in self.certs.values()
                                    if c.status == Status.CONFIRMED))
-    @rule(data=st.data(), rate_bp=st.integers(0, 3000), basis=st.sampled_from([360, 365]),
-          recourse=st.booleans())
-    def sell(self, data: st.DataObject, rate_bp: int, basis: int, recourse: bool) -> None:
+    @rule(data=st.data(), discount_rate_bp=st.integers(0, 3000),
+          day_count=st.sampled_from(list(DayCount)), recourse=st.booleans())
+    def sell(self, data: st.DataObject, discount_rate_bp: int, day_count: DayCount,
+             recourse: bool) -> None:
         today = self.today()
         cert_id = data.draw(st.sampled_from([c for c in self.where(Status.CONFIRMED)
                                              if self.certs[c].maturity > today]))
         cert = self.certs[cert_id]
         buyer = data.draw(st.sampled_from([b for b in BUYERS if b != cert.holder]))
-        _, price = discounted_price(cert.face, rate_bp, cert.maturity - today, basis)
-        self.ok("receivable", "sell", {"id": cert_id, "buyer": buyer, "rate_bp": rate_bp,
-                                       "basis": basis, "recourse": recourse},
+        # 30% a year over at most 40 days never takes the whole face
+        price = cert.face - accrued(cert.face, discount_rate_bp, today, cert.maturity, day_count)
+        self.ok("receivable", "sell", {"id": cert_id, "buyer": buyer,
+                                       "discount_rate_bp": discount_rate_bp,
+                                       "day_count": day_count.value, "recourse": recourse},
                 cert.holder, buyer)
         self.pay(buyer, cert.holder, price)
         cert.holder, cert.recourse_to = buyer, cert.holder if recourse else ""

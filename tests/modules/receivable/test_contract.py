@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smechain.core.daycount import day_number, discount, div_half_even
+from smechain.core.daycount import DayCount, day_number, div_half_even
 from smechain.core.encoding import decode
 from smechain.core.errors import BadArguments
 from smechain.modules.invoice.contract import invoice_id, read_invoice
@@ -60,8 +60,9 @@ def test_supply_chain_finance_end_to_end(chain: Chain) -> None:
     # tier 2 sells its part to the bank: 30,000.00 at 5% for 30 days ACT/360.
     sme2_before = chain.balance("CNY", "sme-2")
     (sale,) = chain.ok(chain.tx(
-        "receivable", "sell", {"id": p2, "buyer": "bank-a", "rate_bp": 500, "basis": 360,
-                               "recourse": True}, [chain.key("sme-2"), chain.key("bank-a")]))
+        "receivable", "sell", {"id": p2, "buyer": "bank-a", "discount_rate_bp": 500,
+                               "day_count": "ACT/360", "recourse": True},
+        [chain.key("sme-2"), chain.key("bank-a")]))
     price = 30_000_00 - 125_00
     assert sale.events[-1].attrs["price"] == price
     assert chain.balance("CNY", "sme-2") - sme2_before == price
@@ -97,12 +98,14 @@ def test_authorisation(chain: Chain) -> None:
     # a sale the buyer did not sign
     chain.days_later = 0
     chain.expect_failed(chain.tx("receivable", "sell", {"id": root, "buyer": "bank-a",
-                                                        "rate_bp": 100, "basis": 365,
+                                                        "discount_rate_bp": 100,
+                                                        "day_count": "ACT/365F",
                                                         "recourse": False}, k("sme-1")),
                         "unauthorised")
     # an SME is not a factor or bank
     chain.expect_failed(chain.tx("receivable", "sell", {"id": root, "buyer": "sme-2",
-                                                        "rate_bp": 100, "basis": 365,
+                                                        "discount_rate_bp": 100,
+                                                        "day_count": "ACT/365F",
                                                         "recourse": False},
                                  [k("sme-1"), k("sme-2")]), "unauthorised")
 
@@ -155,9 +158,44 @@ def test_daycount() -> None:
     with pytest.raises(BadArguments, match="maturity"):
         day_number("2023-02-29", "maturity")
     assert div_half_even(5, 2) == 2 and div_half_even(7, 2) == 4 and div_half_even(6, 4) == 2
-    assert discount(30_000_00, 500, 30, 360) == 125_00
-    assert discount(1, 5000, 365, 365) == 0  # 0.5 rounds to even
-    assert discount(3, 5000, 365, 365) == 2  # 1.5 rounds to even
+
+
+# 100,000.00 sold 30 days (2023-11-14 to 2023-12-14) before maturity at 4.50% a year:
+# 10,000,000 × 450 / 10,000 = 450,000 a year; × 30/360 = 375.00 (30/360 counts Nov 14 to
+# Dec 14 as 30 days too); × 30/365 = 369.863… → 369.86 (ACT/ACT: all in 2023, / 365).
+@pytest.mark.parametrize(("day_count", "discount"), [
+    (DayCount.ACT_360, 375_00), (DayCount.ACT_365F, 369_86),
+    (DayCount.THIRTY_360, 375_00), (DayCount.ACT_ACT, 369_86)])
+def test_a_sale_is_discounted_on_its_day_count(chain: Chain, day_count: DayCount,
+                                               discount: int) -> None:
+    root = setup(chain)
+    before = chain.balance("CNY", "sme-1")
+    (sale,) = chain.ok(chain.tx("receivable", "sell", {
+        "id": root, "buyer": "bank-a", "discount_rate_bp": 450, "day_count": day_count.value,
+        "recourse": False}, [chain.key("sme-1"), chain.key("bank-a")]))
+    sold = sale.events[-1]
+    assert sold.name == "CertificateSold"
+    assert sold.attrs == {"id": root, "seller": "sme-1", "buyer": "bank-a",
+                          "price": FACE - discount, "days": 30, "discount_rate_bp": 450,
+                          "day_count": day_count.value, "recourse": False}
+    assert chain.balance("CNY", "sme-1") - before == FACE - discount
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    ({"day_count": "ACT/364"}, "args.day_count"),
+    ({"day_count": 360}, "args.day_count"),
+    ({"discount_rate_bp": "4.5"}, "args.discount_rate_bp"),
+    ({"discount_rate_bp": 10_001}, "discount_rate_bp"),
+    ({"discount_rate_bp": -1}, "discount_rate_bp"),
+])
+def test_bad_sale_terms_are_refused_naming_the_field(chain: Chain, args: dict[str, object],
+                                                     field: str) -> None:
+    root = setup(chain)
+    receipt = chain.expect_failed(chain.tx("receivable", "sell", {
+        "id": root, "buyer": "bank-a", "discount_rate_bp": 450, "day_count": "ACT/360",
+        "recourse": False, **args}, [chain.key("sme-1"), chain.key("bank-a")]), "bad_args")
+    assert receipt.field == field and receipt.message.startswith(f"{field}: ")
+    assert cert(chain, root).holder == "sme-1"
 
 
 def test_day_numbers_agree_with_the_calendar() -> None:
@@ -177,8 +215,8 @@ def test_overdue_parts_are_claimed_with_recourse_and_from_the_guarantor(chain: C
                                                                      20_000_00]}, k("sme-1")))
     p1, p2, p3 = (f"{root}.{i}" for i in (1, 2, 3))
     chain.ok(chain.tx("receivable", "transfer", {"id": p2, "to": "sme-2"}, k("sme-1")))
-    chain.ok(chain.tx("receivable", "sell", {"id": p2, "buyer": "bank-a", "rate_bp": 500,
-                                             "basis": 360, "recourse": True},
+    chain.ok(chain.tx("receivable", "sell", {"id": p2, "buyer": "bank-a", "discount_rate_bp": 500,
+                                             "day_count": "ACT/360", "recourse": True},
                       [k("sme-2"), k("bank-a")]))
     chain.ok(chain.issue("guar", 50_000_00), chain.issue("sme-2", 1_000_00),
              chain.issue("sme-1", 1_000_00))

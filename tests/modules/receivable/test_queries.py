@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+from fractions import Fraction
 
-from smechain.core.daycount import discounted_price
+import pytest
+import QuantLib as ql
+
+from smechain.core.daycount import DayCount, day_number, year_fraction
 from smechain.modules.receivable import queries as q
-from smechain.modules.receivable.contract import Backing, Certificate, cert_key
+from smechain.modules.receivable.contract import (
+    Backing,
+    Certificate,
+    cert_key,
+    discounted_price,
+)
 
 from ..state_dict import DictState
 
@@ -60,24 +68,62 @@ def test_lineage_opens_ancestors_and_descendants_of_what_the_caller_may_open() -
 
 
 def test_sale_price_is_what_the_contract_charges() -> None:
-    quote = q.sale_price(cert("c1", face=1_000_000), 500, "2026-03-31", 360)
-    assert quote.days == 91
-    assert (quote.discount, quote.price) == discounted_price(1_000_000, 500, 91, 360)
+    quote = q.sale_price(cert("c1", face=1_000_000), 500, "2026-03-31", DayCount.ACT_360)
+    assert quote.days == 91 and quote.day_count is DayCount.ACT_360
+    assert (quote.discount, quote.price) == discounted_price(
+        1_000_000, 500, day_number("2026-03-31"), day_number("2026-06-30"), DayCount.ACT_360)
     assert quote.price + quote.discount == quote.face
+    assert q.sale_price(cert("c1"), 500, "2026-03-31", "30/360").day_count is DayCount.THIRTY_360
 
 
-@pytest.mark.parametrize(("certificate", "rate_bp", "today", "basis", "field", "code"), [
-    (cert("c1"), 500, "2026-03-31", 364, "basis", "bad_args"),
-    (cert("c1", status="requested"), 500, "2026-03-31", 365, "cert_id", "conflict"),
-    (cert("c1"), 500, "2026-02-30", 365, "on", "bad_args"),
-    (cert("c1"), 500, "2026-06-30", 365, "cert_id", "conflict"),  # matures today
-    (cert("c1"), 10_000, "2016-01-01", 365, "rate_bp", "bad_args"),  # no price left
+# 1,000,000.00 CNY at 4.50% a year, by hand. In minor units face × rate is
+# 100,000,000 × 450 / 10,000 = 4,500,000 a year; the discount is that × the year fraction,
+# half-even to the fen:
+# - 90 days (2026-04-01 to 2026-06-30) ACT/365F: 4,500,000 × 90/365 = 1,109,589.04
+#   → 11,095.89; ACT/360: 4,500,000 × 90/360 = 1,125,000 → 11,250.00.
+# - 30/360 from 2026-01-31 to 2026-04-30, 89 actual days: a start on the 31st counts as
+#   the 30th, so 3 months × 30 = 90 days / 360 → 1,125,000 → 11,250.00 (ACT/360 would
+#   count 89 days: 11,125.00).
+# - ACT/ACT (ISDA) from 2023-11-02 to 2024-01-31, 90 days: 60 in 2023 / 365 plus 30 in
+#   2024, a leap year, / 366: 4,500,000 × (60/365 + 30/366) = 739,726.03 + 368,852.46
+#   = 1,108,578.49 → 11,085.78 (ACT/365F: 11,095.89).
+@pytest.mark.parametrize(("today", "maturity", "day_count", "days", "discount"), [
+    ("2026-04-01", "2026-06-30", DayCount.ACT_365F, 90, 11_095_89),
+    ("2026-04-01", "2026-06-30", DayCount.ACT_360, 90, 11_250_00),
+    ("2026-01-31", "2026-04-30", DayCount.THIRTY_360, 89, 11_250_00),
+    ("2023-11-02", "2024-01-31", DayCount.ACT_ACT, 90, 11_085_78),
 ])
-def test_sale_price_refuses_naming_the_field(certificate: Certificate, rate_bp: int,
-                                             today: str, basis: int, field: str,
+def test_hand_checked_discounts_agree_with_quantlib(today: str, maturity: str,
+                                                    day_count: DayCount, days: int,
+                                                    discount: int) -> None:
+    face = 1_000_000_00
+    quote = q.sale_price(cert("c1", face=face, maturity=maturity), 450, today, day_count)
+    assert (quote.days, quote.discount, quote.price) == (days, discount, face - discount)
+    start, end = (ql.Date(int(d[8:]), int(d[5:7]), int(d[:4])) for d in (today, maturity))
+    theirs = {DayCount.ACT_365F: ql.Actual365Fixed(), DayCount.ACT_360: ql.Actual360(),
+              DayCount.THIRTY_360: ql.Thirty360(ql.Thirty360.BondBasis),
+              DayCount.ACT_ACT: ql.ActualActual(ql.ActualActual.ISDA)}[day_count]
+    fraction = theirs.yearFraction(start, end)
+    ours = year_fraction(day_count, day_number(today), day_number(maturity))
+    assert abs(ours - Fraction(fraction)) < Fraction(1, 10**12)
+    assert round(face * 450 / 10_000 * fraction) == discount  # round(): half-even
+
+
+@pytest.mark.parametrize(("certificate", "discount_rate_bp", "today", "day_count", "field",
+                          "code"), [
+    (cert("c1"), 500, "2026-03-31", "ACT/364", "day_count", "bad_args"),
+    (cert("c1"), 500, "2026-03-31", "365", "day_count", "bad_args"),
+    (cert("c1", status="requested"), 500, "2026-03-31", "ACT/365F", "cert_id", "conflict"),
+    (cert("c1"), 500, "2026-02-30", "ACT/365F", "on", "bad_args"),
+    (cert("c1"), 500, "2026-06-30", "ACT/365F", "cert_id", "conflict"),  # matures today
+    (cert("c1"), 10_000, "2016-01-01", "ACT/365F", "discount_rate_bp", "bad_args"),  # no price
+    (cert("c1"), 10_000, "2025-06-30", "30/360", "discount_rate_bp", "bad_args"),  # a year: 0
+])
+def test_sale_price_refuses_naming_the_field(certificate: Certificate, discount_rate_bp: int,
+                                             today: str, day_count: str, field: str,
                                              code: str) -> None:
     with pytest.raises(q.PriceRefused) as caught:
-        q.sale_price(certificate, rate_bp, today, basis)
+        q.sale_price(certificate, discount_rate_bp, today, day_count)
     assert (caught.value.field, caught.value.code) == (field, code)
     assert caught.value.message.startswith(f"{field}: ")
 

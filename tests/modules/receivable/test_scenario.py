@@ -5,7 +5,6 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smechain.core.daycount import discount
 from smechain.core.encoding import decode
 from smechain.modules.receivable.contract import Certificate, cert_key
 
@@ -42,18 +41,18 @@ def test_four_tiers_factor_bank_recourse_and_guarantee(chain: Chain) -> None:
     chain.ok(tx("transfer", {"id": p21, "to": "sme-4"}, "sme-3"))
     assert cert(chain, p21).root == root and cert(chain, p21).parent == p2
     # two parts sold to the factor: p3 with recourse, p2.2 guaranteed first, without recourse
-    chain.ok(tx("sell", {"id": p3, "buyer": "factor-a", "rate_bp": 600, "basis": 365,
-                         "recourse": True}, "sme-1", "factor-a"))
+    chain.ok(tx("sell", {"id": p3, "buyer": "factor-a", "discount_rate_bp": 600,
+                         "day_count": "ACT/365F", "recourse": True}, "sme-1", "factor-a"))
     chain.ok(tx("guarantee", {"id": p22, "guarantor": "guar", "fee": 50_00}, "sme-2", "guar"))
-    chain.ok(tx("sell", {"id": p22, "buyer": "factor-a", "rate_bp": 500, "basis": 360,
-                         "recourse": False}, "sme-2", "factor-a"))
-    price3 = 20_000_00 - discount(20_000_00, 600, 30, 365)
-    price22 = 10_000_00 - discount(10_000_00, 500, 30, 360)
+    chain.ok(tx("sell", {"id": p22, "buyer": "factor-a", "discount_rate_bp": 500,
+                         "day_count": "ACT/360", "recourse": False}, "sme-2", "factor-a"))
+    price3 = 20_000_00 - 98_63  # 20,000.00 × 6% × 30/365 = 98.630…
+    price22 = 10_000_00 - 41_67  # 10,000.00 × 5% × 30/360 = 41.666…
     # ten days later the factor resells p3 to the bank, with recourse
     chain.days_later = 10
-    chain.ok(tx("sell", {"id": p3, "buyer": "bank-a", "rate_bp": 400, "basis": 360,
-                         "recourse": True}, "factor-a", "bank-a"))
-    resale = 20_000_00 - discount(20_000_00, 400, 20, 360)
+    chain.ok(tx("sell", {"id": p3, "buyer": "bank-a", "discount_rate_bp": 400,
+                         "day_count": "ACT/360", "recourse": True}, "factor-a", "bank-a"))
+    resale = 20_000_00 - 44_44  # 20,000.00 × 4% × 20/360 = 44.444…
     assert cert(chain, p3).holder == "bank-a" and cert(chain, p3).recourse_to == "factor-a"
 
     # maturity: the debtor pays p1 and p2.1; p3 and p2.2 go unpaid past the grace days

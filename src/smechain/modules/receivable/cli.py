@@ -21,8 +21,9 @@ EXAMPLES = {
     "dispute": '{"id": "<certificate id>", "reason": "goods not received"}',
     "split": '{"id": "<certificate id>", "amounts": [6000, 4000]}',
     "transfer": '{"id": "<certificate id>", "to": "sme-2"}',
-    "sell": '{"id": "<id>", "buyer": "bank-a", "rate_bp": 450, "basis": 360, "recourse": true}'
-            " (with --cosign the buyer's key)",
+    "sell": '{"id": "<id>", "buyer": "bank-a", "discount_rate_bp": 450, '
+            '"day_count": "ACT/360", "recourse": true} (with --cosign the buyer\'s key; '
+            "day_count: ACT/360, ACT/365F, 30/360 or ACT/ACT)",
     "guarantee": '{"id": "<id>", "guarantor": "g-1", "fee": 500} (with --cosign the guarantor)',
     "settle": '{"id": "<certificate id>"}',
     "mark_overdue": '{"id": "<certificate id>"}',

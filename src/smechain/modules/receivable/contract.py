@@ -49,9 +49,10 @@ from smechain.core.contract import (
 )
 from smechain.core.daycount import (
     MAX_TENOR_DAYS,
+    DayCount,
+    accrued,
     block_day,
     day_number,
-    discounted_price,
 )
 from smechain.core.encoding import decode
 from smechain.core.errors import BadArguments, Conflict, NotFound, Unauthorised
@@ -178,9 +179,26 @@ class Claim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class Sell(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     buyer: str
-    rate_bp: int
-    basis: int
+    discount_rate_bp: int
+    """Annual discount rate, basis points (0 to 10,000)."""
+    day_count: DayCount
+    """How the days to maturity count as a fraction of a year."""
     recourse: bool
+
+
+def discounted_price(face: int, discount_rate_bp: int, sale_day: int, maturity_day: int,
+                     day_count: DayCount) -> tuple[int, int]:
+    """``(discount, price)`` of ``face`` minor units sold on day ``sale_day`` and paid on
+    ``maturity_day``, at a simple discount of ``discount_rate_bp`` a year on ``day_count``
+    (``core.daycount.accrued``: half-even to the minor unit). ``BadArguments`` naming
+    ``discount_rate_bp`` when the discount would take the whole face (a price is never
+    zero or negative)."""
+    cut = accrued(face, discount_rate_bp, sale_day, maturity_day, day_count)
+    if cut >= face:
+        raise BadArguments("discount_rate_bp", f"{discount_rate_bp} bp a year over "
+                           f"{maturity_day - sale_day} days discounts the whole face value "
+                           f"{face}; no price is left")
+    return cut, face - cut
 
 
 def issue(state: TxState, ctx: Context, args: Issue) -> None:
@@ -270,19 +288,21 @@ def sell(state: TxState, ctx: Context, args: Sell, cert: Certificate) -> None:
     """
     if args.buyer == cert.holder:
         raise BadArguments("buyer", "must differ from the holder")
-    if args.basis not in (360, 365):
-        raise BadArguments("basis", f"{args.basis} is not 360 (ACT/360) or 365 (ACT/365)")
-    if not 0 <= args.rate_bp <= 10_000:
-        raise BadArguments("rate_bp", f"{args.rate_bp} is not between 0 and 10000")
-    days = day_number(cert.maturity) - block_day(ctx.timestamp_ms)
+    if not 0 <= args.discount_rate_bp <= 10_000:
+        raise BadArguments("discount_rate_bp", f"{args.discount_rate_bp} is not between 0 "
+                           "and 10000")
+    today, maturity = block_day(ctx.timestamp_ms), day_number(cert.maturity)
+    days = maturity - today
     if days <= 0:
         raise Conflict("id", f"certificate {cert.id!r} has matured; it can no longer be sold")
-    _, price = discounted_price(cert.face, args.rate_bp, days, args.basis)
+    _, price = discounted_price(cert.face, args.discount_rate_bp, today, maturity,
+                                args.day_count)
     cash.move(state, cert.currency, args.buyer, cert.holder, price, "buyer")
     state.put(cert_key(cert.id), msgspec.structs.replace(
         cert, holder=args.buyer, recourse_to=cert.holder if args.recourse else ""))
     state.emit("CertificateSold", id=cert.id, seller=cert.holder, buyer=args.buyer,
-               price=price, days=days, recourse=args.recourse)
+               price=price, days=days, discount_rate_bp=args.discount_rate_bp,
+               day_count=args.day_count.value, recourse=args.recourse)
 
 
 def guarantee(state: TxState, ctx: Context, args: Guarantee, cert: Certificate) -> None:

@@ -19,6 +19,7 @@ left out.
 from __future__ import annotations
 
 from smechain.api.demo import DemoBuilder, Seed, day
+from smechain.core.daycount import DayCount
 from smechain.core.tx import sign_tx
 
 
@@ -30,11 +31,12 @@ def _issue(demo: DemoBuilder, invoice: str, amount: int, maturity_in_days: int) 
     return str(result["events"][-1]["attrs"]["id"])
 
 
-def _sale(demo: DemoBuilder, seller: str, buyer: str, cert: str, rate_bp: int,
+def _sale(demo: DemoBuilder, seller: str, buyer: str, cert: str, discount_rate_bp: int,
           complete: bool) -> str:
-    """``seller`` offers ``cert`` to ``buyer`` with recourse; ``complete``: the buyer
-    accepts. The proposal's id."""
-    args = {"id": cert, "buyer": buyer, "rate_bp": rate_bp, "basis": 365, "recourse": True}
+    """``seller`` offers ``cert`` to ``buyer`` with recourse at ``discount_rate_bp`` a year
+    on ACT/365F; ``complete``: the buyer accepts. The proposal's id."""
+    args = {"id": cert, "buyer": buyer, "discount_rate_bp": discount_rate_bp,
+            "day_count": DayCount.ACT_365F.value, "recourse": True}
     proposal = demo.propose(seller, "receivable", "sell", args, [buyer])
     if complete:
         demo.approve(buyer, proposal)

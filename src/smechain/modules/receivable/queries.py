@@ -11,14 +11,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from smechain.core.daycount import day_number, discounted_price
+from smechain.core.daycount import DayCount, day_number
 from smechain.core.encoding import decode
 from smechain.core.errors import BadArguments, ContractError
 from smechain.core.state import StateReader
-from smechain.modules.receivable.contract import Certificate, Status, cert_key
+from smechain.modules.receivable.contract import (
+    Certificate,
+    Status,
+    cert_key,
+    discounted_price,
+)
 
-BASES = (360, 365)
-"""Day-count bases a price may be quoted on: ACT/360 and ACT/365F."""
 OUTSTANDING = frozenset({Status.CONFIRMED, Status.OVERDUE})
 """Certificates still to be paid."""
 DEAL_ACTIONS = frozenset({"issue", "confirm", "dispute"})
@@ -114,37 +117,44 @@ class Quote:
     id: str
     face: int
     days: int
-    """Days from the pricing date to maturity (ACT)."""
-    rate_bp: int
-    """Discount rate, basis points a year."""
-    basis: int
-    """Day-count basis: 360 (ACT/360) or 365 (ACT/365F)."""
+    """Actual days from the pricing date to maturity."""
+    discount_rate_bp: int
+    """Annual discount rate, basis points."""
+    day_count: DayCount
+    """The day-count convention the discount is reckoned on."""
     discount: int
     price: int
 
 
-def sale_price(cert: Certificate, rate_bp: int, today: str, basis: int) -> Quote:
+def sale_price(cert: Certificate, discount_rate_bp: int, today: str, day_count: str) -> Quote:
     """The price of ``cert`` sold on ``today`` (``YYYY-MM-DD``, read as the field ``on``)
-    at a simple discount of ``rate_bp`` a year on ACT/``basis``, as ``receivable.sell``
-    computes it. ``PriceRefused`` naming ``basis``, ``on`` or ``rate_bp`` (``bad_args``),
-    or ``cert_id`` (``conflict``: not confirmed, or matured)."""
-    if basis not in BASES:
-        raise PriceRefused("basis", f"{basis} is not 360 or 365", "bad_args")
+    at a simple discount of ``discount_rate_bp`` a year on the ``day_count`` convention
+    (a ``DayCount`` value), as ``receivable.sell`` computes it. ``PriceRefused`` naming
+    ``day_count``, ``on`` or ``discount_rate_bp`` (``bad_args``), or ``cert_id``
+    (``conflict``: not confirmed, or matured)."""
+    try:
+        convention = DayCount(day_count)
+    except ValueError:
+        raise PriceRefused("day_count", f"{day_count!r} is not one of "
+                           f"{', '.join(DayCount)}", "bad_args") from None
     if cert.status != Status.CONFIRMED:
         raise PriceRefused("cert_id", f"{cert.id!r} is {cert.status}; only confirmed "
                                       "certificates can be sold", "conflict")
     try:
-        days = day_number(cert.maturity) - day_number(today, "on")
+        sale_day = day_number(today, "on")
     except BadArguments as exc:
         raise PriceRefused("on", exc.reason, "bad_args") from None
+    maturity_day = day_number(cert.maturity)
+    days = maturity_day - sale_day
     if days <= 0:
         raise PriceRefused("cert_id", f"{cert.id!r} matures {cert.maturity}; it "
                                       "cannot be sold", "conflict")
     try:
-        cut, price = discounted_price(cert.face, rate_bp, days, basis)
+        cut, price = discounted_price(cert.face, discount_rate_bp, sale_day, maturity_day,
+                                      convention)
     except BadArguments as exc:
-        raise PriceRefused("rate_bp", exc.reason, "bad_args") from None
-    return Quote(cert.id, cert.face, days, rate_bp, basis, cut, price)
+        raise PriceRefused("discount_rate_bp", exc.reason, "bad_args") from None
+    return Quote(cert.id, cert.face, days, discount_rate_bp, convention, cut, price)
 
 
 def maturities(certs: Iterable[Certificate], org: str | None, role: str

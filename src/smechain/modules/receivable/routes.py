@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from smechain.api import schemas as s
 from smechain.api.deps import Auth, Limit, Offset, new_router, page
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
+from smechain.core.daycount import DayCount
 from smechain.core.encoding import decode, plain
 from smechain.modules.receivable import queries as q
 from smechain.modules.receivable.contract import CERT_PREFIX, Certificate, cert_key
@@ -30,8 +31,8 @@ class Price(BaseModel):
     id: str
     face: int
     days: int
-    rate_bp: int
-    basis: int
+    discount_rate_bp: int
+    day_count: DayCount
     discount: int
     price: int
 
@@ -104,14 +105,15 @@ def router(platform: Platform) -> APIRouter:
         return {"certificate": plain(cert), "lineage": tree}
 
     @r.get("/v1/certificates/{cert_id}/price", response_model=Price, tags=["certificates"])
-    def price(cert_id: str, caller: Auth, rate_bp: int = Query(ge=0, le=10_000),
-              basis: int = Query(365), on: str | None = Query(None, max_length=10)
-              ) -> dict[str, Any]:
-        """What a buyer pays now for the certificate at ``rate_bp`` a year (simple discount)."""
+    def price(cert_id: str, caller: Auth,
+              discount_rate_bp: int = Query(ge=0, le=10_000),
+              day_count: DayCount = Query(DayCount.ACT_365F),
+              on: str | None = Query(None, max_length=10)) -> dict[str, Any]:
+        """What a buyer pays now for the certificate at a discount rate and day count."""
         cert, _ = visible_cert(caller, cert_id)
         today = on or time.strftime("%Y-%m-%d", time.gmtime(platform.now_ms() / 1000))
         try:
-            quote = q.sale_price(cert, rate_bp, today, basis)
+            quote = q.sale_price(cert, discount_rate_bp, today, day_count)
         except q.PriceRefused as exc:
             status = 422 if exc.code == "bad_args" else 409
             raise ApiError(status, exc.code, exc.field, exc.message) from None

@@ -12,8 +12,9 @@ from typing import Any, ClassVar
 from smechain.client.actions import LedgerForms, ModuleSdk, action
 from smechain.client.http import segment
 from smechain.client.models import Page, Proposal, TxResult, from_json, page_of
+from smechain.core.daycount import DayCount
 
-__all__ = ["Backing", "Certificate", "CertificateDetail", "DayVolume", "Lineage",
+__all__ = ["Backing", "Certificate", "CertificateDetail", "DayCount", "DayVolume", "Lineage",
            "MaturityBucket", "Price", "ReceivableSdk"]
 
 
@@ -117,13 +118,17 @@ class CertificateDetail:
 
 @dataclass(frozen=True, slots=True)
 class Price:
-    """What a buyer pays now for a certificate at ``rate_bp`` a year (simple discount)."""
+    """What a buyer pays now for a certificate at a discount rate on a day-count
+    convention (simple discount): ``price = face - discount``, minor units."""
 
     id: str
     face: int
     days: int
-    rate_bp: int
-    basis: int
+    """Actual days from the pricing date to maturity."""
+    discount_rate_bp: int
+    """Annual discount rate, basis points."""
+    day_count: str
+    """A ``DayCount`` value: ``ACT/360``, ``ACT/365F``, ``30/360`` or ``ACT/ACT``."""
     discount: int
     price: int
 
@@ -183,10 +188,12 @@ class ReceivableSdk(ModuleSdk):
         """``receivable.transfer``: pass a certificate to ``to`` (e.g. to pay a supplier)."""
 
     @action
-    def sell(self, cert_id: str, buyer: str, rate_bp: int, basis: int = 365,
-             recourse: bool = True, *, wait: bool = True) -> TxResult:
-        """``receivable.sell``: the holder sells to ``buyer`` at ``rate_bp`` a year discount.
-        The buyer co-signs: offer it with ``offer_to_sell`` (or sign both here)."""
+    def sell(self, cert_id: str, buyer: str, discount_rate_bp: int,
+             day_count: DayCount | str = DayCount.ACT_365F, recourse: bool = True, *,
+             wait: bool = True) -> TxResult:
+        """``receivable.sell``: the holder sells to ``buyer`` at ``discount_rate_bp`` a year
+        on ``day_count``. The buyer co-signs: offer it with ``offer_to_sell`` (or sign both
+        here)."""
 
     @action
     def guarantee(self, cert_id: str, guarantor: str, fee: int, *,
@@ -210,14 +217,16 @@ class ReceivableSdk(ModuleSdk):
 
     # --- offers (proposals the buyer or guarantor signs) ---------------------------
 
-    def offer_to_sell(self, cert_id: str, buyer: str, rate_bp: int, basis: int = 365,
-                      recourse: bool = True, expires_ms: int | None = None) -> Proposal:
-        """Offer a certificate to a bank or factor at ``rate_bp`` a year discount
-        (``receivable.sell``); the buyer's signature completes the sale. The offer closes
-        (``stale``) once the certificate changes hands or state."""
-        return self._client.propose("receivable", "sell", {"id": cert_id, "buyer": buyer,
-                                                           "rate_bp": rate_bp, "basis": basis,
-                                                           "recourse": recourse},
+    def offer_to_sell(self, cert_id: str, buyer: str, discount_rate_bp: int,
+                      day_count: DayCount | str = DayCount.ACT_365F, recourse: bool = True,
+                      expires_ms: int | None = None) -> Proposal:
+        """Offer a certificate to a bank or factor at ``discount_rate_bp`` a year on
+        ``day_count`` (``receivable.sell``); the buyer's signature completes the sale. The
+        offer closes (``stale``) once the certificate changes hands or state."""
+        return self._client.propose("receivable", "sell",
+                                    {"id": cert_id, "buyer": buyer,
+                                     "discount_rate_bp": discount_rate_bp,
+                                     "day_count": str(day_count), "recourse": recourse},
                                     [buyer], expires_ms)
 
     def offer_guarantee(self, cert_id: str, guarantor: str, fee: int,
@@ -239,12 +248,13 @@ class ReceivableSdk(ModuleSdk):
         """``GET /v1/certificates/{id}``: the certificate and its root's lineage tree."""
         return CertificateDetail.from_json(self._get(f"/v1/certificates/{segment(cert_id)}"))
 
-    def price(self, cert_id: str, rate_bp: int, basis: int = 365,
-              on: str | None = None) -> Price:
+    def price(self, cert_id: str, discount_rate_bp: int,
+              day_count: DayCount | str = DayCount.ACT_365F, on: str | None = None) -> Price:
         """``GET /v1/certificates/{id}/price``: face, days, discount and price at
-        ``rate_bp`` a year, today or ``on`` (``YYYY-MM-DD``)."""
+        ``discount_rate_bp`` a year on ``day_count``, today or ``on`` (``YYYY-MM-DD``)."""
         return from_json(Price, self._get(f"/v1/certificates/{segment(cert_id)}/price",
-                                          rate_bp=rate_bp, basis=basis, on=on))
+                                          discount_rate_bp=discount_rate_bp,
+                                          day_count=str(day_count), on=on))
 
     def maturities(self, role: str = "holder") -> list[MaturityBucket]:
         """``GET /v1/stats/maturities``: outstanding certificates by month, as holder or

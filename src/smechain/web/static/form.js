@@ -96,7 +96,7 @@ export function form({ name, fields, submit, submitKey = "form.submit", aliases 
     return ok ? values : null;
   }
 
-  /** The input a server field names: "amounts[1]" → amounts, "args.rate_bp" → rate_bp. */
+  /** The input a server field names: "amounts[1]" → amounts, "args.day_count" → day_count. */
   function fieldFor(field) {
     if (!field) return null;
     const plain = String(field).replace(/\[\d+\]/g, "");

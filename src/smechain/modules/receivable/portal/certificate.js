@@ -6,9 +6,14 @@ import { lineageTree } from "/static/lineage.js";
 import { formatAmount, formatMoney } from "/static/money.js";
 import { h, badge, modal, keyValues, panel, daysUntil, fill } from "/static/ui.js";
 
-/** The API's price of certificate `certId` sold at `rateBp` on a day-count `basis` (365 or 360). */
-export const priceOf = (certId, rateBp, basis) =>
-  get(`/v1/certificates/${encodeURIComponent(certId)}/price`, { rate_bp: rateBp, basis: basis || 365 });
+/** The day-count conventions a sale may use: [value, message key] options, ACT/365F first (the default). */
+export const DAY_COUNTS = [["ACT/365F", "day_count.act_365f"], ["ACT/360", "day_count.act_360"],
+  ["30/360", "day_count.30_360"], ["ACT/ACT", "day_count.act_act"]];
+
+/** The API's price of certificate `certId` sold at `discountRateBp` a year on `dayCount` (default ACT/365F). */
+export const priceOf = (certId, discountRateBp, dayCount) =>
+  get(`/v1/certificates/${encodeURIComponent(certId)}/price`,
+    { discount_rate_bp: discountRateBp, day_count: dayCount || "ACT/365F" });
 
 /** Columns of a certificate list; `extra` columns (actions) go last. */
 export function certColumns(me, extra = []) {

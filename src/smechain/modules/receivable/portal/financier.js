@@ -6,7 +6,7 @@ import { formatMoney, formatRate } from "/static/money.js";
 import { pagedTable } from "/static/table.js";
 import { h, modal, panel, button, keyValues, daysUntil, toast, fill } from "/static/ui.js";
 import { txDone } from "/static/views/common.js";
-import { certColumns, maturitiesChart, priceOf } from "./certificate.js";
+import { DAY_COUNTS, certColumns, maturitiesChart, priceOf } from "./certificate.js";
 import { proposalColumns } from "./supplier.js";
 
 /** Certificates offered to me, with a price calculator. */
@@ -22,8 +22,8 @@ export function marketView(ctx) {
     columns: proposalColumns([{ key: "common.actions", cell: (p) => h("div", { class: "actions" },
       button("market.price", () => {
         calc.inputs.id.el.value = p.args.id;
-        calc.inputs.rate_bp.el.value = formatRate(p.args.rate_bp).replace("%", "");
-        calc.inputs.basis.el.value = String(p.args.basis || 365);
+        calc.inputs.discount_rate_bp.el.value = formatRate(p.args.discount_rate_bp).replace("%", "");
+        calc.inputs.day_count.el.value = p.args.day_count || "ACT/365F";
         calc.el.requestSubmit();
         calc.el.scrollIntoView({ block: "nearest" });
       }, { testid: "btn-price" }),
@@ -38,10 +38,10 @@ export function marketView(ctx) {
     layout: "inline",
     fields: [
       { name: "id", label: "cert.id", required: true },
-      { name: "rate_bp", label: "sell.rate", type: "rate", required: true, value: "4.50" },
-      { name: "basis", label: "sell.basis", type: "select", value: "365", options: [["365", "basis.365"], ["360", "basis.360"]] },
+      { name: "discount_rate_bp", label: "sell.rate", type: "rate", required: true, value: "4.50" },
+      { name: "day_count", label: "sell.day_count", type: "select", value: "ACT/365F", options: DAY_COUNTS },
     ],
-    submit: (v) => priceOf(v.id, v.rate_bp, v.basis),
+    submit: (v) => priceOf(v.id, v.discount_rate_bp, v.day_count),
     onSuccess: (p) => fill(result, priceFacts(p)),
   });
   return {
@@ -88,11 +88,12 @@ function buyDialog(p, table) {
           go.disabled = false;
         }
       } });
-    priceOf(p.args.id, p.args.rate_bp, p.args.basis)
+    priceOf(p.args.id, p.args.discount_rate_bp, p.args.day_count)
       .then((price) => fill(facts, keyValues([
         ["proposal.certificate", h("span", { class: "mono" }, p.args.id)],
         ["proposal.seller", p.sender_org],
-        ["sell.rate", formatRate(p.args.rate_bp)],
+        ["sell.rate", formatRate(p.args.discount_rate_bp)],
+        ["sell.day_count", p.args.day_count],
         ["sell.recourse", h("span", { i18n: p.args.recourse ? "common.yes" : "common.no" })],
       ]), priceFacts(price)))
       .catch((err) => fill(facts, h("div", { class: "form-error" }, err.message)));

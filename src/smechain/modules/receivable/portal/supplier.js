@@ -8,7 +8,7 @@ import { pagedTable } from "/static/table.js";
 import { h, badge, modal, panel, button, toast, formatTime, short, clear, fill } from "/static/ui.js";
 import { orgOptions, hasRole, hasAnyRole, txDone } from "/static/views/common.js";
 import { invoiceColumns, unfinanced } from "/portal/modules/invoice/views.js";
-import { certColumns, maturitiesChart, priceOf, shortCertId } from "./certificate.js";
+import { DAY_COUNTS, certColumns, maturitiesChart, priceOf, shortCertId } from "./certificate.js";
 import { salesOnly } from "./financier.js";
 
 const STATUS_FILTER = [["", "common.all"], ["requested", "status.requested"], ["confirmed", "status.confirmed"],
@@ -125,14 +125,15 @@ function sellDialog(c, ctx, table) {
         { name: "id", label: "cert.id", value: c.id, readonly: true, required: true },
         { name: "buyer", label: "sell.buyer", type: "select", required: true,
           options: () => orgOptions((o) => o.id !== ctx.me.org && hasAnyRole("bank", "factor")(o)) },
-        { name: "rate_bp", label: "sell.rate", type: "rate", required: true, value: "4.50", hint: "sell.rate_hint" },
-        { name: "basis", label: "sell.basis", type: "select", value: "365",
-          options: [["365", "basis.365"], ["360", "basis.360"]] },
+        { name: "discount_rate_bp", label: "sell.rate", type: "rate", required: true, value: "4.50",
+          hint: "sell.rate_hint" },
+        { name: "day_count", label: "sell.day_count", type: "select", value: "ACT/365F", options: DAY_COUNTS },
         { name: "recourse", label: "sell.recourse", type: "checkbox", value: false },
       ],
       extra: estimate,
       submit: (v) => post("/v1/proposals", { contract: "receivable", action: "sell",
-        args: { id: v.id, buyer: v.buyer, rate_bp: v.rate_bp, basis: Number(v.basis), recourse: v.recourse },
+        args: { id: v.id, buyer: v.buyer, discount_rate_bp: v.discount_rate_bp, day_count: v.day_count,
+          recourse: v.recourse },
         cosigners: [v.buyer] }),
       onSuccess: (r) => {
         toast("sell.done", { params: { id: r && (r.id || (r.proposal && r.proposal.id)) || "" } });
@@ -141,18 +142,18 @@ function sellDialog(c, ctx, table) {
       },
     });
     const update = async () => {
-      const { value: bp } = f.inputs.rate_bp.read({ required: true });
+      const { value: bp } = f.inputs.discount_rate_bp.read({ required: true });
       if (bp === undefined) return clear(estimate);
       try {
-        const p = await priceOf(c.id, bp, f.inputs.basis.el.value);
+        const p = await priceOf(c.id, bp, f.inputs.day_count.el.value);
         fill(estimate, h("span", { i18n: "sell.estimate", params: { price: formatMoney(p.price, c.currency),
           days: p.days, discount: formatAmount(p.discount) } }));
       } catch {
         clear(estimate);
       }
     };
-    f.inputs.rate_bp.el.addEventListener("change", update);
-    f.inputs.basis.el.addEventListener("change", update);
+    f.inputs.discount_rate_bp.el.addEventListener("change", update);
+    f.inputs.day_count.el.addEventListener("change", update);
     update();
     return f.el;
   });
@@ -203,8 +204,8 @@ export function proposalColumns(extra = []) {
       shortCertId((p.args && p.args.id) || "")) },
     { key: "proposal.seller", cell: (p) => p.sender_org },
     { key: "sell.buyer", cell: (p) => (p.args && p.args.buyer) || (p.cosigners || []).join(", ") },
-    { key: "sell.rate", num: true, cell: (p) => formatRate(p.args && p.args.rate_bp) },
-    { key: "sell.basis", cell: (p) => String((p.args && p.args.basis) ?? "") },
+    { key: "sell.rate", num: true, cell: (p) => formatRate(p.args && p.args.discount_rate_bp) },
+    { key: "sell.day_count", cell: (p) => String((p.args && p.args.day_count) ?? "") },
     { key: "sell.recourse", cell: (p) => h("span", { i18n: p.args && p.args.recourse ? "common.yes" : "common.no" }) },
     { key: "proposal.status", cell: (p) => badge(p.status) },
     { key: "proposal.created", cell: (p) => formatTime(p.created_ms ?? p.created_at) },
