@@ -340,9 +340,11 @@ def test_admin_enrols_and_revokes_a_key_with_the_organisation_key(ledger: Api) -
                       json={"public_key": other}), 403, field="public_key", code="unauthorised")
 
 
-def test_unknown_contract_or_action_is_404_in_the_error_shape(ledger: Api) -> None:
-    for path in ("/v1/contracts/cash/steal", "/v1/contracts/nope/transfer"):
-        error(ledger.post(path, "sme-t1/operator", json={}), 404, field="path", code="not_found")
+def test_unknown_contract_or_action_is_404_naming_it(ledger: Api) -> None:
+    for path, field, known in (("/v1/contracts/cash/steal", "action", "transfer"),
+                               ("/v1/contracts/nope/transfer", "contract", "cash")):
+        r = ledger.post(path, "sme-t1/operator", json={})
+        assert known in error(r, 404, field=field, code="not_found")["message"]
 
 
 # --- integers the ledger cannot encode ------------------------------------------------------

@@ -173,15 +173,3 @@ def test_every_operation_documents_the_error_shape(openapi: dict[str, Any]) -> N
             for status in ("401", "403", "422"):
                 schema = op["responses"][status]["content"]["application/json"]["schema"]
                 assert schema["$ref"].endswith("/ErrorBody"), (method, path, status)
-
-
-@covers("POST /v1/contracts/cash/transfer")
-def test_an_unknown_contract_or_action_is_named(shared: Api) -> None:
-    r = shared.post("/v1/contracts/x/y", "sme-t1/operator", json={})
-    assert "cash" in error(r, 404, field="contract", code="not_found")["message"]
-    r = shared.post("/v1/contracts/cash/steal", "sme-t1/operator", json={})
-    assert "transfer" in error(r, 404, field="action", code="not_found")["message"]
-    # the generated routes still win
-    r = shared.post("/v1/contracts/cash/transfer", "sme-t1/viewer", json={
-        "currency": "CNY", "to": "sme-t2", "amount": 1})
-    error(r, 403)
