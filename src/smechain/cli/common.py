@@ -12,10 +12,11 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from smechain.cli.render import dumps
+from smechain.cli.txcheck import Refused, check_args, refusal, resolve_action
 from smechain.core.contract import Contract
 from smechain.core.encoding import INT_MAX, INT_MIN, beyond_int64, parse_json_int, shown
 from smechain.core.errors import DecodeError
-from smechain.core.tx import sign_tx
+from smechain.core.tx import TxBody, sign_tx
 from smechain.node.keys import KeyFileError, KeyPair, load_key
 from smechain.node.ledger import LedgerEmpty, LedgerView
 from smechain.node.node import STORE_FILE, BadTransaction, FolderInUse, Node, NodeConfig
@@ -116,14 +117,36 @@ def view_of(data: Path) -> LedgerView:
         fail(store_error(data, exc))
 
 
+def orderer_of(data: Path, instead: str) -> KeyPair:
+    """The orderer key of the embedded node in ``data`` (``keys/orderer.key``), which seals
+    its blocks. A folder without one is a served demo's or a consortium peer's, whose
+    blocks another process seals: the error says so and what to do ``instead``."""
+    path = data / "keys" / "orderer.key"
+    if not path.exists() and not path.is_symlink():
+        fail(f"--data: {data} has no orderer key ({path}): it is the folder of a served "
+             f"demo or of a consortium peer, whose blocks another process seals; {instead}")
+    return key_file(path, "--data")
+
+
+SUBMIT_ELSEWHERE = ("submit through its API (the portal, or POST /v1/transactions) or its "
+                    "peer (`smechain peer run`)")
+
+
 def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Path,
            cosign: list[Path], expiry: int = 0) -> None:
-    """Sign with the key files, commit on the embedded node, print the receipt."""
+    """Check, sign with the key files, commit on the embedded node, print the receipt.
+
+    Every command that sends a transaction comes through here. Before anything is
+    signed the transaction is checked (``smechain.cli.txcheck``): its contract and
+    action, its arguments against the action's type, and a run on the committed
+    state as the API runs custodial calls (``Node.simulate``). A refusal is an
+    error naming the option or argument at fault (exit 2), and nothing is stored.
+    """
     check_int(expiry, "--expiry", 0, INT_MAX, "a height")
     keys = [key_file(key, "--key")] + [key_file(p, "--cosign") for p in cosign]
     if not (data / STORE_FILE).exists():
         fail(f"--data: {data} holds no chain (run `smechain init`)")
-    orderer = key_file(data / "keys" / "orderer.key", "--data")
+    orderer = orderer_of(data, SUBMIT_ELSEWHERE)
     try:
         node = Node.open(data, orderer, NodeConfig(CutterConfig(max_wait_ms=0), verify_workers=0))
     except (FolderInUse, LedgerEmpty, DecodeError) as exc:
@@ -131,6 +154,16 @@ def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Pa
     except sqlite3.Error as exc:
         fail(store_error(data, exc))
     with node:
+        signers = [k.public for k in keys]
+        try:
+            contract, action = resolve_action(node.runtime, contract, action)
+            check_args(node.runtime, contract, action, args)
+            probe = TxBody(node.chain_id, contract, action, args, signers, 1, expiry)
+            simulated = node.simulate(probe)
+            if not simulated.ok:
+                raise refusal(simulated, bool(cosign))
+        except Refused as exc:
+            fail(str(exc))
         raw = sign_tx(node.chain_id, contract, action, args, keys,
                       node.nonce(keys[0].public) + 1, expiry)
         try:
