@@ -3,7 +3,9 @@
 # No ``from __future__ import annotations``: Typer reads the generated commands' annotations,
 # which name the closure's ``example``, so they are evaluated where they are written.
 
+import errno
 import json
+import socket
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -100,6 +102,25 @@ def check_int(value: int, name: str, low: int = 0, high: int = 2**63 - 1,
     return value
 
 
+def check_port(host: str, port: int) -> None:
+    """An error naming ``--port`` unless ``host:port`` can be listened on now (as the server
+    will: with ``SO_REUSEADDR``), so a command fails before it does any work, not after."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        fail(f"--host: {host!r} is not an address to listen on ({exc.strerror})")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            why = "in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+            fail(f"--port: {host}:{port} cannot be listened on ({why}); choose another "
+                 "with --port")
+
+
 def store_error(data: Path, exc: sqlite3.Error) -> str:
     """The --data error for a ledger file SQLite cannot open or read."""
     return f"--data: {data / STORE_FILE} is not a readable ledger ({exc})"
@@ -119,17 +140,19 @@ def view_of(data: Path) -> LedgerView:
 
 def orderer_of(data: Path, instead: str) -> KeyPair:
     """The orderer key of the embedded node in ``data`` (``keys/orderer.key``), which seals
-    its blocks. A folder without one is a served demo's or a consortium peer's, whose
-    blocks another process seals: the error says so and what to do ``instead``."""
+    its blocks. A folder without one is a served demo's (``smechain demo`` holds its key
+    in memory) or a consortium peer's (the ordering service seals its blocks): the error
+    says so and what to do ``instead``."""
     path = data / "keys" / "orderer.key"
     if not path.exists() and not path.is_symlink():
-        fail(f"--data: {data} has no orderer key ({path}): it is the folder of a served "
-             f"demo or of a consortium peer, whose blocks another process seals; {instead}")
+        fail(f"--data: {data} has no orderer key (keys/orderer.key): it is the folder of a "
+             f"served demo or of a consortium peer, whose blocks only that server or peer "
+             f"seals; {instead}")
     return key_file(path, "--data")
 
 
-SUBMIT_ELSEWHERE = ("submit through its API (the portal, or POST /v1/transactions) or its "
-                    "peer (`smechain peer run`)")
+SUBMIT_ELSEWHERE = ("submit through its API (the portal, or POST /v1/transactions) or "
+                    "`smechain peer`")
 
 
 def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Path,
