@@ -201,8 +201,9 @@ def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Pa
 
 def contract_app(contract: Contract, help: str, examples: Mapping[str, str]) -> typer.Typer:
     """A module's ``smechain <module>`` commands: one per action of ``contract`` (``split``,
-    ``mark-overdue``), which signs it with ``--key`` (and ``--cosign``), commits it on the
-    embedded node and prints the receipt; the module adds its own commands to the app.
+    ``mark-overdue``), which checks it (``submit``), signs it with ``--key`` (and
+    ``--cosign``), commits it on the embedded node and prints the receipt; the module adds
+    its own commands to the app.
 
     ``examples`` holds each action's ``--args`` as its help shows it.
     """

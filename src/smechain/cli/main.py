@@ -129,7 +129,7 @@ def tx(
     cosign: Annotated[list[Path] | None, typer.Option(help="Co-signers' key files.")] = None,
     expiry: Annotated[int, typer.Option(help="Last height that may include it (0: none).")] = 0,
 ) -> None:
-    """Sign a transaction, commit it on the embedded node and print its receipt."""
+    """Check a transaction, sign it, commit it on the embedded node and print its receipt."""
     submit(data, contract, action, parse_args(args), key, cosign or [], expiry)
 
 
