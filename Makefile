@@ -17,8 +17,9 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+demo: PORT ?= 8000
 demo: $(VENV)/.installed
-	$(BIN)/smechain demo
+	$(BIN)/smechain demo --port $(PORT)
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot run
 # here), with a CJK font so the Chinese portal renders in screenshots.

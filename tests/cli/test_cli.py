@@ -58,15 +58,16 @@ def test_init_tx_query_block(chain: Path) -> None:
     assert latest["receipts"][0]["code"] == "ok"
 
 
-def test_failed_tx_exits_nonzero_with_receipt(chain: Path, tmp_path: Path) -> None:
+def test_tx_the_ledger_would_refuse_is_not_signed(chain: Path, tmp_path: Path) -> None:
     data = copy_chain(chain, tmp_path / "c")
     code, out = smechain("tx", "--data", data, "cash", "issue", "--key",
                          chain / "keys" / "sme-1.key", "--args",
                          json.dumps({"currency": "CNY", "to": "sme-1", "amount": 5}))
-    assert code == 1
-    assert "unauthorised" in out
+    assert code == 2
+    assert "error: --key: " in out and "unauthorised" in out
     code, out = smechain("query", "--data", data, "cash/supply/CNY")
     assert json.loads(out) == 500_000
+    assert json.loads(smechain("block", "--data", data)[1])["header"]["height"] == 4
 
 
 @pytest.mark.parametrize(

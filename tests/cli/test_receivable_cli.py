@@ -36,10 +36,10 @@ def test_issue_confirm_split_transfer_show(tmp_path: Path) -> None:
                                                "maturity": maturity}))
     assert code == 0, out
     cert = json.loads(out)["receipt"]["events"][-1]["attrs"]["id"]
-    # only the debtor confirms
+    # only the debtor confirms: refused before signing, naming the key
     code, out = smechain("receivable", "confirm", "--data", data, "--key", keys / "sme-2.key",
                          "--args", json.dumps({"id": cert}))
-    assert code == 1 and "unauthorised" in out
+    assert code == 2 and "error: --key: " in out and "unauthorised" in out
     for action, args, key in [("confirm", {"id": cert}, "core-a"),
                               ("split", {"id": cert, "amounts": [6000, 4000]}, "sme-1"),
                               ("transfer", {"id": f"{cert}.2", "to": "sme-2"}, "sme-1")]:

@@ -18,7 +18,7 @@ from smechain.core.block import header_hash
 from smechain.core.chain import seal_block
 from smechain.core.encoding import decode, encode
 from smechain.core.executor import decode_block_txs, execute_block, nonce_key
-from smechain.core.tx import SignedTx
+from smechain.core.tx import SignedTx, TxBody
 from smechain.modules import default_runtime
 from smechain.modules.cash.contract import balance_key, supply_key
 from smechain.node.consortium import Consortium, consortium_from_dict
@@ -449,6 +449,37 @@ def test_a_read_spanning_a_commit_is_run_again(node: Node, consortium: Consortiu
     with pytest.raises(StateMoving):
         node.consistent(always_moving, tries=3)
     assert node.query(balance_key("CNY", "acme")) == 103
+
+
+def test_simulate_runs_on_committed_state_and_stores_nothing(node: Node,
+                                                             consortium: Consortium) -> None:
+    pboc = Issuer(consortium, "pboc")
+    assert node.submit_and_wait(pboc.issue("acme", 100), WAIT).ok
+    rows, height = state_rows(node), node.height()
+    acme = consortium.keys["acme"].public
+
+    def body(action: str, signer: bytes, nonce: int = 1, expiry: int = 0,
+             **args: Any) -> TxBody:
+        return TxBody(CHAIN, "cash", action, args, [signer], nonce, expiry)
+
+    # the sender's next nonce replaces the body's: any nonce simulates alike
+    for nonce in (1, 7):
+        ok = node.simulate(body("transfer", acme, nonce, currency="CNY", to="bolt", amount=60))
+        assert ok.ok and [e.name for e in ok.events] == ["Transferred"], ok
+    short = node.simulate(body("transfer", acme, currency="CNY", to="bolt", amount=101))
+    assert (short.code, short.field) == ("insufficient_funds", "amount")
+    bad = node.simulate(body("transfer", acme, currency="CNY", to="bolt", amount="1"))
+    assert (bad.code, bad.field) == ("bad_args", "args")
+    unknown = node.simulate(TxBody(CHAIN, "x", "y", {}, [acme], 1, 0))
+    assert unknown.code == "unknown_action"
+    # the body's expiry is kept: a height already passed is refused
+    late = node.simulate(body("issue", pboc.key.public, expiry=1, currency="CNY", to="acme",
+                              amount=1))
+    assert (late.code, late.field) == ("expired", "expiry")
+    assert node.simulate(body("issue", pboc.key.public, expiry=2, currency="CNY", to="acme",
+                              amount=1)).ok
+    assert state_rows(node) == rows and node.height() == height
+    assert node.nonce(acme) == 0 and node.nonce(pboc.key.public) == 1
 
 
 # --- lifecycle -----------------------------------------------------------------------

@@ -34,7 +34,7 @@ from smechain.api.accounts import Account, Accounts, Role, can_submit
 from smechain.api.index import Indexer
 from smechain.core.block import Receipt
 from smechain.core.encoding import encode, plain
-from smechain.core.executor import DecodedTx, execute_block
+from smechain.core.executor import DecodedTx
 from smechain.core.tx import SignedTx, TxBody, TxHash, tx_digest
 from smechain.modules.membership.contract import Org, read_org
 from smechain.node.keys import KeyPair, generate_key
@@ -240,25 +240,10 @@ class Platform:
         return clock() if clock is not None else int(time.time() * 1000)
 
     def simulate(self, body: TxBody) -> Receipt:
-        """Run ``body`` on the committed state as if in the next block (signatures assumed).
-
-        The sender's nonce and everything the transaction reads come from one
-        block (``LedgerView.consistent``): a block committing meanwhile would
-        otherwise refuse a good transaction with ``bad_nonce``.
-        """
-        node = self.node
-
-        def run() -> Receipt:
-            sim = TxBody(body.chain_id, body.contract, body.action, body.args, body.signers,
-                         node.nonce(body.signers[0]) + 1, 0)
-            item = DecodedTx(b"", tx_digest(node.suite, sim),
-                             SignedTx(sim, [b""] * len(sim.signers)))
-            head = node.head
-            return execute_block(node.runtime, node.suite, node.store, node.chain_id,
-                                 head.height + 1, max(self.now_ms(), head.timestamp_ms),
-                                 [item], [True]).receipts[0]
-
-        return node.consistent(run)
+        """Run ``body`` on the committed state as if in the next block (signatures assumed,
+        the sender's next nonce, one block's state: ``Node.simulate``, which the command
+        line runs too)."""
+        return self.node.simulate(body)
 
     def submit_custodial(self, caller: Caller, contract: str, action: str,
                          args: dict[str, Any], wait: bool) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 # No ``from __future__ import annotations``: Typer reads the generated commands' annotations,
 # which name the closure's ``example``, so they are evaluated where they are written.
 
+import errno
 import json
+import socket
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,10 +14,11 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from smechain.cli.render import dumps
+from smechain.cli.txcheck import Refused, check_args, refusal, resolve_action
 from smechain.core.contract import Contract
 from smechain.core.encoding import INT_MAX, INT_MIN, beyond_int64, parse_json_int, shown
 from smechain.core.errors import DecodeError
-from smechain.core.tx import sign_tx
+from smechain.core.tx import TxBody, sign_tx
 from smechain.node.keys import KeyFileError, KeyPair, load_key
 from smechain.node.ledger import LedgerEmpty, LedgerView
 from smechain.node.node import STORE_FILE, BadTransaction, FolderInUse, Node, NodeConfig
@@ -99,6 +102,25 @@ def check_int(value: int, name: str, low: int = 0, high: int = 2**63 - 1,
     return value
 
 
+def check_port(host: str, port: int) -> None:
+    """An error naming ``--port`` unless ``host:port`` can be listened on now (as the server
+    will: with ``SO_REUSEADDR``), so a command fails before it does any work, not after."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        fail(f"--host: {host!r} is not an address to listen on ({exc.strerror})")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            why = "in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+            fail(f"--port: {host}:{port} cannot be listened on ({why}); choose another "
+                 "with --port")
+
+
 def store_error(data: Path, exc: sqlite3.Error) -> str:
     """The --data error for a ledger file SQLite cannot open or read."""
     return f"--data: {data / STORE_FILE} is not a readable ledger ({exc})"
@@ -116,14 +138,38 @@ def view_of(data: Path) -> LedgerView:
         fail(store_error(data, exc))
 
 
+def orderer_of(data: Path, instead: str) -> KeyPair:
+    """The orderer key of the embedded node in ``data`` (``keys/orderer.key``), which seals
+    its blocks. A folder without one is a served demo's (``smechain demo`` holds its key
+    in memory) or a consortium peer's (the ordering service seals its blocks): the error
+    says so and what to do ``instead``."""
+    path = data / "keys" / "orderer.key"
+    if not path.exists() and not path.is_symlink():
+        fail(f"--data: {data} has no orderer key (keys/orderer.key): it is the folder of a "
+             f"served demo or of a consortium peer, whose blocks only that server or peer "
+             f"seals; {instead}")
+    return key_file(path, "--data")
+
+
+SUBMIT_ELSEWHERE = ("submit through its API (the portal, or POST /v1/transactions) or "
+                    "`smechain peer`")
+
+
 def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Path,
            cosign: list[Path], expiry: int = 0) -> None:
-    """Sign with the key files, commit on the embedded node, print the receipt."""
+    """Check, sign with the key files, commit on the embedded node, print the receipt.
+
+    Every command that sends a transaction comes through here. Before anything is
+    signed the transaction is checked (``smechain.cli.txcheck``): its contract and
+    action, its arguments against the action's type, and a run on the committed
+    state as the API runs custodial calls (``Node.simulate``). A refusal is an
+    error naming the option or argument at fault (exit 2), and nothing is stored.
+    """
     check_int(expiry, "--expiry", 0, INT_MAX, "a height")
     keys = [key_file(key, "--key")] + [key_file(p, "--cosign") for p in cosign]
     if not (data / STORE_FILE).exists():
         fail(f"--data: {data} holds no chain (run `smechain init`)")
-    orderer = key_file(data / "keys" / "orderer.key", "--data")
+    orderer = orderer_of(data, SUBMIT_ELSEWHERE)
     try:
         node = Node.open(data, orderer, NodeConfig(CutterConfig(max_wait_ms=0), verify_workers=0))
     except (FolderInUse, LedgerEmpty, DecodeError) as exc:
@@ -131,6 +177,16 @@ def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Pa
     except sqlite3.Error as exc:
         fail(store_error(data, exc))
     with node:
+        signers = [k.public for k in keys]
+        try:
+            contract, action = resolve_action(node.runtime, contract, action)
+            check_args(node.runtime, contract, action, args)
+            probe = TxBody(node.chain_id, contract, action, args, signers, 1, expiry)
+            simulated = node.simulate(probe)
+            if not simulated.ok:
+                raise refusal(simulated, bool(cosign))
+        except Refused as exc:
+            fail(str(exc))
         raw = sign_tx(node.chain_id, contract, action, args, keys,
                       node.nonce(keys[0].public) + 1, expiry)
         try:
@@ -145,8 +201,9 @@ def submit(data: Path, contract: str, action: str, args: dict[str, Any], key: Pa
 
 def contract_app(contract: Contract, help: str, examples: Mapping[str, str]) -> typer.Typer:
     """A module's ``smechain <module>`` commands: one per action of ``contract`` (``split``,
-    ``mark-overdue``), which signs it with ``--key`` (and ``--cosign``), commits it on the
-    embedded node and prints the receipt; the module adds its own commands to the app.
+    ``mark-overdue``), which checks it (``submit``), signs it with ``--key`` (and
+    ``--cosign``), commits it on the embedded node and prints the receipt; the module adds
+    its own commands to the app.
 
     ``examples`` holds each action's ``--args`` as its help shows it.
     """

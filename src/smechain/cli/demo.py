@@ -5,7 +5,9 @@ cash issued, invoices anchored, a certificate confirmed, split and passed down
 four tiers of suppliers, a part sold to a bank, a second financing of the same
 invoice refused, a factor admitted by two admins. Then a third party checks
 the sale's inclusion proof, the whole chain is verified, and the portal is
-served at http://127.0.0.1:8000 with the logins printed.
+served at http://127.0.0.1:8000 (``--port``) with the logins printed. The chain
+is kept in its folder (a new ``/tmp/smechain-demo-*`` one unless ``--folder``
+names one) after the demo ends.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def run_demo(folder: Path | None = None, serve: bool = False, host: str = "127.0
     """
     console = Console()
     folder = folder or Path(tempfile.mkdtemp(prefix="smechain-demo-"))
-    console.print(f"[bold]smechain demo[/] — seeding the demo consortium in {folder}")
+    console.print(f"[bold]smechain demo[/] — seeding the demo consortium in {folder} "
+                  "(kept after the demo; `smechain demo --folder DIR` picks the folder)")
     demo, ids = build_demo(folder)
     node, platform = demo.node, demo.platform
     try:
@@ -70,6 +73,7 @@ def run_demo(folder: Path | None = None, serve: bool = False, host: str = "127.0
     finally:
         demo.close()
     console.print("[bold green]demo complete[/]" if ok else "[bold red]demo found a problem[/]")
+    console.print(f"The demo's chain is kept in {folder}; remove the folder when done.")
     return 0 if ok else 1
 
 
@@ -85,6 +89,6 @@ def _serve(demo: Demo, host: str, port: int, console: Console) -> None:
     console.print(logins)
     console.print(f"Sign in with an organisation id, user [bold]admin[/], [bold]operator[/] or "
                   f"[bold]viewer[/] (the user's role), password [bold]{PASSWORD}[/].")
-    console.print("Ctrl-C stops the demo.")
+    console.print(f"Ctrl-C stops the demo; its chain stays in {demo.folder}.")
     configure_logging("warning")
     serve(create_app(demo.platform), host, port)

@@ -12,6 +12,7 @@ import typer
 
 from smechain.cli.common import (
     check_int,
+    check_port,
     fail,
     file_problem,
     hex_bytes,
@@ -128,7 +129,7 @@ def tx(
     cosign: Annotated[list[Path] | None, typer.Option(help="Co-signers' key files.")] = None,
     expiry: Annotated[int, typer.Option(help="Last height that may include it (0: none).")] = 0,
 ) -> None:
-    """Sign a transaction, commit it on the embedded node and print its receipt."""
+    """Check a transaction, sign it, commit it on the embedded node and print its receipt."""
     submit(data, contract, action, parse_args(args), key, cosign or [], expiry)
 
 
@@ -236,11 +237,27 @@ def verify(data: DataDir) -> None:
 def demo(
     serve: Annotated[bool, typer.Option(help="Serve the portal after seeding.")] = True,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Portal port on 127.0.0.1.")] = 8000,
+    folder: Annotated[Path | None, typer.Option(
+        help="Where to keep the demo's chain: a new or empty folder (default: a new "
+             "/tmp/smechain-demo-* folder). It is kept after the demo.",
+        show_default=False)] = None,
 ) -> None:
     """Seed the demo consortium on the embedded node, check it, and serve its portal."""
     from smechain.cli.demo import run_demo
 
-    sys.exit(run_demo(serve=serve, port=port))
+    if serve:  # before seeding, which takes seconds and leaves a folder behind
+        check_port("127.0.0.1", port)
+    if folder is not None:
+        if folder.exists() and not folder.is_dir():
+            fail(f"--folder: {folder} is a file, not a folder")
+        if folder.is_dir() and any(folder.iterdir()):
+            fail(f"--folder: {folder} is not empty; the demo seeds a new chain in a new or "
+                 "empty folder")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fail(f"--folder: {folder}: {file_problem(exc, 'created')}")
+    sys.exit(run_demo(folder, serve=serve, port=port))
 
 
 @app.command()

@@ -11,7 +11,7 @@ import typer
 from smechain.api.app import create_app
 from smechain.api.platform import ApiError, Platform
 from smechain.api.server import configure_logging, serve
-from smechain.cli.common import fail, key_file, read_key, store_error
+from smechain.cli.common import check_port, fail, orderer_of, read_key, store_error
 from smechain.core.errors import DecodeError
 from smechain.node.keys import KeyFileError
 from smechain.node.ledger import LedgerEmpty
@@ -32,9 +32,11 @@ def run_serve(data: Path, host: str, port: int, admin_password: str | None,
                 ipaddress.ip_network(item.strip())
             except ValueError:
                 fail(f"--trusted-proxy: {item.strip()!r} is not an IP address or network")
+    check_port(host, port)
     if not (data / STORE_FILE).exists():
         fail(f"--data: {data} holds no chain (run `smechain init`)")
-    orderer = key_file(data / "keys" / "orderer.key", "--data")
+    orderer = orderer_of(data, "a demo is served by `smechain demo` itself, a peer by "
+                               "`smechain peer run`")
     try:
         node = Node.open(data, orderer, NodeConfig(CutterConfig(max_wait_ms=5)))
     except (FolderInUse, LedgerEmpty, DecodeError) as exc:

@@ -33,7 +33,7 @@ from smechain.core.errors import DecodeError
 from smechain.core.executor import DecodedTx, decode_block_txs, execute_block
 from smechain.core.genesis import Genesis
 from smechain.core.state import WriteSet
-from smechain.core.tx import TxHash, decode_tx
+from smechain.core.tx import SignedTx, TxBody, TxHash, decode_tx, tx_digest
 from smechain.modules import default_runtime
 from smechain.node.keys import KeyPair
 from smechain.node.ledger import LedgerView
@@ -298,6 +298,32 @@ class Node(LedgerView):
         if tx.body.chain_id != self.chain_id:
             raise BadTransaction(f"chain_id: {tx.body.chain_id!r} is not {self.chain_id!r}")
         return DecodedTx(raw, tx_hash, tx)
+
+    def simulate(self, body: TxBody) -> Receipt:
+        """Run ``body`` on the committed state as if in the next block; nothing is stored.
+
+        Signatures are assumed valid and the sender's next nonce replaces
+        ``body.nonce``, so callers check a transaction before signing it (the
+        API's custodial calls, the command line). The nonce and everything the
+        transaction reads come from one block (``LedgerView.consistent``): a
+        block committing meanwhile would otherwise refuse a good transaction
+        with ``bad_nonce``. The timestamp is the orderer's clock (the wall
+        clock by default), never before the last block's.
+        """
+
+        def run() -> Receipt:
+            sim = TxBody(body.chain_id, body.contract, body.action, body.args, body.signers,
+                         self.nonce(body.signers[0]) + 1, body.expiry)
+            item = DecodedTx(b"", tx_digest(self.suite, sim),
+                             SignedTx(sim, [b""] * len(sim.signers)))
+            head = self.head
+            clock = self.config.clock
+            now = clock() if clock is not None else int(time.time() * 1000)
+            return execute_block(self.runtime, self.suite, self.store, self.chain_id,
+                                 head.height + 1, max(now, head.timestamp_ms),
+                                 [item], [True]).receipts[0]
+
+        return self.consistent(run)
 
     def enqueue(self, item: DecodedTx) -> TxHash:
         """Queue a transaction ``check`` accepted (for callers that look at it first).
