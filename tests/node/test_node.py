@@ -469,7 +469,7 @@ def test_simulate_runs_on_committed_state_and_stores_nothing(node: Node,
     short = node.simulate(body("transfer", acme, currency="CNY", to="bolt", amount=101))
     assert (short.code, short.field) == ("insufficient_funds", "amount")
     bad = node.simulate(body("transfer", acme, currency="CNY", to="bolt", amount="1"))
-    assert (bad.code, bad.field) == ("bad_args", "args")
+    assert (bad.code, bad.field) == ("bad_args", "args.amount")
     unknown = node.simulate(TxBody(CHAIN, "x", "y", {}, [acme], 1, 0))
     assert unknown.code == "unknown_action"
     # the body's expiry is kept: a height already passed is refused
