@@ -7,11 +7,14 @@ from typing import Any
 
 from api_support import Api, covers
 
+from smechain.client.models import from_json
 from smechain.core.encoding import decode
 from smechain.core.transitions import offered
 from smechain.modules.invoice import contract as invoice
+from smechain.modules.invoice import sdk as sdk_invoice
 from smechain.modules.membership.contract import read_org
 from smechain.modules.receivable import contract as receivable
+from smechain.modules.receivable import sdk as sdk_receivable
 
 HOLDS = ["split", "transfer", "sell", "guarantee", "mark_overdue"]
 """What the holder of a confirmed certificate may start, in declaration order."""
@@ -124,3 +127,16 @@ def test_only_the_tax_authority_is_offered_to_void_a_valid_invoice(shared: Api) 
         items = shared.ok("GET", "/v1/invoices?limit=200", as_=who)["items"]
         assert items and all(i["actions"] == [] for i in items)
         assert shared.ok("GET", f"/v1/invoices/{items[0]['id']}", as_=who)["actions"] == []
+
+
+@covers("GET /v1/certificates", "GET /v1/certificates/{cert_id}", "GET /v1/invoices")
+def test_the_sdk_records_keep_the_actions(shared: Api) -> None:
+    second = shared.ids["second"]
+    detail = sdk_receivable.CertificateDetail.from_json(
+        shared.ok("GET", f"/v1/certificates/{second}", as_="core-a/viewer"))
+    assert detail.certificate.actions == ("settle",)
+    listed = shared.ok("GET", "/v1/certificates?role=holder&limit=200", as_="sme-t1/viewer")
+    mine = {c.id: c for c in map(sdk_receivable.Certificate.from_json, listed["items"])}
+    assert mine[second].actions == tuple(HOLDS)
+    invoices = shared.ok("GET", "/v1/invoices?status=valid&limit=1", as_="tax-sh/viewer")
+    assert from_json(sdk_invoice.Invoice, invoices["items"][0]).actions == ("void",)
