@@ -12,9 +12,11 @@ from smechain.core.encoding import decode
 from smechain.core.transitions import offered
 from smechain.modules.invoice import contract as invoice
 from smechain.modules.invoice import sdk as sdk_invoice
+from smechain.modules.invoice.routes import InvoiceOut
 from smechain.modules.membership.contract import read_org
 from smechain.modules.receivable import contract as receivable
 from smechain.modules.receivable import sdk as sdk_receivable
+from smechain.modules.receivable.routes import CertificateOut
 
 HOLDS = ["split", "transfer", "sell", "guarantee", "mark_overdue"]
 """What the holder of a confirmed certificate may start, in declaration order."""
@@ -140,3 +142,11 @@ def test_the_sdk_records_keep_the_actions(shared: Api) -> None:
     assert mine[second].actions == tuple(HOLDS)
     invoices = shared.ok("GET", "/v1/invoices?status=valid&limit=1", as_="tax-sh/viewer")
     assert from_json(sdk_invoice.Invoice, invoices["items"][0]).actions == ("void",)
+
+
+def test_the_response_models_declare_every_field_of_the_records() -> None:
+    """A field added to a record and not to its response model would vanish from answers."""
+    assert set(CertificateOut.model_fields) == {*receivable.Certificate.__struct_fields__,
+                                                "actions"}
+    assert set(InvoiceOut.model_fields) == {*invoice.Invoice.__struct_fields__, "financing",
+                                            "actions"}
