@@ -1,4 +1,5 @@
-"""What every router of the API shares: the caller, paging, hex parameters.
+"""What every router of the API shares: the caller, paging, hex parameters, the actions
+a caller is offered on an object.
 
 Dependencies are ``Annotated`` aliases (``Auth``, ``Offset``, ``Limit``), so a
 route states what it needs in its signature. The platform is the app's
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 
 from smechain.api.body import LedgerJsonRoute
 from smechain.api.limits import UNAUTHENTICATED, UNKNOWN_TOKEN, bearer_token
 from smechain.api.platform import ApiError, Caller, Platform
+from smechain.core.contract import Contract
+from smechain.core.transitions import offered
 
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -62,6 +66,17 @@ def page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
     """``{items, total, offset, limit}``: ``items[offset:offset + limit]`` of all ``items``."""
     return {"items": items[offset:offset + limit], "total": len(items), "offset": offset,
             "limit": limit}
+
+
+def with_actions(caller: Caller, contract: Contract, record: msgspec.Struct,
+                 doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (the JSON of ``record``) with ``actions``: the transitions of ``contract``
+    the caller's organisation may start on ``record`` now, as its declaration says
+    (``core.transitions.offered``: status, roles, party). The organisation's, whatever
+    the account's role: a viewer is told what its organisation may do, and is refused
+    when it tries (``Platform.require_submit``)."""
+    return {**doc, "actions": offered(contract, record, caller.org_id,
+                                      frozenset(caller.org.roles))}
 
 
 def parse_hex(value: str, field: str) -> bytes:

@@ -14,14 +14,59 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from smechain.api import schemas as s
-from smechain.api.deps import Auth, Limit, Offset, new_router, page
+from smechain.api.deps import Auth, Limit, Offset, new_router, page, with_actions
 from smechain.api.limits import MAX_UPLOAD
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
 from smechain.core.encoding import decode
 from smechain.documents import DocumentError, import_invoice, verify_ofd_seals
 from smechain.documents.seal import broken_seal
-from smechain.modules.invoice.contract import INVOICE_PREFIX, Invoice, invoice_id, read_invoice
+from smechain.modules.invoice.contract import (
+    CONTRACT,
+    INVOICE_PREFIX,
+    Invoice,
+    invoice_id,
+    read_invoice,
+)
 from smechain.modules.invoice.queries import file_check, invoice_orgs, with_financing
+
+
+class InvoiceOut(BaseModel):
+    """An anchored document (``contract.Invoice``) with the commercial invoice it belongs
+    to and the actions the caller's organisation may start on it now."""
+
+    id: str
+    code: str
+    number: str
+    kind: str
+    type_code: str
+    seller: str
+    buyer: str
+    currency: str
+    net_amount: int
+    tax_amount: int
+    total_amount: int
+    prepaid_amount: int
+    rounding_amount: int
+    amount_due: int
+    preceding: str
+    issue_date: str
+    digest: str
+    status: str
+    financed: int
+    anchored_by: str
+    anchored_at: int
+    financing: dict[str, Any]
+    """``{id, seller_org, amount_due, financed, dilution, documents, credits}``."""
+    actions: list[str]
+    """Names of the transitions (``void``) the caller's organisation may start now, as
+    the contract declares them (``core.transitions.offered``)."""
+
+
+class InvoicePage(BaseModel):
+    items: list[InvoiceOut]
+    total: int
+    offset: int
+    limit: int
 
 
 class SealCheck(BaseModel):
@@ -95,6 +140,9 @@ def router(platform: Platform) -> APIRouter:
             raise forbidden("invoice_id", f"{caller.org_id!r} is not a party to {inv_id!r}")
         return inv
 
+    def out(caller: Caller, inv: Invoice) -> dict[str, Any]:
+        return with_actions(caller, CONTRACT, inv, with_financing(node.store, inv))
+
     def check_of(caller: Caller, inv: Invoice, digest: bytes) -> dict[str, Any]:
         """Whether a file matches; its figures only to one who has the file or is a party."""
         party = inv.digest != digest and caller.may_see(invoice_orgs(node.store, inv.id))
@@ -106,7 +154,7 @@ def router(platform: Platform) -> APIRouter:
         except DocumentError as exc:
             raise ApiError(422, "bad_document", "file", f"file: {exc}") from None
 
-    @r.get("/v1/invoices", response_model=s.Page, tags=["invoices"])
+    @r.get("/v1/invoices", response_model=InvoicePage, tags=["invoices"])
     def invoices(caller: Auth, offset: Offset = 0, limit: Limit = 50,
                  status: str | None = Query(None, pattern="^(valid|voided)$")) -> dict[str, Any]:
         found = []
@@ -115,7 +163,7 @@ def router(platform: Platform) -> APIRouter:
             if status is not None and inv.status != status:
                 continue
             if caller.may_see(invoice_orgs(node.store, key[len(INVOICE_PREFIX):])):
-                found.append(with_financing(node.store, inv))
+                found.append(out(caller, inv))
         found.sort(key=lambda i: (i["issue_date"], i["id"]), reverse=True)
         return page(found, offset, limit)
 
@@ -134,7 +182,7 @@ def router(platform: Platform) -> APIRouter:
             if read_invoice(node.store, doc_id) is None:
                 raise ApiError(422, "bad_args", "digest", "digest: required (64 lowercase hex "
                                f"digits); no document {doc_id!r} is anchored either")
-            return JSONResponse(with_financing(node.store, visible_invoice(caller, doc_id)))
+            return JSONResponse(out(caller, visible_invoice(caller, doc_id)))
         inv = read_invoice(node.store, invoice_id)
         if inv is None:
             raise not_found("invoice_id", f"invoice {invoice_id!r} is not anchored")
@@ -182,9 +230,9 @@ def router(platform: Platform) -> APIRouter:
         request.state.audit += f" tx={result['tx_hash']}"
         return platform.raise_for(result)
 
-    @r.get("/v1/invoices/{invoice_id:path}", response_model=dict[str, Any], tags=["invoices"])
+    @r.get("/v1/invoices/{invoice_id:path}", response_model=InvoiceOut, tags=["invoices"])
     def get_invoice(invoice_id: str, caller: Auth) -> dict[str, Any]:
-        return with_financing(node.store, visible_invoice(caller, invoice_id))
+        return out(caller, visible_invoice(caller, invoice_id))
 
     @r.get("/v1/stats/refusals", response_model=s.Page, tags=["stats"])
     def refusals(caller: Auth, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:

@@ -54,6 +54,9 @@ class Invoice:
     financing: dict[str, Any] = dataclasses.field(default_factory=dict)
     """The commercial invoice (seller organisation + number) this document belongs to:
     ``amount_due`` after credits, ``financed`` across all its documents, ``dilution``."""
+    actions: tuple[str, ...] = ()
+    """What the caller's organisation may start on it now, as the contract declares
+    (``void``): the API's answer when it was read."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,17 +13,50 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from smechain.api import schemas as s
-from smechain.api.deps import Auth, Limit, Offset, new_router, page
+from smechain.api.deps import Auth, Limit, Offset, new_router, page, with_actions
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
 from smechain.core.daycount import DayCount
 from smechain.core.encoding import decode, plain
 from smechain.modules.receivable import queries as q
-from smechain.modules.receivable.contract import CERT_PREFIX, Certificate, cert_key
+from smechain.modules.receivable.contract import CERT_PREFIX, CONTRACT, Certificate, cert_key
+
+
+class BackingOut(BaseModel):
+    invoice: str
+    amount: int
+
+
+class CertificateOut(BaseModel):
+    """A certificate or part (``contract.Certificate``) with the actions the caller's
+    organisation may start on it now."""
+
+    id: str
+    root: str
+    parent: str
+    debtor: str
+    supplier: str
+    holder: str
+    face: int
+    currency: str
+    maturity: str
+    status: str
+    invoices: list[BackingOut]
+    recourse_to: str = ""
+    guarantor: str = ""
+    actions: list[str]
+    """Names of the transitions (``split``, ``settle``...) the caller's organisation may
+    start now, as the contract declares them (``core.transitions.offered``)."""
+
+
+class CertificatePage(BaseModel):
+    items: list[CertificateOut]
+    total: int
+    offset: int
+    limit: int
 
 
 class CertificateDetail(BaseModel):
-    certificate: dict[str, Any]
+    certificate: CertificateOut
     lineage: dict[str, Any]
 
 
@@ -80,7 +113,10 @@ def router(platform: Platform) -> APIRouter:
                                        "to the parts it was split from or into")
         return cert, tree
 
-    @r.get("/v1/certificates", response_model=s.Page, tags=["certificates"])
+    def out(caller: Caller, cert: Certificate) -> dict[str, Any]:
+        return with_actions(caller, CONTRACT, cert, plain(cert))
+
+    @r.get("/v1/certificates", response_model=CertificatePage, tags=["certificates"])
     def certificates(caller: Auth, role: str = Query("any",
                                                      pattern="^(holder|debtor|supplier|any)$"),
                      status: str | None = Query(None, max_length=16),
@@ -94,7 +130,7 @@ def router(platform: Platform) -> APIRouter:
                     "supplier": cert.supplier == me_}
             ok = caller.may_see(q.parties(cert)) if role == "any" else mine[role]
             if ok:
-                found.append(plain(cert))
+                found.append(out(caller, cert))
         found.sort(key=lambda c: (c["maturity"], c["id"]))
         return page(found, offset, limit)
 
@@ -102,7 +138,7 @@ def router(platform: Platform) -> APIRouter:
            tags=["certificates"])
     def get_certificate(cert_id: str, caller: Auth) -> dict[str, Any]:
         cert, tree = visible_cert(caller, cert_id)
-        return {"certificate": plain(cert), "lineage": tree}
+        return {"certificate": out(caller, cert), "lineage": tree}
 
     @r.get("/v1/certificates/{cert_id}/price", response_model=Price, tags=["certificates"])
     def price(cert_id: str, caller: Auth,

@@ -67,6 +67,9 @@ class Certificate:
     recourse_to: str = ""
     """The seller a bank or factor bought it from with recourse."""
     guarantor: str = ""
+    actions: tuple[str, ...] = ()
+    """What the caller's organisation may start on it now, as the contract declares
+    (``split``, ``settle``...): the API's answer when it was read."""
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> Certificate:

@@ -7,7 +7,7 @@ import { t } from "/static/i18n.js";
 import { formatAmount, formatMoney } from "/static/money.js";
 import { pagedTable } from "/static/table.js";
 import { h, badge, modal, panel, button, keyValues, toast, fill } from "/static/ui.js";
-import { orgOptions, txDone } from "/static/views/common.js";
+import { offers, orgOptions, txDone } from "/static/views/common.js";
 
 export function invoiceColumns(extra = []) {
   return [
@@ -60,7 +60,7 @@ export function anchorView() {
     load: (offset, limit, f) => get("/v1/invoices", { offset, limit, status: f.status }),
     filters: [{ name: "status", key: "invoice.status", options: [["", "common.all"], ["valid", "status.valid"],
       ["voided", "status.voided"]] }],
-    columns: invoiceColumns([{ key: "common.actions", cell: (inv) => inv.status === "valid"
+    columns: invoiceColumns([{ key: "common.actions", cell: (inv) => offers(inv, "void")
       ? button("void.void", () => voidDialog(inv, table), { kind: "danger", testid: "btn-void", action: "invoice.void" })
       : "" }]),
   });

@@ -4,7 +4,7 @@ import { get, submit } from "/static/api.js";
 import { form } from "/static/form.js";
 import { pagedTable } from "/static/table.js";
 import { h, modal, panel, button, daysUntil, toast } from "/static/ui.js";
-import { txDone } from "/static/views/common.js";
+import { offeredControls, offers, txDone } from "/static/views/common.js";
 import { certColumns, maturitiesChart } from "./certificate.js";
 
 /** Certificates my suppliers asked me to confirm. */
@@ -14,11 +14,12 @@ export function confirmView(ctx) {
     load: (offset, limit) => get("/v1/certificates", { role: "debtor", status: "requested", offset, limit }),
     columns: certColumns(ctx.me, [
       { key: "cert.supplier", cell: (c) => c.supplier },
-      { key: "common.actions", cell: (c) => h("div", { class: "actions" },
-        button("confirm.confirm", (e) => confirmOne(c, e.currentTarget, table), { kind: "primary", testid: "btn-confirm",
-          action: "receivable.confirm" }),
-        button("confirm.dispute", () => disputeDialog(c, table), { kind: "danger", testid: "btn-dispute",
-          action: "receivable.dispute" })) },
+      { key: "common.actions", cell: (c) => offeredControls(c, [
+        ["confirm", () => button("confirm.confirm", (e) => confirmOne(c, e.currentTarget, table), { kind: "primary",
+          testid: "btn-confirm", action: "receivable.confirm" })],
+        ["dispute", () => button("confirm.dispute", () => disputeDialog(c, table), { kind: "danger",
+          testid: "btn-dispute", action: "receivable.dispute" })],
+      ]) },
     ]),
     empty: "confirm.none",
   });
@@ -61,7 +62,8 @@ export function outstandingView(ctx) {
     filters: [{ name: "status", key: "cert.status", value: "confirmed",
       options: [["confirmed", "status.confirmed"], ["overdue", "status.overdue"], ["settled", "status.settled"]] }],
     columns: certColumns(ctx.me, [{ key: "common.actions", cell: (c) => {
-      if (c.status !== "confirmed" && c.status !== "overdue") return "";
+      if (!offers(c, "settle")) return "";
+      // Settling works from maturity on, a rule of the handler the declaration does not state.
       const due = daysUntil(c.maturity) <= 0;
       const b = button("settle.settle", (e) => settleOne(c, e.currentTarget, table),
         { kind: due ? "primary" : "secondary", testid: "btn-settle", action: "receivable.settle", disabled: !due });

@@ -5,7 +5,7 @@ import { form } from "/static/form.js";
 import { formatMoney, formatRate } from "/static/money.js";
 import { pagedTable } from "/static/table.js";
 import { h, modal, panel, button, keyValues, daysUntil, toast, fill } from "/static/ui.js";
-import { txDone } from "/static/views/common.js";
+import { offeredControls, offers, txDone } from "/static/views/common.js";
 import { DAY_COUNTS, certColumns, maturitiesChart, priceOf } from "./certificate.js";
 import { proposalColumns } from "./supplier.js";
 
@@ -133,6 +133,7 @@ export function portfolioView(ctx) {
 
 /** Overdue parts to claim, and confirmed ones past maturity plus grace to mark overdue. */
 export function overdueView(ctx) {
+  // Who may be claimed from (the recourse seller, the guarantor) is the handler's rule, not the declaration's.
   const claimBtn = (c, source, table) => button(`claim.${source}`, async (e) => {
     e.currentTarget.disabled = true;
     try {
@@ -148,14 +149,17 @@ export function overdueView(ctx) {
     columns: certColumns(ctx.me, [
       { key: "cert.recourse_to", cell: (c) => c.recourse_to || "—" },
       { key: "cert.guarantor", cell: (c) => c.guarantor || "—" },
-      { key: "common.actions", cell: (c) => h("div", { class: "actions" },
-        claimBtn(c, "recourse", overdue), claimBtn(c, "guarantor", overdue)) },
+      { key: "common.actions", cell: (c) => offeredControls(c, [
+        ["claim", () => claimBtn(c, "recourse", overdue)], ["claim", () => claimBtn(c, "guarantor", overdue)]]) },
     ]),
   });
   const pastDue = pagedTable({
     name: "pastdue",
     load: (offset, limit) => get("/v1/certificates", { role: "holder", status: "confirmed", offset, limit }),
     columns: certColumns(ctx.me, [{ key: "common.actions", cell: (c) => {
+      if (!offers(c, "mark_overdue")) return "";
+      // Marking overdue works from GRACE_DAYS (3) after maturity, a rule of the handler the declaration
+      // does not state.
       const late = daysUntil(c.maturity) < -3;
       return button("overdue.mark", async (e) => {
         e.currentTarget.disabled = true;

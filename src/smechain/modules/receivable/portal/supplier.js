@@ -6,7 +6,7 @@ import { form } from "/static/form.js";
 import { formatAmount, formatMoney, formatRate } from "/static/money.js";
 import { pagedTable } from "/static/table.js";
 import { h, badge, modal, panel, button, toast, formatTime, short, clear, fill } from "/static/ui.js";
-import { orgOptions, hasRole, hasAnyRole, txDone } from "/static/views/common.js";
+import { orgOptions, hasRole, hasAnyRole, offeredControls, txDone } from "/static/views/common.js";
 import { invoiceColumns, unfinanced } from "/portal/modules/invoice/views.js";
 import { DAY_COUNTS, certColumns, maturitiesChart, priceOf, shortCertId } from "./certificate.js";
 import { salesOnly } from "./financier.js";
@@ -22,6 +22,8 @@ export function invoicesView(ctx) {
     load: (offset, limit, f) => get("/v1/invoices", { offset, limit, status: f.status }),
     filters: [{ name: "status", key: "invoice.status", options: [["", "common.all"], ["valid", "status.valid"],
       ["voided", "status.voided"]] }],
+    // Requesting a certificate is `receivable.issue`, which creates one rather than acting on the invoice, so
+    // no invoice offers it: what an invoice can still back (its unfinanced remainder) decides instead.
     columns: invoiceColumns([{ key: "common.actions", cell: (inv) => {
       return unfinanced(inv) > 0
         ? button("invoice.request", () => requestCertificate(inv, ctx, table), { kind: "primary", testid: "btn-request",
@@ -57,22 +59,24 @@ function requestCertificate(inv, ctx, table) {
   }).el);
 }
 
-/** Certificates I hold, owe or supplied; actions on the confirmed ones I hold. */
+/** Certificates I hold, owe or supplied; the actions the API offers me on each (`c.actions`). */
 export function certificatesView(ctx) {
-  const me = ctx.me.org;
   const table = pagedTable({
     name: "certificates",
     load: (offset, limit, f) => get("/v1/certificates", { role: "any", offset, limit, status: f.status }),
     filters: [{ name: "status", key: "cert.status", options: STATUS_FILTER }],
-    columns: certColumns(ctx.me, [{ key: "common.actions", cell: (c) => c.holder === me && c.status === "confirmed"
-      ? h("div", { class: "actions" },
-        button("cert.split", () => splitDialog(c, table), { testid: "btn-split", action: "receivable.split" }),
-        button("cert.transfer", () => transferDialog(c, ctx, table), { testid: "btn-transfer", action: "receivable.transfer" }),
-        button("cert.sell", () => sellDialog(c, ctx, table), { kind: "primary", testid: "btn-sell",
-          action: "receivable.sell" }),
-        c.guarantor ? null : button("cert.guarantee", () => guaranteeDialog(c, ctx, table), { testid: "btn-guarantee",
-          action: "receivable.guarantee" }))
-      : "" }]),
+    columns: certColumns(ctx.me, [{ key: "common.actions", cell: (c) => offeredControls(c, [
+      ["split", () => button("cert.split", () => splitDialog(c, table), { testid: "btn-split",
+        action: "receivable.split" })],
+      ["transfer", () => button("cert.transfer", () => transferDialog(c, ctx, table), { testid: "btn-transfer",
+        action: "receivable.transfer" })],
+      ["sell", () => button("cert.sell", () => sellDialog(c, ctx, table), { kind: "primary", testid: "btn-sell",
+        action: "receivable.sell" })],
+      // The declaration lets a holder ask for a guarantee on any confirmed certificate; the handler
+      // refuses a second one, which the declaration cannot see, so an already guaranteed one gets no control.
+      ["guarantee", () => c.guarantor ? null : button("cert.guarantee", () => guaranteeDialog(c, ctx, table),
+        { testid: "btn-guarantee", action: "receivable.guarantee" })],
+    ]) }]),
   });
   return { el: panel(null, h("p", { class: "muted", i18n: "cert.intro" }), table.el),
     refresh: table.reload };

@@ -40,6 +40,17 @@ export async function orgOptions(keep = () => true, { blank = true } = {}) {
 export const hasRole = (role) => (o) => rolesOf(o).includes(role);
 export const hasAnyRole = (...roles) => (o) => rolesOf(o).some((r) => roles.includes(r));
 
+/** Whether the API offers the signed-in organisation `action` on `obj` now: `obj.actions`, which the API
+ * reads from the contract's declaration (status, party, roles; `core.transitions.offered`). */
+export const offers = (obj, action) => Array.isArray(obj && obj.actions) && obj.actions.includes(action);
+
+/** A row's action controls, `[[action, make]]` in order, for the actions the API offers on `obj` (`offers`);
+ * `make()` may still return null for a reason the declaration cannot know. "" when none is left. */
+export function offeredControls(obj, controls) {
+  const els = controls.filter(([action]) => offers(obj, action)).map(([, make]) => make()).filter(Boolean);
+  return els.length ? h("div", { class: "actions" }, ...els) : "";
+}
+
 /** Toast a committed transaction and run `after` (reloads, closing a dialog…). */
 export function txDone(key, result, after) {
   toast(key, { txHash: txHashOf(result) });
