@@ -81,7 +81,8 @@ CASES = {
                     "error: --args.invoices[0][1]: expected int, got str"),
     "sale without the buyer's signature": (
         ["receivable", "sell", "--key", "sme-1"],
-        {"id": "{cert}", "buyer": "bank-a", "discount_rate_bp": 450, "day_count": "ACT/360", "recourse": True},
+        {"id": "{cert}", "buyer": "bank-a", "discount_rate_bp": 450, "day_count": "ACT/360",
+         "recourse": True},
         "error: --args.buyer: 'bank-a' must co-sign (unauthorised)"),
     "wrong sender": (["cash", "issue", "--key", "sme-1"],
                      {"currency": "CNY", "to": "sme-1", "amount": 5},
