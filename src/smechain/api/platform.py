@@ -33,6 +33,7 @@ from smechain.api import hooks, proposals, schemas
 from smechain.api.accounts import Account, Accounts, Role, can_submit
 from smechain.api.index import Indexer
 from smechain.core.block import Receipt
+from smechain.core.contract import cosigners_of
 from smechain.core.encoding import encode, plain
 from smechain.core.executor import DecodedTx
 from smechain.core.tx import SignedTx, TxBody, TxHash, tx_digest
@@ -252,7 +253,24 @@ class Platform:
         self.check_action(caller, contract, action)
         self.check_party(caller, contract, args)
         key = self.signing_key(caller, contract)
-        return self._sign_and_submit(key, [], contract, action, args, wait)
+        try:
+            return self._sign_and_submit(key, [], contract, action, args, wait)
+        except ApiError as exc:
+            raise self._needs_proposal(exc, contract, action, args) from None
+
+    def _needs_proposal(self, exc: ApiError, contract: str, action: str,
+                        args: dict[str, Any]) -> ApiError:
+        """A custodial call refused for want of a co-signature (its field: ``signers`` or a
+        ``cosign`` argument) is signed by the caller alone: say where multi-party
+        transactions go, and who co-signs this one (from the action's declaration)."""
+        act = self.node.runtime.contracts[contract].actions[action]
+        fields = {"signers", *(c.arg for c in act.cosign)}
+        if exc.code != "unauthorised" or exc.field not in fields or exc.tx_hash is not None:
+            return exc
+        _, who = cosigners_of(act, self.node.store, args)
+        return ApiError(exc.status, exc.code, exc.field, f"{exc.message}; a custodial call is "
+                        f"signed by the caller alone: open it with POST /v1/proposals, "
+                        f"naming as cosigners {who}")
 
     def ledger_args(self, contract: str, action: str, data: dict[str, Any]) -> dict[str, Any]:
         """Check JSON arguments against the action's type; the ledger form, or 422 naming
@@ -466,6 +484,8 @@ class Platform:
                            f"expires_ms: must be after now ({now}) and at most "
                            f"{proposals.MAX_TTL_MS // proposals.MS_PER_DAY} days ahead")
         placeholders = []
+        act = self.node.runtime.contracts[contract].actions[action]
+        allowed, who = cosigners_of(act, self.node.store, args)
         for i, org_id in enumerate(cosigners):
             org = self.org(org_id)
             if org is None or org.status != "active":
@@ -473,6 +493,10 @@ class Platform:
             if org_id == caller.org_id or cosigners.index(org_id) != i:
                 raise ApiError(422, "bad_args", f"cosigners[{i}]",
                                f"cosigners[{i}]: {org_id!r} is the sender or listed twice")
+            if org_id not in allowed:
+                raise ApiError(422, "bad_args", f"cosigners[{i}]",
+                               f"cosigners[{i}]: {contract}.{action} takes {who}; "
+                               f"{org_id!r} is not one")
             placeholders.append(org.admin_key)
         obj = proposals.object_of(self.node, contract, action, args)
         receipt = self.simulate(TxBody(self.node.chain_id, contract, action, args,

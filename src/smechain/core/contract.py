@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
+from smechain.core.encoding import shown
 from smechain.core.errors import Conflict, NotFound, Unauthorised
 from smechain.core.state import StateReader, TxState
 
@@ -84,6 +85,9 @@ class Approval:
 
     name: str
     check: Callable[[TxState, Context, str], None]
+    cosigners: Callable[[StateReader], AbstractSet[str]] | None = None
+    """The organisations whose admins co-sign to satisfy it (a quorum's governing
+    organisations); ``None``: it takes no co-signers (the sender's own admin key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +104,9 @@ class Cosign:
         org: str = getattr(args, self.arg)
         signer = next((p for p in ctx.signers[1:] if p.org == org), None)
         if signer is None:
-            raise Unauthorised(self.arg, f"{org!r} must co-sign")
+            raise Unauthorised(self.arg, f"{shown(org)!r} must co-sign")
         if not signer.roles & self.roles:
-            raise Unauthorised(self.arg, f"{org!r} " + (
+            raise Unauthorised(self.arg, f"{shown(org)!r} " + (
                 self.lacks or f"holds none of the roles {sorted(self.roles)}"))
         return signer
 
@@ -130,7 +134,7 @@ class Subject(Generic[R]):
         """The object ``obj_id``; ``NotFound`` naming ``id_arg`` otherwise."""
         obj = state.get_as(self.key(obj_id), self.record)
         if obj is None:
-            raise NotFound(self.id_arg, self.missing.format(id=obj_id))
+            raise NotFound(self.id_arg, self.missing.format(id=shown(obj_id)))
         return obj
 
     def status_of(self, obj: R) -> str:
@@ -222,6 +226,21 @@ class Transition(Generic[A, R]):
 
 AnyAction = Action[Any] | Transition[Any, Any]
 """What a contract's table of actions holds."""
+
+
+def cosigners_of(act: AnyAction, state: StateReader, args: Mapping[str, Any]
+                 ) -> tuple[AbstractSet[str], str]:
+    """Who may co-sign ``act`` with ``args`` (ledger form, by field name), read from its
+    declaration, and a description of them: the organisations its ``cosign`` arguments
+    name, or the governing organisations of an approval ``by`` that takes co-signers;
+    nobody otherwise. Co-signers outside these are of no use to the transaction."""
+    if act.cosign:
+        orgs = {str(args.get(c.arg, "")) for c in act.cosign}
+        return orgs, " and ".join(f"the organisation its {c.arg!r} names" for c in act.cosign)
+    if isinstance(act.by, Approval) and act.by.cosigners is not None:
+        orgs = set(act.by.cosigners(state))
+        return orgs, f"admins of the governing organisations {sorted(orgs)}"
+    return set(), "no co-signers"
 
 
 @dataclass(frozen=True, slots=True)

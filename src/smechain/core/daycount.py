@@ -26,6 +26,7 @@ import re
 from enum import StrEnum
 from fractions import Fraction
 
+from smechain.core.encoding import shown
 from smechain.core.errors import BadArguments
 
 DATE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -40,7 +41,7 @@ def day_number(date: str, field: str = "date") -> int:
     """Days since 1970-01-01 of a ``YYYY-MM-DD`` date; ``BadArguments`` naming ``field``."""
     m = DATE.match(date)
     if m is None:
-        raise BadArguments(field, f"{date!r} is not YYYY-MM-DD")
+        raise BadArguments(field, f"{shown(date)!r} is not YYYY-MM-DD")
     y, mo, d = int(m[1]), int(m[2]), int(m[3])
     leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
     if d > _MONTH_DAYS[mo - 1] + (1 if mo == 2 and leap else 0):

@@ -22,6 +22,7 @@ import re
 import msgspec
 
 from smechain.core.contract import Action, Context, Contract
+from smechain.core.encoding import shown
 from smechain.core.errors import BadArguments, InsufficientFunds, NotFound
 from smechain.core.state import TxState
 from smechain.modules.membership.contract import read_org
@@ -63,7 +64,7 @@ class Redeem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 def _check(currency: str, amount: int, field: str = "amount") -> None:
     if not CURRENCY.match(currency):
-        raise BadArguments("currency", f"{currency!r} is not an ISO 4217 code")
+        raise BadArguments("currency", f"{shown(currency)!r} is not an ISO 4217 code")
     if not 0 < amount <= MAX_AMOUNT:
         raise BadArguments(field, f"{amount} must be a positive number of minor units "
                            f"(at most {MAX_AMOUNT})")
@@ -71,7 +72,7 @@ def _check(currency: str, amount: int, field: str = "amount") -> None:
 
 def _require_member(state: TxState, org: str, field: str = "to") -> None:
     if read_org(state, org) is None:
-        raise NotFound(field, f"no organisation {org!r}")
+        raise NotFound(field, f"no organisation {shown(org)!r}")
 
 
 def _debit(state: TxState, currency: str, org: str, amount: int, field: str = "amount") -> None:

@@ -57,7 +57,7 @@ import msgspec
 
 from smechain.core.contract import Action, Context, Contract, Subject, Transition
 from smechain.core.daycount import day_number
-from smechain.core.encoding import decode
+from smechain.core.encoding import decode, shown
 from smechain.core.errors import BadArguments, Conflict, NotFound
 from smechain.core.state import StateReader, TxState
 from smechain.modules.cash.contract import CURRENCY, MAX_AMOUNT
@@ -357,7 +357,7 @@ def reserve(state: TxState, inv_id: str, amount: int, field: str = "invoices",
     """
     doc = state.get_as(invoice_key(inv_id), Invoice)
     if doc is None:
-        raise NotFound(field, f"invoice {inv_id!r} is not anchored")
+        raise NotFound(field, f"invoice {shown(inv_id)!r} is not anchored")
     if doc.status != InvoiceStatus.VALID:
         raise Conflict(field, f"invoice {inv_id!r} is {doc.status} and cannot back financing")
     if doc.kind not in FINANCEABLE:
@@ -482,13 +482,13 @@ def check_anchor(args: Anchor) -> int:
     if args.buyer:
         check_identifier(args.buyer, "buyer")
     if args.code and not _CODE.match(args.code):
-        raise BadArguments("code", f"{args.code!r} is not 1-20 letters and digits")
+        raise BadArguments("code", f"{shown(args.code)!r} is not 1-20 letters and digits")
     if not _TYPE_CODE.match(args.type_code):
-        raise BadArguments("type_code", f"{args.type_code!r} is not a UNTDID 1001 code")
+        raise BadArguments("type_code", f"{shown(args.type_code)!r} is not a UNTDID 1001 code")
     if args.preceding:
         _check_text(args.preceding, "preceding")
     if not CURRENCY.match(args.currency):
-        raise BadArguments("currency", f"{args.currency!r} is not an ISO 4217 code")
+        raise BadArguments("currency", f"{shown(args.currency)!r} is not an ISO 4217 code")
     day_number(args.issue_date, "issue_date")
     if len(args.digest) != 32:
         raise BadArguments("digest", "must be the 32-byte digest of the invoice file")
@@ -588,10 +588,11 @@ def register_party(state: TxState, ctx: Context, args: RegisterParty) -> None:
     """
     check_identifier(args.identifier, "identifier")
     if read_org(state, args.org) is None:
-        raise NotFound("org", f"no organisation {args.org!r}")
+        raise NotFound("org", f"no organisation {shown(args.org)!r}")
     holder = org_of_party(state, args.identifier)
     if holder is not None:
-        raise Conflict("identifier", f"{args.identifier!r} is already registered to {holder!r}")
+        raise Conflict("identifier", f"{shown(args.identifier)!r} is already registered to "
+                       f"{holder!r}")
     state.put(party_key(args.identifier), args.org)
     state.put(ALIASES_PREFIX + escape(args.org), [*aliases(state, args.org), args.identifier])
     state.emit("PartyRegistered", identifier=args.identifier, org=args.org)

@@ -39,7 +39,7 @@ from smechain.core.contract import (
     Subject,
     Transition,
 )
-from smechain.core.encoding import decode, encode
+from smechain.core.encoding import decode, encode, shown
 from smechain.core.errors import BadArguments, Conflict, NotFound, TxRejected, Unauthorised
 from smechain.core.genesis import GOVERNED_ACTIONS, ORG_ID, ROLES, Genesis, Governance
 from smechain.core.state import StateReader, TxState
@@ -132,6 +132,16 @@ class AddOrg(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     roles: list[str]
     admin_key: bytes
 
+    def __post_init__(self) -> None:
+        # Checked as the arguments are read, before the quorum: a bad id or role is the
+        # proposer's mistake however many admins sign.
+        if not ORG_ID.match(self.id):
+            raise BadArguments("id", f"{shown(self.id)!r} must match {ORG_ID.pattern}")
+        unknown = set(self.roles) - ROLES
+        if unknown or not self.roles:
+            raise BadArguments("roles", f"unknown or empty roles "
+                               f"{[shown(r) for r in sorted(unknown)]}; known: {sorted(ROLES)}")
+
 
 class OrgRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     org: str
@@ -163,7 +173,7 @@ def _require_quorum(state: TxState, ctx: Context, action: str) -> None:
     approvals = {p.org for p in ctx.signers if p.admin and p.org in policy.admins}
     if len(approvals) < needed:
         raise Unauthorised(
-            "", f"{action}: needs the admin signatures of {needed} of the governing "
+            "signers", f"{action}: needs the admin signatures of {needed} of the governing "
             f"organisations {sorted(policy.admins)}; got {len(approvals)}"
         )
 
@@ -174,7 +184,12 @@ def _require_admin_key(state: TxState, ctx: Context, action: str) -> None:
                                f"{action.removesuffix('_key')} keys")
 
 
-QUORUM = Approval("governance quorum", _require_quorum)
+def _governing(state: StateReader) -> frozenset[str]:
+    raw = state.get(POLICY_KEY)
+    return frozenset() if raw is None else frozenset(decode(raw, Governance).admins)
+
+
+QUORUM = Approval("governance quorum", _require_quorum, _governing)
 """The admin signatures of the governing organisations that genesis asks for the action."""
 ADMIN_KEY = Approval("org admin key", _require_admin_key)
 """The sender signs with its organisation's admin key (for its own organisation)."""
@@ -189,12 +204,8 @@ def _require_new_key(state: TxState, public_key: bytes, field: str) -> None:
 
 
 def add_org(state: TxState, ctx: Context, args: AddOrg) -> None:
-    """Admit a new organisation with its roles and admin key."""
-    if not ORG_ID.match(args.id):
-        raise BadArguments("id", f"{args.id!r} must match {ORG_ID.pattern}")
-    unknown = set(args.roles) - ROLES
-    if unknown or not args.roles:
-        raise BadArguments("roles", f"unknown or empty roles {sorted(unknown)}")
+    """Admit a new organisation with its roles and admin key (id and roles are checked
+    as the arguments are read: ``AddOrg``)."""
     if len(args.admin_key) != len(ctx.sender.key):
         raise BadArguments("admin_key", f"must be {len(ctx.sender.key)} bytes for this chain")
     if state.get(org_key(args.id)) is not None:

@@ -52,9 +52,10 @@ from smechain.core.daycount import (
     DayCount,
     accrued,
     block_day,
+    date_of,
     day_number,
 )
-from smechain.core.encoding import decode
+from smechain.core.encoding import decode, shown
 from smechain.core.errors import BadArguments, Conflict, NotFound, Unauthorised
 from smechain.core.state import StateReader, TxState
 from smechain.modules.cash import contract as cash
@@ -215,7 +216,7 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
         raise BadArguments("maturity", f"{args.maturity} is more than {MAX_TENOR_DAYS} days "
                            "(ten years) ahead")
     if read_org(state, args.debtor) is None:
-        raise NotFound("debtor", f"no organisation {args.debtor!r}")
+        raise NotFound("debtor", f"no organisation {shown(args.debtor)!r}")
     face = sum(b.amount for b in args.invoices)
     if face > cash.MAX_AMOUNT:
         raise BadArguments("invoices", f"face value {face} is beyond {cash.MAX_AMOUNT} minor units")
@@ -232,11 +233,15 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
             raise Conflict(where, f"invoice {backing.invoice!r} names no buyer identifier, "
                            "so no debtor can confirm it; it cannot back a certificate")
         if org_of_party(state, inv.buyer) != args.debtor:
-            raise BadArguments(where, f"{args.debtor!r} is not the buyer of {backing.invoice!r}")
+            # The invoice is as anchored; the debtor is what the caller chose.
+            raise BadArguments("debtor", f"{shown(args.debtor)!r} is not the buyer of "
+                               f"{backing.invoice!r} ({where})")
         if args.debtor == ctx.sender.org:
-            raise BadArguments(where, f"the seller of {backing.invoice!r} is also its buyer")
+            raise BadArguments("debtor", f"{args.debtor!r} is the seller of "
+                               f"{backing.invoice!r} ({where}) and also its buyer")
         if inv.currency != args.currency:
-            raise BadArguments(where, f"invoice is in {inv.currency}, not {args.currency}")
+            raise BadArguments("currency", f"{where} is in {inv.currency}, not "
+                               f"{shown(args.currency)}")
         reserve(state, backing.invoice, backing.amount, where, f"receivable:{cert_id}")
     state.put(cert_key(cert_id), Certificate(
         cert_id, cert_id, "", args.debtor, ctx.sender.org, ctx.sender.org, face, args.currency,
@@ -276,7 +281,7 @@ def transfer(state: TxState, ctx: Context, args: Transfer, cert: Certificate) ->
     if args.to == cert.holder:
         raise BadArguments("to", "must differ from the holder")
     if read_org(state, args.to) is None:
-        raise NotFound("to", f"no organisation {args.to!r}")
+        raise NotFound("to", f"no organisation {shown(args.to)!r}")
     state.put(cert_key(cert.id), msgspec.structs.replace(cert, holder=args.to, recourse_to=""))
     state.emit("CertificateTransferred", id=cert.id, holder=cert.holder, to=args.to)
 
@@ -320,8 +325,8 @@ def mark_overdue(state: TxState, ctx: Context, args: CertRef, cert: Certificate)
     """The holder marks a part unpaid ``GRACE_DAYS`` after maturity as overdue."""
     due = day_number(cert.maturity) + GRACE_DAYS
     if block_day(ctx.timestamp_ms) <= due:
-        raise Conflict("id", f"certificate {cert.id!r} is not overdue before day {due} "
-                       f"({GRACE_DAYS} days after {cert.maturity})")
+        raise Conflict("id", f"certificate {cert.id!r} is not overdue until {date_of(due + 1)} "
+                       f"({GRACE_DAYS} days after its maturity {cert.maturity})")
     state.emit("CertificateOverdue", id=cert.id, holder=cert.holder)
 
 

@@ -126,12 +126,16 @@ class Quote:
     price: int
 
 
-def sale_price(cert: Certificate, discount_rate_bp: int, today: str, day_count: str) -> Quote:
+def sale_price(cert: Certificate, discount_rate_bp: int, today: str, day_count: str,
+               *, earliest: str | None = None) -> Quote:
     """The price of ``cert`` sold on ``today`` (``YYYY-MM-DD``, read as the field ``on``)
     at a simple discount of ``discount_rate_bp`` a year on the ``day_count`` convention
-    (a ``DayCount`` value), as ``receivable.sell`` computes it. ``PriceRefused`` naming
-    ``day_count``, ``on`` or ``discount_rate_bp`` (``bad_args``), or ``cert_id``
-    (``conflict``: not confirmed, or matured)."""
+    (a ``DayCount`` value), as ``receivable.sell`` computes it. ``earliest`` is the first
+    day a sale can happen (the present block day: a sale is priced on the day of its
+    block); default ``today``. ``PriceRefused`` naming ``day_count``, ``on`` (not a
+    date, before ``earliest``, or a later day on or after maturity) or
+    ``discount_rate_bp`` (``bad_args``), or ``cert_id`` (``conflict``: not confirmed,
+    or matured by ``earliest``)."""
     try:
         convention = DayCount(day_count)
     except ValueError:
@@ -142,13 +146,20 @@ def sale_price(cert: Certificate, discount_rate_bp: int, today: str, day_count: 
                                       "certificates can be sold", "conflict")
     try:
         sale_day = day_number(today, "on")
+        first_day = sale_day if earliest is None else day_number(earliest, "earliest")
     except BadArguments as exc:
         raise PriceRefused("on", exc.reason, "bad_args") from None
+    if sale_day < first_day:
+        raise PriceRefused("on", f"{today} is before today ({earliest}); a sale is priced "
+                                 "on the day of its block", "bad_args")
     maturity_day = day_number(cert.maturity)
     days = maturity_day - sale_day
-    if days <= 0:
+    if first_day >= maturity_day:
         raise PriceRefused("cert_id", f"{cert.id!r} matures {cert.maturity}; it "
                                       "cannot be sold", "conflict")
+    if days <= 0:
+        raise PriceRefused("on", f"{today} is not before the maturity {cert.maturity} of "
+                                 f"{cert.id!r}; a sale must come before it", "bad_args")
     try:
         cut, price = discounted_price(cert.face, discount_rate_bp, sale_day, maturity_day,
                                       convention)

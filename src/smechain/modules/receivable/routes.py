@@ -18,7 +18,13 @@ from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_fou
 from smechain.core.daycount import DayCount
 from smechain.core.encoding import decode, plain
 from smechain.modules.receivable import queries as q
-from smechain.modules.receivable.contract import CERT_PREFIX, CONTRACT, Certificate, cert_key
+from smechain.modules.receivable.contract import (
+    CERT_PREFIX,
+    CONTRACT,
+    Certificate,
+    Status,
+    cert_key,
+)
 
 
 class BackingOut(BaseModel):
@@ -119,7 +125,7 @@ def router(platform: Platform) -> APIRouter:
     @r.get("/v1/certificates", response_model=CertificatePage, tags=["certificates"])
     def certificates(caller: Auth, role: str = Query("any",
                                                      pattern="^(holder|debtor|supplier|any)$"),
-                     status: str | None = Query(None, max_length=16),
+                     status: Status | None = Query(None),
                      offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
         me_ = caller.org_id
         found = []
@@ -147,9 +153,10 @@ def router(platform: Platform) -> APIRouter:
               on: str | None = Query(None, max_length=10)) -> dict[str, Any]:
         """What a buyer pays now for the certificate at a discount rate and day count."""
         cert, _ = visible_cert(caller, cert_id)
-        today = on or time.strftime("%Y-%m-%d", time.gmtime(platform.now_ms() / 1000))
+        today = time.strftime("%Y-%m-%d", time.gmtime(platform.now_ms() / 1000))
         try:
-            quote = q.sale_price(cert, discount_rate_bp, today, day_count)
+            quote = q.sale_price(cert, discount_rate_bp, on or today, day_count,
+                                 earliest=today)
         except q.PriceRefused as exc:
             status = 422 if exc.code == "bad_args" else 409
             raise ApiError(status, exc.code, exc.field, exc.message) from None
