@@ -114,6 +114,17 @@ def create_app(platform: Platform, portal: bool = True) -> FastAPI:
         responses=ERRORS, redoc_url=None,  # one docs UI, /docs: see api/headers.py
     )
     app.router.route_class = LedgerJsonRoute  # before any route: bodies the ledger can take
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document (cached by it), its integer bounds made exact once."""
+        doc = generate()
+        if not app.state.openapi_exact:
+            app.state.openapi_exact = bool(s.integer_bounds(doc))
+        return doc
+
+    app.state.openapi_exact = False
+    app.openapi = openapi  # type: ignore[method-assign]
     metrics = Metrics(platform)
     app.add_middleware(BodyGuard, authenticate=platform.accounts.authenticate)
     app.add_middleware(Observe, platform=platform, metrics=metrics)  # outside: sees refusals

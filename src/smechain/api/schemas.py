@@ -14,13 +14,15 @@ import typing
 from typing import Annotated, Any, Literal
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
+
+from smechain.core.encoding import INT_MAX, INT_MIN
 
 Hex = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{2})*$", max_length=131_072)]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 RoleName = Literal["viewer", "operator", "admin"]
-Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+Int64 = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
 """Every ledger integer fits a signed 64-bit word (the canonical encoding's limit)."""
 
 
@@ -278,8 +280,56 @@ class VerifyOut(BaseModel):
 
 _models: dict[type, type[BaseModel]] = {}
 
+_BOUNDS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern", "description")
+"""The ``msgspec.Meta`` constraints an argument type may state, which Pydantic states alike."""
+
+
+def _constraints(metas: tuple[Any, ...]) -> dict[str, Any]:
+    """The bounds of ``msgspec.Meta`` annotations as ``pydantic.Field`` keywords."""
+    found: dict[str, Any] = {}
+    for meta in metas:
+        if isinstance(meta, msgspec.Meta):
+            found.update({k: getattr(meta, k) for k in _BOUNDS
+                          if getattr(meta, k) is not None})
+    return found
+
+
+def _integer(bounds: dict[str, Any]) -> Any:
+    """A ledger integer within ``bounds``, within 64 bits where they say nothing; strict
+    bounds become inclusive ones (``gt=0``: ``minimum: 1``)."""
+    bounds = dict(bounds)
+    if "gt" in bounds:
+        bounds["ge"] = bounds.pop("gt") + 1
+    if "lt" in bounds:
+        bounds["le"] = bounds.pop("lt") - 1
+    if "gt" not in bounds and "ge" not in bounds:
+        bounds = {**bounds, "ge": INT_MIN}
+    if "lt" not in bounds and "le" not in bounds:
+        bounds = {**bounds, "le": INT_MAX}
+    return Annotated[int, Field(strict=True, **bounds)]
+
+
+def _row_or_object(names: tuple[str, ...]) -> Any:
+    """Before validation: a record the ledger stores as an array may be sent as one
+    (``["<invoice id>", 10000]``, as the CLI and ``sign_tx`` write it) or as an object
+    (``{"invoice": …, "amount": …}``); an array becomes the object."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            if len(value) != len(names):
+                raise ValueError(f"give {{{', '.join(names)}}} or [{', '.join(names)}]")
+            return dict(zip(names, value, strict=True))
+        return value
+    return BeforeValidator(convert)
+
 
 def _field_type(annotation: Any, owner: str) -> Any:
+    if typing.get_origin(annotation) is Annotated:
+        base, *metas = typing.get_args(annotation)
+        bounds = _constraints(tuple(metas))
+        if base is int:
+            return _integer(bounds)
+        return Annotated[_field_type(base, owner), Field(**bounds)] if bounds else (
+            _field_type(base, owner))
     if annotation is bytes:
         return Hex
     if annotation is int:
@@ -291,7 +341,11 @@ def _field_type(annotation: Any, owner: str) -> Any:
         # the ledger argument is the plain string.
         return Literal[tuple(member.value for member in annotation)]
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
-        return action_model(annotation, owner + annotation.__name__)
+        model = action_model(annotation, owner + annotation.__name__)
+        if annotation.__struct_config__.array_like:
+            names = tuple(f.name for f in msgspec.structs.fields(annotation))
+            return Annotated[model, _row_or_object(names)]
+        return model
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
@@ -305,6 +359,28 @@ def _field_type(annotation: Any, owner: str) -> Any:
     raise TypeError(f"{owner}: no HTTP type for {annotation!r}")
 
 
+_EXACT = {float(v): v for v in (INT_MIN, INT_MAX)}
+"""The 64-bit limits by the floats that round them (2^63 and -2^63)."""
+
+
+def integer_bounds(doc: Any) -> Any:
+    """The OpenAPI document with the bounds of integer schemas as the integers they are:
+    FastAPI's OpenAPI model holds ``minimum``/``maximum`` as floats, which would show the
+    64-bit limit as ``9.223372036854776e+18`` (2^63, one past it). In place; returns it."""
+    if isinstance(doc, dict):
+        if doc.get("type") == "integer":
+            for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+                value = doc.get(key)
+                if isinstance(value, float) and value.is_integer():
+                    doc[key] = _EXACT.get(value, int(value))
+        for value in doc.values():
+            integer_bounds(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            integer_bounds(value)
+    return doc
+
+
 def model_name(contract: str, struct: type) -> str:
     """The OpenAPI schema name of an action's body: contract and argument type, e.g.
     ``ReceivableCertRef`` (shared by confirm, settle and mark_overdue)."""
@@ -315,12 +391,17 @@ def action_model(struct: type, name: str) -> type[BaseModel]:
     """A strict Pydantic model with the fields of a contract's msgspec argument struct."""
     if struct in _models:
         return _models[struct]
-    hints = typing.get_type_hints(struct)
+    hints = typing.get_type_hints(struct, include_extras=True)
     fields: dict[str, Any] = {}
     for f in msgspec.structs.fields(struct):
         default = ... if f.required else f.default
         fields[f.name] = (_field_type(hints[f.name], name), default)
-    model = create_model(name, __base__=Strict, **fields)
+    doc = struct.__doc__ or None
+    if struct.__struct_config__.array_like:
+        names = ", ".join(f.name for f in msgspec.structs.fields(struct))
+        doc = (f"{doc}\n\n" if doc else "") + (
+            f"Also taken as an array [{names}], the ledger's own form.")
+    model = create_model(name, __base__=Strict, __doc__=doc, **fields)
     _models[struct] = model
     return model
 

@@ -54,7 +54,7 @@ def _bad_field(value: Any, type_: type, what: str) -> str:
     if not (isinstance(type_, type) and issubclass(type_, msgspec.Struct)
             and isinstance(value, dict)):
         return what
-    hints = typing.get_type_hints(type_)
+    hints = typing.get_type_hints(type_, include_extras=True)
     for field in msgspec.structs.fields(type_):
         if field.encode_name not in value:
             continue

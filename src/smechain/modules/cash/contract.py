@@ -18,17 +18,22 @@ Actions, as declared in ``CONTRACT`` (balances have no status)::
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 import msgspec
 
 from smechain.core.contract import Action, Context, Contract
-from smechain.core.encoding import shown
+from smechain.core.encoding import INT_MAX, shown
 from smechain.core.errors import BadArguments, InsufficientFunds, NotFound
 from smechain.core.state import TxState
 from smechain.modules.membership.contract import read_org
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-MAX_AMOUNT = 2**63 - 1
+MAX_AMOUNT = INT_MAX
+Amount = Annotated[int, msgspec.Meta(gt=0, le=MAX_AMOUNT,
+                                     description="minor units, positive")]
+"""A positive amount of minor units: decoding the arguments checks it (the ledger), and
+the API states and checks the same bounds (``api.schemas``)."""
 
 SUPPLY_PREFIX = "cash/supply/"
 BALANCE_PREFIX = "cash/balance/"
@@ -47,19 +52,19 @@ def balance_key(currency: str, org: str) -> str:
 class Issue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     currency: str
     to: str
-    amount: int
+    amount: Amount
 
 
 class Transfer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     currency: str
     to: str
-    amount: int
+    amount: Amount
     memo: str = ""
 
 
 class Redeem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     currency: str
-    amount: int
+    amount: Amount
 
 
 def _check(currency: str, amount: int, field: str = "amount") -> None:

@@ -27,6 +27,7 @@ refused before anything runs.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 import msgspec
 
@@ -39,7 +40,7 @@ from smechain.core.contract import (
     Subject,
     Transition,
 )
-from smechain.core.encoding import decode, encode, shown
+from smechain.core.encoding import INT_MAX, decode, encode, shown
 from smechain.core.errors import BadArguments, Conflict, NotFound, TxRejected, Unauthorised
 from smechain.core.genesis import GOVERNED_ACTIONS, ORG_ID, ROLES, Genesis, Governance
 from smechain.core.state import StateReader, TxState
@@ -159,7 +160,7 @@ class EnrolKey(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class RevokeKey(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     public_key: bytes
-    at_height: int = 0
+    at_height: Annotated[int, msgspec.Meta(ge=0, le=INT_MAX)] = 0
     """First height at which the key is refused; 0 means the next block."""
 
 

@@ -35,6 +35,7 @@ A confirmed certificate cannot be disputed away. Every part keeps its
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 import msgspec
 
@@ -92,7 +93,7 @@ class Backing(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_field
     """How much of one invoice a certificate is backed by."""
 
     invoice: str
-    amount: int
+    amount: cash.Amount
 
 
 class Certificate(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -150,7 +151,7 @@ class Dispute(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class Split(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
-    amounts: list[int]
+    amounts: list[cash.Amount]
 
 
 class Transfer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -161,14 +162,10 @@ class Transfer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class Guarantee(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     guarantor: str
-    fee: int
-    """Minor units the holder pays the guarantor; never negative."""
-
-    def __post_init__(self) -> None:
-        # Checked as the arguments are read, before the guard: a bad fee is the
-        # caller's mistake whoever co-signs.
-        if self.fee < 0:
-            raise BadArguments("fee", f"{self.fee} is negative")
+    fee: Annotated[int, msgspec.Meta(ge=0, le=cash.MAX_AMOUNT)]
+    """Minor units the holder pays the guarantor; never negative (checked as the
+    arguments are read, before the guard: a bad fee is the caller's mistake whoever
+    co-signs)."""
 
 
 class Claim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -180,7 +177,7 @@ class Claim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class Sell(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     buyer: str
-    discount_rate_bp: int
+    discount_rate_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000)]
     """Annual discount rate, basis points (0 to 10,000)."""
     day_count: DayCount
     """How the days to maturity count as a fraction of a year."""
@@ -293,9 +290,6 @@ def sell(state: TxState, ctx: Context, args: Sell, cert: Certificate) -> None:
     """
     if args.buyer == cert.holder:
         raise BadArguments("buyer", "must differ from the holder")
-    if not 0 <= args.discount_rate_bp <= 10_000:
-        raise BadArguments("discount_rate_bp", f"{args.discount_rate_bp} is not between 0 "
-                           "and 10000")
     today, maturity = block_day(ctx.timestamp_ms), day_number(cert.maturity)
     days = maturity - today
     if days <= 0:
