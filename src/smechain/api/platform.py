@@ -34,7 +34,7 @@ from smechain.api.accounts import Account, Accounts, Role, can_submit
 from smechain.api.index import Indexer
 from smechain.core.block import Receipt
 from smechain.core.contract import cosigners_of
-from smechain.core.encoding import encode, plain
+from smechain.core.encoding import encode, plain, shown
 from smechain.core.executor import DecodedTx
 from smechain.core.tx import SignedTx, TxBody, TxHash, tx_digest
 from smechain.modules.membership.contract import Org, read_org
@@ -527,7 +527,7 @@ class Platform:
     def _load(self, caller: Caller, proposal_id: str) -> dict[str, Any]:
         doc = self.accounts.proposal(proposal_id)
         if doc is None or not caller.may_see({doc["sender_org"], *doc["cosigners"]}):
-            raise not_found("id", f"no proposal {proposal_id!r}")
+            raise not_found("id", f"no proposal {shown(proposal_id)!r}")
         self._refresh(doc)
         return doc
 

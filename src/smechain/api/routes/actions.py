@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from smechain.api import schemas as s
 from smechain.api.deps import Auth, count_submitted, new_router
 from smechain.api.platform import ApiError, Platform
+from smechain.core.encoding import shown
 from smechain.modules import MODULES
 
 
@@ -51,9 +52,9 @@ def router(platform: Platform) -> APIRouter:
         """After every generated route: what no module declares, named."""
         module = next((m for m in MODULES if m.name == contract), None)
         if module is None:
-            raise ApiError(404, "not_found", "contract", f"contract: no contract {contract!r} "
-                           f"(there are {', '.join(m.name for m in MODULES)})")
+            raise ApiError(404, "not_found", "contract", "contract: no contract "
+                           f"{shown(contract)!r} (there are {', '.join(m.name for m in MODULES)})")
         raise ApiError(404, "not_found", "action", f"action: {contract} has no action "
-                       f"{action!r} (it has {', '.join(module.contract.actions)})")
+                       f"{shown(action)!r} (it has {', '.join(module.contract.actions)})")
 
     return r

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from smechain.api.deps import Auth, new_router
 from smechain.api.platform import Platform, forbidden, not_found
+from smechain.core.encoding import shown
 from smechain.modules.cash.contract import BALANCE_PREFIX
 from smechain.modules.cash.queries import balances_of
 
@@ -30,9 +31,9 @@ def router(platform: Platform) -> APIRouter:
     def balances(caller: Auth, org: str | None = None) -> dict[str, Any]:
         org = org or caller.org_id
         if not caller.may_see({org}):
-            raise forbidden("org", f"balances of {org!r} are its own business")
+            raise forbidden("org", f"balances of {shown(org)!r} are its own business")
         if platform.org(org) is None:
-            raise not_found("org", f"no organisation {org!r}")
+            raise not_found("org", f"no organisation {shown(org)!r}")
         records = ((key, raw) for key, raw, _ in node.store.iter_state(BALANCE_PREFIX))
         return {"org": org, "balances": balances_of(records, org)}
 

@@ -17,7 +17,7 @@ from smechain.api import schemas as s
 from smechain.api.deps import Auth, Limit, Offset, new_router, page, with_actions
 from smechain.api.limits import MAX_UPLOAD
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
-from smechain.core.encoding import decode
+from smechain.core.encoding import decode, shown
 from smechain.documents import DocumentError, import_invoice, verify_ofd_seals
 from smechain.documents.seal import broken_seal
 from smechain.modules.invoice.contract import (
@@ -135,7 +135,7 @@ def router(platform: Platform) -> APIRouter:
     def visible_invoice(caller: Caller, inv_id: str) -> Invoice:
         inv = read_invoice(node.store, inv_id)
         if inv is None:
-            raise not_found("invoice_id", f"invoice {inv_id!r} is not anchored")
+            raise not_found("invoice_id", f"invoice {shown(inv_id)!r} is not anchored")
         if not caller.may_see(invoice_orgs(node.store, inv_id)):
             raise forbidden("invoice_id", f"{caller.org_id!r} is not a party to {inv_id!r}")
         return inv
@@ -181,11 +181,11 @@ def router(platform: Platform) -> APIRouter:
             doc_id = f"{invoice_id}/verify"
             if read_invoice(node.store, doc_id) is None:
                 raise ApiError(422, "bad_args", "digest", "digest: required (64 lowercase hex "
-                               f"digits); no document {doc_id!r} is anchored either")
+                               f"digits); no document {shown(doc_id)!r} is anchored either")
             return JSONResponse(out(caller, visible_invoice(caller, doc_id)))
         inv = read_invoice(node.store, invoice_id)
         if inv is None:
-            raise not_found("invoice_id", f"invoice {invoice_id!r} is not anchored")
+            raise not_found("invoice_id", f"invoice {shown(invoice_id)!r} is not anchored")
         return check_of(caller, inv, bytes.fromhex(digest))
 
     @r.post("/v1/invoices/verify-file", response_model=InvoiceCheck, tags=["invoices"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smechain.core.daycount import DayCount, day_number
-from smechain.core.encoding import decode
+from smechain.core.encoding import decode, shown
 from smechain.core.errors import BadArguments, ContractError
 from smechain.core.state import StateReader
 from smechain.modules.receivable.contract import (
@@ -57,7 +57,7 @@ def unknown_to(state: StateReader, org: str, args: Mapping[str, Any]) -> tuple[s
     cert = read_certificate(state, cert_id)
     if cert is not None and org in (cert.holder, cert.debtor):
         return None
-    return "id", f"no certificate {cert_id!r}"
+    return "id", f"no certificate {shown(cert_id)!r}"
 
 
 def tx_orgs(state: StateReader, contract: str, action: str, named: Mapping[str, set[str]]

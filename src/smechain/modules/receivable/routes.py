@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from smechain.api.deps import Auth, Limit, Offset, new_router, page, with_actions
 from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
 from smechain.core.daycount import DayCount
-from smechain.core.encoding import decode, plain
+from smechain.core.encoding import decode, plain, shown
 from smechain.modules.receivable import queries as q
 from smechain.modules.receivable.contract import (
     CERT_PREFIX,
@@ -105,7 +105,7 @@ def router(platform: Platform) -> APIRouter:
         into, nor was offered it by an open proposal made on its present record."""
         raw = node.get(cert_key(cert_id))
         if raw is None:
-            raise not_found("cert_id", f"no certificate {cert_id!r}")
+            raise not_found("cert_id", f"no certificate {shown(cert_id)!r}")
         cert = decode(raw, Certificate)
         offered = platform.offered(caller, cert_key(cert_id), raw)
         records = [rec for _, rec, _ in node.store.iter_state(CERT_PREFIX + cert.root)]
