@@ -176,7 +176,8 @@ def test_proposals_are_checked_before_they_are_stored(shared: Api) -> None:
     refused(sale(second), "regulator/admin", 403, "org")
     refused(sale(second), "sme-t2/operator", 404, "id")         # not a party: as if unknown
     refused(sale(f"{shared.ids['certificate']}.2", "bank-b"), "sme-t1/operator", 404, "id")
-    refused(sale(second, discount_rate_bp=20_000), "sme-t1/operator", 422, "discount_rate_bp")
+    refused(sale(second, discount_rate_bp=20_000), "sme-t1/operator", 422,
+            "args.discount_rate_bp")  # out of its type's bounds, named where the body has it
     assert shared.ok("GET", "/v1/proposals", as_="regulator/viewer")["total"] == total
 
 
@@ -217,8 +218,9 @@ def test_governance_vote_suspends_an_organisation(api: Api) -> None:
     error(r, 403, field="org", code="forbidden")
     error(api.login("sme-t4", "operator"), 403, field="org")
     # one governing admin alone cannot readmit it
-    error(api.post("/v1/contracts/membership/readmit_org", "regulator/admin",
-                   json={"org": "sme-t4"}), 403, field="")
+    detail = error(api.post("/v1/contracts/membership/readmit_org", "regulator/admin",
+                            json={"org": "sme-t4"}), 403, field="signers")
+    assert "POST /v1/proposals" in detail["message"]
 
 
 @covers("POST /v1/proposals/{proposal_id}/sign", "GET /v1/proposals/{proposal_id}",

@@ -112,7 +112,7 @@ def test_ledger_failures_keep_their_status_and_field(ledger: Api) -> None:
     key = vault_key(ledger)
     detail = error(ledger.post("/v1/transactions", "sme-t1/operator", json={
         "tx": signed(ledger, key, {**TRANSFER, "amount": 0}, next_nonce(ledger, key))}),
-        422, field="amount", code="bad_args")
+        422, field="args.amount", code="bad_args")  # out of its type's bounds, as decoded
     assert detail["tx_hash"] and detail["height"] == ledger.height()
 
     stranger = generate_key("ed25519")
