@@ -267,10 +267,10 @@ class Platform:
         fields = {"signers", *(c.arg for c in act.cosign)}
         if exc.code != "unauthorised" or exc.field not in fields or exc.tx_hash is not None:
             return exc
-        _, who = cosigners_of(act, self.node.store, args)
-        return ApiError(exc.status, exc.code, exc.field, f"{exc.message}; a custodial call is "
-                        f"signed by the caller alone: open it with POST /v1/proposals, "
-                        f"naming as cosigners {who}")
+        orgs, _ = cosigners_of(act, self.node.store, action, args)
+        return ApiError(exc.status, exc.code, exc.field, f"{exc.message}. A custodial call is "
+                        "signed by the caller alone: open it with POST /v1/proposals, "
+                        f"cosigners from {sorted(orgs)}")
 
     def ledger_args(self, contract: str, action: str, data: dict[str, Any]) -> dict[str, Any]:
         """Check JSON arguments against the action's type; the ledger form, or 422 naming
@@ -485,7 +485,7 @@ class Platform:
                            f"{proposals.MAX_TTL_MS // proposals.MS_PER_DAY} days ahead")
         placeholders = []
         act = self.node.runtime.contracts[contract].actions[action]
-        allowed, who = cosigners_of(act, self.node.store, args)
+        allowed, needs = cosigners_of(act, self.node.store, action, args)
         for i, org_id in enumerate(cosigners):
             org = self.org(org_id)
             if org is None or org.status != "active":
@@ -495,8 +495,8 @@ class Platform:
                                f"cosigners[{i}]: {org_id!r} is the sender or listed twice")
             if org_id not in allowed:
                 raise ApiError(422, "bad_args", f"cosigners[{i}]",
-                               f"cosigners[{i}]: {contract}.{action} takes {who}; "
-                               f"{org_id!r} is not one")
+                               f"cosigners[{i}]: {org_id!r} may not co-sign "
+                               f"{contract}.{action}, which {needs}")
             placeholders.append(org.admin_key)
         obj = proposals.object_of(self.node, contract, action, args)
         receipt = self.simulate(TxBody(self.node.chain_id, contract, action, args,

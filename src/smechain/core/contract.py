@@ -85,9 +85,11 @@ class Approval:
 
     name: str
     check: Callable[[TxState, Context, str], None]
-    cosigners: Callable[[StateReader], AbstractSet[str]] | None = None
-    """The organisations whose admins co-sign to satisfy it (a quorum's governing
-    organisations); ``None``: it takes no co-signers (the sender's own admin key)."""
+    cosigners: Callable[[StateReader, str], tuple[AbstractSet[str], str]] | None = None
+    """``cosigners(state, action)``: the organisations whose admins co-sign to satisfy it
+    (a quorum's governing organisations) and what it needs of them, as its refusal says
+    it (``needs the admin signatures of 2 of ...``); ``None``: it takes no co-signers
+    (the sender's own admin key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,19 +230,21 @@ AnyAction = Action[Any] | Transition[Any, Any]
 """What a contract's table of actions holds."""
 
 
-def cosigners_of(act: AnyAction, state: StateReader, args: Mapping[str, Any]
+def cosigners_of(act: AnyAction, state: StateReader, action: str, args: Mapping[str, Any]
                  ) -> tuple[AbstractSet[str], str]:
-    """Who may co-sign ``act`` with ``args`` (ledger form, by field name), read from its
-    declaration, and a description of them: the organisations its ``cosign`` arguments
-    name, or the governing organisations of an approval ``by`` that takes co-signers;
-    nobody otherwise. Co-signers outside these are of no use to the transaction."""
+    """Who may co-sign ``action`` (declared as ``act``) with ``args`` (ledger form, by
+    field name), and what it needs of them (``"takes no co-signers"``, ``"needs the
+    co-signature of the organisation its 'buyer' names ('bank-a')"``): the organisations
+    its ``cosign`` arguments name, or those of an approval ``by`` that takes co-signers
+    (a quorum's governing organisations); nobody otherwise. Co-signers outside these
+    are of no use to the transaction."""
     if act.cosign:
-        orgs = {str(args.get(c.arg, "")) for c in act.cosign}
-        return orgs, " and ".join(f"the organisation its {c.arg!r} names" for c in act.cosign)
+        named = [(c.arg, str(args.get(c.arg, ""))) for c in act.cosign]
+        return {org for _, org in named}, "needs the co-signature of " + " and ".join(
+            f"the organisation its {arg!r} names ({shown(org)!r})" for arg, org in named)
     if isinstance(act.by, Approval) and act.by.cosigners is not None:
-        orgs = set(act.by.cosigners(state))
-        return orgs, f"admins of the governing organisations {sorted(orgs)}"
-    return set(), "no co-signers"
+        return act.by.cosigners(state, action)
+    return set(), "takes no co-signers"
 
 
 @dataclass(frozen=True, slots=True)

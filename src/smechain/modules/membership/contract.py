@@ -167,27 +167,29 @@ class RevokeKey(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 # --- handlers --------------------------------------------------------------
 
 
+def _governing(state: StateReader, action: str) -> tuple[frozenset[str], str]:
+    """The governing organisations and the quorum of them ``action`` needs."""
+    raw = state.get(POLICY_KEY)
+    assert raw is not None, "genesis always writes the policy"
+    policy = decode(raw, Governance)
+    return frozenset(policy.admins), (
+        f"needs the admin signatures of {policy.thresholds[action]} of the governing "
+        f"organisations {sorted(policy.admins)}")
+
+
 def _require_quorum(state: TxState, ctx: Context, action: str) -> None:
     policy = state.get_as(POLICY_KEY, Governance)
     assert policy is not None, "genesis always writes the policy"
-    needed = policy.thresholds[action]
     approvals = {p.org for p in ctx.signers if p.admin and p.org in policy.admins}
-    if len(approvals) < needed:
-        raise Unauthorised(
-            "signers", f"{action}: needs the admin signatures of {needed} of the governing "
-            f"organisations {sorted(policy.admins)}; got {len(approvals)}"
-        )
+    if len(approvals) < policy.thresholds[action]:
+        _, needs = _governing(state, action)
+        raise Unauthorised("signers", f"{action}: {needs}; got {len(approvals)}")
 
 
 def _require_admin_key(state: TxState, ctx: Context, action: str) -> None:
     if not ctx.sender.admin:
         raise Unauthorised("", f"{action}: only an organisation's admin key may "
                                f"{action.removesuffix('_key')} keys")
-
-
-def _governing(state: StateReader) -> frozenset[str]:
-    raw = state.get(POLICY_KEY)
-    return frozenset() if raw is None else frozenset(decode(raw, Governance).admins)
 
 
 QUORUM = Approval("governance quorum", _require_quorum, _governing)
