@@ -372,3 +372,12 @@ class CashMachine(RuleBasedStateMachine):
 CashMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=30,
                                          deadline=None)
 TestCashMachine = CashMachine.TestCase
+
+
+def test_bad_values_are_named_and_not_echoed_in_full(chain: Chain) -> None:
+    receipt = chain.expect_failed(chain.issue("sme-1", 1, currency="A" * 5000), "bad_args")
+    assert receipt.field == "currency" and len(receipt.message) < 200
+    assert "5000 characters" in receipt.message
+    for amount in (0, -1):  # out of the bounds its type declares: refused as decoded
+        receipt = chain.expect_failed(chain.issue("sme-1", amount), "bad_args")
+        assert receipt.field == "args.amount"

@@ -312,3 +312,32 @@ def test_revoke_key_checks(chain: Chain) -> None:
     chain.ok(chain.tx("membership", "revoke_key", {"public_key": user.public}, bank))
     chain.expect_failed(chain.tx("membership", "revoke_key", {"public_key": user.public}, bank),
                         "conflict")
+
+
+# --- refusals name their field ------------------------------------------------------
+
+
+def test_a_missing_quorum_names_the_signers_and_what_it_needs(chain: Chain) -> None:
+    receipt = chain.expect_failed(chain.tx("membership", "suspend_org", {"org": "sme-1"},
+                                           chain.key("pboc")), "unauthorised")
+    assert receipt.field == "signers"
+    assert "needs the admin signatures of 2 of the governing organisations" in receipt.message
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    ({"roles": ["wizard"]}, "roles"),
+    ({"roles": []}, "roles"),
+    ({"id": "Bank B"}, "id"),
+])
+def test_add_org_arguments_are_checked_before_the_quorum(chain: Chain, args: dict,
+                                                         field: str) -> None:
+    # one admin alone: the bad argument is reported, not the missing quorum
+    receipt = chain.expect_failed(chain.tx("membership", "add_org", {
+        **add_org_args(chain.new_key()), **args}, chain.key("pboc")), "bad_args")
+    assert receipt.field == field
+
+
+def test_a_long_id_is_not_echoed_in_full(chain: Chain) -> None:
+    receipt = chain.expect_failed(chain.tx("membership", "add_org", add_org_args(
+        chain.new_key(), org_id="x" * 5000), governors(chain, "pboc", "bank-a")), "bad_args")
+    assert receipt.field == "id" and len(receipt.message) < 200

@@ -235,8 +235,10 @@ def test_overdue_parts_are_claimed_with_recourse_and_from_the_guarantor(chain: C
     assert cert(chain, p3).guarantor == "guar"
 
     chain.days_later = 31  # one day after maturity: still within the grace period
-    chain.expect_failed(chain.tx("receivable", "mark_overdue", {"id": p2}, k("bank-a")),
-                        "conflict")
+    receipt = chain.expect_failed(chain.tx("receivable", "mark_overdue", {"id": p2},
+                                           k("bank-a")), "conflict")
+    # the date from which it may be marked, not a day number: maturity + 3 days, then on
+    assert "not overdue until 2023-12-18" in receipt.message, receipt.message
     chain.days_later = 34
     chain.ok(chain.tx("receivable", "settle", {"id": p1}, k("core-a")))
     chain.expect_failed(chain.tx("receivable", "mark_overdue", {"id": p2}, k("sme-2")),
@@ -295,3 +297,31 @@ def test_pieces_then_void(chain: Chain) -> None:
     receipt = chain.expect_failed(_issue(chain, 100), "conflict")
     assert "voided" in receipt.message
     assert read_invoice(chain.store, INV9).financed == 900  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("debtor", "currency", "field"), [
+    ("bank-a", "CNY", "debtor"),   # not the invoice's buyer
+    ("sme-1", "CNY", "debtor"),    # the seller itself
+    ("core-a", "USD", "currency"),  # not the invoice's currency
+])
+def test_issue_names_the_argument_the_seller_chose(chain: Chain, debtor: str, currency: str,
+                                                   field: str) -> None:
+    setup(chain)
+    chain.ok(chain.tx("invoice", "anchor", {
+        "code": "044031900111", "number": "00000002", "seller": SELLER_TAX,
+        "buyer": BUYER_TAX, "currency": "CNY", "net_amount": 100, "tax_amount": 0,
+        "total_amount": 100, "issue_date": "2023-11-01",
+        "digest": SUITE.hash(b"second invoice")}, chain.key("tax")))
+    second = invoice_id(SELLER_TAX, "044031900111", "00000002")
+    receipt = chain.expect_failed(chain.tx("receivable", "issue", {
+        "invoices": [[second, 100]], "debtor": debtor, "currency": currency,
+        "maturity": MATURITY}, chain.key("sme-1")), "bad_args")
+    assert receipt.field == field and "invoices[0]" in receipt.message
+
+
+@pytest.mark.parametrize("amount", [0, -1])
+def test_backing_and_split_amounts_are_positive_as_decoded(chain: Chain, amount: int) -> None:
+    root = setup(chain)
+    receipt = chain.expect_failed(chain.tx("receivable", "split", {
+        "id": root, "amounts": [FACE - amount, amount]}, chain.key("sme-1")), "bad_args")
+    assert receipt.field == "args.amounts"
