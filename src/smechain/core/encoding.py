@@ -42,27 +42,54 @@ def decode(data: bytes, type_: type[T]) -> T:
 def convert(value: Any, type_: type[T], what: str) -> T:
     """Convert a decoded map into a typed record; ``BadArguments`` naming the bad field
     (``what.<field>`` for a top-level field of a struct whose value alone fails, as an
-    unknown enum value; ``what`` otherwise)."""
+    unknown enum value or one out of its declared bounds; ``what.<field>[i]`` for an
+    item of a list, and so on into records; ``what`` otherwise). A record the ledger
+    keeps as an array (``array_like``) sent as an object is told so."""
     try:
         return msgspec.convert(value, type_, strict=True)
     except msgspec.ValidationError as exc:
-        raise BadArguments(_bad_field(value, type_, what), f"{exc}") from None
+        field, expected, got = _bad_field(value, type_, what)
+        reason = f"{exc}"
+        if (isinstance(expected, type) and issubclass(expected, msgspec.Struct)
+                and expected.__struct_config__.array_like and isinstance(got, dict)):
+            names = ", ".join(f.name for f in msgspec.structs.fields(expected))
+            reason = f"give [{names}], the ledger's form of this record, not an object"
+        raise BadArguments(field, reason) from None
 
 
-def _bad_field(value: Any, type_: type, what: str) -> str:
-    # Found by converting each field on its own, not by reading msgspec's message.
-    if not (isinstance(type_, type) and issubclass(type_, msgspec.Struct)
+def _fails(value: Any, type_: Any) -> bool:
+    try:
+        msgspec.convert(value, type_, strict=True)
+    except msgspec.ValidationError:
+        return True
+    return False
+
+
+def _bad_field(value: Any, type_: Any, what: str) -> tuple[str, Any, Any]:
+    """``(name, its type, its value)`` of the innermost part of ``value`` that fails
+    on its own. Found by converting each part on its own, not by reading msgspec's
+    message."""
+    base = typing.get_args(type_)[0] if typing.get_origin(type_) is typing.Annotated else type_
+    if (isinstance(base, type) and issubclass(base, msgspec.Struct)
             and isinstance(value, dict)):
-        return what
-    hints = typing.get_type_hints(type_, include_extras=True)
-    for field in msgspec.structs.fields(type_):
-        if field.encode_name not in value:
-            continue
-        try:
-            msgspec.convert(value[field.encode_name], hints[field.name], strict=True)
-        except msgspec.ValidationError:
-            return f"{what}.{field.name}"
-    return what
+        hints = typing.get_type_hints(base, include_extras=True)
+        for field in msgspec.structs.fields(base):
+            if field.encode_name in value and _fails(value[field.encode_name],
+                                                     hints[field.name]):
+                return _bad_field(value[field.encode_name], hints[field.name],
+                                  f"{what}.{field.name}")
+    if (isinstance(base, type) and issubclass(base, msgspec.Struct)
+            and base.__struct_config__.array_like and isinstance(value, list)):
+        hints = typing.get_type_hints(base, include_extras=True)
+        for field, v in zip(msgspec.structs.fields(base), value, strict=False):
+            if _fails(v, hints[field.name]):
+                return _bad_field(v, hints[field.name], f"{what}.{field.name}")
+    if typing.get_origin(base) is list and isinstance(value, list):
+        (item,) = typing.get_args(base)
+        for i, v in enumerate(value):
+            if _fails(v, item):
+                return _bad_field(v, item, f"{what}[{i}]")
+    return what, base, value
 
 
 def plain(value: Any) -> Any:

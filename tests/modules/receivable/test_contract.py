@@ -324,4 +324,16 @@ def test_backing_and_split_amounts_are_positive_as_decoded(chain: Chain, amount:
     root = setup(chain)
     receipt = chain.expect_failed(chain.tx("receivable", "split", {
         "id": root, "amounts": [FACE - amount, amount]}, chain.key("sme-1")), "bad_args")
-    assert receipt.field == "args.amounts"
+    assert receipt.field == "args.amounts[1]"
+    # a certificate's invoices: in the ledger's form, each a row; an object is told so
+    inv = [[INV1, FACE]]
+    for rows, field in (([[INV1, amount]], "args.invoices[0].amount"),
+                        ([{"invoice": INV1, "amount": FACE}], "args.invoices[0]"),
+                        ([*inv, [INV1]], "args.invoices[1]")):
+        receipt = chain.expect_failed(chain.tx("receivable", "issue", {
+            "invoices": rows, "debtor": "core-a", "currency": "CNY", "maturity": MATURITY},
+            chain.key("sme-1")), "bad_args")
+        assert receipt.field == field, receipt.message
+    assert "give [invoice, amount]" in chain.expect_failed(chain.tx("receivable", "issue", {
+        "invoices": [{"invoice": INV1, "amount": FACE}], "debtor": "core-a",
+        "currency": "CNY", "maturity": MATURITY}, chain.key("sme-1")), "bad_args").message
