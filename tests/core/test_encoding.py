@@ -12,8 +12,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from smechain.core.crypto import Ed25519Suite
-from smechain.core.encoding import decode, encode
-from smechain.core.errors import DecodeError
+from smechain.core.encoding import convert, decode, encode
+from smechain.core.errors import BadArguments, DecodeError
 from smechain.core.tx import (
     MAX_SIGNERS,
     MAX_TX_BYTES,
@@ -478,3 +478,31 @@ def test_decode_tx_refuses_only_with_decode_error(tx: SignedTx) -> None:
     assert tx_hash == tx_digest(SUITE, tx.body)
     assert 1 <= len(tx.body.signers) <= MAX_SIGNERS
     assert 0 < tx.body.nonce < 2**63
+
+
+class _Row(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    invoice: str
+    amount: int
+
+
+class _Args(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    currency: str
+    rows: list[_Row]
+    memo: str = ""
+
+
+@pytest.mark.parametrize(("value", "field", "reason"), [
+    ({"currency": 1, "rows": []}, "args.currency", "expected str, got int"),
+    ({"rows": []}, "args.currency", "missing (a required field)"),
+    ({"currency": "CNY", "rows": [], "bonus": 1}, "args.bonus", "unknown field (takes"),
+    ({"currency": "CNY", "rows": [["A", 1], ["B", "2"]]}, "args.rows[1].amount",
+     "expected int, got str"),
+    ({"currency": "CNY", "rows": [{"invoice": "A", "amount": 1}]}, "args.rows[0]",
+     "give [invoice, amount]"),
+])
+def test_convert_names_the_part_at_fault_from_the_structure(value: dict[str, object],
+                                                             field: str, reason: str) -> None:
+    with pytest.raises(BadArguments) as caught:
+        convert(value, _Args, "args")
+    assert caught.value.field == field
+    assert caught.value.reason.startswith(reason), caught.value.reason

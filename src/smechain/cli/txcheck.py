@@ -10,13 +10,12 @@ argument; ``option_for`` turns it into what the user typed.
 
 from __future__ import annotations
 
-import re
 from typing import Any
-
-import msgspec
 
 from smechain.core.block import Receipt
 from smechain.core.contract import Runtime
+from smechain.core.encoding import convert
+from smechain.core.errors import BadArguments
 
 
 class Refused(ValueError):
@@ -43,40 +42,16 @@ def resolve_action(runtime: Runtime, contract: str, action: str) -> tuple[str, s
                             f"{', '.join(sorted(found.actions))})")
 
 
-_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
-_FIELD = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]*)`")
-
-
-def validation_fault(message: str) -> tuple[str, str]:
-    """``(field, reason)`` from a msgspec ``ValidationError`` message: ``Expected `int`, got
-    `str` - at `$.amount``` is ``("amount", "expected int, got str")``; a missing or an
-    unknown field is named by its own path (``invoices[0].amount``); ``""`` is the whole."""
-    found = _AT.search(message)
-    path = found["path"].removeprefix(".") if found else ""
-    text = message[:found.start()] if found else message
-    named = _FIELD.match(text)
-    if named is not None:
-        path = f"{path}.{named['name']}" if path else named["name"]
-        reason = "missing (a required field)" if named["what"] == "missing required" \
-            else "unknown field (the action does not take it)"
-    else:
-        reason = text.replace("`", "")
-        reason = reason[:1].lower() + reason[1:]
-    return path, reason
-
-
 def check_args(runtime: Runtime, contract: str, action: str, args: dict[str, Any]) -> None:
     """``args`` converted strictly to the action's argument type, as the ledger converts
-    them; ``Refused`` naming ``--args.<field>`` when they do not."""
-    args_type = runtime.contracts[contract].actions[action].args_type
+    them (``core.encoding.convert``, which names the part at fault); ``Refused`` naming
+    ``--args.<field>`` when they do not."""
     try:
-        msgspec.convert(args, args_type, strict=True)
-    except msgspec.ValidationError as exc:
-        field, reason = validation_fault(str(exc))
-        if reason.startswith("unknown field") and field.isidentifier():  # a top-level one
-            reason = (f"unknown field ({contract}.{action} takes "
-                      f"{', '.join(args_type.__struct_fields__)})")
-        raise Refused(f"--args.{field}" if field else "--args", reason) from None
+        convert(args, runtime.contracts[contract].actions[action].args_type, "--args")
+    except BadArguments as exc:
+        reason = exc.reason.replace("unknown field (takes",
+                                    f"unknown field ({contract}.{action} takes")
+        raise Refused(exc.field, reason) from None
 
 
 _TX_FIELDS = {"signers": "--key", "nonce": "--key", "signatures": "--key",

@@ -42,19 +42,19 @@ def decode(data: bytes, type_: type[T]) -> T:
 def convert(value: Any, type_: type[T], what: str) -> T:
     """Convert a decoded map into a typed record; ``BadArguments`` naming the bad field
     (``what.<field>`` for a top-level field of a struct whose value alone fails, as an
-    unknown enum value or one out of its declared bounds; ``what.<field>[i]`` for an
-    item of a list, and so on into records; ``what`` otherwise). A record the ledger
-    keeps as an array (``array_like``) sent as an object is told so."""
+    unknown enum value or one out of its declared bounds, or that is missing or
+    unknown; ``what.<field>[i]`` for an item of a list, and so on into records;
+    ``what`` otherwise). A record the ledger keeps as an array (``array_like``) sent
+    as an object is told so."""
     try:
         return msgspec.convert(value, type_, strict=True)
     except msgspec.ValidationError as exc:
-        field, expected, got = _bad_field(value, type_, what)
-        reason = f"{exc}"
+        field, expected, got, reason = _bad_field(value, type_, what)
         if (isinstance(expected, type) and issubclass(expected, msgspec.Struct)
                 and expected.__struct_config__.array_like and isinstance(got, dict)):
             names = ", ".join(f.name for f in msgspec.structs.fields(expected))
             reason = f"give [{names}], the ledger's form of this record, not an object"
-        raise BadArguments(field, reason) from None
+        raise BadArguments(field, reason or f"{exc}") from None
 
 
 def _fails(value: Any, type_: Any) -> bool:
@@ -65,21 +65,30 @@ def _fails(value: Any, type_: Any) -> bool:
     return False
 
 
-def _bad_field(value: Any, type_: Any, what: str) -> tuple[str, Any, Any]:
-    """``(name, its type, its value)`` of the innermost part of ``value`` that fails
-    on its own. Found by converting each part on its own, not by reading msgspec's
-    message."""
+def _bad_field(value: Any, type_: Any, what: str) -> tuple[str, Any, Any, str]:
+    """``(name, its type, its value, reason)`` of the innermost part of ``value`` that
+    fails on its own (``reason`` is ``""`` when msgspec's own words say it best). Found
+    by converting each part on its own, not by reading msgspec's message."""
     base = typing.get_args(type_)[0] if typing.get_origin(type_) is typing.Annotated else type_
-    if (isinstance(base, type) and issubclass(base, msgspec.Struct)
-            and isinstance(value, dict)):
+    is_struct = isinstance(base, type) and issubclass(base, msgspec.Struct)
+    if is_struct and isinstance(value, dict):
+        fields = msgspec.structs.fields(base)
         hints = typing.get_type_hints(base, include_extras=True)
-        for field in msgspec.structs.fields(base):
+        for field in fields:
             if field.encode_name in value and _fails(value[field.encode_name],
                                                      hints[field.name]):
                 return _bad_field(value[field.encode_name], hints[field.name],
                                   f"{what}.{field.name}")
-    if (isinstance(base, type) and issubclass(base, msgspec.Struct)
-            and base.__struct_config__.array_like and isinstance(value, list)):
+        for field in fields:
+            if field.required and field.encode_name not in value:
+                return f"{what}.{field.name}", hints[field.name], None, \
+                    "missing (a required field)"
+        known = {f.encode_name for f in fields}
+        for key in value:
+            if key not in known and base.__struct_config__.forbid_unknown_fields:
+                return f"{what}.{key}", None, value[key], \
+                    f"unknown field (takes {', '.join(f.name for f in fields)})"
+    if is_struct and base.__struct_config__.array_like and isinstance(value, list):
         hints = typing.get_type_hints(base, include_extras=True)
         for field, v in zip(msgspec.structs.fields(base), value, strict=False):
             if _fails(v, hints[field.name]):
@@ -89,7 +98,19 @@ def _bad_field(value: Any, type_: Any, what: str) -> tuple[str, Any, Any]:
         for i, v in enumerate(value):
             if _fails(v, item):
                 return _bad_field(v, item, f"{what}[{i}]")
-    return what, base, value
+    return what, base, value, _leaf_reason(value, type_)
+
+
+def _leaf_reason(value: Any, type_: Any) -> str:
+    """Why ``value`` alone is not a ``type_`` ("expected int, got str"), or ``""``."""
+    try:
+        msgspec.convert(value, type_, strict=True)
+    except msgspec.ValidationError as exc:
+        text = str(exc).replace("`", "")
+        return text[:1].lower() + text[1:]
+    except TypeError:  # not a type msgspec converts to on its own
+        return ""
+    return ""
 
 
 def plain(value: Any) -> Any:
