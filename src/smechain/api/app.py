@@ -25,9 +25,10 @@ from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from smechain.api import schemas as s
 from smechain.api.accounts import Account, AccountError
 from smechain.api.body import LedgerJsonRoute
+from smechain.api.errors import ApiError
 from smechain.api.headers import add_security_headers
 from smechain.api.limits import BodyGuard, too_large
-from smechain.api.platform import ApiError, Platform
+from smechain.api.platform import Platform
 from smechain.api.routes import accounts, actions, explorer, operations, proposals, transactions
 from smechain.modules import parts
 from smechain.node.ledger import StateMoving

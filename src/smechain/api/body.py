@@ -20,7 +20,7 @@ from fastapi import Request, Response, params
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from smechain.api.platform import ApiError
+from smechain.api.errors import ApiError
 from smechain.core.encoding import INT_MAX, INT_MIN, beyond_int64, parse_json_int, shown
 
 

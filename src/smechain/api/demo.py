@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from smechain.api.accounts import Account, Role
-from smechain.api.platform import Caller, Platform
+from smechain.api.caller import Caller
+from smechain.api.platform import Platform
 from smechain.modules import parts
 from smechain.node.consortium import consortium_from_dict
 from smechain.node.keys import KeyPair

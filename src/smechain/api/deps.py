@@ -14,8 +14,10 @@ import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 
 from smechain.api.body import LedgerJsonRoute
+from smechain.api.caller import Caller
+from smechain.api.errors import ApiError
 from smechain.api.limits import UNAUTHENTICATED, UNKNOWN_TOKEN, bearer_token
-from smechain.api.platform import ApiError, Caller, Platform
+from smechain.api.platform import Platform
 from smechain.core.contract import Contract
 from smechain.core.transitions import offered
 

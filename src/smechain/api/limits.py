@@ -27,7 +27,7 @@ from typing import Any
 
 from starlette.middleware.body_limit import RequestBodyLimitResponder
 
-from smechain.api.platform import ApiError
+from smechain.api.errors import ApiError
 
 KIB = 1024
 MIB = 1024 * KIB

@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 
 from smechain.api.app import create_app
-from smechain.api.platform import ApiError, Platform
+from smechain.api.errors import ApiError
+from smechain.api.platform import Platform
 from smechain.api.server import configure_logging, serve
 from smechain.cli.common import check_port, fail, orderer_of, read_key, store_error
 from smechain.core.errors import DecodeError

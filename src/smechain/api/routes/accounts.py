@@ -8,8 +8,10 @@ from fastapi import APIRouter, Request, Response
 
 from smechain.api import schemas as s
 from smechain.api.accounts import Account
+from smechain.api.caller import Caller
 from smechain.api.deps import Auth, Limit, Offset, new_router
-from smechain.api.platform import ApiError, Caller, Platform, forbidden
+from smechain.api.errors import ApiError, forbidden
+from smechain.api.platform import Platform
 
 
 def router(platform: Platform) -> APIRouter:

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Request
 
 from smechain.api import schemas as s
 from smechain.api.deps import Auth, count_submitted, new_router
-from smechain.api.platform import ApiError, Platform
+from smechain.api.errors import ApiError
+from smechain.api.platform import Platform
 from smechain.core.encoding import shown
 from smechain.modules import MODULES
 

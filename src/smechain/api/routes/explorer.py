@@ -11,9 +11,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from smechain.api import schemas as s
+from smechain.api.caller import Caller
 from smechain.api.deps import Auth, Limit, Offset, new_router, parse_hex
+from smechain.api.errors import ApiError, forbidden, not_found
 from smechain.api.index import IndexedTx
-from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
+from smechain.api.platform import Platform
 from smechain.core.block import header_hash
 from smechain.core.encoding import encode, plain
 from smechain.core.proof import verify_tx_proof

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 
 from smechain.api import schemas as s
 from smechain.api.deps import Auth, count_submitted, new_router, parse_hex
-from smechain.api.platform import ApiError, Platform, forbidden
+from smechain.api.errors import ApiError, forbidden
+from smechain.api.platform import Platform
 from smechain.core.tx import SignedTx
 
 

@@ -11,7 +11,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from smechain.api.deps import Auth, new_router
-from smechain.api.platform import Platform, forbidden, not_found
+from smechain.api.errors import forbidden, not_found
+from smechain.api.platform import Platform
 from smechain.core.encoding import shown
 from smechain.modules.cash.contract import BALANCE_PREFIX
 from smechain.modules.cash.queries import balances_of

@@ -14,9 +14,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from smechain.api import schemas as s
+from smechain.api.caller import Caller
 from smechain.api.deps import Auth, Limit, Offset, new_router, page, with_actions
+from smechain.api.errors import ApiError, forbidden, not_found
 from smechain.api.limits import MAX_UPLOAD
-from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
+from smechain.api.platform import Platform
 from smechain.core.encoding import decode, shown
 from smechain.documents import DocumentError, import_invoice, verify_ofd_seals
 from smechain.documents.seal import broken_seal

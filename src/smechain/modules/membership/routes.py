@@ -11,7 +11,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from smechain.api.deps import Auth, new_router
-from smechain.api.platform import Platform, not_found
+from smechain.api.errors import not_found
+from smechain.api.platform import Platform
 from smechain.core.encoding import plain
 from smechain.modules.membership.contract import ORG_PREFIX
 from smechain.modules.membership.queries import members

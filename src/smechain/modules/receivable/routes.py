@@ -13,8 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from smechain.api.caller import Caller
 from smechain.api.deps import Auth, Limit, Offset, new_router, page, with_actions
-from smechain.api.platform import ApiError, Caller, Platform, forbidden, not_found
+from smechain.api.errors import ApiError, forbidden, not_found
+from smechain.api.platform import Platform
 from smechain.core.daycount import DayCount
 from smechain.core.encoding import decode, plain, shown
 from smechain.modules.receivable import queries as q
