@@ -406,6 +406,40 @@ def action_model(struct: type, name: str) -> type[BaseModel]:
     return model
 
 
+def record_model(struct: type, name: str, doc: str, **extra: Any) -> type[BaseModel]:
+    """A response model with the fields of a ledger record (a msgspec struct) as the API
+    answers it (``core.encoding.plain``: bytes as hex, enums as their text, nested
+    records as objects), plus ``extra`` fields (``name=(type, default)``): the record's
+    shape is written once, in its contract."""
+    hints = typing.get_type_hints(struct)
+    fields: dict[str, Any] = {
+        f.name: (_answer_type(hints[f.name], name),
+                 ... if f.required else (f.default if f.default is not msgspec.NODEFAULT
+                                         else None))
+        for f in msgspec.structs.fields(struct)}
+    return create_model(name, __doc__=doc, **fields, **extra)
+
+
+def page_model(item: type[BaseModel], name: str) -> type[BaseModel]:
+    """``{items: [item], total, offset, limit}``: a page of ``item``."""
+    return create_model(name, items=(list[item], ...), total=(int, ...),  # type: ignore[valid-type]
+                        offset=(int, ...), limit=(int, ...))
+
+
+def _answer_type(annotation: Any, owner: str) -> Any:
+    if annotation is bytes:
+        return str
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return str
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return record_model(annotation, f"{owner}{annotation.__name__}",
+                            annotation.__doc__ or "")
+    if typing.get_origin(annotation) is list:
+        (item,) = typing.get_args(annotation)
+        return list[_answer_type(item, owner)]  # type: ignore[misc]
+    return annotation
+
+
 def to_args(struct: type, data: dict[str, Any]) -> dict[str, Any]:
     """Validated JSON fields back to ledger arguments: hex strings to bytes, nested too."""
     hints = typing.get_type_hints(struct)

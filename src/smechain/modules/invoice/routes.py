@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from smechain.api import schemas as s
 from smechain.api.caller import Caller
@@ -31,44 +31,15 @@ from smechain.modules.invoice.contract import (
 )
 from smechain.modules.invoice.queries import file_check, invoice_orgs, with_financing
 
-
-class InvoiceOut(BaseModel):
-    """An anchored document (``contract.Invoice``) with the commercial invoice it belongs
-    to and the actions the caller's organisation may start on it now."""
-
-    id: str
-    code: str
-    number: str
-    kind: str
-    type_code: str
-    seller: str
-    buyer: str
-    currency: str
-    net_amount: int
-    tax_amount: int
-    total_amount: int
-    prepaid_amount: int
-    rounding_amount: int
-    amount_due: int
-    preceding: str
-    issue_date: str
-    digest: str
-    status: str
-    financed: int
-    anchored_by: str
-    anchored_at: int
-    financing: dict[str, Any]
-    """``{id, seller_org, amount_due, financed, dilution, documents, credits}``."""
-    actions: list[str]
-    """Names of the transitions (``void``) the caller's organisation may start now, as
-    the contract declares them (``core.transitions.offered``)."""
-
-
-class InvoicePage(BaseModel):
-    items: list[InvoiceOut]
-    total: int
-    offset: int
-    limit: int
+InvoiceOut = s.record_model(
+    Invoice, "InvoiceOut", "An anchored document (contract.Invoice) with the commercial "
+    "invoice it belongs to and the actions the caller's organisation may start on it now.",
+    financing=(dict[str, Any], Field(description=(
+        "{id, seller_org, amount_due, financed, dilution, documents, credits}"))),
+    actions=(list[str], Field(description=(
+        "Names of the transitions (void) the caller's organisation may start now, as the "
+        "contract declares them (core.transitions.offered)."))))
+InvoicePage = s.page_model(InvoiceOut, "InvoicePage")
 
 
 class SealCheck(BaseModel):

@@ -11,8 +11,9 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
+from smechain.api import schemas as s
 from smechain.api.caller import Caller
 from smechain.api.deps import Auth, Limit, Offset, new_router, page, with_actions
 from smechain.api.errors import ApiError, forbidden, not_found
@@ -28,44 +29,17 @@ from smechain.modules.receivable.contract import (
     cert_key,
 )
 
-
-class BackingOut(BaseModel):
-    invoice: str
-    amount: int
-
-
-class CertificateOut(BaseModel):
-    """A certificate or part (``contract.Certificate``) with the actions the caller's
-    organisation may start on it now."""
-
-    id: str
-    root: str
-    parent: str
-    debtor: str
-    supplier: str
-    holder: str
-    face: int
-    currency: str
-    maturity: str
-    status: str
-    invoices: list[BackingOut]
-    recourse_to: str = ""
-    guarantor: str = ""
-    actions: list[str]
-    """Names of the transitions (``split``, ``settle``...) the caller's organisation may
-    start now, as the contract declares them (``core.transitions.offered``)."""
+ACTIONS_DOC = ("Names of the transitions the caller's organisation may start on it now, "
+               "as the contract declares them (core.transitions.offered).")
+CertificateOut = s.record_model(
+    Certificate, "CertificateOut", "A certificate or part (contract.Certificate) with the "
+    "actions the caller's organisation may start on it now.",
+    actions=(list[str], Field(description=ACTIONS_DOC)))
 
 
-class CertificatePage(BaseModel):
-    items: list[CertificateOut]
-    total: int
-    offset: int
-    limit: int
-
-
-class CertificateDetail(BaseModel):
-    certificate: CertificateOut
-    lineage: dict[str, Any]
+CertificatePage = s.page_model(CertificateOut, "CertificatePage")
+CertificateDetail = create_model("CertificateDetail", certificate=(CertificateOut, ...),
+                                 lineage=(dict[str, Any], ...))
 
 
 class Price(BaseModel):
