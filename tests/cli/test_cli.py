@@ -75,7 +75,7 @@ def test_tx_the_ledger_would_refuse_is_not_signed(chain: Path, tmp_path: Path) -
     [
         (["--args", "{not json"], "--args: not valid JSON"),
         (["--args", "[1]"], "--args: must be a JSON object"),
-        (["--args", '{"amount": 1.5}'], "amount is a float"),
+        (["--args", '{"amount": 1.5}'], "--args.amount: 1.5 is a float"),
         (["--key", "/nonexistent.key"], "no such key file"),
         (["--expiry", "-1"], "--expiry"),
     ],

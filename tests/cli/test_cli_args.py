@@ -38,7 +38,7 @@ def _refusal(text: str, capsys: pytest.CaptureFixture[str]) -> str:
 def test_integers_beyond_64_bits_name_the_field(text: str, field: str,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     err = _refusal(text, capsys)
-    assert f"error: --args: {field} is " in err
+    assert f"error: --args.{field}: " in err
     assert "beyond the ledger's 64-bit integers" in err
     assert len(err) < 300 and "Traceback" not in err
 
@@ -49,13 +49,13 @@ def test_integers_at_the_64_bit_limits_pass() -> None:
 
 
 @pytest.mark.parametrize(("text", "needle"), [
-    ('{"amount": 1e400}', "amount is a float"),
-    ('{"amount": NaN}', "amount is a float"),
-    ('{"amount": -Infinity}', "amount is a float"),
-    ('{"x": [1.5]}', "x[0] is a float"),
-    ('{"memo": "a\\ud800"}', "memo is not valid Unicode"),
-    ('{"\\udc00": 1}', "'\\udc00' is not valid Unicode"),
-    ('{"a": {"\\udc00": 1}}', "a.'\\udc00' is not valid Unicode"),
+    ('{"amount": 1e400}', "--args.amount: inf is a float"),
+    ('{"amount": NaN}', "--args.amount: nan is a float"),
+    ('{"amount": -Infinity}', "--args.amount: -inf is a float"),
+    ('{"x": [1.5]}', "--args.x[0]: 1.5 is a float"),
+    ('{"memo": "a\\ud800"}', "--args.memo: not valid Unicode"),
+    ('{"\\udc00": 1}', "--args.'\\udc00': not valid Unicode"),
+    ('{"a": {"\\udc00": 1}}', "--args.a.'\\udc00': not valid Unicode"),
     ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
     ('{"a": "0xzz"}', "--args.a: '0xzz' is not hexadecimal"),
 ])
@@ -91,7 +91,7 @@ def test_tx_with_a_huge_amount_is_a_field_error_and_stores_nothing(chain: Path,
     before = runner.invoke(app, ["block", "--data", str(chain)]).output
     code, out = _tx(chain, '{"currency": "CNY", "to": "core-a", "amount": ' + amount + "}")
     assert code == 2, out
-    assert "error: --args: amount is" in out and "64-bit" in out
+    assert "error: --args.amount: " in out and "64-bit" in out
     assert runner.invoke(app, ["block", "--data", str(chain)]).output == before
 
 

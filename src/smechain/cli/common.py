@@ -251,14 +251,14 @@ def parse_args(text: str) -> dict[str, Any]:
         try:
             s.encode()
         except UnicodeEncodeError:
-            fail(f"--args: {where} is not valid Unicode (a lone surrogate escape)")
+            fail(f"--args.{where}: not valid Unicode (a lone surrogate escape)")
         return s
 
     def unhex(v: Any, where: str) -> Any:
         if isinstance(v, float):
-            fail(f"--args: {where} is a float; amounts are integers in minor units")
+            fail(f"--args.{where}: {v!r} is a float; amounts are integers in minor units")
         if beyond_int64(v):
-            fail(f"--args: {where} is {shown(v)}, beyond the ledger's 64-bit integers "
+            fail(f"--args.{where}: {shown(v)} is beyond the ledger's 64-bit integers "
                  f"({INT_MIN} to {INT_MAX})")
         if isinstance(v, str):
             utf8(v, where)
