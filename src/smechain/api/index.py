@@ -331,17 +331,21 @@ class Indexer:
         return self._newest_first(org, where, args, offset, limit)
 
     def _newest_first(self, org: str | None, where: list[str], args: list[Any], offset: int,
-                      limit: int) -> tuple[list[dict[str, Any]], int]:
+                      limit: int, also: tuple[str, ...] = ()
+                      ) -> tuple[list[dict[str, Any]], int]:
         """A page of the transactions matching ``where`` (and concerning ``org``, unless
-        ``None``), newest first, with how many match in all."""
+        ``None``), newest first, with how many match in all; each row also carries the
+        columns ``also`` names."""
         if org is not None:
             where = [*where, "(height, idx) IN (SELECT height, idx FROM tx_orgs WHERE org=?)"]
             args = [*args, org]
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         total = self._query(f"SELECT count(*) FROM txs {clause}", tuple(args))[0][0]
-        rows = self._query(f"SELECT {_TX_COLUMNS} FROM txs {clause} ORDER BY height DESC, idx DESC "
+        columns = ", ".join((_TX_COLUMNS, *also))
+        rows = self._query(f"SELECT {columns} FROM txs {clause} ORDER BY height DESC, idx DESC "
                            f"LIMIT ? OFFSET ?", (*args, limit, offset))
-        return [_tx_row(r) for r in rows], total
+        width = len(rows[0]) - len(also) if rows else 0
+        return [{**_tx_row(r), **dict(zip(also, r[width:], strict=True))} for r in rows], total
 
     def concerns(self, org: str, height: int, index: int) -> bool:
         """Whether a transaction concerns ``org``."""
@@ -390,14 +394,10 @@ class Indexer:
     def refusals(self, org: str | None, offset: int, limit: int
                  ) -> tuple[list[dict[str, Any]], int]:
         """Refused attempts to finance an invoice twice (or a voided one), newest first."""
-        items, total = self._newest_first(org, [REFUSAL_SQL], [], offset, limit)
-        if items:
-            where = " OR ".join("(height=? AND idx=?)" for _ in items)
-            keys = tuple(v for item in items for v in (item["height"], item["index"]))
-            subjects = {(h, i): subject for h, i, subject in self._query(
-                f"SELECT height, idx, subject FROM txs WHERE {where}", keys)}
-            for item in items:
-                item["invoice"] = subjects[item["height"], item["index"]]
+        items, total = self._newest_first(org, [REFUSAL_SQL], [], offset, limit,
+                                          also=("subject",))
+        for item in items:
+            item["invoice"] = item.pop("subject")
         return items, total
 
 
