@@ -2,7 +2,8 @@
 
 ``smechain.core`` and every module's pure parts (its contract, queries and the
 helpers they use: everything in ``smechain/modules`` but the outer parts
-``routes``, ``cli``, ``sdk``, ``demo``, ``portal`` and the loader ``parts``) run
+``routes``, ``cli``, ``sdk``, ``demo``, ``portal``, the loader ``parts`` and the
+files a module declares off-ledger, ``Module.offledger``) run
 identically on every peer, so they import no I/O, clock or randomness, nothing
 from the outer layers or from modules' outer parts, and do no floating-point
 arithmetic. The core, in turn, knows nothing of modules.
@@ -16,8 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from smechain.modules import MODULES
+
 SRC = Path(__file__).resolve().parent.parent / "src" / "smechain"
 OUTER_PART_FILES = frozenset({"routes", "cli", "sdk", "demo", "portal", "parts"})
+OFF_LEDGER = frozenset(f"modules/{m.name}/{f}.py" for m in MODULES for f in m.offledger)
+"""Each module's off-ledger files (``Module.offledger``), as paths under ``smechain/``."""
 
 FORBIDDEN_MODULES = frozenset({
     "os", "sys", "time", "datetime", "random", "secrets", "socket", "sqlite3", "asyncio",
@@ -74,6 +79,8 @@ def violations(source: str, module: str, is_package: bool = False) -> list[str]:
                 found.append(f"{lineno}: core imports smechain.modules")
             if parts[1] == "modules" and OUTER_PART_FILES & set(parts[2:]):
                 found.append(f"{lineno}: imports a module's outer part {name}")
+            if "/".join(parts[1:4]) + ".py" in OFF_LEDGER:
+                found.append(f"{lineno}: imports an off-ledger file {name}")
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, float | complex):
             found.append(f"{node.lineno}: float literal {node.value!r}")
@@ -87,7 +94,8 @@ def violations(source: str, module: str, is_package: bool = False) -> list[str]:
 
 def _pure_files() -> list[Path]:
     modules = [p for p in (SRC / "modules").rglob("*.py")
-               if not OUTER_PART_FILES & {p.stem, *p.relative_to(SRC).parts}]
+               if not OUTER_PART_FILES & {p.stem, *p.relative_to(SRC).parts}
+               and p.relative_to(SRC).as_posix() not in OFF_LEDGER]
     return sorted([*(SRC / "core").rglob("*.py"), *modules])
 
 
@@ -105,7 +113,9 @@ def test_pure_layer_file(path: Path) -> None:
 
 
 _OUTER_PARTS = ("modules.*.routes", "modules.*.cli", "modules.*.sdk", "modules.*.demo",
-                "modules.parts")
+                "modules.parts",
+                *(f"modules.{p.removesuffix('.py').split('/', 1)[1].replace('/', '.')}"
+                  for p in OFF_LEDGER))
 _FRAMEWORKS = ("api", "cli", "client", "web")
 FRAMEWORK_RULES = {
     # DESIGN §2, arrows only downwards: core (the pure-file checks above) < storage,

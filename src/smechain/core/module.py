@@ -22,6 +22,11 @@ The parts, by file, each found by its name (a part the folder lacks is absent):
 The pure parts run on every peer and import only ``core`` and other modules'
 pure parts (``tests/test_layering.py``); the outer parts are loaded by the
 framework that uses them (``smechain.modules.parts``), never by the ledger.
+
+A module may also keep *off-ledger* files, named in ``offledger``: machinery
+that runs at one organisation, never on the ledger path (a data owner's
+store, model training, a privacy-computing party). They may do I/O and
+floating-point arithmetic; no pure part and no peer imports them.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ class Module:
     """The module's Python package, ``smechain.modules.<name>``."""
     parts: tuple[str, ...] = ()
     """Which of ``OUTER_PARTS`` the folder has."""
+    offledger: tuple[str, ...] = ()
+    """Files of the folder (names without ``.py``) that run off the ledger."""
 
     def __post_init__(self) -> None:
         if self.contract.name != self.name:
@@ -54,3 +61,6 @@ class Module:
         unknown = set(self.parts) - set(OUTER_PARTS)
         if unknown:
             raise ValueError(f"parts: {sorted(unknown)} are none of {OUTER_PARTS}")
+        clash = {"contract", "queries", *OUTER_PARTS} & set(self.offledger)
+        if clash:
+            raise ValueError(f"offledger: {sorted(clash)} are the module's pure or outer parts")
