@@ -32,8 +32,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from optbinning import OptimalBinning
-from optbinning.binning.prebinning import PreBinning
 
 from smechain.privacy import he
 from smechain.privacy.messages import BinMerges, EncryptedLabels, Msg, PrebinSums
@@ -87,9 +85,13 @@ class Prebins:
 def prebin(x: F64, special_codes: Sequence[float], options: BinningOptions) -> Prebins:
     """Quantile pre-bins of one feature from its values alone (no label).
 
-    The same call optbinning makes inside ``OptimalBinning.fit`` with
-    ``prebinning_method="quantile"`` (its ``PreBinning`` ignores y for quantiles).
+    What optbinning's ``PreBinning`` does inside ``OptimalBinning.fit`` with
+    ``prebinning_method="quantile"``: sklearn's ``KBinsDiscretizer`` on x alone (y is
+    ignored for quantiles), its inner edges as splits. Called directly so an owner's
+    process need not import optbinning.
     """
+    from sklearn.preprocessing import KBinsDiscretizer
+
     x = np.asarray(x, dtype=np.float64)
     missing = np.isnan(x)
     special = np.isin(x, np.asarray(special_codes, dtype=np.float64)) & ~missing
@@ -100,11 +102,9 @@ def prebin(x: F64, special_codes: Sequence[float], options: BinningOptions) -> P
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # sklearn: "bins whose width are too small"
-            pre = PreBinning(problem_type="classification", method="quantile",
-                             n_bins=options.max_n_prebins, min_bin_size=1,
-                             **dict(options.prebinning_kwargs)
-                             ).fit(xc, np.zeros(xc.size, dtype=np.int64))
-        splits = np.asarray(pre.splits, dtype=np.float64)
+            est = KBinsDiscretizer(n_bins=options.max_n_prebins, strategy="quantile",
+                                   **dict(options.prebinning_kwargs)).fit(xc.reshape(-1, 1))
+        splits = np.asarray(est.bin_edges_[0][1:-1], dtype=np.float64)
     n_clean = len(splits) + 1
     if n_clean + 2 > 127:
         raise ValueError("too many pre-bins for HEU's int8 bucket map")
@@ -136,6 +136,8 @@ def bin_from_counts(name: str, n_clean: int, counts: npt.NDArray[np.int64],
     ``counts`` and ``events`` have ``n_clean + 2`` entries (clean pre-bins, missing,
     special).
     """
+    from optbinning import OptimalBinning
+
     xs: list[float] = []
     ys: list[int] = []
     ws: list[float] = []
@@ -159,8 +161,11 @@ def bin_from_counts(name: str, n_clean: int, counts: npt.NDArray[np.int64],
 
 
 def plain_binning(x: F64, y: npt.NDArray[np.int64], special_codes: Sequence[float],
-                  options: BinningOptions, name: str = "x") -> OptimalBinning:
-    """The reference: optbinning on the raw x and y in one place (what the protocol avoids)."""
+                  options: BinningOptions, name: str = "x") -> Any:
+    """The reference: optbinning's fitted ``OptimalBinning`` on the raw x and y in one
+    place (what the protocol avoids)."""
+    from optbinning import OptimalBinning
+
     ob = OptimalBinning(name=name, dtype="numerical", prebinning_method="quantile",
                         special_codes=list(special_codes) or None,
                         **options.optbinning_kwargs(), **dict(options.prebinning_kwargs))

@@ -121,15 +121,17 @@ class EncryptedTotals(Msg, tag="encrypted-totals"):
     ciphertexts: bytes
 
 
-class Done(Msg, tag="done"):
-    """A party has sent everything it will send in a protocol step."""
+class Control(Msg, tag="control"):
+    """Between a party and the coordinator that runs a session: ``ready`` (subscribed),
+    ``go`` (start ``step``), ``done`` (finished ``step``). Carries no data."""
 
-    step: str
+    word: str
+    step: str = ""
 
 
 Message = (EncryptedLabels | PrebinSums | BinMerges | ScoreShare | ShareSum | PadSeed
            | ReasonCandidates | ReasonSelection | PublicKey | EncryptedPartials
-           | EncryptedTotals | Done)
+           | EncryptedTotals | Control)
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(Message)
