@@ -174,7 +174,7 @@ class ScoringAggregator:
         if len(seen) < len(self.roles.owners):
             self._sums[start] = (seen, total)
             return []
-        del self._sums[start]
+        self._sums.pop(start, None)
         n = len(seen)
         if self.mode == "shares":
             return [ShareSum(sender=self.name, receiver=self.roles.bank, row_start=start,
