@@ -132,6 +132,8 @@ FRAMEWORK_RULES = {
     # contracts (it may loop over smechain.modules.MODULES to find those parts).
     "client": ("node", "storage", "ordering", "api", "cli", "web", "modules.*.contract"),
     "web": ("storage", "ordering", "node", "api", "cli", "client"),
+    # privacy computing is generic off-ledger machinery: of smechain only the core
+    "privacy": ("storage", "ordering", "node", "modules", "documents", *_FRAMEWORKS),
 }
 """What each package must not import (DESIGN §2's dependency table); ``*`` is any module."""
 
