@@ -1,0 +1,1 @@
+"""Credit from government data: scorecards and private scoring (placeholder; replaced at merge)."""
