@@ -238,7 +238,7 @@ def _block(seed: int, block: int) -> dict[str, Array]:
                        np.maximum(domestic - sales_cny * cost_ratio * 0.9, 0)
                        * _VAT_BP[industry] / 1e4,
                        domestic * 0.01)  # small-scale taxpayers: 1 % of sales (2023)
-    grade_score = quality + 0.7 * normal(m)
+    grade_score = quality + 0.6 * normal(m)
     grade = np.where(age_years < 1, "M",  # newly registered: not yet graded
                      np.where(grade_score > 0.85, "A", np.where(
                          grade_score > -0.5, "B", np.where(grade_score > -1.5, "C", "D"))))
@@ -285,7 +285,7 @@ def _block(seed: int, block: int) -> dict[str, Array]:
     principal = np.maximum(np.rint(sales_cny * rng.uniform(0.05, 0.3, m) / 1e4), 1) * 1e4
     disbursed_on = np.datetime_as_string(
         OBSERVED_ON + rng.integers(1, 92, m).astype("timedelta64[D]"))
-    defaulted = rng.random(m) < _sigmoid(-3.5 - 1.2 * quality - 0.7 * trend
+    defaulted = rng.random(m) < _sigmoid(-3.7 - 1.6 * quality - 0.8 * trend
                                          + 0.3 * (age_years < 2))
 
     uscc = _usccs(index, seed, division, entity)
