@@ -208,3 +208,12 @@ def test_generation_refuses_impossible_sizes(tmp_path: Path) -> None:
         generate(tmp_path, n=0)
     with pytest.raises(ValueError, match="chunk must be"):
         generate(tmp_path, n=10, chunk=0)
+
+
+def test_an_interrupted_generation_leaves_no_store(tmp_path: Path) -> None:
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate(tmp_path, n=3_000, chunk=1_000, progress=interrupt)
+    assert list(tmp_path.iterdir()) == []

@@ -29,6 +29,7 @@ on ``n`` (the first 1,000 firms of any run with the same seed are the same).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -397,9 +398,12 @@ def generate(
             db.close()
             del connections[name]
             os.replace(partial[name], out / f"{name}.sqlite")
-    finally:
+    except BaseException:
         for db in connections.values():
             db.close()
+        for path in partial.values():
+            path.unlink(missing_ok=True)
+        raise
     return GenerationReport(out, n, rows)
 
 
@@ -432,11 +436,13 @@ def _open(path: Path, name: str) -> sqlite3.Connection:
         db.close()
         raise StoreDamaged(path, str(e)) from e
     expected = ["uscc", *(c for c, _ in columns)]
-    problem = (f"holds {meta.get('category')!r}, not {name!r}" if meta.get("category") != name
-               else f"schema version {meta.get('schema_version')!r}, expected {SCHEMA_VERSION!r}"
-               if meta.get("schema_version") != SCHEMA_VERSION
-               else f"table {table} has columns {found}, expected {expected}"
-               if found != expected else None)
+    problem = None
+    if meta.get("category") != name:
+        problem = f"holds {meta.get('category')!r}, not {name!r}"
+    elif meta.get("schema_version") != SCHEMA_VERSION:
+        problem = f"schema version {meta.get('schema_version')!r}, not {SCHEMA_VERSION!r}"
+    elif found != expected:
+        problem = f"table {table} has columns {found}, expected {expected}"
     if problem is not None:
         db.close()
         raise StoreDamaged(path, problem)
@@ -491,7 +497,7 @@ class OwnerStore:
             rows = self._query(
                 f"SELECT {select} FROM {self.category} "
                 "JOIN (SELECT key AS pos, value AS want FROM json_each(?)) ON uscc = want "
-                "ORDER BY pos", (pd.Series(part).to_json(orient="values"),))
+                "ORDER BY pos", (json.dumps(part),))
             yield self._frame(rows)
 
     def arrays(self, chunk: int = 100_000) -> Iterator[dict[str, Array]]:
