@@ -43,7 +43,7 @@ ORG_ROLES = {
     "sme-3": ["sme"],
     "sme-4": ["sme"],
     "factor-a": ["factor"],
-    "bank-b": ["bank"],
+    "bank-c": ["bank"],
     "amr": ["market_regulator"],
     "si": ["social_insurance"],
 }

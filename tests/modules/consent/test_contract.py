@@ -133,7 +133,7 @@ def test_each_refusal_has_its_class_code_and_field(chain: Chain, kind: str, code
     elif kind == "revoked":
         chain.ok(chain.tx("consent", "revoke", {"id": consent_id}, chain.key("sme-1")))
     elif kind == "wrong_bank":
-        args["bank"] = "bank-b"
+        args["bank"] = "bank-c"
     elif kind == "wrong_category":
         args["category"] = "customs"
     else:

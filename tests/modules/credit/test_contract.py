@@ -98,7 +98,7 @@ def test_a_bank_registers_a_model(chain: Chain) -> None:
 def test_a_registered_model_never_changes(chain: Chain) -> None:
     register(chain)
     before = chain.store.get(model_key(VERSION))
-    for bank in ("bank-a", "bank-b"):
+    for bank in ("bank-a", "bank-c"):
         receipt = chain.expect_failed(chain.tx("credit", "register_model", model_args(
             artefact_digest=digest("another file"), base_score=700), chain.key(bank)),
             "conflict")
@@ -109,7 +109,7 @@ def test_a_registered_model_never_changes(chain: Chain) -> None:
 def test_only_its_bank_retires_a_model_once(chain: Chain) -> None:
     register(chain)
     ref = {"model_version": VERSION}
-    chain.expect_failed(chain.tx("credit", "retire_model", ref, chain.key("bank-b")),
+    chain.expect_failed(chain.tx("credit", "retire_model", ref, chain.key("bank-c")),
                         "unauthorised")
     chain.ok(chain.tx("credit", "retire_model", ref, chain.key("bank-a")))
     retired = model(chain)
@@ -156,7 +156,7 @@ def test_psi_is_reported_once_per_period_by_the_model_s_bank(chain: Chain) -> No
     register(chain)
     report = {"model_version": VERSION, "period": "2026Q3", "psi_bp": 1_200,
               "population": 5_000}
-    chain.expect_failed(chain.tx("credit", "report_psi", report, chain.key("bank-b")),
+    chain.expect_failed(chain.tx("credit", "report_psi", report, chain.key("bank-c")),
                         "unauthorised")
     chain.ok(chain.tx("credit", "report_psi", report, chain.key("bank-a")))
     raw = chain.store.get(psi_key(VERSION, "2026Q3"))
@@ -244,7 +244,7 @@ def test_an_attestation_without_a_live_consent_is_refused(chain: Chain, kind: st
     elif kind == "revoked":
         chain.ok(chain.tx("consent", "revoke", {"id": consent_id}, chain.key("sme-1")))
     elif kind == "wrong_bank":
-        consent_id = grant(chain, bank="bank-b")
+        consent_id = grant(chain, bank="bank-c")
     elif kind == "wrong_category":
         consent_id = grant(chain, categories=("market_regulation", "social_insurance"))
         field = "category"
