@@ -113,10 +113,11 @@ class CreditSdk(ModuleSdk):
                    "result_digest": binary},
     }
 
-    def register_model(self, model_version: str, kind: str, artefact_digest: Binary,
+    def register_model(self, model_version: str, artefact_digest: Binary,
                        categories: Sequence[CategoryUse | Mapping[str, Any]], base_score: int,
                        base_odds_good: int, base_odds_bad: int, pdo: int,
-                       band_cutoffs: Sequence[int], *, wait: bool = True) -> TxResult:
+                       band_cutoffs: Sequence[int], kind: str = "scorecard", *,
+                       wait: bool = True) -> TxResult:
         """``credit.register_model``: a bank registers a scorecard version, once."""
         return self._call("register_model", wait, model_version=model_version, kind=kind,
                           artefact_digest=artefact_digest, categories=_uses(categories),
@@ -135,8 +136,8 @@ class CreditSdk(ModuleSdk):
 
     @action
     def attest(self, consent_id: str, model_version: str, category: str,
-               input_digests: Sequence[Binary], result_digest: Binary, kind: str, *,
-               wait: bool = True) -> TxResult:
+               input_digests: Sequence[Binary], result_digest: Binary,
+               kind: str = "partial_score", *, wait: bool = True) -> TxResult:
         """``credit.attest``: record a computation under a consent (``kind``:
         ``partial_score``, ``binning``, or ``score`` by the bank with ``category=""``)."""
 
