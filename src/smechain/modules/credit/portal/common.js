@@ -93,8 +93,9 @@ export function psiChart(models, testid = "psi-chart") {
   }
   periods.forEach((p) => svg.append(s("text", { x: x(p), y: H - PAD.bottom + 18, class: "tick",
     "text-anchor": "middle" }, p)));
-  svg.append(s("text", { x: PAD.left + plotW + 6, y: y(PSI_WATCH_BP) + 4, class: "tick" }, t("psi.watch")));
-  svg.append(s("text", { x: PAD.left + plotW + 6, y: y(PSI_SHIFT_BP) + 4, class: "tick" }, t("psi.shift")));
+  // The levels are named inside the plot, on the left; the right margin holds the legend.
+  svg.append(s("text", { x: PAD.left + 6, y: y(PSI_WATCH_BP) - 5, class: "tick" }, t("psi.watch")));
+  svg.append(s("text", { x: PAD.left + 6, y: y(PSI_SHIFT_BP) - 5, class: "tick" }, t("psi.shift")));
   models.filter((m) => m.psi.length).forEach((m, i) => {
     const colour = COLOURS[i % COLOURS.length];
     const d = m.psi.map((p, j) => `${j ? "L" : "M"}${x(p.period).toFixed(1)},${y(p.psi_bp).toFixed(1)}`).join(" ");
