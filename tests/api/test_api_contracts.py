@@ -23,6 +23,8 @@ from smechain.node.keys import generate_key
 
 MATURITY = time.strftime("%Y-06-01", time.gmtime(time.time() + 3 * 365 * 86400))
 """A maturity a few years ahead, within the ten years a receivable may run."""
+UNTIL_MS = int(time.time() * 1000) + 100 * 86_400_000
+"""A consent's end a hundred days ahead."""
 ENROLLED_KEY = generate_key("ed25519").public.hex()
 NEW_KEY = generate_key("ed25519").public.hex()
 
@@ -119,13 +121,46 @@ def _cases() -> list[Any]:
          (403, "forbidden", "role")),
         ("sme-t3/admin", "membership", "revoke_key", {"public_key": NEW_KEY},
          (404, "not_found", "public_key")),
+        ("sme-t4/operator", "consent", "grant",
+         {"bank": "bank-a", "categories": ["tax"], "purpose": "credit_assessment",
+          "until_ms": UNTIL_MS}, ok(["ConsentGranted"])),
+        ("sme-t4/operator", "consent", "grant",
+         {"bank": "bank-a", "categories": ["tax", "tax"], "purpose": "credit_assessment",
+          "until_ms": UNTIL_MS}, (422, "bad_args", "categories[1]")),
+        # sme-t2 neither granted nor received tier 1's consent: refused as if unknown
+        ("sme-t2/operator", "consent", "revoke", {"id": "{consent}"}, (404, "not_found", "id")),
+        ("sme-t2/operator", "consent", "revoke", {"id": "{revoked}"}, (409, "conflict", "id")),
+        ("bank-a/operator", "credit", "register_model",
+         {"model_version": "sba-2027.01-1", "kind": "scorecard", "artefact_digest": "ef" * 32,
+          "categories": [{"category": "tax", "features": ["vat_paid_12m"]}],
+          "base_score": 600, "base_odds_good": 50, "base_odds_bad": 1, "pdo": 20,
+          "band_cutoffs": [550, 650]}, ok(["ModelRegistered"])),
+        ("bank-a/operator", "credit", "register_model",
+         {"model_version": "{model}", "kind": "scorecard", "artefact_digest": "ef" * 32,
+          "categories": [{"category": "tax", "features": ["vat_paid_12m"]}],
+          "base_score": 600, "base_odds_good": 50, "base_odds_bad": 1, "pdo": 20,
+          "band_cutoffs": [550, 650]}, (409, "conflict", "model_version")),
+        ("bank-b/operator", "credit", "retire_model", {"model_version": "{model}"},
+         (403, "unauthorised", "")),
+        ("bank-a/operator", "credit", "report_psi",
+         {"model_version": "{model}", "period": "2030Q1", "psi_bp": 500, "population": 100},
+         ok(["PsiReported"])),
+        ("tax-sh/operator", "credit", "attest",
+         {"consent_id": "{consent}", "model_version": "{model}", "category": "tax",
+          "input_digests": ["ab" * 32], "result_digest": "cd" * 32, "kind": "partial_score"},
+         ok(["ComputationAttested"])),
+        ("amr-sh/operator", "credit", "attest",
+         {"consent_id": "{consent}", "model_version": "{model}", "category": "tax",
+          "input_digests": ["ab" * 32], "result_digest": "cd" * 32, "kind": "partial_score"},
+         (403, "unauthorised", "category")),
     ]
 
 
 def _fill(value: Any, ids: dict[str, Any]) -> Any:
     if isinstance(value, str):
         names = {"cert": ids["certificate"], "second": ids["second"],
-                 "requested": ids["requested"],
+                 "requested": ids["requested"], "consent": ids["consent"],
+                 "revoked": ids["revoked_consent"], "model": ids["model"],
                  **{f"inv{i}": inv for i, inv in enumerate(ids["invoices"])}}
         return value.format(**names) if "{" in value else value
     if isinstance(value, dict):

@@ -87,8 +87,8 @@ CASES = {
                      {"currency": "CNY", "to": "sme-1", "amount": 5},
                      "error: --key: cash.issue: sender 'sme-1' holds none of the roles"),
     "unknown contract": (["tx", "x", "y", "--key", "core-a"], {},
-                         "error: contract: no contract 'x' (known: cash, invoice, membership, "
-                         "receivable)"),
+                         "error: contract: no contract 'x' (known: cash, consent, credit, invoice, "
+                         "membership, receivable)"),
     "unknown action": (["tx", "cash", "pay", "--key", "core-a"], {},
                        "error: action: cash has no action 'pay' (known: issue, redeem, "
                        "transfer)"),

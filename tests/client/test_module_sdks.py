@@ -28,8 +28,14 @@ SAMPLES_BY_TYPE: dict[Any, Any] = {"str": "sdk-probe", "int": 1, "bool": True}
 SAMPLES_BY_NAME: dict[str, Any] = {
     "public_key": bytes(32), "admin_key": bytes(32), "digest": bytes(32),
     "roles": ["sme"], "amounts": [1, 2], "invoices": [("sdk-probe/1", 1)],
+    "categories": ["tax"], "artefact_digest": bytes(32), "result_digest": bytes(32),
+    "input_digests": [bytes(32)], "band_cutoffs": [500, 600],
 }
 """Arguments of types JSON has no literal for, by parameter name."""
+SAMPLES_BY_ACTION: dict[str, Any] = {
+    "credit.register_model.categories": [{"category": "tax", "features": ["sdk_probe"]}],
+}
+"""Arguments whose name another action gives another type, by ``module.action.name``."""
 
 
 def _id(case: tuple[Module, str]) -> str:
@@ -57,7 +63,9 @@ def sdk_fields(method: Callable[..., Any], sdk: ModuleSdk) -> dict[str, inspect.
             for name, p in inspect.signature(method).parameters.items() if name != "wait"}
 
 
-def sample(param: inspect.Parameter) -> Any:
+def sample(param: inspect.Parameter, action: str = "") -> Any:
+    if f"{action}.{param.name}" in SAMPLES_BY_ACTION:
+        return SAMPLES_BY_ACTION[f"{action}.{param.name}"]
     if param.default is not inspect.Parameter.empty:
         return param.default
     if param.name in SAMPLES_BY_NAME:
@@ -103,7 +111,7 @@ def test_an_sdk_action_posts_its_route_with_its_fields(net: Net, case: tuple[Mod
         method = getattr(sdk, action)
         params = {name: p for name, p in inspect.signature(method).parameters.items()
                   if name != "wait"}
-        args = {name: sample(p) for name, p in params.items()}
+        args = {name: sample(p, f"{module.name}.{action}") for name, p in params.items()}
         with pytest.raises(Forbidden) as refused:
             method(**args)
     assert refused.value.field == "role"

@@ -43,6 +43,9 @@ ORG_ROLES = {
     "sme-3": ["sme"],
     "sme-4": ["sme"],
     "factor-a": ["factor"],
+    "bank-c": ["bank"],
+    "amr": ["market_regulator"],
+    "si": ["social_insurance"],
 }
 GOVERNING = ["pboc", "bank-a", "core-a"]
 

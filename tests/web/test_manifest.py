@@ -89,20 +89,26 @@ def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, 
         return [v["id"] for v in served["views"]
                 if any(r == "*" or r in roles for r in v["roles"])]
 
-    assert menu("sme") == ["overview", "invoices", "certificates", "offers", "payments", "cash"]
+    assert menu("sme") == ["overview", "invoices", "certificates", "offers", "payments", "cash",
+                           "consents"]
     assert menu("core_enterprise") == ["overview", "confirm", "outstanding", "cash"]
-    assert menu("bank") == menu("factor") == ["overview", "market", "portfolio", "overdue", "cash"]
+    assert menu("factor") == ["overview", "market", "portfolio", "overdue", "cash"]
+    assert menu("bank") == [*menu("factor"), "received-consents", "credit-models"]
     assert menu("guarantor") == ["overview", "guarantees", "cash"]
     assert menu("cash_issuer") == ["overview", "cash", "issuance"]
-    assert menu("tax_authority") == ["overview", "anchor"]
-    assert menu("regulator") == ["overview", "explorer", "stats", "audit"]
+    assert menu("tax_authority") == ["overview", "anchor", "attested"]
+    assert menu("market_regulator") == menu("court") == ["overview", "attested"]
+    assert menu("regulator") == ["overview", "model-registry", "explorer", "stats", "audit"]
     assert menu("admin") == ["overview", "governance", "users", "keys", "apikeys", "audit"]
     # A role lands on the first view, in menu order, that names it.
     homes = {role: view["id"] for view in reversed(served["views"])
              for role in view.get("home", [])}
     assert homes == {"sme": "certificates", "core_enterprise": "confirm", "bank": "market",
                      "factor": "market", "guarantor": "guarantees", "cash_issuer": "issuance",
-                     "tax_authority": "anchor", "regulator": "explorer"}
+                     "tax_authority": "anchor", "regulator": "explorer",
+                     **{role: "attested" for role in ("market_regulator", "social_insurance",
+                                                       "customs", "ip_office", "court",
+                                                       "utility")}}
 
 
 def test_each_view_s_actions_are_contract_actions_with_a_control(served: dict[str, Any]) -> None:

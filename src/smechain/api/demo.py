@@ -1,7 +1,8 @@
 """The demo consortium: an embedded network seeded through the API's own service layer.
 
 A core enterprise, four tiers of suppliers, two banks, a factor, a guarantor,
-a tax authority, a regulator and a cash issuer. Everything below happens as
+a tax authority, a market regulator and a social insurance office (the data owners
+of credit scoring), a regulator and a cash issuer. Everything below happens as
 their users would do it (custodial signing, proposals for two-party deals),
 over the last four months of the orderer's clock, so the portal opens on a
 ledger with history:
@@ -13,6 +14,11 @@ ledger with history:
   (due 6 days ago) is sold whole to the factor with recourse; the core
   enterprise pays one due part and is late on the rest, so the factor may mark
   its part overdue and claim from tier 1;
+- 110 days ago Bank A registers a scorecard model and reports its stability each
+  quarter; 30 days ago tier 1 grants Bank A consent to its tax, market regulation
+  and social insurance data, Bank A registers the model's successor and retires the
+  drifting one, and the data owners attest their partial scores; tier 2's consent
+  is revoked, tier 3's has expired;
 - 40 days ago a certificate is confirmed, split and passed down four tiers of
   suppliers (the lineage tree); a part is sold to Bank A, another guaranteed;
 - today: a request to confirm, offers to Bank A and the factor left open, a
@@ -63,6 +69,8 @@ ORGS = [
     ("factor-x", "Factor X 商业保理", ["factor"]),
     ("guar-g", "Guarantee G 融资担保", ["guarantor"]),
     ("tax-sh", "Shanghai Tax Bureau 上海税务", ["tax_authority"]),
+    ("amr-sh", "Shanghai Market Regulation 上海市场监管", ["market_regulator"]),
+    ("si-sh", "Shanghai Social Insurance 上海社保", ["social_insurance"]),
     ("regulator", "Banking Regulator 金融监管", ["regulator"]),
     ("pboc", "Digital Cash Issuer 数字人民币", ["cash_issuer"]),
 ]

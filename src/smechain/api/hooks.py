@@ -9,6 +9,9 @@ a module lacks means it has no such rule):
 - ``NAMES`` and ``tx_orgs(state, contract, action, named) -> set[str]``: the
   organisations any transaction concerns from state, given ``named`` (``{field: ids}``
   of the ``NAMES`` fields found in its arguments and events; the index).
+- ``REFUSAL_STATUS``: ``{receipt code: HTTP status}`` of the module's own refusal codes
+  (``consent_expired``: 422); a code no module names keeps ``api.platform``'s status
+  (``RECEIPT_STATUS``, else 409).
 
 ``state`` is a ``StateReader`` (the node); the rules read committed state only.
 """

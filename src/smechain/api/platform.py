@@ -51,7 +51,9 @@ RECEIPT_STATUS = {
     "bad_args": 422, "malformed": 422, "unauthorised": 403, "bad_signature": 403,
     "unknown_signer": 403, "not_found": 404, "unknown_action": 404,
 }
-"""HTTP status of a failed receipt's code; anything else (conflicts, funds, nonces) is 409."""
+"""HTTP status of a failed receipt's code; anything else (conflicts, funds, nonces) is 409,
+unless a module's ``REFUSAL_STATUS`` (``api.hooks``) gives the codes of its own refusals
+theirs."""
 
 Permit = Callable[[int, SignedTx], None]
 """Looks at the i-th transaction of a submission; raises ``ApiError`` to refuse it all."""
@@ -72,6 +74,9 @@ class Platform(ProposalDesk):
         self._nonces: dict[bytes, int] = {}
         self._proposal_lock = threading.Lock()
         self._unknown_to = hooks.rules("unknown_to")
+        self._receipt_status = {**RECEIPT_STATUS}
+        for statuses in hooks.rules("REFUSAL_STATUS").values():
+            self._receipt_status.update(statuses)
         self.reconcile()
 
     def close(self) -> None:
@@ -380,7 +385,7 @@ class Platform(ProposalDesk):
     def _receipt_error(self, receipt: Receipt) -> ApiError:
         """A simulated failure, refused at the door: nothing was signed or stored."""
         message = receipt.message or receipt.code
-        return ApiError(RECEIPT_STATUS.get(receipt.code, 409), receipt.code, receipt.field,
+        return ApiError(self._receipt_status.get(receipt.code, 409), receipt.code, receipt.field,
                         message)
 
     def raise_for(self, result: dict[str, Any]) -> dict[str, Any]:
@@ -389,7 +394,7 @@ class Platform(ProposalDesk):
             status = 409 if result["code"] == "duplicate" else 422
             raise ApiError(status, result["code"], "tx", result["message"])
         if result["status"] == "committed" and not result["ok"]:
-            status = RECEIPT_STATUS.get(result["code"], 409)
+            status = self._receipt_status.get(result["code"], 409)
             raise ApiError(status, result["code"], result.get("field", ""),
                            result["message"], result["tx_hash"], result["height"])
         return result
