@@ -39,6 +39,7 @@ from smechain.api.proposal_desk import ProposalDesk
 from smechain.core.block import Receipt
 from smechain.core.contract import cosigners_of
 from smechain.core.encoding import encode, plain
+from smechain.core.errors import ContractError
 from smechain.core.executor import DecodedTx
 from smechain.core.tx import SignedTx, TxBody, TxHash, tx_digest
 from smechain.modules.membership.contract import Org, read_org
@@ -68,6 +69,8 @@ class Platform(ProposalDesk):
 
     def __init__(self, node: Node, folder: Path) -> None:
         self.node = node
+        self.folder = Path(folder)
+        """Where this peer keeps its records (accounts, index, modules' off-ledger files)."""
         self.accounts = Accounts(folder)
         self.index = Indexer(node, folder)
         self._nonce_lock = threading.Lock()
@@ -180,6 +183,26 @@ class Platform(ProposalDesk):
                            f"signer: this peer holds no signing key for {owner!r}; submit "
                            "transactions you sign yourself to /v1/transactions")
         return key
+
+    def submit_as_org(self, org_id: str, contract: str, action: str,
+                      args: dict[str, Any]) -> dict[str, Any]:
+        """Sign with the organisation key this peer holds for ``org_id`` (its own
+        off-ledger services: a data owner attesting a computation) and wait; 409
+        ``no_key`` naming ``org`` when it holds none, the receipt's refusal otherwise."""
+        key = self.accounts.key(f"org:{org_id}")
+        if key is None:
+            raise ApiError(409, "no_key", "org", f"org: this peer holds no key of "
+                           f"{org_id!r} to sign its computations with")
+        return self.raise_for(self._sign_and_submit(key, [], contract, action, args, True))
+
+    def holds_org_key(self, org_id: str) -> bool:
+        """Whether this peer holds ``org_id``'s organisation key."""
+        return self.accounts.key(f"org:{org_id}") is not None
+
+    def refusal(self, exc: ContractError) -> ApiError:
+        """The API's answer to a contract rule refusing before anything was signed."""
+        return ApiError(self._receipt_status.get(exc.code, 409), exc.code, exc.field,
+                        str(exc))
 
     def _forget_nonce(self, public: bytes, nonce: int) -> None:
         """After a rejection that did not use ``nonce``, start again from the ledger."""

@@ -1,14 +1,17 @@
-"""Credit scoring's part of the demo:
+"""Credit scoring's part of the demo, on real stores and real models:
 
-- 110 days ago Bank A registers scorecard ``sba-2026.06-1`` on tax and social insurance
-  data and reports its PSI for three quarters (100, 75 and 45 days ago), drifting
-  past 0.25
-  (``ids["old_model"]``, with history only);
-- 30 days ago Bank A registers its successor ``sba-2026.12-1`` (``ids["model"]``), which
-  adds market regulation data, and retires the old one; under tier 1's consent the tax
-  bureau, the market regulator and the social insurance office attest their partial
-  scores, the tax bureau a binning for training, and Bank A the combined score
-  (``ids["attestations"]``);
+- before anything, the data owners' stores are generated (``govdata``: 20,000 firms,
+  the demo's SMEs among them under their own USCCs) in the peer's ``credit/owners``;
+- 110 days ago Bank A registers scorecard ``gov-2026.06-1``, trained on the tax and
+  social insurance data of its past borrowers (the artefact in ``credit/models``, its
+  digest on the ledger), and reports its PSI for three quarters (100, 75 and 45 days
+  ago), drifting past 0.25 (``ids["old_model"]``, with history only);
+- 30 days ago Bank A registers its successor ``gov-2026.12-1`` (``ids["model"]``), which
+  adds market regulation data, and retires the old one; under tier 1's consent it
+  scores tier 1 through the privacy protocol: the tax bureau, the market regulator
+  and the social insurance office each attest their partial score and Bank A the
+  combined score (``ids["attestations"]``, ``ids["report"]``); the tax bureau also
+  attests a binning for training;
 - 5 days ago Bank A reports the new model's first quarter.
 """
 
@@ -17,19 +20,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from smechain.api.demo import DemoBuilder, Seed
+from smechain.api.demo import TAX_IDS, DemoBuilder, Seed
+from smechain.modules.credit import desk, govdata
+from smechain.modules.credit.routes import credit_folder, request_score
+from smechain.modules.credit.scorecard import ScorecardModel
 
-OLD_MODEL = "sba-2026.06-1"
-MODEL = "sba-2026.12-1"
-FEATURES = {
-    "tax": ["vat_paid_12m", "tax_grade", "filing_delays_24m"],
-    "market_regulation": ["years_registered", "abnormal_listings", "capital_changes_12m"],
-    "social_insurance": ["insured_staff", "staff_growth_12m", "arrears_months"],
-}
+OLD_MODEL = "gov-2026.06-1"
+MODEL = "gov-2026.12-1"
+FIRMS = 20_000
+CATEGORIES = {OLD_MODEL: ["tax", "social_insurance"],
+              MODEL: ["tax", "market_regulation", "social_insurance"]}
 
 
 def _digest(text: str) -> str:
-    """Hex SHA-256 of ``text``: the demo's stand-in for a file or a computation's bytes."""
+    """Hex SHA-256 of ``text``: the demo's stand-in for a binning run's bytes."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -40,23 +44,27 @@ def _quarters_before_today(n: int) -> list[str]:
     return [f"{q // 4}Q{q % 4 + 1}" for q in range(index - n, index)]
 
 
-def _register(demo: DemoBuilder, version: str, categories: list[str]) -> None:
+def _owners(demo: DemoBuilder) -> None:
+    """The owners' stores, with the demo's firms under their own codes."""
+    folder = credit_folder(demo.platform) / "owners"
+    govdata.generate(folder, n=FIRMS, seed=7)
+    govdata.adopt(folder, [code.partition(":")[2] for code in TAX_IDS.values()])
+
+
+def _register(demo: DemoBuilder, version: str) -> None:
+    """Train ``version`` on the owners' stores, keep its artefact, register its digest."""
+    folder = credit_folder(demo.platform)
+    card: ScorecardModel = desk.train_govdata(folder / "owners", version,
+                                              categories=CATEGORIES[version])
+    digest = card.save(folder / "models" / f"{version}.json")
     demo.do("bank-a", "credit", "register_model", {
-        "model_version": version, "kind": "scorecard",
-        "artefact_digest": _digest(f"model file {version}"),
-        "categories": [{"category": c, "features": FEATURES[c]} for c in categories],
-        "base_score": 600, "base_odds_good": 50, "base_odds_bad": 1, "pdo": 20,
-        "band_cutoffs": [520, 580, 640, 700]})
-
-
-def _attest(demo: DemoBuilder, org: str, consent: str, category: str, kind: str) -> str:
-    """``org`` attests a computation under ``consent`` with the current model; its id."""
-    inputs = [_digest(f"{org} {consent} {f}") for f in FEATURES.get(category, ["partials"])]
-    result = demo.do(org, "credit", "attest", {
-        "consent_id": consent, "model_version": MODEL, "category": category,
-        "input_digests": inputs, "result_digest": _digest(f"{org} {consent} {kind} result"),
-        "kind": kind})
-    return str(result["events"][-1]["attrs"]["id"])
+        "model_version": version, "kind": "scorecard", "artefact_digest": digest,
+        "categories": [{"category": c, "features": [f.name for f in card.features
+                                                    if f.owner == c]}
+                       for c in card.owners],
+        "base_score": card.scaling.base_score, "base_odds_good": card.scaling.base_odds,
+        "base_odds_bad": 1, "pdo": card.scaling.pdo,
+        "band_cutoffs": sorted(b.min_score for b in card.bands[:-1])})
 
 
 def seed(demo: DemoBuilder) -> Seed:
@@ -64,8 +72,9 @@ def seed(demo: DemoBuilder) -> Seed:
     (see ``smechain.api.demo.Seed``)."""
     quarters = _quarters_before_today(4)
     yield 110
+    _owners(demo)
     if demo.history:
-        _register(demo, OLD_MODEL, ["tax", "social_insurance"])
+        _register(demo, OLD_MODEL)
         demo.ids["old_model"] = OLD_MODEL
     for days_ago, period, psi_bp in zip((100, 75, 45), quarters[:3], (620, 1_480, 2_730),
                                         strict=True):
@@ -75,16 +84,18 @@ def seed(demo: DemoBuilder) -> Seed:
                 "model_version": OLD_MODEL, "period": period, "psi_bp": psi_bp,
                 "population": 4_800})
     yield 30
-    _register(demo, MODEL, ["tax", "market_regulation", "social_insurance"])
+    _register(demo, MODEL)
     if demo.history:
         demo.do("bank-a", "credit", "retire_model", {"model_version": OLD_MODEL})
     consent: str = demo.ids["consent"]
-    attested = [_attest(demo, org, consent, category, "partial_score")
-                for org, category in (("tax-sh", "tax"), ("amr-sh", "market_regulation"),
-                                      ("si-sh", "social_insurance"))]
-    attested.append(_attest(demo, "tax-sh", consent, "tax", "binning"))
-    attested.append(_attest(demo, "bank-a", consent, "", "score"))
-    demo.ids.update(model=MODEL, attestations=attested)
+    report = request_score(demo.platform, demo.caller("bank-a"), consent, MODEL, "sme-t1")
+    binning = demo.do("tax-sh", "credit", "attest", {
+        "consent_id": consent, "model_version": MODEL, "category": "tax",
+        "input_digests": [_digest(f"tax-sh {consent} pre-bins")],
+        "result_digest": _digest(f"tax-sh {consent} binning result"), "kind": "binning"})
+    attested = [tx[:32] for tx in report["attestation_txs"]]
+    attested.insert(3, str(binning["events"][-1]["attrs"]["id"]))
+    demo.ids.update(model=MODEL, attestations=attested, report=report["id"])
     yield 5
     demo.do("bank-a", "credit", "report_psi", {"model_version": MODEL, "period": quarters[3],
                                                "psi_bp": 410, "population": 5_200})

@@ -548,3 +548,41 @@ def read_loans(folder: str | os.PathLike[str]) -> pd.DataFrame:
     for c, t in LOAN_COLUMNS:
         frame[c] = frame[c].astype(np.int64 if t == "INTEGER" else object)
     return frame.set_index("uscc")
+
+
+def adopt(folder: str | os.PathLike[str], codes: Sequence[str]) -> list[str]:
+    """Give the first ``len(codes)`` generated firms the USCCs ``codes`` in every store
+    (the bank's too), so that named organisations (the demo's SMEs) have records; their
+    region follows the code's administrative division (characters 3–8). Returns the
+    codes the firms had. ``ValueError`` for an invalid or already used code."""
+    from stdnum.cn import uscc as stdnum_uscc
+
+    for i, code in enumerate(codes):
+        if not stdnum_uscc.is_valid(code):
+            raise ValueError(f"codes[{i}]: {code!r} is not a valid unified social credit code")
+    path = _store_path(folder, "market_regulation")
+    db = sqlite3.connect(path)
+    try:
+        old = [row[0] for row in db.execute(
+            "SELECT uscc FROM market_regulation ORDER BY rowid LIMIT ?", (len(codes),))]
+    finally:
+        db.close()
+    if len(old) < len(codes):
+        raise ValueError(f"codes: {len(codes)} codes for a store of {len(old)} firms")
+    pairs = list(zip(codes, old, strict=True))
+    for name, (table, _) in _stores().items():
+        db = sqlite3.connect(_store_path(folder, name))
+        try:
+            with db:
+                taken = db.execute(f"SELECT uscc FROM {table} WHERE uscc IN "
+                                   f"({','.join('?' * len(codes))})", list(codes)).fetchall()
+                if taken and set(r[0] for r in taken) - set(old):
+                    raise ValueError(f"codes: {taken[0][0]!r} is already a firm's code")
+                db.executemany(f"UPDATE {table} SET uscc = ? WHERE uscc = ?", pairs)
+                if name == "market_regulation":
+                    db.executemany("UPDATE market_regulation SET region = ?, province = ? "
+                                   "WHERE uscc = ?",
+                                   [(c[2:8], c[2:4] + "0000", c) for c in codes])
+        finally:
+            db.close()
+    return old

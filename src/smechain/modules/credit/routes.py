@@ -1,5 +1,6 @@
 """HTTP routes of the credit module: the model registry with PSI history, attestations,
-and what an SME sees of who used its consents.
+what an SME sees of who used its consents, and scoring under consent with the
+credit reports it leaves (``desk``).
 
 Registering, retiring, reporting PSI and attesting are the generated
 ``/v1/contracts/credit/*`` routes.
@@ -7,6 +8,8 @@ Registering, retiring, reporting PSI and attesting are the generated
 
 # No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations.
 
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -15,9 +18,12 @@ from pydantic import BaseModel, Field
 from smechain.api import schemas as s
 from smechain.api.caller import Caller
 from smechain.api.deps import Auth, Limit, Offset, new_router, page, with_actions
-from smechain.api.errors import forbidden, not_found
+from smechain.api.errors import ApiError, forbidden, not_found
 from smechain.api.platform import Platform
 from smechain.core.encoding import decode, plain, shown
+from smechain.core.errors import ContractError
+from smechain.modules.consent.contract import CATEGORY_ROLE
+from smechain.modules.credit import desk
 from smechain.modules.credit import queries as q
 from smechain.modules.credit.contract import (
     ATTESTATION_PREFIX,
@@ -55,6 +61,131 @@ class Usage(BaseModel):
     model_version: str
     at_ms: int
     height: int
+
+
+class ScoreRequest(BaseModel):
+    """A bank's request to score an SME under the consent it granted."""
+
+    consent_id: str = Field(max_length=64)
+    model_version: str = Field(max_length=64)
+    sme: str = Field(max_length=64, description="The SME organisation's id")
+
+
+class ReasonOut(BaseModel):
+    code: str
+    feature: str
+    zh: str
+    en: str
+
+
+class ReportAttestation(BaseModel):
+    org: str
+    category: str
+    kind: str
+    result_digest: str
+
+
+class ReportOut(BaseModel):
+    """A credit report: the score, its band and up to four reason codes, what was
+    computed on, and the attestations on the ledger (desk.CreditReport)."""
+
+    id: str
+    sme: str
+    uscc: str
+    bank: str
+    consent_id: str
+    model_version: str
+    score: int
+    band: str
+    reasons: list[ReasonOut]
+    categories: list[str]
+    computed_at_ms: int
+    salt: str = Field(description="The bank's salt: SHA-256 over it and the report's "
+                                  "content is the score attestation's result_digest")
+    result_digest: str
+    attestations: list[ReportAttestation]
+    attestation_txs: list[str]
+
+
+class ReportPage(BaseModel):
+    items: list[ReportOut]
+    total: int
+    offset: int
+    limit: int
+
+
+def credit_folder(platform: Platform) -> Path:
+    """Where this peer keeps credit's off-ledger files: ``owners/`` (the data owners'
+    stores), ``models/`` (artefacts, ``<version>.json``) and ``reports.sqlite``."""
+    return platform.folder / "credit"
+
+
+def _uscc(platform: Platform, sme: str) -> str:
+    from smechain.modules.invoice.contract import aliases
+
+    org = platform.org(sme)
+    if org is None or "sme" not in org.roles:
+        raise not_found("sme", f"no SME {shown(sme)!r}")
+    for identifier in aliases(platform.node.store, sme):
+        scheme, _, value = identifier.partition(":")
+        if scheme == "USCC":
+            return value
+    raise ApiError(422, "no_uscc", "sme", f"sme: {sme!r} has no unified social credit code "
+                   "registered (invoice register_identifier), so no owner can find its data")
+
+
+def _owners(platform: Platform, categories: tuple[str, ...]) -> dict[str, desk.DataOwner]:
+    """The data owners at this peer: for each category, an organisation holding its role
+    whose key this peer holds and whose store is here."""
+    from smechain.modules.membership.contract import ORG_PREFIX
+    from smechain.modules.membership.queries import members
+
+    orgs = members(raw for _, raw, _ in platform.node.store.iter_state(ORG_PREFIX))
+    folder = credit_folder(platform) / "owners"
+    found = {}
+    for category in categories:
+        for org in orgs:
+            if (CATEGORY_ROLE[category] in org.roles and org.status == "active"
+                    and platform.holds_org_key(org.id)
+                    and (folder / f"{category}.sqlite").is_file()):
+                found[category] = desk.DataOwner(org.id, category, folder)
+                break
+    return found
+
+
+def request_score(platform: Platform, caller: Caller, consent_id: str, model_version: str,
+                  sme: str) -> dict[str, Any]:
+    """Score ``sme`` for the caller's bank under ``consent_id`` with ``model_version``
+    (``desk.score``), record every party's attestation on the ledger, keep the report;
+    the report. ``ApiError``: not a bank, no such SME or USCC, the desk's refusals,
+    the consent's refusals (naming their field); nothing is kept when one fails."""
+    platform.require_submit(caller, "credit")
+    if "bank" not in caller.org.roles:
+        raise forbidden("org", "only a bank requests credit scores")
+    uscc = _uscc(platform, sme)
+    folder = credit_folder(platform)
+    model = q.read_model(platform.node.store, model_version)
+    categories = tuple(u.category for u in model.categories) if model else ()
+    try:
+        report = platform.node.consistent(lambda: desk.score(
+            platform.node.store, platform.now_ms(), bank=caller.org_id, consent_id=consent_id,
+            model_version=model_version, sme=sme, uscc=uscc, models=folder / "models",
+            owners=_owners(platform, categories)))
+    except desk.DeskError as exc:
+        raise ApiError(exc.status, "credit", exc.field, str(exc)) from None
+    except ContractError as exc:
+        raise platform.refusal(exc) from None
+    if report.sme != sme:
+        raise ApiError(422, "credit", "consent_id", "consent_id: not this SME's consent")
+    txs = []
+    for a in report.attestations:
+        args = a.args(consent_id, model_version)
+        result = (platform.submit_custodial(caller, "credit", "attest", args, True)
+                  if a.org == caller.org_id else
+                  platform.submit_as_org(a.org, "credit", "attest", args))
+        txs.append(platform.raise_for(result)["tx_hash"])
+    with closing(desk.ReportBook(folder)) as book:
+        return book.put(report, txs)
 
 
 def router(platform: Platform) -> APIRouter:
@@ -119,5 +250,35 @@ def router(platform: Platform) -> APIRouter:
         if sme != caller.org_id and not caller.reads_all:
             raise forbidden("sme", f"the use of {shown(sme)!r}'s data is its own business")
         return q.usage(attestations(), sme)
+
+    @r.post("/v1/credit/scores", response_model=ReportOut, status_code=201, tags=["credit"])
+    def score(body: ScoreRequest, caller: Auth) -> dict[str, Any]:
+        """A bank scores an SME under the SME's consent (purpose ``credit_assessment``):
+        each data owner at this peer checks the consent, computes its partial points on
+        its own store, and the bank learns the score, its band and up to four reason
+        codes through two aggregators' secret shares (docs/privacy.md). Every
+        computation is attested on the ledger; the report is kept here for the bank and
+        the SME. 422 naming the field for a consent refused (none, revoked, expired,
+        another bank, a category or purpose not granted), 404 for an unknown model or
+        SME, 403 for callers that are not banks."""
+        return request_score(platform, caller, body.consent_id, body.model_version,
+                             body.sme)
+
+    @r.get("/v1/credit/reports", response_model=ReportPage, tags=["credit"])
+    def list_reports(caller: Auth, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+        """Credit reports where the caller's organisation is the bank or the SME
+        (regulators: all), newest first."""
+        with closing(desk.ReportBook(credit_folder(platform))) as book:
+            items, total = book.of(None if caller.reads_all else caller.org_id, offset, limit)
+        return {"items": items, "total": total, "offset": offset, "limit": limit}
+
+    @r.get("/v1/credit/reports/{report_id}", response_model=ReportOut, tags=["credit"])
+    def get_report(report_id: str, caller: Auth) -> dict[str, Any]:
+        """One credit report: its bank's, its SME's and the regulators'."""
+        with closing(desk.ReportBook(credit_folder(platform))) as book:
+            doc = book.get(report_id[:64])
+        if doc is None or not (caller.reads_all or caller.org_id in (doc["bank"], doc["sme"])):
+            raise not_found("report_id", f"no report {shown(report_id)!r}")
+        return doc
 
     return r

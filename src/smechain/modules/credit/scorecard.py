@@ -225,12 +225,20 @@ class ScorecardModel:
             grades[values >= b.min_score] = b.grade
         return list(grades)
 
+    def reason_order(self) -> list[int]:
+        """Indices of ``features`` grouped by owner (owners in :attr:`owners` order), each
+        owner's in card order: the order that breaks ties between equal point losses."""
+        owners = self.owners
+        return sorted(range(len(self.features)),
+                      key=lambda i: (owners.index(self.features[i].owner), i))
+
     def reason_codes(self, frame: pd.DataFrame, k: int = 4) -> list[tuple[ReasonCode, ...]]:
         """Up to ``k`` reasons for each row: the features that cost it most points against
-        their own best bin, largest loss first; ties in code order; none at its best bin."""
+        their own best bin, largest loss first; none at its best bin. Equal losses go in
+        :meth:`reason_order` (the order the private protocol breaks ties in too)."""
         if not 0 <= k <= 4:
             raise ValueError(f"at most four reason codes per decision, not {k}")
-        order = sorted(range(len(self.features)), key=lambda i: self.features[i].reason.code)
+        order = self.reason_order()
         features = [self.features[i] for i in order]
         best = np.array([max(f.points) for f in features], dtype=np.int64)
         lost = best - self.feature_points(frame)[:, order]
@@ -281,6 +289,7 @@ class ScorecardModel:
 
     def save(self, path: str | Path) -> str:
         """Write :meth:`encode` to ``path``; returns the digest."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_bytes(self.encode())
         return self.digest()
 
