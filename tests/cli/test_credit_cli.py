@@ -48,3 +48,38 @@ def test_consent_and_credit_commands(tmp_path: Path) -> None:
     code, out = smechain("credit", "models", "--data", data)
     assert code == 0, out
     assert [m["model"]["version"] for m in json.loads(out)] == ["sba-2026.12-1"]
+
+
+def test_generate_and_train_write_stores_and_a_model_whose_digest_is_printed(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "owners"
+    code, out = smechain("credit", "generate", "--folder", folder, "--orgs", "6000",
+                         "--seed", "5")
+    assert code == 0, out
+    made = json.loads(out)
+    assert made["organisations"] == 6000 and made["rows"]["market_regulation"] == 6000
+    assert {p.name for p in folder.glob("*.sqlite")} >= {"tax.sqlite", "bank.sqlite"}
+    model = tmp_path / "gov-1.json"
+    code, out = smechain("credit", "train", "--folder", folder, "--out", model,
+                         "--version", "gov-1")
+    assert code == 0, out
+    trained = json.loads(out)
+    assert trained["artefact_digest"] == hashlib.sha256(model.read_bytes()).hexdigest()
+    assert trained["metrics"]["test"]["auc"] > 0.7
+
+
+def test_generate_and_train_refuse_bad_arguments_naming_them(tmp_path: Path) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for args, field in (
+            (("generate", "--folder", tmp_path / "g", "--orgs", "0"), "--orgs"),
+            (("generate", "--folder", a_file, "--orgs", "10"), "--folder"),
+            (("generate", "--folder", tmp_path / "g", "--seed", "-1"), "--seed"),
+            (("train", "--data", "nope", "--out", tmp_path / "m.json"), "--data"),
+            (("train", "--out", tmp_path / "m.json"), "--folder"),
+            (("train", "--folder", tmp_path / "none", "--out", tmp_path / "m.json"),
+             "--folder")):
+        code, out = smechain("credit", *args)
+        assert code == 2, (args, out)
+        assert f"{field}:" in out, (args, out)
+    assert not (tmp_path / "g").exists() and not (tmp_path / "m.json").exists()

@@ -1,5 +1,6 @@
 """``smechain credit``: register and retire scorecard models, report PSI, attest
-computations; list the model registry."""
+computations; list the model registry; generate the data owners' stores and train
+scorecards (their artefact digest is what ``register_model`` records)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from smechain.cli.common import contract_app, view_of
+from smechain.cli.common import check_int, contract_app, fail, file_problem, view_of
 from smechain.cli.render import dumps
 from smechain.core.encoding import decode
 from smechain.modules.credit import queries as q
@@ -49,3 +50,73 @@ def models(
     found = [decode(raw, Model) for _, raw, _ in view.store.iter_state(MODEL_PREFIX)]
     reports = [decode(raw, PsiReport) for _, raw, _ in view.store.iter_state(PSI_PREFIX)]
     typer.echo(dumps([{"model": m, "psi": h} for m, h in q.with_history(found, reports)]))
+
+
+@app.command()
+def generate(
+    folder: Annotated[Path, typer.Option("--folder", help="Where the owners' stores go "
+                                         "(a peer's is <data>/credit/owners).")],
+    orgs: Annotated[int, typer.Option("--orgs", help="How many firms.")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same data.")] = 0,
+) -> None:
+    """Write synthetic linked government data: one SQLite store per data owner (tax,
+    market regulation, social insurance, customs, IP, courts, utilities) and the bank's
+    labelled loans, keyed by valid unified social credit codes."""
+    from rich.progress import Progress
+
+    from smechain.modules.credit import govdata
+
+    check_int(orgs, "--orgs", 1, govdata.MAX_ORGANISATIONS)
+    check_int(seed, "--seed", 0, 2**32 - 1)
+    if folder.exists() and not folder.is_dir():
+        fail(f"--folder: {folder} is not a folder")
+    with Progress(transient=True) as bar:
+        task = bar.add_task("firms", total=orgs)
+        report = govdata.generate(folder, n=orgs, seed=seed,
+                                  progress=lambda done, _: bar.update(task, completed=done))
+    typer.echo(dumps({"folder": str(report.folder), "organisations": report.organisations,
+                      "rows": report.rows}))
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option("--out", help="The model file to write.")],
+    data: Annotated[str, typer.Option("--data", help="sba, german or govdata.")] = "govdata",
+    folder: Annotated[Path | None, typer.Option(
+        "--folder", help="The owners' stores, for --data govdata.")] = None,
+    version: Annotated[str, typer.Option("--version", help="The model version.")] = "1",
+    rows: Annotated[int, typer.Option("--rows", help="SBA: a sample of the training "
+                                      "years (0: all of them).")] = 0,
+) -> None:
+    """Train a monotone scorecard with optbinning and write its artefact; prints its
+    digest (what ``register_model`` records) and its metrics (AUC, KS out of time)."""
+    from rich.console import Console
+
+    from smechain.modules.credit import datasets, desk, govdata, scorecard
+
+    if data not in ("sba", "german", "govdata"):
+        fail(f"--data: {data!r} is not one of sba, german, govdata")
+    if data == "govdata" and folder is None:
+        fail("--folder: give the owners' stores to train on government data")
+    check_int(rows, "--rows", 0, 10_000_000)
+    try:
+        with Console(stderr=True).status(f"training on {data}"):
+            if data == "sba":
+                model = scorecard.train_sba(rows or None).model
+            elif data == "german":
+                model = scorecard.train_german().model
+            else:
+                assert folder is not None
+                model = desk.train_govdata(folder, version)
+    except datasets.DataUnavailable as exc:
+        fail(f"--data: {exc}")
+    except govdata.GovDataError as exc:
+        fail(f"--folder: {exc}")
+    try:
+        digest = model.save(out)
+    except OSError as exc:
+        fail(f"--out: {file_problem(exc, 'write')}")
+    typer.echo(dumps({"model": model.name, "version": model.version, "file": str(out),
+                      "artefact_digest": digest, "owners": list(model.owners),
+                      "metrics": {k: v for k, v in model.metrics.items()
+                                  if k in ("train", "test", "train_rows", "test_rows")}}))

@@ -13,7 +13,8 @@ from smechain.client.actions import Binary, LedgerForms, ModuleSdk, action, bina
 from smechain.client.http import segment
 from smechain.client.models import Page, TxResult, from_json, page_of
 
-__all__ = ["Attestation", "CategoryUse", "CreditModel", "CreditSdk", "PsiPoint", "Usage"]
+__all__ = ["Attestation", "CategoryUse", "CreditModel", "CreditReport", "CreditSdk",
+           "PsiPoint", "ReasonCode", "Usage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,44 @@ class Usage:
     height: int
 
 
+@dataclass(frozen=True, slots=True)
+class ReasonCode:
+    """One reason a score gives (points stay private to the data owners)."""
+
+    code: str
+    feature: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreditReport:
+    """A score computed under consent: score, band, reason codes, what it used, and how
+    to check it against the ledger (``result_digest`` is SHA-256 over ``salt`` and the
+    report's content, attested by the bank)."""
+
+    id: str
+    sme: str
+    uscc: str
+    bank: str
+    consent_id: str
+    model_version: str
+    score: int
+    band: str
+    reasons: tuple[ReasonCode, ...]
+    categories: tuple[str, ...]
+    computed_at_ms: int
+    salt: str
+    result_digest: str
+    attestation_txs: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> CreditReport:
+        base = from_json(cls, {**doc, "reasons": ()})
+        return dataclasses.replace(
+            base, reasons=tuple(from_json(ReasonCode, r) for r in doc["reasons"]))
+
+
 def _uses(categories: Sequence[CategoryUse | Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{"category": c.category, "features": list(c.features)} if isinstance(c, CategoryUse)
             else dict(c) for c in categories]
@@ -105,7 +144,7 @@ def _uses(categories: Sequence[CategoryUse | Mapping[str, Any]]) -> list[dict[st
 
 class CreditSdk(ModuleSdk):
     """Credit scoring: ``register_model``, ``retire_model``, ``report_psi``, ``attest``;
-    ``models``, ``model``, ``attestations``, ``usage``."""
+    ``models``, ``model``, ``attestations``, ``usage``; ``score``, ``reports``, ``report``."""
 
     ledger_forms: ClassVar[LedgerForms] = {
         "register_model": {"artefact_digest": binary},
@@ -160,6 +199,21 @@ class CreditSdk(ModuleSdk):
     def usage(self, sme: str | None = None) -> list[Usage]:
         """``GET /v1/credit/usage``: who used which of the SME's consents when."""
         return [from_json(Usage, u) for u in self._get("/v1/credit/usage", sme=sme)]
+
+    def score(self, consent_id: str, model_version: str, sme: str) -> CreditReport:
+        """``POST /v1/credit/scores``: a bank scores ``sme`` under its consent; the data
+        owners compute privately and attest, the bank gets the report."""
+        return CreditReport.from_json(self._post("/v1/credit/scores", {
+            "consent_id": consent_id, "model_version": model_version, "sme": sme}))
+
+    def reports(self, offset: int = 0, limit: int = 50) -> Page[CreditReport]:
+        """``GET /v1/credit/reports``: reports where the caller is the bank or the SME."""
+        return page_of(self._get("/v1/credit/reports", offset=offset, limit=limit),
+                       CreditReport)
+
+    def report(self, report_id: str) -> CreditReport:
+        """``GET /v1/credit/reports/{id}``."""
+        return CreditReport.from_json(self._get(f"/v1/credit/reports/{segment(report_id)}"))
 
 
 SDK = CreditSdk
