@@ -47,6 +47,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/ledger.py --txs 20000 --suite sm2 --json
 	$(BIN)/python bench/receivables.py --workflows 4000 --json
 	$(BIN)/python bench/cluster.py --txs 60000 --json
+	$(BIN)/python bench/credit.py --json
 	$(BIN)/python bench/api.py --json
 
 clean:

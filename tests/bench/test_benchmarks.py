@@ -42,6 +42,13 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
          "accounts", "window", "max_txs", "max_wait_ms", "verify_workers", "synchronous",
          "cores"},
     ),
+    "credit.py": (
+        ["credit.py", "--orgs", "3000", "--train-orgs", "5000", "--chunk", "1000", "--rows",
+         "2000", "--features", "2", "--sba-rows", "5000"],
+        {"bench", "orgs", "private_scoring_s", "plain_scoring_s", "scoring_ratio",
+         "scores_equal", "vertical_binning_s", "plain_binning_s", "auc_oot", "ks_oot",
+         "psi_bp", "failed", "cores"},
+    ),
     "api.py": (
         ["api.py", "--seconds", "0.5", "--txs", "200", "--batch", "50", "--groups", "2",
          "--connections", "4"],
@@ -51,7 +58,8 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
 }
 FIGURES = {"committed_tps", "p50_ms", "p99_ms", "verify_per_core", "plain_transfer_tps",
            "ratio_to_transfers", "embedded_tps", "embedded_p50_ms", "embedded_p99_ms", "ratio",
-           "verify_rps", "submit_tps"}
+           "verify_rps", "submit_tps", "private_scoring_s", "plain_scoring_s",
+           "scoring_ratio", "vertical_binning_s", "plain_binning_s", "auc_oot", "ks_oot"}
 
 
 def test_every_benchmark_script_has_a_tiny_run() -> None:
@@ -88,6 +96,9 @@ def test_benchmark_prints_its_json_line(name: str) -> None:
         assert result["txs"] == 20 * 8
         # 565.00 sold 30 days before maturity at 4% ACT/360: 188 fen of discount each.
         assert result["bank_discount_earned"] == 20 * 188
+    if name == "credit.py":
+        assert result["scores_equal"] is True and result["orgs"] == 3000
+        assert 0.5 < result["auc_oot"] <= 1
     if name == "cluster.py":
         # Peers enrol their API admins at start-up: the run starts past height 0.
         assert result["start_height"] > 0

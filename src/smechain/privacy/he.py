@@ -10,6 +10,10 @@ plaintext space is Z_p; sums that leave it wrap silently under ``decrypt``).
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
+
 import numpy as np
 import numpy.typing as npt
 from heu import numpy as hnp
@@ -25,10 +29,26 @@ class OutOfRange(ValueError):
     """A decrypted plaintext lies outside the range the protocol allows."""
 
 
+@functools.cache
+def _start_quietly() -> None:
+    """Start HEU's thread pool with its native start-up log line on stderr, once per
+    process: it prints to stdout, where a command's or a benchmark's JSON goes."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        kit = hnp.setup(phe.SchemaType.OU, 1024)
+        kit.encryptor().encrypt(kit.array(np.zeros(2, np.int64)))
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 class PublicKit:
     """Encrypt and add under someone else's public key (owners, aggregators)."""
 
     def __init__(self, public_key: bytes) -> None:
+        _start_quietly()
         self.public_key = public_key
         self._kit = hnp.setup(phe.PublicKey.load_from(public_key))
         self._encryptor = self._kit.encryptor()
