@@ -90,7 +90,7 @@ def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, 
                 if any(r == "*" or r in roles for r in v["roles"])]
 
     assert menu("sme") == ["overview", "invoices", "certificates", "offers", "payments", "cash",
-                           "consents"]
+                           "consents", "credit-reports"]
     assert menu("core_enterprise") == ["overview", "confirm", "outstanding", "cash"]
     assert menu("factor") == ["overview", "market", "portfolio", "overdue", "cash"]
     assert menu("bank") == [*menu("factor"), "received-consents", "credit-models"]

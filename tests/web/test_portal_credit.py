@@ -69,3 +69,32 @@ def test_a_bank_a_data_owner_and_the_regulator_see_models_and_attestations(
     expect(chart.locator(f'path[data-model="{demo["old_model"]}"]')).to_have_count(1)
     expect(chart.locator(f'circle[data-model="{demo["old_model"]}"]')).to_have_count(3)
     expect(page.get_by_test_id("table-registry-models")).to_contain_text("Retired")
+
+
+def test_a_bank_scores_an_sme_in_the_portal_and_the_sme_reads_its_report(
+        page: Any, demo: dict[str, Any]) -> None:
+    sign_in(page, "bank-a")
+    page.get_by_test_id("nav-credit-models").click()
+    reports = page.get_by_test_id("table-bank-reports")
+    expect(reports).to_contain_text(demo["model"])  # the demo's own score of tier 1
+    form = page.get_by_test_id("form-credit-request-score")
+    form.get_by_test_id("input-consent_id").fill(demo["consent"])
+    form.get_by_test_id("input-model_version").fill(demo["model"])
+    form.get_by_test_id("input-sme").fill("sme-t1")
+    form.get_by_test_id("submit-credit-request-score").click()
+    expect(page.get_by_test_id("toast")).to_contain_text("Scored")
+    made = Api(demo["url"], "bank-a").http.get("/v1/credit/reports").json()
+    assert made["total"] == 2 and made["items"][0]["sme"] == "sme-t1"
+    expect(reports.get_by_test_id("report-score")).to_have_count(2)
+    # A refused request says why in the form, naming the field.
+    form.get_by_test_id("input-consent_id").fill("0" * 32)
+    form.get_by_test_id("input-model_version").fill(demo["model"])
+    form.get_by_test_id("input-sme").fill("sme-t1")
+    form.get_by_test_id("submit-credit-request-score").click()
+    expect(form).to_contain_text("consent_id")
+    page.get_by_test_id("logout").click()
+    sign_in(page, "sme-t1")
+    page.get_by_test_id("nav-credit-reports").click()
+    mine = page.get_by_test_id("table-sme-reports")
+    expect(mine.get_by_test_id("report-score")).to_have_count(2)
+    expect(mine).to_contain_text(made["items"][0]["reasons"][0]["en"])

@@ -6,6 +6,7 @@ import { form } from "/static/form.js";
 import { h, panel, button, toast, fill, modal } from "/static/ui.js";
 import { offeredControls, txDone } from "/static/views/common.js";
 import { attestationsTable, loadModels, modelsTable, psiChart } from "./common.js";
+import { reportsTable, scoreForm } from "./reports.js";
 
 const CATEGORIES = ["tax", "market_regulation", "social_insurance", "customs", "ip", "courts", "utilities"];
 const HEX32 = /^[0-9a-f]{64}$/;
@@ -74,14 +75,22 @@ export function bankModelsView(ctx) {
     }),
   });
   const attested = attestationsTable("bank-attestations", "bank");
+  const reports = reportsTable("bank-reports");
+  const request = scoreForm(() => {
+    reports.reload();
+    attested.reload();
+  });
   refresh();
   return {
-    el: h("div", {}, panel("model.mine", chart, registry), panel("model.register_title", register.el),
+    el: h("div", {}, panel("report.request_title", h("p", { class: "muted", i18n: "report.request_intro" }),
+      request.el), panel("report.for_bank", reports.el),
+      panel("model.mine", chart, registry), panel("model.register_title", register.el),
       panel("attest.score_title", h("p", { class: "muted", i18n: "attest.score_intro" }), score.el),
       panel("attest.for_bank", attested.el)),
     refresh: () => {
       refresh();
       attested.reload();
+      reports.reload();
     },
   };
 }

@@ -3,3 +3,4 @@
 export { bankModelsView } from "./bank.js";
 export { attestedView } from "./owner.js";
 export { registryView } from "./registry.js";
+export { smeReportsView } from "./reports.js";
