@@ -44,25 +44,11 @@ from smechain.privacy import messages, reasons, scoring
 from smechain.privacy.bench import vertical_binning_figures
 
 
-def _owner_arrays(card: ScorecardModel, category: str, frame: pd.DataFrame
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """An owner's partial points and point losses for the rows of ``frame``."""
-    mine = [f for f in card.features if f.owner == category]
-    feats = desk.owner_features(category, frame)
-    points = np.stack([np.asarray(f.points, np.int64)[f.bin_index(feats[f.name])]
-                       for f in mine], axis=1)
-    best = np.array([max(f.points) for f in mine], dtype=np.int64)
-    return points.sum(axis=1, dtype=np.int64), best - points
-
-
 def _owner(category: str, folder: str, model: str, request: str, chunk: int, private: bool,
            out: Connection) -> None:
     """One data owner's process: its store only, chunk by chunk of the bank's list."""
     card = ScorecardModel.load(Path(model))
     firms = np.load(request, mmap_mode="r")
-    order = card.reason_order()
-    position = {card.features[i].name: n for n, i in enumerate(order)}
-    codes = np.array([position[f.name] for f in card.features if f.owner == category])
     roles = scoring.Roles(card.owners)
     party = scoring.ScoringOwner(category, roles)
     if private:
@@ -70,14 +56,14 @@ def _owner(category: str, folder: str, model: str, request: str, chunk: int, pri
     # Records absent from this owner score as missing: the missing bin's points.
     absent = pd.DataFrame(columns=[c for c, _ in govdata.OWNER_COLUMNS[category]],
                           index=["-"])
-    missing_partial, missing_losses = _owner_arrays(card, category, absent)
+    missing = desk.owner_chunk(card, category, desk.owner_features(category, absent))
     buffer: list[pd.DataFrame] = []
     with govdata.OwnerStore(folder, category) as store:
         rows = store.features(chunk=chunk)
         for start in range(0, len(firms), chunk):
             wanted = pd.Index(firms[start:start + chunk].astype(str))
-            partial = np.full(len(wanted), missing_partial[0], dtype=np.int64)
-            losses = np.tile(missing_losses[0], (len(wanted), 1))
+            partial = np.full(len(wanted), missing.partials[0], dtype=np.int64)
+            losses = np.tile(missing.losses[0], (len(wanted), 1))
             last = wanted[-1]
             while True:  # records come in the register's order: read up to this chunk's end
                 frame = buffer.pop() if buffer else next(rows, None)
@@ -86,15 +72,16 @@ def _owner(category: str, folder: str, model: str, request: str, chunk: int, pri
                 at = wanted.get_indexer(frame.index)
                 here = at >= 0
                 if here.any():
-                    p, x = _owner_arrays(card, category, frame[here])
-                    partial[at[here]], losses[at[here]] = p, x
+                    got = desk.owner_chunk(card, category,
+                                           desk.owner_features(category, frame[here]))
+                    partial[at[here]], losses[at[here]] = got.partials, got.losses
                 if not here.all():
                     buffer.append(frame[~here])
                     break
                 if frame.index[-1] == last:
                     break
             if private:
-                msgs = party.chunk(scoring.OwnerChunk(start, partial, losses, codes))
+                msgs = party.chunk(scoring.OwnerChunk(start, partial, losses, missing.codes))
                 out.send_bytes(b"".join(len(m).to_bytes(8, "big") + m
                                         for m in map(messages.encode, msgs)))
             else:
@@ -117,8 +104,7 @@ def score_all(folder: Path, model: Path, request: Path, n: int, chunk: int,
     card = ScorecardModel.load(model)
     roles = scoring.Roles(card.owners)
     width = {c: sum(f.owner == c for f in card.features) for c in card.owners}
-    codes_of = {c: np.array([n_ for n_, i in enumerate(card.reason_order())
-                             if card.features[i].owner == c]) for c in card.owners}
+    codes_of = {c: desk.reason_positions(card, c) for c in card.owners}
     ctx = multiprocessing.get_context("spawn")
     started = time.perf_counter()
     pipes, procs = [], []

@@ -123,6 +123,28 @@ def owner_features(category: str, records: pd.DataFrame) -> pd.DataFrame:
     return frame[list(GOVDATA_FEATURES[category])]
 
 
+def owner_chunk(card: ScorecardModel, owner: str, features: pd.DataFrame,
+                row_start: int = 0) -> scoring.OwnerChunk:
+    """What ``owner`` computes on its own rows for the privacy protocol: its partial
+    points per row, each of its features' point loss against that feature's best bin,
+    and the features' reason positions (``card.reason_order``, owners in card order, so
+    the protocol breaks ties as ``card.reason_codes`` does). ``features`` holds the
+    model features of ``owner``'s category for the rows."""
+    mine = [f for f in card.features if f.owner == owner]
+    points = np.stack([np.asarray(f.points, np.int64)[f.bin_index(features[f.name])]
+                       for f in mine], axis=1)
+    best = np.array([max(f.points) for f in mine], dtype=np.int64)
+    return scoring.OwnerChunk(row_start, points.sum(axis=1, dtype=np.int64), best - points,
+                              reason_positions(card, owner))
+
+
+def reason_positions(card: ScorecardModel, owner: str) -> IntArray:
+    """The reason position (in ``card.reason_order()``) of each of ``owner``'s features."""
+    position = {card.features[i].name: n for n, i in enumerate(card.reason_order())}
+    return np.array([position[f.name] for f in card.features if f.owner == owner],
+                    dtype=np.int64)
+
+
 def _digest(*parts: bytes) -> bytes:
     h = hashlib.sha256()
     for p in parts:
@@ -280,21 +302,15 @@ def score(state: StateReader, now_ms: int, *, bank: str, consent_id: str,
         check_consent(state, consent_id, bank, category, PURPOSE, now_ms)
         if category not in owners:
             raise DeskError("category", f"no data owner of {category!r} at this peer", 503)
-    order = card.reason_order()  # owners in card order, so ties break as the card's do
-    position = {card.features[i].name: n for n, i in enumerate(order)}
+    order = card.reason_order()
     chunks: list[scoring.OwnerChunk] = []
     attestations: list[Attestation] = []
     for category in card.owners:
         owner = owners[category]
         raw = owner.records(uscc)
-        frame = owner_features(category, raw).reindex([uscc])
-        mine = [f for f in card.features if f.owner == category]
-        points = np.stack([np.asarray(f.points, np.int64)[f.bin_index(frame[f.name])]
-                           for f in mine], axis=1)
-        best = np.array([max(f.points) for f in mine], dtype=np.int64)
-        codes = np.array([position[f.name] for f in mine], dtype=np.int64)
-        partial: IntArray = points.sum(axis=1, dtype=np.int64)
-        chunks.append(scoring.OwnerChunk(0, partial, best - points, codes))
+        chunk = owner_chunk(card, category, owner_features(category, raw).reindex([uscc]))
+        chunks.append(chunk)
+        partial = chunk.partials
         salt = os.urandom(16)
         attestations.append(Attestation(
             owner.org, category, Computation.PARTIAL_SCORE,
