@@ -87,9 +87,14 @@ def test_a_data_owner_checks_a_consent_before_computing(ledger: Api) -> None:
     error(ledger.get(f"/v1/consents/{ids['revoked_consent']}/check", "tax-sh/viewer",
                      params={"bank": "bank-a", "category": "tax"}),
           422, field="consent_id", code="consent_revoked")
-    # an organisation neither party to it nor owning its data is not told
-    error(ledger.get(path, "sme-t3/viewer", params={"bank": "bank-a", "category": "tax"}),
-          403, field="consent_id")
+    # an organisation neither party to it nor owning its data is not told it exists
+    stranger = error(ledger.get(path, "sme-t3/viewer",
+                                params={"bank": "bank-a", "category": "tax"}),
+                     404, field="consent_id")
+    unknown = error(ledger.get("/v1/consents/" + "0" * 32 + "/check", "sme-t3/viewer",
+                               params={"bank": "bank-a", "category": "tax"}),
+                    404, field="consent_id")
+    assert stranger["code"] == unknown["code"]
 
 
 @covers("GET /v1/consents", "GET /v1/consents/{consent_id}")
@@ -116,7 +121,7 @@ def test_consents_for_their_sme_their_bank_their_data_owners_and_regulators(
     path = f"/v1/consents/{ids['consent']}"
     for who in ("sme-t1/viewer", "bank-a/viewer", "si-sh/viewer", "regulator/viewer"):
         assert ledger.ok("GET", path, as_=who)["id"] == ids["consent"]
-    error(ledger.get(path, "bank-b/viewer"), 403, field="consent_id")
+    error(ledger.get(path, "bank-b/viewer"), 404, field="consent_id")
     error(ledger.get("/v1/consents/nope", "sme-t1/viewer"), 404, field="consent_id")
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
 
+import numpy as np
 import pytest
 from api_support import Api, covers, error, seeded_api
 
@@ -93,27 +94,24 @@ def test_a_bank_scores_an_sme_under_its_consent(ledger: Api) -> None:
 
 
 def test_private_scores_equal_plain_scores_for_many_firms(ledger: Api) -> None:
-    """The desk on 40 other firms of the owners' stores (under tier 1's consent, which
-    the owners check; the firm scored is only the desk's input here)."""
-    ids = ledger.ids
-    platform = ledger.demo.platform
-    folder = credit_folder(platform)
-    card = _card(ledger, ids["model"])
-    with desk.govdata.OwnerStore(folder / "owners", "market_regulation") as store:
-        usccs = list(next(store.features(chunk=40)).index)
-    owners = {c: desk.DataOwner(org, c, folder / "owners") for c, org in
-              (("tax", "tax-sh"), ("market_regulation", "amr-sh"),
-               ("social_insurance", "si-sh"))}
-    plain = desk.joined_features(folder / "owners", usccs, card.owners)
-    want_scores = card.score(plain)
-    want_reasons = card.reason_codes(plain)
-    for i, uscc in enumerate(usccs):
-        report = desk.score(platform.node.store, platform.now_ms(), bank="bank-a",
-                            consent_id=ids["consent"], model_version=ids["model"],
-                            sme="sme-t1", uscc=uscc, models=folder / "models", owners=owners)
-        assert report.score == want_scores[i]
-        assert [r.code for r in report.reasons] == [r.code for r in want_reasons[i]]
-        assert report.check()
+    """Every firm of the owners' stores scored through the protocol, as the owners
+    compute it on their own stores, equals the card's plain score and reasons."""
+    folder = credit_folder(ledger.demo.platform) / "owners"
+    card = _card(ledger, ledger.ids["model"])
+    with desk.govdata.OwnerStore(folder, "market_regulation") as store:
+        usccs = list(next(store.features(chunk=3_000)).index)
+    plain = desk.joined_features(folder, usccs, card.owners)
+    chunks = [desk.owner_chunk(card, c, plain[list(desk.GOVDATA_FEATURES[c])])
+              for c in card.owners]
+    totals, codes = desk.scoring.private_scores([c.partials for c in chunks],
+                                                [c.losses for c in chunks],
+                                                [c.codes for c in chunks], chunk_rows=1_000)
+    assert np.array_equal(totals + card.base_points, card.score(plain))
+    order = card.reason_order()
+    assert codes is not None
+    for row, expected in enumerate(card.reason_codes(plain)):
+        assert [card.features[order[c]].reason.code for c in codes[row] if c >= 0] == [
+            r.code for r in expected]
 
 
 def _grant(ledger: Api, sme: str, bank: str, categories: list[str], purpose: str) -> str:
@@ -123,15 +121,18 @@ def _grant(ledger: Api, sme: str, bank: str, categories: list[str], purpose: str
     return str(result["events"][-1]["attrs"]["id"])
 
 
-REFUSALS: dict[str, tuple[str, int, str, str]] = {
+REFUSALS: dict[str, tuple[str, int, str, str | None]] = {
     # kind: (caller, status, field, code)
     "no consent": ("bank-a/operator", 422, "consent_id", "consent_unknown"),
     "revoked": ("bank-a/operator", 422, "consent_id", "consent_revoked"),
-    "another bank's consent": ("bank-a/operator", 422, "bank", "consent_wrong_bank"),
-    "category not granted": ("bank-a/operator", 422, "category", "consent_category"),
-    "wrong purpose": ("bank-a/operator", 422, "purpose", "consent_purpose"),
-    "unknown model": ("bank-a/operator", 404, "model_version", "credit"),
-    "retired model": ("bank-a/operator", 422, "model_version", "credit"),
+    "another SME's consent": ("bank-a/operator", 422, "sme", "consent_other_sme"),
+    "another bank's consent": ("bank-a/operator", 422, "consent_id", "consent_wrong_bank"),
+    "category not granted": ("bank-a/operator", 422, "consent_id", "consent_category"),
+    "wrong purpose": ("bank-a/operator", 422, "consent_id", "consent_purpose"),
+    "unknown model": ("bank-a/operator", 404, "model_version", "not_found"),
+    "retired model": ("bank-a/operator", 409, "model_version", "conflict"),
+    "another bank's model": ("bank-b/operator", 403, "model_version", "forbidden"),
+    "an unknown field": ("bank-a/operator", 422, "evil", None),
     "not a bank": ("sme-t1/operator", 403, "org", "forbidden"),
     "unknown sme": ("bank-a/operator", 404, "sme", "not_found"),
     "viewer": ("bank-a/viewer", 403, "role", "forbidden"),
@@ -149,6 +150,14 @@ def test_each_refused_score_names_its_field_and_stores_nothing(ledger: Api,
         body["consent_id"] = "0" * 32
     elif kind == "revoked":
         body.update(consent_id=ids["revoked_consent"], sme="sme-t2")
+    elif kind == "another SME's consent":
+        body["sme"] = "sme-t2"
+    elif kind == "another bank's model":
+        body.update(consent_id=_grant(ledger, "sme-t4", "bank-b",
+                                      ["tax", "market_regulation", "social_insurance"],
+                                      "credit_assessment"), sme="sme-t4")
+    elif kind == "an unknown field":
+        body["evil"] = 1
     elif kind == "another bank's consent":
         body.update(consent_id=_grant(ledger, "sme-t4", "bank-b",
                                       ["tax", "market_regulation", "social_insurance"],
@@ -181,8 +190,14 @@ def test_an_expired_consent_is_refused_by_every_owner(ledger: Api) -> None:
     with pytest.raises(desk.ConsentRefused) as refused:
         desk.score(platform.node.store, consent["until_ms"], bank="bank-a",
                    consent_id=ids["consent"], model_version=ids["model"], sme="sme-t1",
-                   uscc="91310000MA1K000107", models=folder / "models", owners=owners)
+                   models=folder / "models", owners=owners)
     assert (refused.value.code, refused.value.field) == ("consent_expired", "consent_id")
+
+
+def test_an_organisation_without_a_uscc_cannot_be_looked_up(ledger: Api) -> None:
+    with pytest.raises(desk.DeskError) as refused:
+        desk.sme_uscc(ledger.demo.platform.node.store, "bank-a")
+    assert refused.value.field == "sme" and "unified social credit code" in str(refused.value)
 
 
 def test_a_tampered_artefact_is_refused(ledger: Api, tmp_path: Any) -> None:

@@ -71,15 +71,32 @@ def test_generate_and_train_write_stores_and_a_model_whose_digest_is_printed(
 def test_generate_and_train_refuse_bad_arguments_naming_them(tmp_path: Path) -> None:
     a_file = tmp_path / "file"
     a_file.write_text("x")
+    tiny = tmp_path / "tiny"
+    assert smechain("credit", "generate", "--folder", tiny, "--orgs", "300")[0] == 0
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    m = tmp_path / "m.json"
     for args, field in (
             (("generate", "--folder", tmp_path / "g", "--orgs", "0"), "--orgs"),
             (("generate", "--folder", a_file, "--orgs", "10"), "--folder"),
+            (("generate", "--folder", a_file / "sub", "--orgs", "10"), "--folder"),
+            (("generate", "--folder", "/proc/smechain-test", "--orgs", "10"), "--folder"),
+            (("generate", "--folder", busy, "--orgs", "10"), "--folder"),
             (("generate", "--folder", tmp_path / "g", "--seed", "-1"), "--seed"),
-            (("train", "--data", "nope", "--out", tmp_path / "m.json"), "--data"),
-            (("train", "--out", tmp_path / "m.json"), "--folder"),
-            (("train", "--folder", tmp_path / "none", "--out", tmp_path / "m.json"),
-             "--folder")):
+            (("train", "--data", "nope", "--out", m), "--data"),
+            (("train", "--out", m), "--folder"),
+            (("train", "--folder", tmp_path / "none", "--out", m), "--folder"),
+            (("train", "--folder", a_file, "--out", m), "--folder"),
+            (("train", "--folder", tiny, "--out", m), "--folder"),
+            (("train", "--folder", tiny, "--out", m, "--version", "../x"), "--version"),
+            (("train", "--folder", tiny, "--out", m, "--version", ""), "--version"),
+            (("train", "--data", "german", "--folder", tiny, "--out", m), "--folder"),
+            (("train", "--folder", tiny, "--out", m, "--rows", "10"), "--rows"),
+            (("train", "--folder", tiny, "--out", tmp_path / "no" / "m.json"), "--out"),
+            (("train", "--folder", tiny, "--out", tmp_path), "--out")):
         code, out = smechain("credit", *args)
         assert code == 2, (args, out)
-        assert f"{field}:" in out, (args, out)
-    assert not (tmp_path / "g").exists() and not (tmp_path / "m.json").exists()
+        assert f"{field}:" in out and "Traceback" not in out, (args, out)
+    assert not (tmp_path / "g").exists() and not m.exists() and not (tmp_path / "no").exists()
+    assert (busy / "notes.txt").read_text() == "mine" and len(list(busy.iterdir())) == 1

@@ -15,10 +15,11 @@ from .conftest import Net, fresh_identifier
 def test_a_bank_scores_an_sme_through_the_sdk(net: Net) -> None:
     folder = credit_folder(net.demo.platform)
     uscc = fresh_identifier()
-    govdata.generate(folder / "owners", n=4_000, seed=11)
+    govdata.generate(folder / "owners", n=6_000, seed=11)
     govdata.adopt(folder / "owners", [uscc.partition(":")[2]])
     card = desk.train_govdata(folder / "owners", "sdk-gov-1",
                               categories=["tax", "social_insurance"])
+    (folder / "models").mkdir()
     digest = card.save(folder / "models" / "sdk-gov-1.json")
 
     tax, bank, sme = net.login("tax-sh"), net.login("bank-a"), net.login("sme-t4")

@@ -14,15 +14,30 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from smechain.api.demo import ORGS, PASSWORD, Demo, build_demo
+from smechain.api.platform import Platform
 from smechain.core.encoding import decode
 from smechain.core.proof import verify_tx_proof
 from smechain.modules.receivable.contract import CERT_PREFIX, Certificate
 from smechain.node.verify import verify_chain
+
+
+def platform_report(platform: Platform, report_id: str) -> dict[str, Any]:
+    """The demo's credit report (kept at the peer, off the ledger)."""
+    from contextlib import closing
+
+    from smechain.modules.credit import desk
+    from smechain.modules.credit.routes import credit_folder
+
+    with closing(desk.ReportBook(credit_folder(platform))) as book:
+        found = book.get(report_id)
+    assert found is not None
+    return found
 
 
 def _yuan(fen: int) -> str:
@@ -64,6 +79,13 @@ def run_demo(folder: Path | None = None, serve: bool = False, host: str = "127.0
         reason = verify_tx_proof(node.suite, proof, node.orderer_keys)
         console.print(f"Inclusion proof of the sale to bank-a (block {proof.header.height}): "
                       + ("[green]holds[/]" if not reason else f"[red]{reason}[/]"))
+        credit = platform_report(platform, ids["report"])
+        console.print(f"Credit score of sme-t1 for bank-a under its consent, computed by the "
+                      f"tax, market regulation and social insurance offices on their own data "
+                      f"through secret shares: [bold]{credit['score']}[/] (band "
+                      f"{credit['band']}; reasons "
+                      f"{', '.join(r['code'] for r in credit['reasons'])}; "
+                      f"{len(credit['attestation_txs'])} attestations on the ledger)")
         report = verify_chain(node.store)
         console.print(f"verify: {report.blocks} blocks, {report.transactions} transactions — "
                       + ("[green]intact[/]" if report.ok else f"[red]{report.problem}[/]"))

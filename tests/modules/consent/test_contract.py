@@ -3,6 +3,7 @@ as the ledger meets it (each kind with its own code and field)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from smechain.modules.consent.queries import (
     ConsentRefused,
     ConsentRevoked,
     NoConsent,
+    OtherSme,
     WrongBank,
     WrongPurpose,
     check_consent,
@@ -115,6 +117,7 @@ def test_a_live_consent_allows_what_it_names(chain: Chain) -> None:
     ("none", "consent_unknown", "consent_id"),
     ("expired", "consent_expired", "consent_id"),
     ("revoked", "consent_revoked", "consent_id"),
+    ("other_sme", "consent_other_sme", "sme"),
     ("wrong_bank", "consent_wrong_bank", "bank"),
     ("wrong_category", "consent_category", "category"),
     ("wrong_purpose", "consent_purpose", "purpose"),
@@ -132,6 +135,8 @@ def test_each_refusal_has_its_class_code_and_field(chain: Chain, kind: str, code
         args["now_ms"] = until
     elif kind == "revoked":
         chain.ok(chain.tx("consent", "revoke", {"id": consent_id}, chain.key("sme-1")))
+    elif kind == "other_sme":
+        args["sme"] = "sme-2"
     elif kind == "wrong_bank":
         args["bank"] = "bank-c"
     elif kind == "wrong_category":
@@ -139,7 +144,7 @@ def test_each_refusal_has_its_class_code_and_field(chain: Chain, kind: str, code
     else:
         args["purpose"] = "loan_review"
     classes = {"none": NoConsent, "expired": ConsentExpired, "revoked": ConsentRevoked,
-               "wrong_bank": WrongBank, "wrong_category": CategoryNotGranted,
+               "other_sme": OtherSme, "wrong_bank": WrongBank, "wrong_category": CategoryNotGranted,
                "wrong_purpose": WrongPurpose}
     with pytest.raises(ConsentRefused) as refused:
         check_consent(chain.store, **args)
@@ -150,6 +155,17 @@ def test_each_refusal_has_its_class_code_and_field(chain: Chain, kind: str, code
     with pytest.raises(ConsentRefused) as renamed:
         check_consent(chain.store, **args, fields={field: "mine"})
     assert renamed.value.field == "mine"
+
+
+def test_the_granting_sme_passes_the_sme_check_and_refusals_give_dates(chain: Chain) -> None:
+    consent_id = grant(chain)
+    now = block_timestamp(chain.height)
+    check_consent(chain.store, consent_id, "bank-a", "tax", "credit_assessment", now,
+                  sme="sme-1")
+    until = consent(chain, consent_id).until_ms
+    with pytest.raises(ConsentExpired) as expired:
+        check_consent(chain.store, consent_id, "bank-a", "tax", "credit_assessment", until)
+    assert re.search(r"expired on \d{4}-\d{2}-\d{2}$", expired.value.message)
 
 
 def test_expiry_is_by_time_the_last_live_millisecond(chain: Chain) -> None:

@@ -111,3 +111,13 @@ def test_data_dir_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert datasets.data_dir().parts[-2:] == ("share", "smechain-data")
     monkeypatch.setenv("SMECHAIN_DATA", "/somewhere")
     assert datasets.data_dir() == Path("/somewhere")
+
+
+def test_a_data_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    monkeypatch.setenv("SMECHAIN_DATA", str(a_file))
+    with pytest.raises(datasets.DataUnavailable, match="SMECHAIN_DATA"):
+        datasets.fetch(datasets.GERMAN_SOURCE)

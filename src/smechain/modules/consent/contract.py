@@ -27,6 +27,7 @@ from enum import StrEnum
 import msgspec
 
 from smechain.core.contract import Action, Context, Contract, Party, Subject, Transition
+from smechain.core.daycount import MS_PER_DAY, date_of
 from smechain.core.encoding import shown
 from smechain.core.errors import BadArguments, NotFound
 from smechain.core.state import TxState
@@ -50,7 +51,6 @@ PURPOSES = ("credit_assessment", "loan_review", "post_loan_monitoring")
 """What a bank may use the data for."""
 MAX_TERM_DAYS = 1096
 """A consent runs at most three years from its grant."""
-MS_PER_DAY = 86_400_000
 
 
 class Status(StrEnum):
@@ -133,8 +133,9 @@ def grant(state: TxState, ctx: Context, args: Grant) -> None:
         raise BadArguments("purpose", f"{shown(args.purpose)!r} is not one of "
                            f"{', '.join(PURPOSES)}")
     if args.until_ms <= ctx.timestamp_ms:
-        raise BadArguments("until_ms", f"{args.until_ms} is not after the block's time "
-                           f"{ctx.timestamp_ms}")
+        raise BadArguments("until_ms", f"{args.until_ms} "
+                           f"({date_of(args.until_ms // MS_PER_DAY)}) is not after the "
+                           f"block's time ({date_of(ctx.timestamp_ms // MS_PER_DAY)})")
     if args.until_ms - ctx.timestamp_ms > MAX_TERM_DAYS * MS_PER_DAY:
         raise BadArguments("until_ms", f"a consent runs at most {MAX_TERM_DAYS} days")
     consent_id = ctx.tx_hash.hex()[:32]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from smechain.core.daycount import MS_PER_DAY, date_of
 from smechain.core.encoding import decode, shown
 from smechain.core.errors import ContractError
 from smechain.core.state import StateReader
@@ -57,14 +58,20 @@ class CategoryNotGranted(ConsentRefused):
     code = "consent_category"
 
 
+class OtherSme(ConsentRefused):
+    """The consent was granted by another SME than the one whose data is asked for."""
+
+    code = "consent_other_sme"
+
+
 class WrongPurpose(ConsentRefused):
     """The consent was granted for another purpose."""
 
     code = "consent_purpose"
 
 
-REFUSALS = (NoConsent, ConsentExpired, ConsentRevoked, WrongBank, CategoryNotGranted,
-            WrongPurpose)
+REFUSALS = (NoConsent, ConsentExpired, ConsentRevoked, OtherSme, WrongBank,
+            CategoryNotGranted, WrongPurpose)
 REFUSAL_STATUS = {kind.code: 422 for kind in REFUSALS}
 """HTTP status of each refusal's receipt code (``api.hooks``): the request names a
 consent that does not allow it, as a bad argument does."""
@@ -91,15 +98,21 @@ def standing(consent: Consent, now_ms: int) -> str:
     return "live" if now_ms < consent.until_ms else "expired"
 
 
+def _when(ms: int) -> str:
+    """A block time as its UTC day (``2026-12-01``), for messages."""
+    return date_of(ms // MS_PER_DAY)
+
+
 def check_consent(state: StateReader, consent_id: str, bank: str, category: str,
-                  purpose: str, now_ms: int, *, fields: Mapping[str, str] | None = None
-                  ) -> Consent:
-    """The consent ``consent_id`` when it lets ``bank`` have data of ``category``
-    computed for ``purpose`` at ``now_ms``; otherwise the refusal, checked in this order:
-    ``NoConsent``, ``ConsentRevoked``, ``ConsentExpired`` (naming ``consent_id``),
-    ``WrongBank`` (``bank``), ``CategoryNotGranted`` (``category``), ``WrongPurpose``
-    (``purpose``). ``fields`` renames those fields to the caller's arguments
-    (``{"bank": "model_version"}``); a name it lacks is kept."""
+                  purpose: str, now_ms: int, *, sme: str | None = None,
+                  fields: Mapping[str, str] | None = None) -> Consent:
+    """The consent ``consent_id`` when it lets ``bank`` have data of ``category`` (of
+    ``sme``, when given: the firm whose data is computed on) computed for ``purpose`` at
+    ``now_ms``; otherwise the refusal, checked in this order: ``NoConsent``,
+    ``ConsentRevoked``, ``ConsentExpired`` (naming ``consent_id``), ``OtherSme``
+    (``sme``), ``WrongBank`` (``bank``), ``CategoryNotGranted`` (``category``),
+    ``WrongPurpose`` (``purpose``). ``fields`` renames those fields to the caller's
+    arguments (``{"bank": "consent_id"}``); a name it lacks is kept."""
     names = fields or {}
 
     def field(name: str) -> str:
@@ -109,11 +122,14 @@ def check_consent(state: StateReader, consent_id: str, bank: str, category: str,
     if consent is None:
         raise NoConsent(field("consent_id"), f"no consent {shown(consent_id)!r}")
     if consent.status == Status.REVOKED:
-        raise ConsentRevoked(field("consent_id"), f"consent {consent.id!r} was revoked at "
-                             f"{consent.revoked_at_ms}")
+        raise ConsentRevoked(field("consent_id"), f"consent {consent.id!r} was revoked on "
+                             f"{_when(consent.revoked_at_ms)}")
     if now_ms >= consent.until_ms:
-        raise ConsentExpired(field("consent_id"), f"consent {consent.id!r} expired at "
-                             f"{consent.until_ms}")
+        raise ConsentExpired(field("consent_id"), f"consent {consent.id!r} expired on "
+                             f"{_when(consent.until_ms)}")
+    if sme is not None and consent.sme != sme:
+        raise OtherSme(field("sme"), f"consent {consent.id!r} was granted by "
+                       f"{consent.sme!r}, not by {shown(sme)!r}")
     if consent.bank != bank:
         raise WrongBank(field("bank"), f"consent {consent.id!r} is for {consent.bank!r}, "
                         f"not {shown(bank)!r}")

@@ -60,13 +60,12 @@ def router(platform: Platform) -> APIRouter:
 
     def visible(caller: Caller, consent_id: str) -> Consent:
         """The consent, for its SME, its bank, the owners of its categories' data and
-        regulators; 404 when there is none, 403 for anyone else."""
+        regulators; 404 for anyone else, as when there is none (a stranger is not told
+        that it exists)."""
         consent = q.read_consent(node, consent_id)
-        if consent is None:
+        if consent is None or not (caller.may_see(q.parties(consent))
+                                   or owners_of(consent) & set(caller.org.roles)):
             raise not_found("consent_id", f"no consent {shown(consent_id)!r}")
-        if not (caller.may_see(q.parties(consent)) or owners_of(consent) & set(caller.org.roles)):
-            raise forbidden("consent_id", f"{caller.org_id!r} is neither party to consent "
-                                          f"{consent_id!r} nor an owner of its data")
         return consent
 
     @r.get("/v1/consents", response_model=ConsentPage, tags=["consents"])

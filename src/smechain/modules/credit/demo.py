@@ -56,6 +56,7 @@ def _register(demo: DemoBuilder, version: str) -> None:
     folder = credit_folder(demo.platform)
     card: ScorecardModel = desk.train_govdata(folder / "owners", version,
                                               categories=CATEGORIES[version])
+    (folder / "models").mkdir(parents=True, exist_ok=True)
     digest = card.save(folder / "models" / f"{version}.json")
     demo.do("bank-a", "credit", "register_model", {
         "model_version": version, "kind": "scorecard", "artefact_digest": digest,

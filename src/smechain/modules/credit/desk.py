@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from smechain.core.encoding import shown
 from smechain.core.state import StateReader
 from smechain.modules.consent.queries import ConsentRefused, check_consent
 from smechain.modules.credit import govdata
@@ -54,6 +55,7 @@ from smechain.modules.credit.contract import (
 )
 from smechain.modules.credit.queries import read_model
 from smechain.modules.credit.scorecard import Reason, ScorecardModel
+from smechain.modules.invoice.contract import aliases
 from smechain.privacy import scoring
 
 IntArray = npt.NDArray[np.int64]
@@ -76,6 +78,8 @@ GOVDATA_FEATURES: dict[str, tuple[str, ...]] = {
 """The features a government-data scorecard reads from each owner's records."""
 
 GOVDATA_CATEGORICAL = frozenset({"credit_grade"})
+MIN_LOANS = 1_000
+"""Fewest past loans a government-data card is trained on (a twentieth of them defaulted)."""
 
 GOVDATA_REASONS: dict[str, Reason] = {
     "invoices_issued_fen_12m": Reason("T01", "近12个月开票金额偏低",
@@ -101,13 +105,17 @@ GOVDATA_REASONS: dict[str, Reason] = {
 
 
 class DeskError(ValueError):
-    """A score request that cannot be computed: ``field`` names what is wrong."""
+    """A score request that cannot be computed: ``field`` names what is wrong, ``code``
+    and ``status`` are the API's (``not_found`` 404, ``conflict`` 409, ``bad_args``
+    422, ``forbidden`` 403, ``unavailable`` 503)."""
 
-    def __init__(self, field: str, reason: str, status: int = 422) -> None:
+    def __init__(self, field: str, reason: str, status: int = 422,
+                 code: str = "bad_args") -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
         self.status = status
+        self.code = code
 
 
 def owner_features(category: str, records: pd.DataFrame) -> pd.DataFrame:
@@ -260,13 +268,25 @@ def registered_model(state: StateReader, version: str, bank: str) -> Model:
     """The ledger's record of model ``version``, active and the bank's own."""
     model = read_model(state, version)
     if model is None:
-        raise DeskError("model_version", f"no model {version!r} is registered", 404)
+        raise DeskError("model_version", f"no model {version!r} is registered", 404,
+                        "not_found")
     if model.status != Status.ACTIVE:
-        raise DeskError("model_version", f"model {version!r} is retired")
+        raise DeskError("model_version", f"model {version!r} is retired", 409, "conflict")
     if model.bank != bank:
-        raise DeskError("model_version", f"model {version!r} is {model.bank!r}'s, "
-                        f"not {bank!r}'s", 403)
+        raise DeskError("model_version", f"model {version!r} belongs to {model.bank}, "
+                        f"not to {bank}", 403, "forbidden")
     return model
+
+
+def sme_uscc(state: StateReader, sme: str) -> str:
+    """The unified social credit code registered to ``sme`` (the invoice module's
+    identifier registry): how the data owners find its records."""
+    for identifier in aliases(state, sme):
+        scheme, _, value = identifier.partition(":")
+        if scheme == "USCC":
+            return value
+    raise DeskError("sme", f"{shown(sme)} has no unified social credit code registered "
+                    "(invoice register_party), so no data owner can find its records")
 
 
 def load_artefact(folder: Path, model: Model) -> ScorecardModel:
@@ -274,7 +294,7 @@ def load_artefact(folder: Path, model: Model) -> ScorecardModel:
     path = Path(folder) / f"{model.version}.json"
     if not path.is_file():
         raise DeskError("model_version", f"this peer holds no artefact of {model.version!r} "
-                        f"({path.name} in {folder})", 404)
+                        f"({path.name} in {folder})", 503, "unavailable")
     try:
         return ScorecardModel.load(path, model.artefact_digest.hex())
     except ValueError as exc:
@@ -282,26 +302,32 @@ def load_artefact(folder: Path, model: Model) -> ScorecardModel:
 
 
 def score(state: StateReader, now_ms: int, *, bank: str, consent_id: str,
-          model_version: str, sme: str, uscc: str, models: Path,
+          model_version: str, sme: str, models: Path,
           owners: Mapping[str, DataOwner]) -> CreditReport:
-    """Score ``sme`` (whose USCC is ``uscc``) for ``bank`` under ``consent_id`` with the
-    registered ``model_version``; the report with every party's :class:`Attestation`.
+    """Score ``sme`` for ``bank`` under ``consent_id`` with the registered
+    ``model_version``; the report with every party's :class:`Attestation`.
 
     ``models`` is the folder of model artefacts (``<version>.json``); ``owners`` maps
-    each category to the data owner holding it. Raises :class:`DeskError` (no such
-    or retired model, artefact missing or not the registered one, no owner of a
-    category at this peer) and the consent's typed refusals (``ContractError``
-    subclasses naming ``consent_id``, ``bank``, ``category`` or ``purpose``).
+    each category to the data owner holding it. Raises :class:`DeskError` (no such,
+    retired or another bank's model; its artefact missing here or not the registered
+    one; an SME with no USCC registered; no owner of a category at this peer) and the
+    consent's refusals (``ConsentRefused``: none, revoked, expired, granted by another
+    SME — naming ``sme`` —, to another bank, without a category the model uses, for
+    another purpose — naming ``consent_id``).
     """
     model = registered_model(state, model_version, bank)
     card = load_artefact(models, model)
     if BANK_OWNER in card.owners:
         raise DeskError("model_version", f"model {model_version!r} needs the bank's own "
                         "application data; score it with the bank's loan application")
+    fields = {"bank": "consent_id", "category": "consent_id", "purpose": "consent_id"}
     for category in card.owners:  # every owner checks the consent before anything else
-        check_consent(state, consent_id, bank, category, PURPOSE, now_ms)
+        check_consent(state, consent_id, bank, category, PURPOSE, now_ms, sme=sme,
+                      fields=fields)
         if category not in owners:
-            raise DeskError("category", f"no data owner of {category!r} at this peer", 503)
+            raise DeskError("model_version", f"no data owner of {category!r} at this peer",
+                            503, "unavailable")
+    uscc = sme_uscc(state, sme)
     order = card.reason_order()
     chunks: list[scoring.OwnerChunk] = []
     attestations: list[Attestation] = []
@@ -363,6 +389,12 @@ def train_govdata(folder: Path, version: str, *, name: str = "govdata",
     if unknown or not categories:
         raise ValueError(f"categories: {sorted(unknown)} are not owners' categories")
     loans = govdata.read_loans(folder)
+    defaults = int(loans["defaulted"].sum())
+    if len(loans) < MIN_LOANS or defaults < MIN_LOANS // 20 or defaults == len(loans):
+        raise ValueError(f"the bank's {len(loans)} past loans ({defaults} defaulted) are too "
+                         f"few to train on: at least {MIN_LOANS}, of which "
+                         f"{MIN_LOANS // 20} defaulted and some repaid (generate about "
+                         "6,000 firms or more)")
     frame = joined_features(folder, list(loans.index), categories)
     frame["default"] = loans["defaulted"].to_numpy()
     cut = sorted(loans["disbursed_on"])[int(len(loans) * 0.8)]

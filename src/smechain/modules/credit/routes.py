@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from smechain.api import schemas as s
 from smechain.api.caller import Caller
@@ -65,6 +65,8 @@ class Usage(BaseModel):
 
 class ScoreRequest(BaseModel):
     """A bank's request to score an SME under the consent it granted."""
+
+    model_config = ConfigDict(extra="forbid")
 
     consent_id: str = Field(max_length=64)
     model_version: str = Field(max_length=64)
@@ -120,20 +122,6 @@ def credit_folder(platform: Platform) -> Path:
     return platform.folder / "credit"
 
 
-def _uscc(platform: Platform, sme: str) -> str:
-    from smechain.modules.invoice.contract import aliases
-
-    org = platform.org(sme)
-    if org is None or "sme" not in org.roles:
-        raise not_found("sme", f"no SME {shown(sme)!r}")
-    for identifier in aliases(platform.node.store, sme):
-        scheme, _, value = identifier.partition(":")
-        if scheme == "USCC":
-            return value
-    raise ApiError(422, "no_uscc", "sme", f"sme: {sme!r} has no unified social credit code "
-                   "registered (invoice register_identifier), so no owner can find its data")
-
-
 def _owners(platform: Platform, categories: tuple[str, ...]) -> dict[str, desk.DataOwner]:
     """The data owners at this peer: for each category, an organisation holding its role
     whose key this peer holds and whose store is here."""
@@ -162,21 +150,21 @@ def request_score(platform: Platform, caller: Caller, consent_id: str, model_ver
     platform.require_submit(caller, "credit")
     if "bank" not in caller.org.roles:
         raise forbidden("org", "only a bank requests credit scores")
-    uscc = _uscc(platform, sme)
+    org = platform.org(sme)
+    if org is None or "sme" not in org.roles:
+        raise not_found("sme", f"no SME {shown(sme)!r}")
     folder = credit_folder(platform)
     model = q.read_model(platform.node.store, model_version)
     categories = tuple(u.category for u in model.categories) if model else ()
     try:
         report = platform.node.consistent(lambda: desk.score(
             platform.node.store, platform.now_ms(), bank=caller.org_id, consent_id=consent_id,
-            model_version=model_version, sme=sme, uscc=uscc, models=folder / "models",
+            model_version=model_version, sme=sme, models=folder / "models",
             owners=_owners(platform, categories)))
     except desk.DeskError as exc:
-        raise ApiError(exc.status, "credit", exc.field, str(exc)) from None
+        raise ApiError(exc.status, exc.code, exc.field, str(exc)) from None
     except ContractError as exc:
         raise platform.refusal(exc) from None
-    if report.sme != sme:
-        raise ApiError(422, "credit", "consent_id", "consent_id: not this SME's consent")
     txs = []
     for a in report.attestations:
         args = a.args(consent_id, model_version)

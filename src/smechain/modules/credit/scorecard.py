@@ -289,7 +289,6 @@ class ScorecardModel:
 
     def save(self, path: str | Path) -> str:
         """Write :meth:`encode` to ``path``; returns the digest."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_bytes(self.encode())
         return self.digest()
 
@@ -546,7 +545,7 @@ SBA_BINNING: dict[str, Any] = {"min_bin_size": 0.01, "max_n_bins": 8, "max_n_pre
 
 
 def train_sba(rows: int | None = None, *, with_term: bool = True,
-              with_real_estate: bool = True, seed: int = 13) -> Trained:
+              with_real_estate: bool = True, seed: int = 13, version: str = "1") -> Trained:
     """The SBA 7(a) card, trained on fiscal years up to 2000 (all of them, or a
     deterministic sample of ``rows``) and measured out of time on 2001–2004.
 
@@ -565,7 +564,7 @@ def train_sba(rows: int | None = None, *, with_term: bool = True,
     suffix = "" if with_term else ("-noterm" if with_real_estate else "-noterm-nore")
     return train(
         frame, datasets.SBA_TARGET, owners, datasets.SBA_REASONS,
-        name=f"sba-7a{suffix}", version="1",
+        name=f"sba-7a{suffix}", version=version,
         categorical=datasets.SBA_CATEGORICAL, special_codes=datasets.SBA_SPECIAL_CODES,
         test=data.test,
         training={
@@ -579,7 +578,7 @@ def train_sba(rows: int | None = None, *, with_term: bool = True,
         **SBA_BINNING)
 
 
-def train_german(test_share: float = 0.3, seed: int = 13) -> Trained:
+def train_german(test_share: float = 0.3, seed: int = 13, version: str = "1") -> Trained:
     """The German credit card, trained on a stratified ``1 - test_share`` of the loans
     and measured on the rest; every feature is the bank's own application data."""
     from sklearn.model_selection import train_test_split
@@ -592,7 +591,7 @@ def train_german(test_share: float = 0.3, seed: int = 13) -> Trained:
     features = datasets.german_features()
     return train(
         fit.reset_index(drop=True), datasets.GERMAN_TARGET, dict.fromkeys(features, "bank"),
-        datasets.GERMAN_REASONS, name="german-credit", version="1",
+        datasets.GERMAN_REASONS, name="german-credit", version=version,
         categorical=datasets.german_categorical(), test=held.reset_index(drop=True),
         training={"data": f"{datasets.GERMAN_SOURCE.requirement} germancredit.csv",
                   "data_sha256": datasets.GERMAN_SOURCE.sha256,
