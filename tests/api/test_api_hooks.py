@@ -30,4 +30,4 @@ def test_a_module_s_refusal_codes_get_its_http_status() -> None:
     statuses = hooks.rules("REFUSAL_STATUS")["consent"]
     assert statuses == {"consent_unknown": 422, "consent_expired": 422, "consent_revoked": 422,
                         "consent_wrong_bank": 422, "consent_category": 422,
-                        "consent_purpose": 422}
+                        "consent_purpose": 422, "consent_other_sme": 422}
