@@ -272,7 +272,7 @@ def bands_from_model(folder: str | os.PathLike[str], model: str | os.PathLike[st
     from smechain.modules.credit import desk
     from smechain.modules.credit.scorecard import ScorecardModel
 
-    card = ScorecardModel.load(model)
+    card = ScorecardModel.load(Path(model))
     frame = desk.joined_features(Path(folder), list(usccs), card.owners)
     return [str(b) for b in card.band(card.score(frame))]
 

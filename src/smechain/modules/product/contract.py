@@ -86,7 +86,7 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Eligibility(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+class Eligibility(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Who a product is for. An empty list accepts every value; 0 as a maximum is none."""
 
     min_band: str = "E"
@@ -108,7 +108,7 @@ class Eligibility(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_f
     """The SME must hold at least one of these ``COLLATERAL`` kinds."""
 
 
-class Terms(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+class Terms(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A product's terms and rules: what ``publish`` and ``revise`` take."""
 
     name: str
