@@ -16,11 +16,13 @@ def test_every_module_has_queries() -> None:
 def test_rules_are_found_by_name_in_module_order() -> None:
     assert hooks.rules("unknown_to") == {"receivable": receivable_queries.unknown_to,
                                          "consent": consent_queries.unknown_to}
-    assert list(hooks.rules("tx_orgs")) == ["invoice", "receivable", "consent", "credit"]
+    assert list(hooks.rules("tx_orgs")) == ["invoice", "receivable", "consent", "credit",
+                                              "product"]
     assert hooks.rules("NAMES") == {"invoice": frozenset({"invoice"}),
                                     "receivable": frozenset({"id"}),
                                     "consent": frozenset({"id"}),
-                                    "credit": frozenset({"consent_id", "model_version"})}
+                                    "credit": frozenset({"consent_id", "model_version"}),
+                                    "product": frozenset({"id"})}
     assert hooks.rules("REFUSAL_STATUS") == {"consent": consent_queries.REFUSAL_STATUS}
     assert hooks.rules("no_such_rule") == {}
     assert hooks.queries(module("invoice")) is invoice_queries
@@ -30,4 +32,4 @@ def test_a_module_s_refusal_codes_get_its_http_status() -> None:
     statuses = hooks.rules("REFUSAL_STATUS")["consent"]
     assert statuses == {"consent_unknown": 422, "consent_expired": 422, "consent_revoked": 422,
                         "consent_wrong_bank": 422, "consent_category": 422,
-                        "consent_purpose": 422}
+                        "consent_purpose": 422, "consent_other_sme": 422}
