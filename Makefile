@@ -48,6 +48,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/receivables.py --workflows 4000 --json
 	$(BIN)/python bench/cluster.py --txs 60000 --json
 	$(BIN)/python bench/credit.py --json
+	$(BIN)/python bench/lending.py --json
 	$(BIN)/python bench/api.py --json
 
 clean:

@@ -19,6 +19,8 @@ from api_support import Api, covers, error, events, seeded_api
 
 from demo_template import DemoTemplate
 from smechain.api.demo import TAX_IDS
+from smechain.core.encoding import plain
+from smechain.modules.product.catalogue import product_terms
 from smechain.node.keys import generate_key
 
 MATURITY = time.strftime("%Y-06-01", time.gmtime(time.time() + 3 * 365 * 86400))
@@ -153,7 +155,23 @@ def _cases() -> list[Any]:
          {"consent_id": "{consent}", "model_version": "{model}", "category": "tax",
           "input_digests": ["ab" * 32], "result_digest": "cd" * 32, "kind": "partial_score"},
          (403, "unauthorised", "category")),
+        ("bank-a/operator", "product", "publish", {"id": "bank-a.new-1", "terms": TERMS},
+         ok(["ProductPublished"])),
+        ("bank-a/operator", "product", "publish",
+         {"id": "bank-a.new-2", "terms": {**TERMS, "min_amount": TERMS["max_amount"] + 1}},
+         (422, "bad_args", "terms.min_amount")),
+        ("bank-b/operator", "product", "revise", {"id": "{product}", "terms": TERMS},
+         (403, "unauthorised", "")),
+        ("bank-a/operator", "product", "revise", {"id": "{product}", "terms": TERMS},
+         ok(["ProductRevised"])),
+        ("bank-a/operator", "product", "withdraw", {"id": "{product}"},
+         ok(["ProductWithdrawn"])),
+        ("bank-a/operator", "product", "withdraw", {"id": "{product}"},
+         (409, "conflict", "id")),
     ]
+
+
+TERMS: dict[str, Any] = plain(product_terms(1, seed=9)[0])
 
 
 def _fill(value: Any, ids: dict[str, Any]) -> Any:
@@ -161,6 +179,7 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
         names = {"cert": ids["certificate"], "second": ids["second"],
                  "requested": ids["requested"], "consent": ids["consent"],
                  "revoked": ids["revoked_consent"], "model": ids["model"],
+                 "product": ids["products"][2],
                  **{f"inv{i}": inv for i, inv in enumerate(ids["invoices"])}}
         return value.format(**names) if "{" in value else value
     if isinstance(value, dict):

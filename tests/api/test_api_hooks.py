@@ -16,11 +16,13 @@ def test_every_module_has_queries() -> None:
 def test_rules_are_found_by_name_in_module_order() -> None:
     assert hooks.rules("unknown_to") == {"receivable": receivable_queries.unknown_to,
                                          "consent": consent_queries.unknown_to}
-    assert list(hooks.rules("tx_orgs")) == ["invoice", "receivable", "consent", "credit"]
+    assert list(hooks.rules("tx_orgs")) == ["invoice", "receivable", "consent", "credit",
+                                              "product"]
     assert hooks.rules("NAMES") == {"invoice": frozenset({"invoice"}),
                                     "receivable": frozenset({"id"}),
                                     "consent": frozenset({"id"}),
-                                    "credit": frozenset({"consent_id", "model_version"})}
+                                    "credit": frozenset({"consent_id", "model_version"}),
+                                    "product": frozenset({"id"})}
     assert hooks.rules("REFUSAL_STATUS") == {"consent": consent_queries.REFUSAL_STATUS}
     assert hooks.rules("no_such_rule") == {}
     assert hooks.queries(module("invoice")) is invoice_queries

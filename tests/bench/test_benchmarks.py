@@ -49,6 +49,11 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
          "scores_equal", "vertical_binning_s", "plain_binning_s", "auc_oot", "ks_oot",
          "psi_bp", "failed", "cores"},
     ),
+    "lending.py": (
+        ["lending.py", "--orgs", "20000", "--smes", "300"],
+        {"bench", "products", "match_one_ms", "match_one_p50_ms", "smes", "match_all_s",
+         "orgs", "orgs_matched", "matches", "failed", "cores"},
+    ),
     "api.py": (
         ["api.py", "--seconds", "0.5", "--txs", "200", "--batch", "50", "--groups", "2",
          "--connections", "4"],
@@ -59,7 +64,8 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
 FIGURES = {"committed_tps", "p50_ms", "p99_ms", "verify_per_core", "plain_transfer_tps",
            "ratio_to_transfers", "embedded_tps", "embedded_p50_ms", "embedded_p99_ms", "ratio",
            "verify_rps", "submit_tps", "private_scoring_s", "plain_scoring_s",
-           "scoring_ratio", "vertical_binning_s", "plain_binning_s", "auc_oot", "ks_oot"}
+           "scoring_ratio", "vertical_binning_s", "plain_binning_s", "auc_oot", "ks_oot",
+           "match_one_ms", "match_one_p50_ms", "match_all_s"}
 
 
 def test_every_benchmark_script_has_a_tiny_run() -> None:
@@ -99,6 +105,9 @@ def test_benchmark_prints_its_json_line(name: str) -> None:
     if name == "credit.py":
         assert result["scores_equal"] is True and result["orgs"] == 3000
         assert 0.5 < result["auc_oot"] <= 1
+    if name == "lending.py":
+        assert result["orgs"] == 20000 and result["products"] == 319
+        assert 0 < result["orgs_matched"] <= 20000
     if name == "cluster.py":
         # Peers enrol their API admins at start-up: the run starts past height 0.
         assert result["start_height"] > 0

@@ -17,8 +17,10 @@ import smechain.client
 from smechain.api.demo import PASSWORD
 from smechain.client import Client, Forbidden, ModuleSdk
 from smechain.client.actions import module_sdks
+from smechain.core.encoding import plain
 from smechain.core.module import Module
 from smechain.modules import MODULES
+from smechain.modules.product.catalogue import product_terms
 from smechain.modules.receivable import sdk as receivable_sdk
 
 from .conftest import Net, anchor_invoice
@@ -34,6 +36,8 @@ SAMPLES_BY_NAME: dict[str, Any] = {
 """Arguments of types JSON has no literal for, by parameter name."""
 SAMPLES_BY_ACTION: dict[str, Any] = {
     "credit.register_model.categories": [{"category": "tax", "features": ["sdk_probe"]}],
+    "product.publish.terms": plain(product_terms(1)[0]),
+    "product.revise.terms": plain(product_terms(1)[0]),
 }
 """Arguments whose name another action gives another type, by ``module.action.name``."""
 

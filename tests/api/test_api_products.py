@@ -1,0 +1,51 @@
+"""Products over HTTP: the catalogue, versions, an SME's match with reasons, the nightly
+batch's results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from api_support import Api, covers, error, seeded_api
+
+from demo_template import DemoTemplate
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoTemplate) -> Iterator[Api]:
+    api = seeded_api(tmp_path_factory.mktemp("product-demo") / "demo", demo_template)
+    yield api
+    api.close()
+
+
+@covers("GET /v1/products", "GET /v1/products/{product_id}")
+def test_the_catalogue_and_a_revised_product_at_each_version(ledger: Api) -> None:
+    listed = ledger.ok("GET", "/v1/products", as_="sme-t1/viewer", params={"limit": 200})
+    assert listed["total"] == 319
+    revised = ledger.ids["revised_product"]
+    head = ledger.ok("GET", f"/v1/products/{revised}", as_="sme-t1/viewer")
+    first = ledger.ok("GET", f"/v1/products/{revised}", as_="sme-t1/viewer",
+                      params={"version": 1})
+    assert (head["version"], first["version"]) == (2, 1)
+    assert head["terms"]["max_rate_bp"] == first["terms"]["max_rate_bp"] + 50
+    error(ledger.get(f"/v1/products/{revised}", "sme-t1/viewer", params={"version": 3}), 404,
+          field="product_id", code="not_found")
+
+
+@covers("GET /v1/products/match", "GET /v1/products/matches")
+def test_an_sme_sees_its_match_with_reasons_and_the_nightly_batch(ledger: Api) -> None:
+    m = ledger.ok("GET", "/v1/products/match", as_="sme-t1/viewer")
+    assert m["sme"] == "sme-t1" and m["profile"]["region"] == "31"
+    live = [p for p in m["products"]]
+    assert len(live) == 318  # one withdrawn
+    assert m["fits"] == sum(p["fits"] for p in live)
+    for p in live:
+        assert p["fits"] == (p["reasons"] == [])
+        assert all(r["en"] and r["zh"] for r in p["reasons"])
+    error(ledger.get("/v1/products/match", "sme-t1/viewer", params={"sme": "sme-t2"}), 403,
+          field="sme", code="forbidden")
+    nightly = ledger.ok("GET", "/v1/products/matches", as_="sme-t1/viewer",
+                        params={"sme": "sme-t1"})
+    assert nightly["smes"] == 20_000 and len(nightly["products"]) == 318
+    assert {p["id"] for p in nightly["matched"]} <= {p["id"] for p in live}
