@@ -25,6 +25,8 @@ from smechain.node.keys import generate_key
 
 MATURITY = time.strftime("%Y-06-01", time.gmtime(time.time() + 3 * 365 * 86400))
 """A maturity a few years ahead, within the ten years a receivable may run."""
+IN_A_MONTH = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 30 * 86400))
+"""A rate's or a schedule's effective day ahead."""
 UNTIL_MS = int(time.time() * 1000) + 100 * 86_400_000
 """A consent's end a hundred days ahead."""
 ENROLLED_KEY = generate_key("ed25519").public.hex()
@@ -53,6 +55,18 @@ def _cases() -> list[Any]:
          (409, "insufficient_funds", "amount")),
         ("bank-a/operator", "cash", "redeem", {"currency": "CNY", "amount": 10},
          (403, "forbidden", "org")),
+        ("pboc/operator", "cash", "set_rate",
+         {"currency": "CNY", "rate_bp": 10, "effective": IN_A_MONTH}, ok(["RateSet"])),
+        ("pboc/operator", "cash", "set_settlement_dates",
+         {"currency": "CNY", "months": [6, 12], "day": 21, "effective": IN_A_MONTH},
+         ok(["SettlementDatesSet"])),
+        ("pboc/operator", "cash", "appoint_operator", {"currency": "CNY", "org": "bank-a"},
+         (422, "bad_args", "org")),
+        ("pboc/operator", "cash", "set_wallet_class",
+         {"currency": "CNY", "org": "sme-t4", "wallet_class": "anonymous"}, ok(["WalletClassSet"])),
+        ("sme-t1/operator", "cash", "settle_interest",
+         {"currency": "CNY", "date": "{settled}", "wallets": ["sme-t1"]},
+         (409, "conflict", "wallets[0]")),
         ("tax-sh/operator", "invoice", "anchor",
          {"code": "031002600111", "number": "20269999", "seller": TAX_IDS["sme-t2"],
           "buyer": TAX_IDS["core-a"], "currency": "CNY", "net_amount": 1000,
@@ -180,6 +194,7 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
                  "requested": ids["requested"], "consent": ids["consent"],
                  "revoked": ids["revoked_consent"], "model": ids["model"],
                  "product": ids["products"][2],
+                 "settled": ids["interest_settled"],
                  **{f"inv{i}": inv for i, inv in enumerate(ids["invoices"])}}
         return value.format(**names) if "{" in value else value
     if isinstance(value, dict):

@@ -296,7 +296,7 @@ def sell(state: TxState, ctx: Context, args: Sell, cert: Certificate) -> None:
         raise Conflict("id", f"certificate {cert.id!r} has matured; it can no longer be sold")
     _, price = discounted_price(cert.face, args.discount_rate_bp, today, maturity,
                                 args.day_count)
-    cash.move(state, cert.currency, args.buyer, cert.holder, price, "buyer")
+    cash.move(state, cert.currency, args.buyer, cert.holder, price, "buyer", ctx=ctx)
     state.put(cert_key(cert.id), msgspec.structs.replace(
         cert, holder=args.buyer, recourse_to=cert.holder if args.recourse else ""))
     state.emit("CertificateSold", id=cert.id, seller=cert.holder, buyer=args.buyer,
@@ -310,7 +310,7 @@ def guarantee(state: TxState, ctx: Context, args: Guarantee, cert: Certificate) 
         raise Conflict("id", f"certificate {cert.id!r} is already guaranteed by {cert.guarantor!r}")
     if args.fee:
         cash.move(state, cert.currency, cert.holder, args.guarantor, args.fee, "fee",
-                  "guarantor")
+                  "guarantor", ctx=ctx)
     state.put(cert_key(cert.id), msgspec.structs.replace(cert, guarantor=args.guarantor))
     state.emit("CertificateGuaranteed", id=cert.id, guarantor=args.guarantor, fee=args.fee)
 
@@ -334,7 +334,7 @@ def claim(state: TxState, ctx: Context, args: Claim, cert: Certificate) -> None:
         raise BadArguments("source", f"{args.source!r} is not recourse or guarantor")
     if not payer:
         raise Conflict("source", f"certificate {cert.id!r} has no {args.source} to claim from")
-    cash.move(state, cert.currency, payer, cert.holder, cert.face, "source")
+    cash.move(state, cert.currency, payer, cert.holder, cert.face, "source", ctx=ctx)
     state.emit("CertificateClaimed", id=cert.id, payer=payer, holder=cert.holder,
                amount=cert.face)
 
@@ -344,7 +344,7 @@ def settle(state: TxState, ctx: Context, args: CertRef, cert: Certificate) -> No
     if block_day(ctx.timestamp_ms) < day_number(cert.maturity):
         raise Conflict("id", f"certificate {cert.id!r} matures on {cert.maturity}")
     if cert.holder != cert.debtor:
-        cash.move(state, cert.currency, cert.debtor, cert.holder, cert.face, "id")
+        cash.move(state, cert.currency, cert.debtor, cert.holder, cert.face, "id", ctx=ctx)
     state.emit("CertificateSettled", id=cert.id, holder=cert.holder, amount=cert.face)
 
 

@@ -3,8 +3,8 @@
 
 import { get, submit } from "/static/api.js";
 import { form } from "/static/form.js";
-import { formatAmount } from "/static/money.js";
-import { h, tr, panel, fill } from "/static/ui.js";
+import { formatAmount, formatRate } from "/static/money.js";
+import { h, tr, panel, fill, keyValues, button, todayUtc } from "/static/ui.js";
 import { orgOptions, txDone } from "/static/views/common.js";
 
 const CURRENCY = /^[A-Z]{3}$/;
@@ -56,8 +56,10 @@ export function cashView(ctx) {
       balances.refresh();
     }),
   });
-  return { el: h("div", {}, balances.el, panel("cash.transfer_title", h("p", { class: "muted", i18n: "cash.transfer_intro" }),
-    pay.el)), refresh: balances.refresh };
+  const interest = interestPanel(ctx);
+  const refresh = () => { balances.refresh(); interest.refresh(); };
+  return { el: h("div", {}, balances.el, interest.el, panel("cash.transfer_title", h("p", { class: "muted", i18n: "cash.transfer_intro" }),
+    pay.el)), refresh };
 }
 
 /** The cash issuer mints cash into an organisation's account (money received off the ledger) and
@@ -91,10 +93,106 @@ export function issuanceView() {
       balances.refresh();
     }),
   });
+  const terms = termsPanel();
   return {
     el: h("div", {}, balances.el,
       panel("cash.issue_title", h("p", { class: "muted", i18n: "cash.issue_intro" }), issue.el),
-      panel("cash.redeem_title", h("p", { class: "muted", i18n: "cash.redeem_intro" }), redeem.el)),
-    refresh: balances.refresh,
+      panel("cash.redeem_title", h("p", { class: "muted", i18n: "cash.redeem_intro" }), redeem.el),
+      terms.el),
+    refresh: () => { balances.refresh(); terms.refresh(); },
+  };
+}
+
+/** The organisation's CNY wallet: interest earned (credited at settlements) and accrued since. */
+export function interestPanel() {
+  const box = h("div", { testid: "interest" });
+  const refresh = async () => {
+    try {
+      const d = await get("/v1/cash/interest?currency=CNY");
+      const due = d.due.reduce((sum, p) => sum + p.interest, 0);
+      fill(box, keyValues([
+        ["interest.class", tr(`interest.class_${d.wallet_class}`)],
+        ["interest.rate", formatRate(d.rate_bp)],
+        ["interest.earned", formatAmount(d.earned)],
+        ["interest.accrued", `${formatAmount(d.accrued + due)} (${tr("interest.since")} ${d.since})`],
+      ], "interest-summary"),
+      d.history.length ? h("table", { class: "table", testid: "interest-history" },
+        h("thead", {}, h("tr", {}, h("th", { i18n: "interest.date" }), h("th", { i18n: "interest.amount" }))),
+        h("tbody", {}, ...d.history.map((p) => h("tr", {}, h("td", {}, p.date), h("td", {}, formatAmount(p.interest))))))
+        : h("p", { class: "muted", i18n: "interest.none" }));
+    } catch (err) {
+      fill(box, h("div", { class: "form-error" }, err.message));
+    }
+  };
+  refresh();
+  return { el: panel("interest.title", box), refresh };
+}
+
+/** The issuer's interest desk: rates, settlement dates, operators, wallet classes, settlement. */
+export function termsPanel() {
+  const box = h("div", { testid: "cash-terms" });
+  const refresh = async () => {
+    try {
+      const t = await get("/v1/cash/terms/CNY");
+      const settle = button("interest.settle_submit", async () => {
+        const r = await submit("cash", "settle_interest", { currency: "CNY", date: t.last_date, wallets: t.unsettled });
+        txDone("interest.settled", r, refresh);
+      }, { action: "cash.settle_interest", testid: "settle-interest", disabled: !t.unsettled.length, kind: "primary" });
+      fill(box, keyValues([
+        ["interest.rate_real", formatRate(t.current.real_name)],
+        ["interest.rate_anonymous", formatRate(t.current.anonymous)],
+        ["interest.schedules", t.schedules.map((s) => `${s.months.join(",")} / ${s.day} (${s.effective})`).join("; ")],
+        ["interest.next_dates", t.next_dates.join(", ")],
+        ["interest.operators", t.operators.join(", ")],
+        ["interest.last_date", t.last_date || ""],
+        ["interest.unsettled", String(t.unsettled.length)],
+      ], "terms-summary"), settle);
+    } catch (err) {
+      fill(box, h("div", { class: "form-error" }, err.message));
+    }
+  };
+  const rate = form({
+    name: "cash-set-rate", action: "cash.set_rate", submitKey: "interest.rate_submit",
+    fields: [currencyField(),
+      { name: "wallet_class", label: "interest.class", type: "select", required: true, value: "real_name",
+        options: () => [["real_name", "interest.class_real_name"], ["anonymous", "interest.class_anonymous"]] },
+      { name: "rate_bp", label: "interest.rate", type: "rate", required: true },
+      { name: "effective", label: "interest.effective", type: "date", required: true, value: todayUtc() }],
+    submit: (v) => submit("cash", "set_rate", v),
+    onSuccess: (r) => txDone("interest.rate_set", r, () => { rate.reset(); refresh(); }),
+  });
+  const dates = form({
+    name: "cash-set-settlement-dates", action: "cash.set_settlement_dates", submitKey: "interest.dates_submit",
+    fields: [currencyField(),
+      { name: "months", label: "interest.months", required: true, value: "3,6,9,12",
+        validate: (v) => (/^\d{1,2}(,\d{1,2})*$/.test(v) ? null : "err.months") },
+      { name: "day", label: "interest.day", type: "number", required: true, value: "20", min: 1 },
+      { name: "effective", label: "interest.effective", type: "date", required: true, value: todayUtc() }],
+    submit: (v) => submit("cash", "set_settlement_dates", { currency: v.currency, day: v.day, effective: v.effective,
+      months: v.months.split(",").map(Number) }),
+    onSuccess: (r) => txDone("interest.dates_set", r, refresh),
+  });
+  const operator = form({
+    name: "cash-appoint-operator", action: "cash.appoint_operator", submitKey: "interest.operator_submit",
+    fields: [currencyField(), { name: "org", label: "interest.operator", type: "select", required: true,
+      options: () => orgOptions((o) => o.status === "active" && (o.roles || []).includes("cash_issuer")) }],
+    submit: (v) => submit("cash", "appoint_operator", v),
+    onSuccess: (r) => txDone("interest.operator_appointed", r, refresh),
+  });
+  const walletClass = form({
+    name: "cash-set-wallet-class", action: "cash.set_wallet_class", submitKey: "interest.class_submit",
+    fields: [currencyField(),
+      { name: "org", label: "interest.wallet", type: "select", required: true, options: () => orgOptions((o) => o.status === "active") },
+      { name: "wallet_class", label: "interest.class", type: "select", required: true, value: "anonymous",
+        options: () => [["real_name", "interest.class_real_name"], ["anonymous", "interest.class_anonymous"]] }],
+    submit: (v) => submit("cash", "set_wallet_class", v),
+    onSuccess: (r) => txDone("interest.class_set", r, refresh),
+  });
+  refresh();
+  return {
+    el: h("div", {}, panel("interest.terms_title", h("p", { class: "muted", i18n: "interest.terms_intro" }), box),
+      panel("interest.rate_title", rate.el), panel("interest.dates_title", dates.el),
+      panel("interest.operator_title", operator.el), panel("interest.class_title", walletClass.el)),
+    refresh,
   };
 }
