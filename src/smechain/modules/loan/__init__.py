@@ -11,5 +11,5 @@ MODULE = Module(
     "export records",
     CONTRACT,
     __name__,
-    parts=(),
+    parts=("routes", "cli", "sdk", "demo", "portal"),
 )

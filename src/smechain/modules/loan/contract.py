@@ -326,7 +326,8 @@ class Apply(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     term_months: Months
     product_id: str
     product_version: str
-    basis: Basis = msgspec.field(default_factory=Basis)
+    basis: Basis | None = None
+    """The loan base; ``None``: unsecured."""
 
 
 class Decide(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -449,7 +450,7 @@ def _check_basis(state: TxState, sme: str, currency: str, amount: int, basis: Ba
 
 def apply(state: TxState, ctx: Context, args: Apply) -> None:
     """An SME applies to a bank for a loan, under its consent."""
-    sme = ctx.sender.org
+    sme, basis = ctx.sender.org, args.basis or Basis()
     bank = read_org(state, args.bank)
     if bank is None or "bank" not in bank.roles:
         raise NotFound("bank", f"no bank {shown(args.bank)!r}")
@@ -458,17 +459,17 @@ def apply(state: TxState, ctx: Context, args: Apply) -> None:
     _text(args.product_id, PRODUCT, "product_id")
     _text(args.product_version, PRODUCT, "product_version")
     category = {BasisKind.IP_PLEDGE: "ip", BasisKind.EXPORT_RECORD: "customs"}.get(
-        args.basis.kind, "")
+        basis.kind, "")
     _check_consent(state, ctx, args.consent_id, args.bank, sme, category)
     if state.get_int(defaulted_key(sme)):
         raise Unauthorised("", f"{sme!r} is not eligible: it has a loan in default")
-    _check_basis(state, sme, args.currency, args.amount, args.basis)
+    _check_basis(state, sme, args.currency, args.amount, basis)
     loan_id = ctx.tx_hash.hex()[:32]
     _put(state, Loan(loan_id, sme, args.bank, args.currency, args.amount, args.term_months,
-                     args.product_id, args.product_version, args.basis, args.consent_id,
+                     args.product_id, args.product_version, basis, args.consent_id,
                      Status.APPLIED, ctx.timestamp_ms))
     state.emit("LoanApplied", id=loan_id, sme=sme, bank=args.bank, amount=args.amount,
-               currency=args.currency, basis=args.basis.kind.value,
+               currency=args.currency, basis=basis.kind.value,
                product_id=args.product_id, product_version=args.product_version)
 
 
