@@ -46,6 +46,8 @@ ORG_ROLES = {
     "bank-c": ["bank"],
     "amr": ["market_regulator"],
     "si": ["social_insurance"],
+    "customs-sh": ["customs"],
+    "cnipa": ["ip_office"],
 }
 GOVERNING = ["pboc", "bank-a", "core-a"]
 

@@ -90,11 +90,13 @@ def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, 
                 if any(r == "*" or r in roles for r in v["roles"])]
 
     assert menu("sme") == ["overview", "invoices", "certificates", "offers", "payments", "cash",
-                           "consents", "credit-reports", "products-matched"]
+                           "consents", "credit-reports", "products-matched", "loans",
+                           "export-records"]
     assert menu("core_enterprise") == ["overview", "confirm", "outstanding", "cash"]
     assert menu("factor") == ["overview", "market", "portfolio", "overdue", "cash"]
     assert menu("bank") == [*menu("factor"), "received-consents", "credit-models",
-                            "bank-products"]
+                            "bank-products", "loan-queue", "loan-portfolio", "pledges",
+                            "export-records"]
     assert menu("guarantor") == ["overview", "guarantees", "cash"]
     assert menu("cash_issuer") == ["overview", "cash", "issuance"]
     assert menu("tax_authority") == ["overview", "anchor", "attested"]

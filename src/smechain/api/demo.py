@@ -71,6 +71,8 @@ ORGS = [
     ("tax-sh", "Shanghai Tax Bureau 上海税务", ["tax_authority"]),
     ("amr-sh", "Shanghai Market Regulation 上海市场监管", ["market_regulator"]),
     ("si-sh", "Shanghai Social Insurance 上海社保", ["social_insurance"]),
+    ("customs-sh", "Shanghai Customs 上海海关", ["customs"]),
+    ("cnipa", "National IP Administration 国家知识产权局", ["ip_office"]),
     ("regulator", "Banking Regulator 金融监管", ["regulator"]),
     ("pboc", "Digital Cash Issuer 数字人民币", ["cash_issuer"]),
 ]

@@ -437,6 +437,11 @@ def _answer_type(annotation: Any, owner: str) -> Any:
     if typing.get_origin(annotation) is list:
         (item,) = typing.get_args(annotation)
         return list[_answer_type(item, owner)]  # type: ignore[misc]
+    args = typing.get_args(annotation)
+    if (typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 2
+            and type(None) in args):
+        (inner,) = (a for a in args if a is not type(None))
+        return _answer_type(inner, owner) | None
     return annotation
 
 

@@ -1,0 +1,330 @@
+// Loans in the portal: an SME applies and repays and sees its schedules; a bank works its application
+// queue, decides and disburses, and watches its portfolio by days past due; the IP office registers pledges;
+// customs attests export records.
+
+import { get, submit } from "/static/api.js";
+import { barChart } from "/static/charts.js";
+import { form } from "/static/form.js";
+import { formatMoney, parseAmount, parseRateBp } from "/static/money.js";
+import { pagedTable, staticTable } from "/static/table.js";
+import { h, panel, button, toast, formatTime, short, fill, modal, keyValues } from "/static/ui.js";
+import { hasRole, offeredControls, orgOptions, txDone } from "/static/views/common.js";
+
+const STYLES = ["annuity", "equal_principal", "interest_only"];
+const DAY_COUNTS = ["ACT/360", "ACT/365F", "30/360", "ACT/ACT"];
+const BASES = ["unsecured", "ip_pledge", "export_record", "receivable"];
+const BUCKETS = ["current", "1-30", "31-60", "61-90", "90+"];
+
+const statusBadge = (l) => h("span", { class: `badge badge-${l.status}`, i18n: `loan.status.${l.status}` });
+const money = (l, amount) => formatMoney(amount, l.currency || "CNY");
+
+async function act(action, args, key, btn, after) {
+  if (btn) btn.disabled = true;
+  try {
+    txDone(key, await submit("loan", action, args), after);
+  } catch (err) {
+    toast(null, { text: err.message, kind: "error" });
+    if (btn) btn.disabled = false;
+  }
+}
+
+/** A loan's schedule: each instalment's dates, principal, interest and what is paid. */
+function scheduleTable(loan) {
+  return staticTable(`schedule-${loan.id}`, [
+    { key: "loan.no", cell: (i) => String(i.number) },
+    { key: "loan.due", cell: (i) => i.due },
+    { key: "loan.opening", cell: (i) => money(loan, i.opening) },
+    { key: "loan.principal", cell: (i) => money(loan, i.principal) },
+    { key: "loan.interest", cell: (i) => money(loan, i.interest) },
+    { key: "loan.paid", cell: (i) => money(loan, i.principal_paid + i.interest_paid) },
+  ], loan.schedule, (i) => `${loan.id}-${i.number}`);
+}
+
+function showLoan(loan) {
+  modal("loan.detail", () => h("div", {},
+    keyValues([
+      ["loan.id", loan.id], ["loan.bank", loan.bank], ["loan.sme", loan.sme],
+      ["loan.basis", loan.basis.kind], ["loan.product", `${loan.product_id} v${loan.product_version}`],
+      ["loan.band", loan.band || "—"], ["loan.reasons", (loan.reason_codes || []).join(", ") || "—"],
+      ["loan.outstanding", money(loan, loan.standing.outstanding)],
+      ["loan.arrears", money(loan, loan.standing.arrears)],
+      ["loan.penalty_due", money(loan, loan.standing.penalty_due)],
+      ["loan.dpd", String(loan.standing.days_past_due)],
+    ].map(([k, v]) => [k, v]), "loan-detail"),
+    loan.schedule.length ? scheduleTable(loan).el : h("p", { class: "muted", i18n: "loan.no_schedule" })),
+  { testid: "modal-loan", wide: true });
+}
+
+function loanColumns(extra) {
+  return [
+    { key: "loan.id", cell: (l) => h("a", { href: "#", onclick: (e) => { e.preventDefault(); showLoan(l); } },
+      short(l.id)) },
+    { key: "loan.counterparty", cell: (l) => `${l.sme} → ${l.bank}` },
+    { key: "loan.basis", cell: (l) => h("span", { i18n: `loan.basis.${l.basis.kind}` }) },
+    { key: "loan.amount", cell: (l) => money(l, l.terms ? l.terms.amount : l.amount) },
+    { key: "loan.outstanding", cell: (l) => money(l, l.standing.outstanding) },
+    { key: "loan.next_due", cell: (l) => l.standing.next_due || "—" },
+    { key: "loan.dpd", cell: (l) => String(l.standing.days_past_due) },
+    { key: "loan.status", cell: statusBadge },
+    { key: "common.actions", cell: extra },
+  ];
+}
+
+/** The SME's loans with their schedules; repay and prepay; a form to apply. */
+export function loansView() {
+  const table = pagedTable({
+    name: "my-loans",
+    load: (offset, limit) => get("/v1/loans", { role: "sme", offset, limit }),
+    empty: "loan.none",
+    columns: loanColumns((l) => offeredControls(l, [
+      ["repay", () => l.standing.arrears + l.standing.penalty_due > 0 ? button("loan.repay_due", (e) =>
+        act("repay", { id: l.id, amount: l.standing.arrears + l.standing.penalty_due }, "loan.repaid",
+          e.currentTarget, () => table.reload()), { kind: "primary", testid: "btn-repay", action: "loan.repay" })
+        : null],
+      ["repay_early", () => button("loan.repay_early", (e) => act("repay_early", { id: l.id }, "loan.prepaid",
+        e.currentTarget, () => table.reload()), { testid: "btn-repay-early", action: "loan.repay_early" })],
+    ])),
+  });
+  const apply = form({
+    name: "loan-apply",
+    action: "loan.apply",
+    submitKey: "loan.apply_submit",
+    fields: [
+      { name: "bank", label: "loan.bank", type: "select", required: true,
+        options: () => orgOptions((o) => hasRole("bank")(o) && o.status === "active") },
+      { name: "consent_id", label: "loan.consent", required: true, hint: "loan.consent_hint" },
+      { name: "amount", label: "loan.amount_yuan", required: true },
+      { name: "term_months", label: "loan.term_months", type: "number", value: "12", min: 1, required: true },
+      { name: "product_id", label: "loan.product_id", required: true },
+      { name: "product_version", label: "loan.product_version", value: "1", required: true },
+      { name: "kind", label: "loan.basis", type: "select", value: "unsecured",
+        options: BASES.map((b) => [b, `loan.basis.${b}`]) },
+      { name: "ref", label: "loan.basis_ref", hint: "loan.basis_ref_hint" },
+    ],
+    submit: (v) => {
+      const basis = { kind: v.kind };
+      if (v.kind === "ip_pledge") Object.assign(basis, { right_kind: "patent", registration_number: v.ref });
+      if (v.kind === "export_record") basis.export_record = v.ref;
+      if (v.kind === "receivable") basis.certificate = v.ref;
+      return submit("loan", "apply", { bank: v.bank, consent_id: v.consent_id, currency: "CNY",
+        amount: parseAmount(v.amount), term_months: Number(v.term_months), product_id: v.product_id,
+        product_version: v.product_version, basis });
+    },
+    onSuccess: (r) => txDone("loan.applied", r, () => { apply.reset(); table.reload(); }),
+  });
+  return {
+    el: h("div", {}, panel("loan.mine", table.el), panel("loan.apply_title", apply.el)),
+    refresh: () => table.reload(),
+  };
+}
+
+function decideDialog(loan, after) {
+  modal("loan.decide_title", (close) => {
+    const f = form({
+      name: "loan-decide",
+      action: "loan.decide",
+      submitKey: "loan.decide_submit",
+      fields: [
+        { name: "approve", label: "loan.approve", type: "checkbox", value: true },
+        { name: "band", label: "loan.band", required: true, value: loan.band_hint || "" },
+        { name: "reason_codes", label: "loan.reasons", value: (loan.reasons_hint || []).join(","),
+          hint: "loan.reasons_hint" },
+        { name: "amount", label: "loan.amount_yuan", value: String(loan.amount / 100) },
+        { name: "rate", label: "loan.rate", value: "4.20", hint: "loan.rate_hint" },
+        { name: "term_months", label: "loan.term_months", type: "number", value: String(loan.term_months) },
+        { name: "style", label: "loan.style", type: "select", value: "annuity",
+          options: STYLES.map((s) => [s, `loan.style.${s}`]) },
+        { name: "day_count", label: "loan.day_count", type: "select", value: "ACT/360",
+          options: DAY_COUNTS.map((d) => [d, d]) },
+        { name: "penalty", label: "loan.penalty_rate", value: "6.30" },
+        { name: "share", label: "loan.export_share", value: "30.00" },
+      ],
+      submit: (v) => {
+        const args = { id: loan.id, approve: v.approve, band: v.band,
+          reason_codes: v.reason_codes.split(",").map((x) => x.trim()).filter(Boolean),
+          attestation_id: loan.score ? loan.score.attestation_id : "" };
+        if (v.approve) {
+          args.terms = { amount: parseAmount(v.amount), rate_bp: parseRateBp(v.rate),
+            term_months: Number(v.term_months), style: v.style, day_count: v.day_count,
+            penalty_rate_bp: parseRateBp(v.penalty),
+            export_share_bp: loan.basis.kind === "export_record" ? parseRateBp(v.share) : 0 };
+        }
+        return submit("loan", "decide", args);
+      },
+      onSuccess: (r) => txDone("loan.decided", r, () => { close(); after(); }),
+    });
+    return f.el;
+  }, { testid: "modal-decide", wide: true });
+}
+
+/** The bank's queue: each application with the score it may decide on; decide; disburse approved loans. */
+export function queueView() {
+  const list = h("div", { testid: "loan-queue" });
+  const approved = pagedTable({
+    name: "approved-loans",
+    load: (offset, limit) => get("/v1/loans", { role: "bank", status: "approved", offset, limit }),
+    empty: "loan.none",
+    columns: loanColumns((l) => offeredControls(l, [
+      ["disburse", () => button("loan.disburse", (e) => act("disburse", { id: l.id }, "loan.disbursed",
+        e.currentTarget, () => approved.reload()), { kind: "primary", testid: "btn-disburse", action: "loan.disburse" })],
+    ])),
+  });
+  async function load() {
+    const items = await get("/v1/loans/queue");
+    for (const l of items) {
+      if (l.score) {
+        try {
+          const report = await get(`/v1/credit/reports/${l.score.report_id}`);
+          l.band_hint = report.band;
+          l.reasons_hint = report.reasons.map((r) => r.code);
+        } catch { /* the report is kept at the scoring peer only */ }
+      }
+    }
+    fill(list, staticTable("queue", [
+      { key: "loan.id", cell: (l) => short(l.id) },
+      { key: "loan.sme", cell: (l) => l.sme },
+      { key: "loan.basis", cell: (l) => h("span", { i18n: `loan.basis.${l.basis.kind}` }) },
+      { key: "loan.amount", cell: (l) => money(l, l.amount) },
+      { key: "loan.applied", cell: (l) => formatTime(l.applied_at_ms) },
+      { key: "loan.band", cell: (l) => l.band_hint || (l.score ? short(l.score.report_id) : "—") },
+      { key: "loan.reasons", cell: (l) => (l.reasons_hint || []).join(", ") || "—" },
+      { key: "common.actions", cell: (l) => offeredControls(l, [
+        ["decide", () => button("loan.decide", () => decideDialog(l, refresh),
+          { kind: "primary", testid: "btn-decide", action: "loan.decide" })],
+      ]) },
+    ], items).el);
+  }
+  function refresh() {
+    load();
+    approved.reload();
+  }
+  load();
+  return { el: h("div", {}, panel("loan.queue", list), panel("loan.approved", approved.el)), refresh };
+}
+
+/** The bank's portfolio: by status, a days-past-due chart, and its loans with overdue/default/write-off. */
+export function portfolioView() {
+  const summary = h("div", { testid: "loan-portfolio" });
+  const table = pagedTable({
+    name: "bank-loans",
+    load: (offset, limit) => get("/v1/loans", { role: "bank", offset, limit }),
+    empty: "loan.none",
+    columns: loanColumns((l) => offeredControls(l, [
+      ["mark_overdue", () => l.standing.days_past_due > 0 ? button("loan.mark_overdue", (e) =>
+        act("mark_overdue", { id: l.id }, "loan.marked_overdue", e.currentTarget, refresh),
+      { testid: "btn-mark-overdue", action: "loan.mark_overdue" }) : null],
+      ["default", () => button("loan.default", (e) => act("default", { id: l.id }, "loan.defaulted",
+        e.currentTarget, refresh), { kind: "danger", testid: "btn-default", action: "loan.default" })],
+      ["write_off", () => button("loan.write_off", (e) => act("write_off", { id: l.id }, "loan.written_off",
+        e.currentTarget, refresh), { kind: "danger", testid: "btn-write-off", action: "loan.write_off" })],
+    ])),
+  });
+  async function load() {
+    const p = await get("/v1/loans/portfolio");
+    const rows = Object.entries(p.by_status).filter(([, c]) => c.count)
+      .map(([status, c]) => ({ id: status, status, count: c.count, amount: c.amount }));
+    fill(summary,
+      barChart(BUCKETS.map((b) => ({ label: b, value: p.by_bucket[b].outstanding, count: p.by_bucket[b].count })),
+        { testid: "chart-dpd", titleKey: "loan.dpd_chart", xLabelKey: "loan.dpd_bucket" }),
+      staticTable("portfolio-status", [
+        { key: "loan.status", cell: (r) => h("span", { i18n: `loan.status.${r.status}` }) },
+        { key: "loan.count", cell: (r) => String(r.count) },
+        { key: "loan.outstanding", cell: (r) => formatMoney(r.amount, "CNY") },
+      ], rows).el,
+      h("p", { class: "muted", i18n: "loan.time_to_cash", params: { hours: (p.time_to_cash_ms / 3_600_000).toFixed(1) } }));
+  }
+  function refresh() {
+    load();
+    table.reload();
+  }
+  load();
+  return { el: h("div", {}, panel("loan.portfolio", summary), panel("loan.book", table.el)), refresh };
+}
+
+/** IP pledges: the IP office registers them; the pledgee bank may release them. */
+export function pledgesView(ctx) {
+  const list = h("div", { testid: "pledges" });
+  async function load() {
+    const items = await get("/v1/loans/pledges");
+    fill(list, staticTable("pledge-list", [
+      { key: "pledge.right", cell: (p) => `${p.right_kind} ${p.registration_number}` },
+      { key: "pledge.owner", cell: (p) => p.owner },
+      { key: "pledge.bank", cell: (p) => p.bank },
+      { key: "pledge.loan", cell: (p) => short(p.loan) },
+      { key: "pledge.value", cell: (p) => formatMoney(p.value, p.currency) },
+      { key: "pledge.registered", cell: (p) => formatTime(p.registered_at_ms) },
+      { key: "pledge.status", cell: (p) => h("span", { class: `badge badge-${p.status}`, i18n: `pledge.status.${p.status}` }) },
+      { key: "common.actions", cell: (p) => offeredControls(p, [
+        ["release_pledge", () => button("pledge.release", (e) => act("release_pledge", { id: p.id }, "pledge.released",
+          e.currentTarget, load), { kind: "danger", testid: "btn-release-pledge", action: "loan.release_pledge" })],
+      ]) },
+    ], items).el);
+  }
+  load();
+  const parts = [panel("pledge.list", list)];
+  if (ctx && ctx.me && (ctx.me.org_roles || ctx.me.roles || []).includes("ip_office")) {
+    const register = form({
+      name: "pledge-ip",
+      action: "loan.pledge_ip",
+      submitKey: "pledge.register",
+      fields: [
+        { name: "id", label: "pledge.loan", required: true },
+        { name: "right_kind", label: "pledge.right_kind", type: "select", value: "patent",
+          options: [["patent", "pledge.patent"], ["trademark", "pledge.trademark"]] },
+        { name: "registration_number", label: "pledge.number", required: true },
+        { name: "value", label: "pledge.value_yuan", required: true },
+      ],
+      submit: (v) => submit("loan", "pledge_ip", { id: v.id, right_kind: v.right_kind,
+        registration_number: v.registration_number, value: parseAmount(v.value) }),
+      onSuccess: (r) => txDone("pledge.registered_ok", r, () => { register.reset(); load(); }),
+    });
+    parts.push(panel("pledge.register_title", register.el));
+  }
+  return { el: h("div", {}, ...parts), refresh: load };
+}
+
+async function sha256Hex(text) {
+  const bytes = new TextEncoder().encode(text);
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(digest)).map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Export records: customs attests an SME's twelve months of exports; banks and SMEs see theirs. */
+export function exportRecordsView(ctx) {
+  const list = h("div", { testid: "export-records" });
+  async function load() {
+    const items = await get("/v1/loans/export-records");
+    fill(list, staticTable("export-list", [
+      { key: "export.sme", cell: (e) => e.sme },
+      { key: "export.period", cell: (e) => `${e.period_start} – ${e.period_end}` },
+      { key: "export.value", cell: (e) => formatMoney(e.value, e.currency) },
+      { key: "export.lent", cell: (e) => formatMoney(e.lent, e.currency) },
+      { key: "export.digest", cell: (e) => h("span", { class: "mono" }, short(e.digest, 16)) },
+      { key: "export.attested", cell: (e) => formatTime(e.attested_at_ms) },
+    ], items).el);
+  }
+  load();
+  const parts = [panel("export.list", list)];
+  if (ctx && ctx.me && (ctx.me.org_roles || ctx.me.roles || []).includes("customs")) {
+    const attest = form({
+      name: "attest-export",
+      action: "loan.attest_export",
+      submitKey: "export.attest",
+      fields: [
+        { name: "sme", label: "export.sme", type: "select", required: true,
+          options: () => orgOptions((o) => hasRole("sme")(o)) },
+        { name: "consent_id", label: "export.consent", required: true },
+        { name: "value", label: "export.value_yuan", required: true },
+        { name: "period_end", label: "export.period_end", type: "date", required: true },
+        { name: "declarations", label: "export.declarations", hint: "export.declarations_hint", required: true },
+      ],
+      submit: async (v) => submit("loan", "attest_export", { sme: v.sme, consent_id: v.consent_id,
+        currency: "CNY", value: parseAmount(v.value), period_end: v.period_end,
+        digest: await sha256Hex(v.declarations) }),
+      onSuccess: (r) => txDone("export.attested_ok", r, () => { attest.reset(); load(); }),
+    });
+    parts.push(panel("export.attest_title", attest.el));
+  }
+  return { el: h("div", {}, ...parts), refresh: load };
+}
+

@@ -1,0 +1,71 @@
+"""Loans over HTTP on the demo: an SME sees its loans with schedules, a bank its queue and
+portfolio by days past due, the IP office its pledges, customs its export records; no one
+sees another's loan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from api_support import Api, covers, error, seeded_api
+
+from demo_template import DemoTemplate
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoTemplate) -> Iterator[Api]:
+    api = seeded_api(tmp_path_factory.mktemp("loans-demo") / "demo", demo_template)
+    yield api
+    api.close()
+
+
+@covers("GET /v1/loans", "GET /v1/loans/{loan_id}")
+def test_an_sme_sees_its_loans_with_schedules(ledger: Api) -> None:
+    ids = ledger.ids
+    page = ledger.ok("GET", "/v1/loans", as_="sme-t2/viewer", params={"role": "sme"})
+    (loan,) = page["items"]
+    assert loan["id"] == ids["ip_loan"] and loan["basis"]["kind"] == "ip_pledge"
+    assert loan["status"] == "active" and len(loan["schedule"]) == 12
+    assert sum(i["principal"] for i in loan["schedule"]) == loan["terms"]["amount"]
+    assert loan["band"] and loan["score_digest"]
+    assert loan["standing"]["outstanding"] < loan["terms"]["amount"]  # repaid some today
+    assert loan["time_to_cash_ms"] > 0
+    assert set(loan["actions"]) <= {"repay", "repay_early"}
+    one = ledger.ok("GET", f"/v1/loans/{ids['ip_loan']}", as_="bank-a/viewer")
+    assert one["id"] == ids["ip_loan"] and "decide" not in one["actions"]
+    error(ledger.get(f"/v1/loans/{ids['ip_loan']}", "sme-t1/viewer"), 404, field="loan_id")
+    error(ledger.get("/v1/loans", "sme-t1/viewer", params={"org": "sme-t2"}), 403, field="org")
+    assert ledger.ok("GET", "/v1/loans", as_="regulator/viewer",
+                     params={"org": "bank-a", "role": "bank"})["total"] == 3
+
+
+@covers("GET /v1/loans/queue")
+def test_the_banks_queue_holds_applications_awaiting_a_decision(ledger: Api) -> None:
+    queue = ledger.ok("GET", "/v1/loans/queue", as_="bank-a/viewer")
+    assert [q["id"] for q in queue] == [ledger.ids["queued_loan"]]
+    assert queue[0]["actions"] == ["decide"] and queue[0]["score"] is None
+    error(ledger.get("/v1/loans/queue", "sme-t1/viewer"), 403, field="org")
+
+
+@covers("GET /v1/loans/portfolio")
+def test_the_portfolio_by_status_and_days_past_due(ledger: Api) -> None:
+    p = ledger.ok("GET", "/v1/loans/portfolio", as_="bank-a/viewer")
+    assert p["by_status"]["active"]["count"] == 2 and p["by_status"]["applied"]["count"] == 1
+    assert p["by_bucket"]["current"]["count"] == 2
+    assert sum(c["outstanding"] for c in p["by_bucket"].values()) == \
+        p["by_status"]["active"]["amount"]
+    assert p["time_to_cash_ms"] >= 0
+
+
+@covers("GET /v1/loans/pledges", "GET /v1/loans/export-records")
+def test_pledges_and_export_records_for_their_offices(ledger: Api) -> None:
+    (pledge,) = ledger.ok("GET", "/v1/loans/pledges", as_="cnipa/viewer")
+    assert pledge["id"] == ledger.ids["pledge"] and pledge["status"] == "registered"
+    assert pledge["actions"] == []
+    assert ledger.ok("GET", "/v1/loans/pledges", as_="bank-a/viewer")[0]["actions"] == [
+        "release_pledge"]
+    assert ledger.ok("GET", "/v1/loans/pledges", as_="bank-b/viewer") == []
+    (record,) = ledger.ok("GET", "/v1/loans/export-records", as_="customs-sh/viewer")
+    assert record["id"] == ledger.ids["export_record"] and record["lent"] == 600_000_000
+    assert ledger.ok("GET", "/v1/loans/export-records", as_="sme-t1/viewer") == []
