@@ -171,6 +171,10 @@ def _cases() -> list[Any]:
          (403, "unauthorised", "category")),
         ("bank-a/operator", "product", "publish", {"id": "bank-a.new-1", "terms": TERMS},
          ok(["ProductPublished"])),
+        # rules left out take their defaults (open to every SME), lists included
+        ("bank-a/operator", "product", "publish",
+         {"id": "bank-a.open-1", "terms": {**TERMS, "eligibility": {}}},
+         ok(["ProductPublished"])),
         ("bank-a/operator", "product", "publish",
          {"id": "bank-a.new-2", "terms": {**TERMS, "min_amount": TERMS["max_amount"] + 1}},
          (422, "bad_args", "terms.min_amount")),

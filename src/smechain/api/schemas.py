@@ -394,7 +394,9 @@ def action_model(struct: type, name: str) -> type[BaseModel]:
     hints = typing.get_type_hints(struct, include_extras=True)
     fields: dict[str, Any] = {}
     for f in msgspec.structs.fields(struct):
-        default = ... if f.required else f.default
+        default: Any = ... if f.required else f.default
+        if f.default_factory is not msgspec.NODEFAULT:  # e.g. an empty list by default
+            default = Field(default_factory=f.default_factory)
         fields[f.name] = (_field_type(hints[f.name], name), default)
     doc = struct.__doc__ or None
     if struct.__struct_config__.array_like:

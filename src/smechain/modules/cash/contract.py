@@ -232,7 +232,8 @@ def _touch(state: TxState, terms: Terms | None, currency: str, org: str, today: 
     wallet, after, credits = catch_up(terms, wallet_or_new(terms, raw), balance, today)
     if credits:
         _post_credits(state, currency, org, credits)
-        state.put(key, after)
+        if after != balance:  # a settlement that credits nothing writes no balance
+            state.put(key, after)
     state.put(wallet_key(currency, org), wallet)
     return after
 
