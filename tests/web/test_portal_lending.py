@@ -181,3 +181,12 @@ def test_an_sme_sees_interest_earned_and_the_issuer_its_rate_and_settlement_cont
         expect(page.get_by_test_id(f"submit-{form}")).to_have_attribute("data-action", action)
     expect(page.get_by_test_id("settle-interest")).to_have_attribute("data-action",
                                                                      "cash.settle_interest")
+    # The real-name wallets' rate, from today (anonymous wallets earn nothing).
+    rate = page.get_by_test_id("form-cash-set-rate")
+    expect(rate.get_by_test_id("input-wallet_class")).to_have_value("real_name")
+    rate.get_by_test_id("input-rate_bp").fill("0.45")
+    rate.get_by_test_id("submit-cash-set-rate").click()
+    expect_tx_toast(page)
+    terms = Api(demo["url"], "pboc").http.get("/v1/cash/terms/CNY").json()
+    assert terms["current"]["real_name"] == 45
+    expect(page.get_by_test_id("terms-summary")).to_contain_text("0.45%")

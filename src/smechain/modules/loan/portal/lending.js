@@ -29,6 +29,7 @@ const regionName = (code) => (code === "unregistered" ? t("lending.region_unregi
   : `${t(`province.${code}`)} (${code})`);
 
 function hours(ms) {
+  if (ms < 60_000) return t("lending.seconds", { n: (ms / 1000).toFixed(1) });
   return ms < HOUR_MS ? t("lending.minutes", { n: Math.round(ms / 60_000) })
     : ms < 48 * HOUR_MS ? t("lending.hours", { n: (ms / HOUR_MS).toFixed(1) })
       : t("lending.days", { n: (ms / (24 * HOUR_MS)).toFixed(1) });
