@@ -69,3 +69,29 @@ def test_pledges_and_export_records_for_their_offices(ledger: Api) -> None:
     (record,) = ledger.ok("GET", "/v1/loans/export-records", as_="customs-sh/viewer")
     assert record["id"] == ledger.ids["export_record"] and record["lent"] == 600_000_000
     assert ledger.ok("GET", "/v1/loans/export-records", as_="sme-t1/viewer") == []
+
+
+@covers("GET /v1/stats/lending")
+def test_lending_by_product_kind_region_and_time_to_disbursement(ledger: Api) -> None:
+    stats = ledger.ok("GET", "/v1/stats/lending", as_="regulator/viewer")
+    # The demo's two disbursed loans cite Bank A's products by kind; all its borrowers'
+    # USCCs are registered in Shanghai (division 31xxxx).
+    assert stats["loans"] == 2 and stats["amount"] == 680_000_000
+    assert stats["by_kind"] == {"export_record": {"count": 1, "amount": 600_000_000},
+                                "ip_pledge": {"count": 1, "amount": 80_000_000}}
+    assert stats["by_region"] == {"31": {"count": 2, "amount": 680_000_000, "by_kind": {
+        "export_record": 600_000_000, "ip_pledge": 80_000_000}}}
+    assert stats["pending"] == {"count": 1, "amount": 30_000_000}
+    waits = stats["waits"]
+    assert waits["count"] == 2 == sum(b["count"] for b in waits["bins"])
+    assert 0 < waits["median_ms"] <= waits["p90_ms"]
+    assert waits["bins"][0]["label"] == "<1h" and waits["bins"][-1]["upto_ms"] == 0
+    # A bank sees its own lending, an SME its own borrowing, nobody another's.
+    assert ledger.ok("GET", "/v1/stats/lending", as_="bank-a/viewer")["amount"] == 680_000_000
+    assert ledger.ok("GET", "/v1/stats/lending", as_="bank-b/viewer")["loans"] == 0
+    mine = ledger.ok("GET", "/v1/stats/lending", as_="sme-t2/viewer")
+    assert mine["by_kind"] == {"ip_pledge": {"count": 1, "amount": 80_000_000}}
+    assert ledger.ok("GET", "/v1/stats/lending", as_="regulator/viewer",
+                     params={"currency": "USD"})["loans"] == 0
+    error(ledger.get("/v1/stats/lending", "regulator/viewer", params={"currency": "cny"}),
+          422, field="currency")

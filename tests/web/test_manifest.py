@@ -101,7 +101,8 @@ def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, 
     assert menu("cash_issuer") == ["overview", "cash", "issuance"]
     assert menu("tax_authority") == ["overview", "anchor", "attested"]
     assert menu("market_regulator") == menu("court") == ["overview", "attested"]
-    assert menu("regulator") == ["overview", "model-registry", "explorer", "stats", "audit"]
+    assert menu("regulator") == ["overview", "model-registry", "explorer", "lending", "stats",
+                                 "audit"]
     assert menu("admin") == ["overview", "governance", "users", "keys", "apikeys", "audit"]
     # A role lands on the first view, in menu order, that names it.
     homes = {role: view["id"] for view in reversed(served["views"])

@@ -20,8 +20,10 @@ import time
 from typing import Any
 
 from smechain.api.demo import MS_PER_DAY, DemoBuilder, Seed, day
+from smechain.core.encoding import decode
 from smechain.modules.credit.routes import request_score
 from smechain.modules.loan.queries import read_loan
+from smechain.modules.product.contract import PRODUCT_PREFIX, Product, Status
 
 PATENT = "ZL202310567890.1"
 
@@ -33,11 +35,25 @@ def _grant(demo: DemoBuilder, sme: str, categories: list[str]) -> str:
     return str(result["events"][-1]["attrs"]["id"])
 
 
-def _apply(demo: DemoBuilder, sme: str, consent: str, amount: int, product: str,
+def _product(demo: DemoBuilder, kind: str) -> Product:
+    """Bank A's first live product of ``kind`` (the products' seed published them)."""
+    found = sorted((p for p in (decode(raw, Product) for _, raw, _ in
+                                demo.node.store.iter_state(PRODUCT_PREFIX))
+                    if p.bank == "bank-a" and p.status == Status.LIVE and p.terms.kind == kind),
+                   key=lambda p: p.id)
+    if not found:
+        raise RuntimeError(f"demo: Bank A publishes no {kind} product")
+    return found[0]
+
+
+def _apply(demo: DemoBuilder, sme: str, consent: str, amount: int, kind: str,
            basis: dict[str, Any]) -> str:
+    """``sme`` applies to Bank A for a loan of its first product of ``kind``."""
+    product = _product(demo, kind)
     result = demo.do(sme, "loan", "apply", {
         "bank": "bank-a", "consent_id": consent, "currency": "CNY", "amount": amount,
-        "term_months": 12, "product_id": product, "product_version": "1", "basis": basis})
+        "term_months": 12, "product_id": product.id, "product_version": str(product.version),
+        "basis": basis})
     return str(result["events"][-1]["attrs"]["id"])
 
 
@@ -70,7 +86,7 @@ def seed(demo: DemoBuilder) -> Seed:
     """Lend on a patent and on export records (see ``smechain.api.demo.Seed``)."""
     yield 30
     consent = _grant(demo, "sme-t2", ["tax", "market_regulation", "social_insurance", "ip"])
-    ip_loan = _apply(demo, "sme-t2", consent, 80_000_000, "ip-pledge-loan", {
+    ip_loan = _apply(demo, "sme-t2", consent, 80_000_000, "ip_pledge", {
         "kind": "ip_pledge", "right_kind": "patent", "registration_number": PATENT})
     _approve(demo, ip_loan, consent, "sme-t2", {
         "amount": 80_000_000, "rate_bp": 395, "term_months": 12, "style": "annuity",
@@ -87,7 +103,7 @@ def seed(demo: DemoBuilder) -> Seed:
         "sme": "sme-t4", "consent_id": consent, "currency": "CNY", "value": 2_400_000_000,
         "period_end": day(-31), "digest": hashlib.sha256(b"sme-t4 declarations").hexdigest()})
     record_id = str(record["events"][-1]["attrs"]["export_record"])
-    export_loan = _apply(demo, "sme-t4", consent, 600_000_000, "export-loan",
+    export_loan = _apply(demo, "sme-t4", consent, 600_000_000, "export_record",
                          {"kind": "export_record", "export_record": record_id})
     _approve(demo, export_loan, consent, "sme-t4", {
         "amount": 600_000_000, "rate_bp": 360, "term_months": 12,
@@ -96,7 +112,7 @@ def seed(demo: DemoBuilder) -> Seed:
     demo.do("bank-a", "loan", "disburse", {"id": export_loan})
 
     queued = _apply(demo, "sme-t3", _grant(demo, "sme-t3", ["tax"]), 30_000_000,
-                    "working-capital", {"kind": "unsecured"})
+                    "working_capital", {"kind": "unsecured"})
     demo.ids.update(ip_loan=ip_loan, pledge=str(pledge["events"][-1]["attrs"]["pledge"]),
                     export_loan=export_loan, export_record=record_id, queued_loan=queued)
     yield 0

@@ -1,5 +1,6 @@
 """Reads over loans, IP pledges and export records: who a record concerns, what a loan owes
-today, the bank's queue and portfolio by status and days past due.
+today, the bank's queue and portfolio by status and days past due, lending by product kind
+and region and the time from application to disbursement.
 
 Pure: each function takes a state reader (``StateReader``) or records already read, and
 plain values; none reads the clock (the caller passes ``today``, a day number).
@@ -13,6 +14,7 @@ from typing import Any
 from smechain.core.daycount import day_number
 from smechain.core.encoding import decode, shown
 from smechain.core.state import StateReader
+from smechain.modules.invoice.contract import aliases
 from smechain.modules.loan import balance
 from smechain.modules.loan.contract import (
     ExportRecord,
@@ -23,12 +25,24 @@ from smechain.modules.loan.contract import (
     loan_key,
     pledge_key,
 )
+from smechain.modules.product.queries import read_product
 
 NAMES = frozenset({"id", "pledge", "export_record"})
 """Argument and event fields ``tx_orgs`` reads (loan, pledge and export record ids)."""
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 """Days-past-due buckets of the portfolio."""
 LIVE = frozenset({Status.ACTIVE, Status.OVERDUE, Status.DEFAULTED})
+UNLISTED = "unlisted"
+"""The product kind of a loan whose cited product version is not on the ledger."""
+UNREGISTERED = "unregistered"
+"""The region of an SME with no USCC in the invoice module's identifier registry."""
+HOUR_MS = 3_600_000
+WAIT_BINS: tuple[tuple[str, int], ...] = (
+    ("<1h", HOUR_MS), ("1-6h", 6 * HOUR_MS), ("6-24h", 24 * HOUR_MS),
+    ("1-3d", 72 * HOUR_MS), ("3-7d", 168 * HOUR_MS), ("7-14d", 336 * HOUR_MS),
+    ("14-30d", 720 * HOUR_MS), ("30d+", 0))
+"""Bins of the time from application to disbursement: label and exclusive upper bound
+in ms (0: none)."""
 
 
 def read_loan(state: StateReader, loan_id: str) -> Loan | None:
@@ -164,3 +178,89 @@ def tx_orgs(state: StateReader, contract: str, action: str, named: Mapping[str, 
         if record is not None:
             found |= export_parties(record)
     return found
+
+
+def product_kind(state: StateReader, loan: Loan) -> str:
+    """The kind (``product.contract.KINDS``) of the product version the loan cites, as the
+    product module recorded it; ``UNLISTED`` when that version is not on the ledger."""
+    if not loan.product_version.isdigit():
+        return UNLISTED
+    product = read_product(state, loan.product_id, int(loan.product_version))
+    return UNLISTED if product is None else product.terms.kind
+
+
+def region(state: StateReader, org: str) -> str:
+    """The province (GB/T 2260, two digits) of ``org``'s registered unified social credit
+    code: characters 3-8 of a USCC are its administrative division, the first two of them
+    its province. ``UNREGISTERED`` without a USCC in the invoice module's registry."""
+    for identifier in aliases(state, org):
+        scheme, _, value = identifier.partition(":")
+        if scheme == "USCC" and len(value) == 18 and value[2:4].isdigit():
+            return value[2:4]
+    return UNREGISTERED
+
+
+def wait_bin(wait_ms: int) -> str:
+    """The ``WAIT_BINS`` label of a time from application to disbursement."""
+    for label, upper in WAIT_BINS:
+        if not upper or wait_ms < upper:
+            return label
+    return WAIT_BINS[-1][0]
+
+
+def lending(state: StateReader, loans: Iterable[Loan], currency: str = "CNY"
+            ) -> dict[str, Any]:
+    """Lending in ``currency``: the disbursed loans' principal (``terms.amount``) and count,
+    in all (``loans``, ``amount``), ``by_kind`` of product and ``by_region`` of the
+    borrower (each region also ``by_kind``); the applications still awaiting a decision
+    (``pending``); and the distribution of the time from application to disbursement
+    (``waits``: ``WAIT_BINS`` with their counts, ``median_ms``, ``p90_ms``, the nearest
+    rank). Kinds and regions are sorted by amount lent, largest first."""
+    kinds: dict[tuple[str, str], str] = {}
+    regions: dict[str, str] = {}
+    by_kind: dict[str, dict[str, int]] = {}
+    by_region: dict[str, dict[str, Any]] = {}
+    pending = {"count": 0, "amount": 0}
+    waits: list[int] = []
+    total = {"count": 0, "amount": 0}
+    for loan in loans:
+        if loan.currency != currency:
+            continue
+        if loan.status == Status.APPLIED:
+            pending["count"] += 1
+            pending["amount"] += loan.amount
+        if not loan.disbursed_at_ms or loan.terms is None:
+            continue
+        ref = (loan.product_id, loan.product_version)
+        if ref not in kinds:
+            kinds[ref] = product_kind(state, loan)
+        if loan.sme not in regions:
+            regions[loan.sme] = region(state, loan.sme)
+        kind, where = kinds[ref], regions[loan.sme]
+        amount = loan.terms.amount
+        total["count"] += 1
+        total["amount"] += amount
+        cell = by_kind.setdefault(kind, {"count": 0, "amount": 0})
+        cell["count"] += 1
+        cell["amount"] += amount
+        place = by_region.setdefault(where, {"count": 0, "amount": 0, "by_kind": {}})
+        place["count"] += 1
+        place["amount"] += amount
+        place["by_kind"][kind] = place["by_kind"].get(kind, 0) + amount
+        waits.append(loan.time_to_cash_ms)
+    counts = dict.fromkeys((label for label, _ in WAIT_BINS), 0)
+    for wait in waits:
+        counts[wait_bin(wait)] += 1
+    waits.sort()
+
+    def rank(share: int) -> int:
+        return waits[max(0, -(-len(waits) * share // 100) - 1)] if waits else 0
+
+    def largest(cells: dict[str, Any]) -> dict[str, Any]:
+        return dict(sorted(cells.items(), key=lambda kv: (-kv[1]["amount"], kv[0])))
+
+    return {"currency": currency, "loans": total["count"], "amount": total["amount"],
+            "pending": pending, "by_kind": largest(by_kind), "by_region": largest(by_region),
+            "waits": {"bins": [{"label": label, "upto_ms": upper, "count": counts[label]}
+                               for label, upper in WAIT_BINS],
+                      "count": len(waits), "median_ms": rank(50), "p90_ms": rank(90)}}

@@ -85,9 +85,48 @@ class Portfolio(BaseModel):
     time_to_cash_ms: int
 
 
+class KindCell(BaseModel):
+    count: int
+    amount: int
+
+
+class RegionCell(BaseModel):
+    count: int
+    amount: int
+    by_kind: dict[str, int]
+
+
+class WaitBin(BaseModel):
+    label: str
+    upto_ms: int
+    count: int
+
+
+class Waits(BaseModel):
+    """Application to disbursement: counts per bin, median and 90th percentile."""
+
+    bins: list[WaitBin]
+    count: int
+    median_ms: int
+    p90_ms: int
+
+
+class Lending(BaseModel):
+    """Disbursed principal by product kind and by the borrower's province, applications
+    awaiting a decision, and the time to disbursement (``queries.lending``)."""
+
+    currency: str
+    loans: int
+    amount: int
+    pending: KindCell
+    by_kind: dict[str, KindCell]
+    by_region: dict[str, RegionCell]
+    waits: Waits
+
+
 def router(platform: Platform) -> APIRouter:
     """``/v1/loans[/{loan_id}]``, ``/v1/loans/queue``, ``/v1/loans/portfolio``,
-    ``/v1/loans/pledges`` and ``/v1/loans/export-records``."""
+    ``/v1/loans/pledges``, ``/v1/loans/export-records`` and ``/v1/stats/lending``."""
     node = platform.node
     r = new_router()
 
@@ -168,6 +207,16 @@ def router(platform: Platform) -> APIRouter:
         found = [decode(raw, ExportRecord) for _, raw, _ in node.store.iter_state(EXPORT_PREFIX)]
         return [plain(e) for e in sorted(found, key=lambda e: (-e.attested_at_ms, e.id))
                 if caller.may_see(q.export_parties(e) | lenders.get(e.id, set()))]
+
+    @r.get("/v1/stats/lending", response_model=Lending, tags=["stats"])
+    def lending(caller: Auth, currency: str = Query("CNY", pattern="^[A-Z]{3}$")
+                ) -> dict[str, Any]:
+        """Loans disbursed in ``currency`` by product kind and by the borrower's province
+        (its registered USCC's division), applications pending, and the distribution of
+        the time from application to disbursement: the regulators' of every loan, a
+        bank's or an SME's of its own."""
+        seen = [loan for loan in loans() if caller.may_see(q.parties(loan))]
+        return q.lending(node, seen, currency)
 
     @r.get("/v1/loans/{loan_id}", response_model=LoanOut, tags=["loans"])
     def get_loan(loan_id: str, caller: Auth) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Products' part of the demo:
 
-- 25 days ago Bank A and Bank B publish 319 products on behalf of the 129 lending
+- 35 days ago (before the loans' seed applies for loans citing them) Bank A and Bank B
+  publish 319 products on behalf of the 129 lending
   institutions of ``catalogue.INSTITUTIONS`` (the scale DESIGN §1 plans for), each
   product naming its institution in its terms: the institutions are not members of the
   demo consortium, so the consortium's organisation count (and the tests that count
@@ -54,7 +55,7 @@ def _products(demo: DemoBuilder) -> list[Product]:
 def seed(demo: DemoBuilder) -> Seed:
     """Publish the catalogue, revise and withdraw a product, run the nightly match (see
     ``smechain.api.demo.Seed``)."""
-    yield 25
+    yield 35
     ids = _publish_all(demo)
     found = _products(demo)
     if len(found) != PRODUCTS:

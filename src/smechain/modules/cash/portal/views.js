@@ -155,7 +155,7 @@ export function termsPanel() {
     name: "cash-set-rate", action: "cash.set_rate", submitKey: "interest.rate_submit",
     fields: [currencyField(),
       { name: "wallet_class", label: "interest.class", type: "select", required: true, value: "real_name",
-        options: () => [["real_name", "interest.class_real_name"], ["anonymous", "interest.class_anonymous"]] },
+        options: [["real_name", "interest.class_real_name"], ["anonymous", "interest.class_anonymous"]] },
       { name: "rate_bp", label: "interest.rate", type: "rate", required: true },
       { name: "effective", label: "interest.effective", type: "date", required: true, value: todayUtc() }],
     submit: (v) => submit("cash", "set_rate", v),
@@ -184,7 +184,7 @@ export function termsPanel() {
     fields: [currencyField(),
       { name: "org", label: "interest.wallet", type: "select", required: true, options: () => orgOptions((o) => o.status === "active") },
       { name: "wallet_class", label: "interest.class", type: "select", required: true, value: "anonymous",
-        options: () => [["real_name", "interest.class_real_name"], ["anonymous", "interest.class_anonymous"]] }],
+        options: [["real_name", "interest.class_real_name"], ["anonymous", "interest.class_anonymous"]] }],
     submit: (v) => submit("cash", "set_wallet_class", v),
     onSuccess: (r) => txDone("interest.class_set", r, refresh),
   });

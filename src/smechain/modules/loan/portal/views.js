@@ -5,7 +5,7 @@
 import { get, submit } from "/static/api.js";
 import { barChart } from "/static/charts.js";
 import { form } from "/static/form.js";
-import { formatMoney, parseAmount, parseRateBp } from "/static/money.js";
+import { formatMoney } from "/static/money.js";
 import { pagedTable, staticTable } from "/static/table.js";
 import { h, panel, button, toast, formatTime, short, fill, modal, keyValues } from "/static/ui.js";
 import { hasRole, offeredControls, orgOptions, txDone } from "/static/views/common.js";
@@ -51,7 +51,7 @@ function showLoan(loan) {
       ["loan.penalty_due", money(loan, loan.standing.penalty_due)],
       ["loan.dpd", String(loan.standing.days_past_due)],
     ].map(([k, v]) => [k, v]), "loan-detail"),
-    loan.schedule.length ? scheduleTable(loan).el : h("p", { class: "muted", i18n: "loan.no_schedule" })),
+    loan.schedule.length ? scheduleTable(loan) : h("p", { class: "muted", i18n: "loan.no_schedule" })),
   { testid: "modal-loan", wide: true });
 }
 
@@ -93,7 +93,7 @@ export function loansView() {
       { name: "bank", label: "loan.bank", type: "select", required: true,
         options: () => orgOptions((o) => hasRole("bank")(o) && o.status === "active") },
       { name: "consent_id", label: "loan.consent", required: true, hint: "loan.consent_hint" },
-      { name: "amount", label: "loan.amount_yuan", required: true },
+      { name: "amount", label: "loan.amount_yuan", type: "amount", required: true },
       { name: "term_months", label: "loan.term_months", type: "number", value: "12", min: 1, required: true },
       { name: "product_id", label: "loan.product_id", required: true },
       { name: "product_version", label: "loan.product_version", value: "1", required: true },
@@ -107,7 +107,7 @@ export function loansView() {
       if (v.kind === "export_record") basis.export_record = v.ref;
       if (v.kind === "receivable") basis.certificate = v.ref;
       return submit("loan", "apply", { bank: v.bank, consent_id: v.consent_id, currency: "CNY",
-        amount: parseAmount(v.amount), term_months: Number(v.term_months), product_id: v.product_id,
+        amount: v.amount, term_months: v.term_months, product_id: v.product_id,
         product_version: v.product_version, basis });
     },
     onSuccess: (r) => txDone("loan.applied", r, () => { apply.reset(); table.reload(); }),
@@ -129,25 +129,25 @@ function decideDialog(loan, after) {
         { name: "band", label: "loan.band", required: true, value: loan.band_hint || "" },
         { name: "reason_codes", label: "loan.reasons", value: (loan.reasons_hint || []).join(","),
           hint: "loan.reasons_hint" },
-        { name: "amount", label: "loan.amount_yuan", value: String(loan.amount / 100) },
-        { name: "rate", label: "loan.rate", value: "4.20", hint: "loan.rate_hint" },
-        { name: "term_months", label: "loan.term_months", type: "number", value: String(loan.term_months) },
+        { name: "amount", label: "loan.amount_yuan", type: "amount", value: loan.amount },
+        { name: "rate", label: "loan.rate", type: "rate", value: "4.20", hint: "loan.rate_hint" },
+        { name: "term_months", label: "loan.term_months", type: "number", value: String(loan.term_months), min: 1,
+          required: true },
         { name: "style", label: "loan.style", type: "select", value: "annuity",
           options: STYLES.map((s) => [s, `loan.style.${s}`]) },
         { name: "day_count", label: "loan.day_count", type: "select", value: "ACT/360",
           options: DAY_COUNTS.map((d) => [d, d]) },
-        { name: "penalty", label: "loan.penalty_rate", value: "6.30" },
-        { name: "share", label: "loan.export_share", value: "30.00" },
+        { name: "penalty", label: "loan.penalty_rate", type: "rate", value: "6.30" },
+        { name: "share", label: "loan.export_share", type: "rate", value: "30.00" },
       ],
       submit: (v) => {
         const args = { id: loan.id, approve: v.approve, band: v.band,
           reason_codes: v.reason_codes.split(",").map((x) => x.trim()).filter(Boolean),
           attestation_id: loan.score ? loan.score.attestation_id : "" };
         if (v.approve) {
-          args.terms = { amount: parseAmount(v.amount), rate_bp: parseRateBp(v.rate),
-            term_months: Number(v.term_months), style: v.style, day_count: v.day_count,
-            penalty_rate_bp: parseRateBp(v.penalty),
-            export_share_bp: loan.basis.kind === "export_record" ? parseRateBp(v.share) : 0 };
+          args.terms = { amount: v.amount ?? loan.amount, rate_bp: v.rate, term_months: v.term_months,
+            style: v.style, day_count: v.day_count, penalty_rate_bp: v.penalty,
+            export_share_bp: loan.basis.kind === "export_record" ? v.share : 0 };
         }
         return submit("loan", "decide", args);
       },
@@ -192,7 +192,7 @@ export function queueView() {
         ["decide", () => button("loan.decide", () => decideDialog(l, refresh),
           { kind: "primary", testid: "btn-decide", action: "loan.decide" })],
       ]) },
-    ], items).el);
+    ], items));
   }
   function refresh() {
     load();
@@ -230,7 +230,7 @@ export function portfolioView() {
         { key: "loan.status", cell: (r) => h("span", { i18n: `loan.status.${r.status}` }) },
         { key: "loan.count", cell: (r) => String(r.count) },
         { key: "loan.outstanding", cell: (r) => formatMoney(r.amount, "CNY") },
-      ], rows).el,
+      ], rows),
       h("p", { class: "muted", i18n: "loan.time_to_cash", params: { hours: (p.time_to_cash_ms / 3_600_000).toFixed(1) } }));
   }
   function refresh() {
@@ -258,7 +258,7 @@ export function pledgesView(ctx) {
         ["release_pledge", () => button("pledge.release", (e) => act("release_pledge", { id: p.id }, "pledge.released",
           e.currentTarget, load), { kind: "danger", testid: "btn-release-pledge", action: "loan.release_pledge" })],
       ]) },
-    ], items).el);
+    ], items));
   }
   load();
   const parts = [panel("pledge.list", list)];
@@ -272,10 +272,10 @@ export function pledgesView(ctx) {
         { name: "right_kind", label: "pledge.right_kind", type: "select", value: "patent",
           options: [["patent", "pledge.patent"], ["trademark", "pledge.trademark"]] },
         { name: "registration_number", label: "pledge.number", required: true },
-        { name: "value", label: "pledge.value_yuan", required: true },
+        { name: "value", label: "pledge.value_yuan", type: "amount", required: true },
       ],
       submit: (v) => submit("loan", "pledge_ip", { id: v.id, right_kind: v.right_kind,
-        registration_number: v.registration_number, value: parseAmount(v.value) }),
+        registration_number: v.registration_number, value: v.value }),
       onSuccess: (r) => txDone("pledge.registered_ok", r, () => { register.reset(); load(); }),
     });
     parts.push(panel("pledge.register_title", register.el));
@@ -301,7 +301,7 @@ export function exportRecordsView(ctx) {
       { key: "export.lent", cell: (e) => formatMoney(e.lent, e.currency) },
       { key: "export.digest", cell: (e) => h("span", { class: "mono" }, short(e.digest, 16)) },
       { key: "export.attested", cell: (e) => formatTime(e.attested_at_ms) },
-    ], items).el);
+    ], items));
   }
   load();
   const parts = [panel("export.list", list)];
@@ -314,12 +314,12 @@ export function exportRecordsView(ctx) {
         { name: "sme", label: "export.sme", type: "select", required: true,
           options: () => orgOptions((o) => hasRole("sme")(o)) },
         { name: "consent_id", label: "export.consent", required: true },
-        { name: "value", label: "export.value_yuan", required: true },
+        { name: "value", label: "export.value_yuan", type: "amount", required: true },
         { name: "period_end", label: "export.period_end", type: "date", required: true },
         { name: "declarations", label: "export.declarations", hint: "export.declarations_hint", required: true },
       ],
       submit: async (v) => submit("loan", "attest_export", { sme: v.sme, consent_id: v.consent_id,
-        currency: "CNY", value: parseAmount(v.value), period_end: v.period_end,
+        currency: "CNY", value: v.value, period_end: v.period_end,
         digest: await sha256Hex(v.declarations) }),
       onSuccess: (r) => txDone("export.attested_ok", r, () => { attest.reset(); load(); }),
     });
@@ -328,3 +328,5 @@ export function exportRecordsView(ctx) {
   return { el: h("div", {}, ...parts), refresh: load };
 }
 
+
+export { lendingView } from "./lending.js";
