@@ -88,10 +88,11 @@ CASES = {
                      "error: --key: cash.issue: sender 'sme-1' holds none of the roles"),
     "unknown contract": (["tx", "x", "y", "--key", "core-a"], {},
                          "error: contract: no contract 'x' (known: cash, consent, credit, invoice, "
-                         "membership, receivable)"),
+                         "loan, membership, product, receivable)"),
     "unknown action": (["tx", "cash", "pay", "--key", "core-a"], {},
-                       "error: action: cash has no action 'pay' (known: issue, redeem, "
-                       "transfer)"),
+                       "error: action: cash has no action 'pay' (known: appoint_operator, issue, "
+                       "redeem, set_rate, set_settlement_dates, set_wallet_class, "
+                       "settle_interest, transfer)"),
     "expired": (["tx", "cash", "issue", "--expiry", "1", "--key", "pboc"],
                 {"currency": "CNY", "to": "sme-1", "amount": 5},
                 "error: --expiry: height 1 has passed"),

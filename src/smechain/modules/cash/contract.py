@@ -439,7 +439,8 @@ def settle_interest(state: TxState, ctx: Context, args: SettleInterest) -> None:
         balance = state.get_int(balance_key(args.currency, org))
         wallet, after, credits = catch_up(terms, wallet, balance, day + 1)
         _post_credits(state, args.currency, org, credits)
-        state.put(balance_key(args.currency, org), after)
+        if after != balance:  # nothing credited, no balance written
+            state.put(balance_key(args.currency, org), after)
         state.put(wallet_key(args.currency, org), wallet)
 
 
