@@ -82,6 +82,7 @@ def test_a_bank_scores_an_sme_under_its_consent(ledger: Api) -> None:
         bytes.fromhex(report["result_digest"]))
     assert content.check()
     assert attested[-1]["result_digest"] == report["result_digest"]
+    assert report["score_attestation_id"] == attested[-1]["id"]
     assert attested[-1]["input_digests"] == [a["result_digest"] for a in attested[:3]]
 
     # The bank, the SME and the regulator read it; another SME does not.

@@ -23,6 +23,7 @@ from smechain.api.demo import ORGS, PASSWORD, Demo, build_demo
 from smechain.api.platform import Platform
 from smechain.core.encoding import decode
 from smechain.core.proof import verify_tx_proof
+from smechain.modules.loan.queries import read_loan
 from smechain.modules.receivable.contract import CERT_PREFIX, Certificate
 from smechain.node.verify import verify_chain
 
@@ -86,6 +87,14 @@ def run_demo(folder: Path | None = None, serve: bool = False, host: str = "127.0
                       f"{credit['band']}; reasons "
                       f"{', '.join(r['code'] for r in credit['reasons'])}; "
                       f"{len(credit['attestation_txs'])} attestations on the ledger)")
+        for key, what in (("ip_loan", "a patent pledged"), ("export_loan", "an export record")):
+            loan = read_loan(node.store, ids[key])
+            if loan is not None:
+                console.print(f"Loan to {loan.sme} from {loan.bank} against {what}: "
+                              f"{_yuan(loan.amount)} CNY over {loan.term_months} months "
+                              f"({loan.status}, {len(loan.schedule)} instalments)")
+        console.print(f"{len(ids['products'])} loan products published; every real-name "
+                      f"wallet credited its interest on {ids['interest_settled']}")
         report = verify_chain(node.store)
         console.print(f"verify: {report.blocks} blocks, {report.transactions} transactions — "
                       + ("[green]intact[/]" if report.ok else f"[red]{report.problem}[/]"))

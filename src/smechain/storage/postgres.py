@@ -18,6 +18,7 @@ a key cannot contain NUL.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -240,5 +241,13 @@ class PostgresStore(CachedReads):
             self._db.execute(self._q_put_cursor, (name, position))
 
     def close(self) -> None:
+        """Release the schema's lock, then the connection. The lock is let go explicitly:
+        the server drops a closed session's locks only once its backend has exited, so a
+        store opened again at once could find the schema still held."""
         with self._lock:
+            # a broken connection's session, and its lock, end with it
+            if not self._db.closed:
+                with contextlib.suppress(psycopg.Error):
+                    self._db.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
+                                     (f"smechain:{self.schema}",))
             self._db.close()

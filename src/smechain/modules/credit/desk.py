@@ -427,7 +427,8 @@ class ReportBook:
     def put(self, report: CreditReport, tx_hashes: Sequence[str]) -> dict[str, Any]:
         """Keep ``report`` with the hashes of its attestations; the stored document."""
         doc = {"id": report.result_digest.hex()[:32], **report.to_dict(),
-               "attestation_txs": list(tx_hashes)}
+               "attestation_txs": list(tx_hashes),
+               "score_attestation_id": tx_hashes[-1][:32] if tx_hashes else ""}
         with self._lock, self._db:
             self._db.execute("INSERT INTO reports VALUES (?, ?, ?, ?, ?)",
                              (doc["id"], report.bank, report.sme, report.computed_at_ms,

@@ -107,6 +107,8 @@ class ReportOut(BaseModel):
     result_digest: str
     attestations: list[ReportAttestation]
     attestation_txs: list[str]
+    score_attestation_id: str = Field(description="The bank's score attestation (what a "
+                                                  "loan decision cites as attestation_id)")
 
 
 class ReportPage(BaseModel):

@@ -129,6 +129,8 @@ class CreditReport:
     salt: str
     result_digest: str
     attestation_txs: tuple[str, ...]
+    score_attestation_id: str = ""
+    """The bank's score attestation, which a loan decision cites."""
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> CreditReport:
