@@ -59,3 +59,20 @@ def test_a_retroactive_rate_is_refused_and_stores_nothing(ledger: Api) -> None:
     error(ledger.post("/v1/contracts/cash/set_rate", "sme-t1/operator",
                       json={"currency": "CNY", "rate_bp": 35, "effective": YESTERDAY}), 403)
     assert ledger.ok("GET", "/v1/cash/terms/CNY", as_="pboc/operator") == before
+
+
+@covers("GET /v1/cash/interest")
+def test_the_day_of_an_interest_answer_is_checked(ledger: Api) -> None:
+    today = ledger.ok("GET", "/v1/cash/interest", as_="core-a/viewer")
+    assert ledger.ok("GET", "/v1/cash/interest", as_="core-a/viewer",
+                     params={"on": today["as_of"]}) == today
+    horizon = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 3653 * 86400))
+    later = ledger.ok("GET", "/v1/cash/interest", as_="core-a/viewer", params={"on": horizon})
+    assert 36 <= len(later["due"]) <= 41  # quarterly for ten years: a bounded answer
+    # before the wallet's accrual day (the demo's settlement date is before it), far past,
+    # past the horizon: refused naming on
+    for on in (ledger.ids["interest_settled"], "0001-01-01", "9999-01-01",
+               time.strftime("%Y-%m-%d", time.gmtime(time.time() + 3655 * 86400))):
+        detail = error(ledger.get("/v1/cash/interest", "core-a/viewer", params={"on": on}),
+                       422, field="on", code="bad_args")
+        assert len(detail["message"]) < 300

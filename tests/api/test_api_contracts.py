@@ -180,7 +180,7 @@ def _cases() -> list[Any]:
          (422, "bad_args", "terms.min_amount")),
         ("bank-b/operator", "product", "revise", {"id": "{product}", "terms": TERMS},
          (403, "unauthorised", "")),
-        ("bank-a/operator", "product", "revise", {"id": "{product}", "terms": TERMS},
+        ("bank-a/operator", "product", "revise", {"id": "{product}", "terms": REVISED},
          ok(["ProductRevised"])),
         ("bank-a/operator", "product", "withdraw", {"id": "{product}"},
          ok(["ProductWithdrawn"])),
@@ -224,6 +224,9 @@ def _cases() -> list[Any]:
 
 
 TERMS: dict[str, Any] = plain(product_terms(1, seed=9)[0])
+REVISED = {**TERMS, "kind": "export_record"}
+"""New terms of the demo's ``{product}`` (bank-a.p003, an export record loan): a revision
+keeps the product's kind and currency."""
 
 
 def _fill(value: Any, ids: dict[str, Any]) -> Any:

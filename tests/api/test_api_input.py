@@ -165,6 +165,40 @@ def test_openapi_states_integer_bounds_as_integers(shared: Api) -> None:
             "currency": "CNY", "to": "sme-t2", "amount": amount}), 422, field="amount")
 
 
+def test_openapi_states_the_bounds_the_contracts_enforce(shared: Api) -> None:
+    schemas = shared.client.get("/openapi.json").json()["components"]["schemas"]
+
+    def bounds(prop: dict[str, Any]) -> tuple[int, int]:
+        return prop["minimum"], prop["maximum"]
+
+    publish = schemas["ProductPublish"]["properties"]
+    terms = schemas[publish["terms"]["$ref"].rsplit("/", 1)[1]]["properties"]
+    rules = schemas[terms["eligibility"]["$ref"].rsplit("/", 1)[1]]["properties"]
+    assert bounds(terms["min_amount"]) == bounds(terms["max_amount"]) == (1, INT_MAX)
+    assert bounds(terms["min_term_months"]) == bounds(terms["max_term_months"]) == (1, 360)
+    assert bounds(terms["min_rate_bp"]) == bounds(terms["max_rate_bp"]) == (0, 10_000)
+    assert bounds(rules["min_years"]) == (0, 200)
+    assert bounds(rules["min_headcount"]) == bounds(rules["max_headcount"]) == (0, 10_000_000)
+    dates = schemas["CashSetSettlementDates"]["properties"]
+    assert bounds(dates["day"]) == (1, 28)
+    assert bounds(dates["months"]["items"]) == (1, 12)
+    assert (dates["months"]["minItems"], dates["months"]["maxItems"]) == (1, 12)
+    assert bounds(schemas["CashSetRate"]["properties"]["rate_bp"]) == (0, 10_000)
+    # the same bounds at the door, each refusal naming the field where the body has it
+    product = shared.ok("GET", "/v1/products", as_="bank-a/viewer",
+                        params={"bank": "bank-a", "limit": 1})["items"][0]
+    for change, field in ((("max_rate_bp", 10_001), "terms.max_rate_bp"),
+                          (("max_term_months", 361), "terms.max_term_months"),
+                          (("min_amount", 0), "terms.min_amount")):
+        body = {"id": "bank-a.bounds-1", "terms": {**product["terms"], change[0]: change[1]}}
+        error(shared.post("/v1/contracts/product/publish", "bank-a/operator", json=body),
+              422, field=field)
+    for change, field in ((("day", 31), "day"), (("months", [13]), "months[0]")):
+        error(shared.post("/v1/contracts/cash/set_settlement_dates", "pboc/operator", json={
+            "currency": "CNY", "months": [3], "day": 20, "effective": "2099-01-01",
+            change[0]: change[1]}), 422, field=field)
+
+
 # --- 8. messages: dates, and no echo of a long value -------------------------------------
 
 

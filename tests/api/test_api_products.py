@@ -30,7 +30,7 @@ def test_the_catalogue_and_a_revised_product_at_each_version(ledger: Api) -> Non
     assert (head["version"], first["version"]) == (2, 1)
     assert head["terms"]["max_rate_bp"] == first["terms"]["max_rate_bp"] + 50
     error(ledger.get(f"/v1/products/{revised}", "sme-t1/viewer", params={"version": 3}), 404,
-          field="product_id", code="not_found")
+          field="version", code="not_found")
 
 
 @covers("GET /v1/products/match", "GET /v1/products/matches")
@@ -49,3 +49,38 @@ def test_an_sme_sees_its_match_with_reasons_and_the_nightly_batch(ledger: Api) -
                         params={"sme": "sme-t1"})
     assert nightly["smes"] == 20_000 and len(nightly["products"]) == 318
     assert {p["id"] for p in nightly["matched"]} <= {p["id"] for p in live}
+
+
+@covers("POST /v1/contracts/product/publish", "POST /v1/contracts/product/revise")
+def test_a_bank_publishes_under_its_own_prefix_and_a_revision_keeps_the_kind(
+        ledger: Api) -> None:
+    assert all(p.startswith(("bank-a.", "bank-b.")) for p in ledger.ids["products"])
+    revised = ledger.ids["revised_product"]
+    head = ledger.ok("GET", f"/v1/products/{revised}", as_="sme-t1/viewer")
+    terms = head["terms"]
+    bank, other = head["bank"], "bank-b" if head["bank"] == "bank-a" else "bank-a"
+    error(ledger.post("/v1/contracts/product/publish", f"{bank}/operator",
+                      json={"id": f"{other}.new1", "terms": terms}), 403, field="id")
+    error(ledger.post("/v1/contracts/product/publish", f"{bank}/operator",
+                      json={"id": "new1", "terms": terms}), 422, field="id")
+    kind = next(k for k in ("working_capital", "ip_pledge") if k != terms["kind"])
+    for name, value in (("kind", kind), ("currency", "USD")):
+        error(ledger.post("/v1/contracts/product/revise", f"{bank}/operator",
+                          json={"id": revised, "terms": {**terms, name: value}}),
+              422, field=f"terms.{name}")
+    assert ledger.ok("GET", f"/v1/products/{revised}", as_="sme-t1/viewer") == head
+
+
+@covers("GET /v1/products", "GET /v1/products/{product_id}")
+def test_refusals_of_the_catalogue_name_the_parameter(ledger: Api) -> None:
+    revised = ledger.ids["revised_product"]
+    error(ledger.get(f"/v1/products/{revised}", "sme-t1/viewer", params={"version": 99}), 404,
+          field="version", code="not_found")
+    error(ledger.get("/v1/products/bank-a.nothing", "sme-t1/viewer", params={"version": 1}),
+          404, field="product_id", code="not_found")
+    for name in ("kind", "status"):
+        error(ledger.get("/v1/products", "sme-t1/viewer", params={name: "bogus"}), 422,
+              field=name)
+    found = ledger.ok("GET", "/v1/products", as_="sme-t1/viewer",
+                      params={"kind": "ip_pledge", "status": "live", "limit": 200})
+    assert found["total"] > 0 and {p["terms"]["kind"] for p in found["items"]} == {"ip_pledge"}

@@ -344,11 +344,13 @@ REFUSALS: list[tuple[str, str, dict[str, Any], str, str]] = [
     ("dates by sme", "sme-1", {"action": "set_settlement_dates", "months": [6], "day": 20},
      "unauthorised", ""),
     ("day 31", "pboc", {"action": "set_settlement_dates", "months": [6], "day": 31}, "bad_args",
-     "day"),
+     "args.day"),  # out of its type's bounds, as decoded
     ("month 13", "pboc", {"action": "set_settlement_dates", "months": [13], "day": 20},
-     "bad_args", "months"),
+     "bad_args", "args.months[0]"),
     ("no months", "pboc", {"action": "set_settlement_dates", "months": [], "day": 20},
-     "bad_args", "months"),
+     "bad_args", "args.months"),
+    ("months not ascending", "pboc", {"action": "set_settlement_dates", "months": [9, 3],
+                                      "day": 20}, "bad_args", "months"),
     ("past schedule", "pboc", {"action": "set_settlement_dates", "months": [6], "day": 20,
                                "effective": -3}, "bad_args", "effective"),
     ("class by sme", "sme-1", {"action": "set_wallet_class", "org": "sme-2",
@@ -408,6 +410,12 @@ def test_settling_twice_for_a_date_is_refused_and_lazy_equals_explicit(chain: Ch
     (explicit,) = chain.ok(chain.tx("cash", "settle_interest", settle, chain.key("sme-1")))
     chain.expect_failed(chain.tx("cash", "settle_interest", settle, chain.key("pboc")),
                         "conflict")
+    # a wallet named twice is refused as named twice, before its first mention's own
+    # refusal (already settled)
+    twice = {**settle, "wallets": ["sme-1", "sme-1"]}
+    receipt = chain.expect_failed(chain.tx("cash", "settle_interest", twice,
+                                           chain.key("pboc")), "bad_args")
+    assert (receipt.field, "named twice" in receipt.message) == ("wallets[1]", True)
     # sme-2 is settled lazily by its next payment, for every date it passed
     (lazy,) = chain.ok(chain.transfer(chain.key("sme-2"), "sme-3", 1))
     one = [e.attrs for e in explicit.events]

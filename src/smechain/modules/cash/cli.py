@@ -1,9 +1,26 @@
-"""``smechain cash``: issue, transfer and redeem digital cash; interest on wallets."""
+"""``smechain cash``: issue, transfer and redeem digital cash; interest on wallets; a
+wallet's interest and a currency's terms, read from the ledger."""
 
 from __future__ import annotations
 
-from smechain.cli.common import contract_app
-from smechain.modules.cash.contract import CONTRACT
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from smechain.cli.common import contract_app, fail, view_of
+from smechain.cli.render import dumps
+from smechain.core.daycount import block_day, day_number
+from smechain.core.errors import BadArguments
+from smechain.modules.cash import queries as q
+from smechain.modules.cash.contract import (
+    CONTRACT,
+    CURRENCY,
+    INTEREST_PREFIX,
+    WALLET_PREFIX,
+)
+from smechain.modules.membership.contract import ORG_PREFIX
 
 EXAMPLES = {
     "issue": '{"currency": "CNY", "to": "core-a", "amount": 500000}',
@@ -21,4 +38,58 @@ EXAMPLES = {
 """Each action's ``--args``, as its command's help shows it."""
 
 app = contract_app(CONTRACT, "Digital cash: issue, transfer, redeem; "
-                   "interest: rates, settlement dates, wallet classes, operators.", EXAMPLES)
+                   "interest: rates, settlement dates, wallet classes, operators; "
+                   "show a wallet's interest and a currency's terms.", EXAMPLES)
+
+
+def _today() -> int:
+    return block_day(int(time.time() * 1000))
+
+
+@app.command()
+def interest(
+    org: Annotated[str, typer.Argument(help="The wallet's organisation.")],
+    data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 code.")] = "CNY",
+    on: Annotated[str | None, typer.Option(
+        help="YYYY-MM-DD, default today: from the wallet's accrual day to 3,653 days "
+             "ahead.")] = None,
+) -> None:
+    """Show a wallet's interest earned and accrued, as GET /v1/cash/interest does."""
+    if not CURRENCY.match(currency):
+        fail(f"--currency: {currency!r} is not an ISO 4217 code")
+    view = view_of(data)
+    if view.get(ORG_PREFIX + org) is None:
+        fail(f"ORG: no organisation {org!r}", 1)
+    terms = q.read_terms(view, currency)
+    wallet, balance = q.read_wallet(view, currency, org)
+    today = _today()
+    try:
+        as_of = day_number(on, "on") if on else today
+        q.check_as_of(terms, wallet, as_of, today, "on")
+    except BadArguments as exc:
+        fail(f"--on: {exc.reason}")
+    records = ((k, v) for k, v, _ in view.store.iter_state(f"{INTEREST_PREFIX}{currency}/"))
+    paid = q.interest_history(records, currency, org)
+    typer.echo(dumps(q.interest_report(org, currency, terms, wallet, balance, paid, as_of)))
+
+
+@app.command("terms")
+def terms_of(
+    currency: Annotated[str, typer.Argument(help="ISO 4217 code, e.g. CNY.")],
+    data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
+) -> None:
+    """Show a currency's operators, rates, settlement dates and unsettled wallets."""
+    if not CURRENCY.match(currency):
+        fail(f"CURRENCY: {currency!r} is not an ISO 4217 code")
+    view = view_of(data)
+    found = q.read_terms(view, currency)
+    day = _today()
+    last = q.last_settlement_date(found, day)
+    pending: list[str] = []
+    if last is not None:
+        wallets = ((k, v) for k, v, _ in view.store.iter_state(f"{WALLET_PREFIX}{currency}/"))
+        orgs = (k.removeprefix(ORG_PREFIX) for k, _, _ in view.store.iter_state(ORG_PREFIX))
+        pending = q.unsettled_orgs(found, last, wallets, orgs)
+    typer.echo(dumps(q.terms_report(currency, found, q.read_operators(view, currency), day,
+                                     pending)))

@@ -143,10 +143,15 @@ class SetRate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     wallet_class: str = REAL_NAME
 
 
+Month = Annotated[int, msgspec.Meta(ge=1, le=12, description="month, 1 to 12")]
+
+
 class SetSettlementDates(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     currency: str
-    months: list[int]
-    day: int
+    months: Annotated[list[Month], msgspec.Meta(min_length=1, max_length=12)]
+    """Ascending, each once."""
+    day: Annotated[int, msgspec.Meta(ge=1, le=28, description="day of the month, 1 to 28 "
+                                     "(in every month)")]
     effective: str
 
 
@@ -276,8 +281,10 @@ def _require_central(state: TxState, ctx: Context, currency: str, action: str) -
 
 
 def issue(state: TxState, ctx: Context, args: Issue) -> None:
-    """A cash issuer mints ``amount`` into an organisation's account (two tiers: the central
-    issuer into an operating institution's)."""
+    """A cash issuer mints an amount into an organisation's account.
+
+    Two tiers: once the currency has operating institutions, the central issuer mints
+    only into theirs."""
     _check(args.currency, args.amount)
     _require_member(state, args.to)
     ops = operators(state, args.currency)
@@ -300,7 +307,7 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
 
 
 def transfer(state: TxState, ctx: Context, args: Transfer) -> None:
-    """The sender's organisation pays ``amount`` to another organisation."""
+    """The sender's organisation pays an amount to another organisation."""
     if len(args.memo) > 140:
         raise BadArguments("memo", "at most 140 characters")
     move(state, args.currency, ctx.sender.org, args.to, args.amount, ctx=ctx)
@@ -309,7 +316,7 @@ def transfer(state: TxState, ctx: Context, args: Transfer) -> None:
 
 
 def redeem(state: TxState, ctx: Context, args: Redeem) -> None:
-    """A cash issuer burns ``amount`` of its own holding."""
+    """A cash issuer burns an amount of its own holding."""
     _check(args.currency, args.amount)
     terms = read_terms(state, args.currency)
     _debit(state, terms, block_day(ctx.timestamp_ms), args.currency, ctx.sender.org,
@@ -393,8 +400,10 @@ def appoint_operator(state: TxState, ctx: Context, args: AppointOperator) -> Non
 
 
 def set_wallet_class(state: TxState, ctx: Context, args: SetWalletClass) -> None:
-    """A cash issuer (central or operating) sets a wallet real-name or anonymous, from
-    today's end-of-day on (earlier days keep the class they had)."""
+    """A cash issuer sets a wallet real-name or anonymous.
+
+    Any cash issuer, central or operating; the class applies from today's end-of-day on
+    (earlier days keep the class they had)."""
     _check_currency(args.currency)
     _require_member(state, args.org, "org")
     anonymous = _class(args.wallet_class) == ANONYMOUS
@@ -423,15 +432,16 @@ def settle_interest(state: TxState, ctx: Context, args: SettleInterest) -> None:
         raise BadArguments("date", f"{args.date} is no {args.currency} settlement date")
     if not 0 < len(args.wallets) <= MAX_SETTLE_WALLETS:
         raise BadArguments("wallets", f"name 1 to {MAX_SETTLE_WALLETS} wallets")
+    seen: set[str] = set()
+    for i, org in enumerate(args.wallets):  # before any wallet's own refusal: the duplicate
+        if org in seen:
+            raise BadArguments(f"wallets[{i}]", f"{shown(org)!r} is named twice")
+        seen.add(org)
     if "cash_issuer" not in ctx.sender.roles and args.wallets != [ctx.sender.org]:
         raise Unauthorised("wallets", "a member settles only its own wallet; cash issuers "
                                       "settle any")
-    seen: set[str] = set()
     for i, org in enumerate(args.wallets):
         field = f"wallets[{i}]"
-        if org in seen:
-            raise BadArguments(field, f"{shown(org)!r} is named twice")
-        seen.add(org)
         _require_member(state, org, field)
         wallet = wallet_or_new(terms, state.get_as(wallet_key(args.currency, org), Wallet))
         if wallet.since > day:

@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from smechain.core.daycount import date_of, day_number
+from smechain.core.daycount import MAX_TENOR_DAYS, date_of, day_number
 from smechain.core.encoding import decode
-from smechain.modules.cash.contract import BALANCE_PREFIX, INTEREST_PREFIX, Paid
+from smechain.core.errors import BadArguments
+from smechain.core.state import StateReader
+from smechain.modules.cash.contract import (
+    BALANCE_PREFIX,
+    INTEREST_PREFIX,
+    WALLET_PREFIX,
+    Paid,
+    balance_key,
+    operators_key,
+    terms_key,
+    wallet_key,
+)
 from smechain.modules.cash.interest import (
     ANONYMOUS,
     REAL_NAME,
@@ -66,6 +78,90 @@ def accrued_interest(terms: Terms | None, wallet: Wallet | None, balance: int, a
     return Accrued(ANONYMOUS if start.anonymous else REAL_NAME,
                    date_of(credits[-1].date_day + 1 if credits else start.since), product,
                    interest_of(product), [(date_of(c.date_day), c.interest) for c in credits])
+
+
+def read_terms(state: StateReader, currency: str) -> Terms | None:
+    """A currency's interest terms, ``None`` while none were set."""
+    raw = state.get(terms_key(currency))
+    return None if raw is None else decode(raw, Terms)
+
+
+def read_operators(state: StateReader, currency: str) -> list[str]:
+    """A currency's operating institutions (sorted); none: one tier."""
+    raw = state.get(operators_key(currency))
+    return [] if raw is None else decode(raw, list[str])
+
+
+def read_wallet(state: StateReader, currency: str, org: str) -> tuple[Wallet | None, int]:
+    """``org``'s ``currency`` wallet: its accumulator (``None`` if none) and balance."""
+    raw = state.get(wallet_key(currency, org))
+    raw_balance = state.get(balance_key(currency, org))
+    return (None if raw is None else decode(raw, Wallet),
+            0 if raw_balance is None else decode(raw_balance, int))
+
+
+def unsettled_orgs(terms: Terms | None, date: str, wallets: Iterable[tuple[str, bytes]],
+                   orgs: Iterable[str]) -> list[str]:
+    """Of the organisations ``orgs``, those whose ``currency`` wallet is not yet settled
+    for ``date``, from the ``(key, value)`` records under ``WALLET_PREFIX<currency>/``."""
+    found = {key[len(WALLET_PREFIX):].split("/", 1)[1]: decode(raw, Wallet)
+             for key, raw in wallets}
+    return unsettled(((o, found.get(o)) for o in sorted(orgs)), terms, date)
+
+
+def as_of_window(terms: Terms | None, wallet: Wallet | None, today: int) -> tuple[int, int]:
+    """The first and last day a wallet's interest can be told as of.
+
+    From the wallet's accrual day on (``Wallet.since``: its last change of balance or
+    class, or its last settlement posted; the terms' first day for a wallet untouched
+    since; today without terms): its balance has not changed since, so the figures are
+    exactly what the ledger would credit. Days before it are gone into the accumulator
+    (the credited history answers for them). At most ``MAX_TENOR_DAYS`` (ten years, the
+    ledger's horizon) after today."""
+    first = today if terms is None else min(wallet_or_new(terms, wallet).since, today)
+    return first, today + MAX_TENOR_DAYS
+
+
+def check_as_of(terms: Terms | None, wallet: Wallet | None, as_of: int, today: int,
+                field: str = "on") -> None:
+    """``BadArguments`` naming ``field`` unless ``as_of`` is within ``as_of_window``."""
+    first, last = as_of_window(terms, wallet, today)
+    if as_of < first:
+        raise BadArguments(field, f"{date_of(as_of)} is before {date_of(first)}, the first "
+                           "day this wallet's interest is told for (earlier interest is in "
+                           "its credited history)")
+    if as_of > last:
+        raise BadArguments(field, f"{date_of(as_of)} is more than {MAX_TENOR_DAYS} days "
+                           f"ahead (at most {date_of(last)})")
+
+
+def interest_report(org: str, currency: str, terms: Terms | None, wallet: Wallet | None,
+                    balance: int, paid: list[Paid], as_of: int) -> dict[str, Any]:
+    """A wallet's interest as of day ``as_of`` (within ``as_of_window``) as the API and the
+    command line answer it: what it earned (``paid``, credited) and accrued since."""
+    acc = accrued_interest(terms, wallet, balance, as_of)
+    return {"org": org, "currency": currency, "as_of": date_of(as_of), "balance": balance,
+            "wallet_class": acc.wallet_class,
+            "rate_bp": current_rates(terms, as_of)[acc.wallet_class],
+            "since": acc.since, "product": acc.product, "accrued": acc.accrued,
+            "due": [{"date": d, "interest": i} for d, i in acc.due],
+            "earned": sum(p.interest for p in paid),
+            "history": [{"date": p.date, "interest": p.interest} for p in paid]}
+
+
+def terms_report(currency: str, terms: Terms | None, operators: list[str], day: int,
+                 pending: list[str]) -> dict[str, Any]:
+    """A currency's operating institutions, rates and settlement dates on ``day``, with
+    ``pending`` the wallets not yet settled for the last date, as the API and the command
+    line answer them."""
+    return {"currency": currency, "operators": operators,
+            "rates": [{"wallet_class": x.wallet_class, "effective": date_of(x.effective_day),
+                       "rate_bp": x.rate_bp} for x in (terms.rates if terms else [])],
+            "current": current_rates(terms, day),
+            "schedules": [{"effective": date_of(s.effective_day), "months": s.months,
+                           "day": s.day} for s in (terms.schedules if terms else [])],
+            "next_dates": next_settlement_dates(terms, day),
+            "last_date": last_settlement_date(terms, day), "unsettled": pending}
 
 
 def interest_history(records: Iterable[tuple[str, bytes]], currency: str, org: str

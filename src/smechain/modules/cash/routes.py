@@ -14,20 +14,11 @@ from pydantic import BaseModel
 from smechain.api.deps import Auth, new_router
 from smechain.api.errors import ApiError, forbidden, not_found
 from smechain.api.platform import Platform
-from smechain.core.daycount import block_day, date_of, day_number
-from smechain.core.encoding import decode, shown
+from smechain.core.daycount import block_day, day_number
+from smechain.core.encoding import shown
 from smechain.core.errors import BadArguments
 from smechain.modules.cash import queries as q
-from smechain.modules.cash.contract import (
-    BALANCE_PREFIX,
-    INTEREST_PREFIX,
-    WALLET_PREFIX,
-    balance_key,
-    operators_key,
-    terms_key,
-    wallet_key,
-)
-from smechain.modules.cash.interest import Terms, Wallet
+from smechain.modules.cash.contract import BALANCE_PREFIX, INTEREST_PREFIX, WALLET_PREFIX
 from smechain.modules.membership.contract import ORG_PREFIX
 
 
@@ -92,10 +83,6 @@ def router(platform: Platform) -> APIRouter:
     def today() -> int:
         return block_day(platform.now_ms())
 
-    def terms_of(currency: str) -> Terms | None:
-        raw = node.get(terms_key(currency))
-        return None if raw is None else decode(raw, Terms)
-
     @r.get("/v1/balances", response_model=Balances, tags=["ledger"])
     def balances(caller: Auth, org: str | None = None) -> dict[str, Any]:
         org = org or caller.org_id
@@ -109,56 +96,43 @@ def router(platform: Platform) -> APIRouter:
     @r.get("/v1/cash/interest", response_model=Interest, tags=["ledger"])
     def interest(caller: Auth, org: str | None = None,
                  currency: str = Query("CNY", pattern="^[A-Z]{3}$"),
-                 on: str | None = Query(None, max_length=10,
-                                        description="YYYY-MM-DD; default today")) -> dict[str, Any]:
-        """A wallet's interest earned (credited) and accrued but unpaid as of a day."""
+                 on: str | None = Query(None, max_length=10, description=(
+                     "YYYY-MM-DD; default today. From the wallet's accrual day (its "
+                     "``since``: last change of balance or class, or last settlement "
+                     "posted) to 3,653 days ahead."))) -> dict[str, Any]:
+        """A wallet's interest earned (credited) and accrued but unpaid as of a day.
+
+        ``on`` before the wallet's accrual day is refused (422): those days are already
+        in its accumulator, and what they earned is in ``history``; so is a day more
+        than 3,653 days (ten years, the ledger's horizon) ahead."""
         org = org or caller.org_id
         if not caller.may_see({org}):
             raise forbidden("org", f"the interest of {shown(org)!r} is its own business")
         if platform.org(org) is None:
             raise not_found("org", f"no organisation {shown(org)!r}")
+        terms = q.read_terms(node, currency)
+        wallet, balance = q.read_wallet(node, currency, org)
+        now = today()
         try:
-            as_of = day_number(on, "on") if on else today()
+            as_of = day_number(on, "on") if on else now
+            q.check_as_of(terms, wallet, as_of, now, "on")
         except BadArguments as exc:
             raise ApiError(422, "bad_args", "on", str(exc)) from None
-        terms = terms_of(currency)
-        raw = node.get(wallet_key(currency, org))
-        wallet = None if raw is None else decode(raw, Wallet)
-        raw_balance = node.get(balance_key(currency, org))
-        balance = 0 if raw_balance is None else decode(raw_balance, int)
-        acc = q.accrued_interest(terms, wallet, balance, as_of)
         records = ((k, v) for k, v, _ in node.store.iter_state(f"{INTEREST_PREFIX}{currency}/"))
-        history = q.interest_history(records, currency, org)
-        return {"org": org, "currency": currency, "as_of": date_of(as_of), "balance": balance,
-                "wallet_class": acc.wallet_class,
-                "rate_bp": q.current_rates(terms, as_of)[acc.wallet_class],
-                "since": acc.since, "product": acc.product, "accrued": acc.accrued,
-                "due": [{"date": d, "interest": i} for d, i in acc.due],
-                "earned": sum(p.interest for p in history),
-                "history": [{"date": p.date, "interest": p.interest} for p in history]}
+        paid = q.interest_history(records, currency, org)
+        return q.interest_report(org, currency, terms, wallet, balance, paid, as_of)
 
     @r.get("/v1/cash/terms/{currency}", response_model=CashTerms, tags=["ledger"])
     def terms(caller: Auth, currency: str = Path(pattern="^[A-Z]{3}$")) -> dict[str, Any]:
         """A currency's operating institutions, rates and settlement dates."""
-        found = terms_of(currency)
+        found = q.read_terms(node, currency)
         day = today()
-        raw_ops = node.get(operators_key(currency))
         last = q.last_settlement_date(found, day)
         pending: list[str] = []
         if last is not None and "cash_issuer" in caller.org.roles:
-            wallets = {k.rsplit("/", 1)[1]: decode(v, Wallet) for k, v, _ in
-                       node.store.iter_state(f"{WALLET_PREFIX}{currency}/")}
-            orgs = sorted(k.removeprefix(ORG_PREFIX) for k, _, _ in
-                          node.store.iter_state(ORG_PREFIX))
-            pending = q.unsettled(((o, wallets.get(o)) for o in orgs), found, last)
-        return {"currency": currency,
-                "operators": [] if raw_ops is None else decode(raw_ops, list[str]),
-                "rates": [{"wallet_class": x.wallet_class, "effective": date_of(x.effective_day),
-                           "rate_bp": x.rate_bp} for x in (found.rates if found else [])],
-                "current": q.current_rates(found, day),
-                "schedules": [{"effective": date_of(s.effective_day), "months": s.months,
-                               "day": s.day} for s in (found.schedules if found else [])],
-                "next_dates": q.next_settlement_dates(found, day), "last_date": last,
-                "unsettled": pending}
+            wallets = ((k, v) for k, v, _ in node.store.iter_state(f"{WALLET_PREFIX}{currency}/"))
+            orgs = (k.removeprefix(ORG_PREFIX) for k, _, _ in node.store.iter_state(ORG_PREFIX))
+            pending = q.unsettled_orgs(found, last, wallets, orgs)
+        return q.terms_report(currency, found, q.read_operators(node, currency), day, pending)
 
     return r

@@ -51,16 +51,19 @@ def list_products(
 def match_all(
     folder: Annotated[Path, typer.Option("--folder", help="The data owners' stores "
                                          "(a peer's is <data>/credit/owners).")],
-    out: Annotated[Path, typer.Option("--out", help="Where the results go (the API reads "
-                                      "<data>/product/matches).")],
+    out: Annotated[str, typer.Option("--out", help="The folder the results go into, "
+                                     "created if need be (the API reads "
+                                     "<data>/product/matches).")],
     data: Annotated[Path, typer.Option("--data", help="The node's data folder: the live "
                                        "products.")],
     model: Annotated[Path | None, typer.Option(
         "--model", help="A scorecard artefact: each firm's band by a plain scoring run. "
         "Without it firms have no band and fit only products open to every band.")] = None,
 ) -> None:
-    """The nightly match: every SME in the owners' stores against every live product,
-    column-wise; writes matches per SME and counts per product into --out."""
+    """Match every SME in the owners' stores against every live product.
+
+    The nightly match, column-wise: writes matches per SME and counts per product into
+    the folder --out."""
     from rich.progress import Progress
 
     from smechain.modules.credit import govdata
@@ -70,7 +73,11 @@ def match_all(
         fail(f"--folder: {folder} is not a folder of owners' stores")
     if model is not None and not model.is_file():
         fail(f"--model: {model} is not a file")
-    if out.exists() and not out.is_dir():
+    if not out.strip() or Path(out).name in ("", ".", ".."):
+        fail(f"--out: {out!r} names no folder of its own; give one, e.g. "
+             "<data>/product/matches (the results are several files)")
+    target = Path(out)
+    if target.exists() and not target.is_dir():
         fail(f"--out: {out} is not a folder")
     view = view_of(data)
     products = q.live(decode(raw, Product)
@@ -96,10 +103,10 @@ def match_all(
         seconds = time.perf_counter() - started
         bar.update(step, advance=1, description="writing")
         try:
-            batch.write(out, frame, fits, counts, products, int(time.time() * 1000))
+            batch.write(target, frame, fits, counts, products, int(time.time() * 1000))
         except OSError as exc:
             fail(f"--out: {out} cannot be written ({exc.strerror or exc})")
         bar.update(step, advance=1)
-    typer.echo(dumps({"out": str(out), "smes": frame.height, "products": len(products),
+    typer.echo(dumps({"out": out, "smes": frame.height, "products": len(products),
                       "match_s": round(seconds, 3),
                       "matched_smes": int((fits.get_column("matches") > 0).sum())}))

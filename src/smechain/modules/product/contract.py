@@ -25,7 +25,9 @@ it)::
     | revise | live | live | bank | (none) | any |
     | withdraw | live | withdrawn | bank | (none) | any |
 
-Besides the declaration: a product id is published once; every range is ordered
+Besides the declaration: a product id is ``<bank>.<name>``, the publishing bank's own
+org id and a dot, and is published once; a revision keeps the product's kind and
+currency; every range is ordered
 (minimum at most maximum), amounts are positive and at most ``cash.MAX_AMOUNT``,
 rates at most ``MAX_RATE_BP``, terms at most ``MAX_TERM_MONTHS``; codes are known
 (regions, industries, revenue bands, tax grades, collateral kinds), listed once.
@@ -35,14 +37,16 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Annotated
 
 import msgspec
 
 from smechain.core.contract import Action, Context, Contract, Party, Subject, Transition
 from smechain.core.encoding import shown
-from smechain.core.errors import BadArguments, Conflict
+from smechain.core.errors import BadArguments, Conflict, Unauthorised
 from smechain.core.state import TxState
-from smechain.modules.cash.contract import MAX_AMOUNT
+from smechain.modules.cash.contract import MAX_AMOUNT, Amount
+from smechain.modules.membership.contract import read_org
 
 PRODUCT_PREFIX = "product/head/"
 VERSION_PREFIX = "product/version/"
@@ -54,6 +58,14 @@ MAX_TERM_MONTHS = 360
 MAX_YEARS = 200
 MAX_HEADCOUNT = 10_000_000
 MAX_NAME = 120
+
+# Integers with their real bounds: decoding the arguments checks them (the ledger), and
+# the API states and checks the same bounds in OpenAPI (``api.schemas``).
+Months = Annotated[int, msgspec.Meta(ge=1, le=MAX_TERM_MONTHS, description="months")]
+RateBp = Annotated[int, msgspec.Meta(ge=0, le=MAX_RATE_BP,
+                                     description="annual rate, basis points")]
+Years = Annotated[int, msgspec.Meta(ge=0, le=MAX_YEARS, description="whole years")]
+Headcount = Annotated[int, msgspec.Meta(ge=0, le=MAX_HEADCOUNT, description="employees")]
 
 KINDS = ("working_capital", "receivable_financing", "ip_pledge", "export_record",
          "guarantee_backed")
@@ -95,12 +107,12 @@ class Eligibility(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Province codes (``REGIONS``) where the SME must be registered."""
     industries: list[str] = msgspec.field(default_factory=list)
     """GB/T 4754 sections (``INDUSTRIES``) the SME must be in."""
-    min_years: int = 0
+    min_years: Years = 0
     """Fewest whole years in business."""
     revenue_bands: list[str] = msgspec.field(default_factory=list)
     """``REVENUE_BANDS`` accepted."""
-    min_headcount: int = 0
-    max_headcount: int = 0
+    min_headcount: Headcount = 0
+    max_headcount: Headcount = 0
     """Most employees; 0: no maximum."""
     tax_grades: list[str] = msgspec.field(default_factory=list)
     """``TAX_GRADES`` accepted."""
@@ -116,14 +128,14 @@ class Terms(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The lending institution the product is offered by (the bank, or one it acts for)."""
     kind: str
     currency: str
-    min_amount: int
+    min_amount: Amount
     """Minor units."""
-    max_amount: int
-    min_term_months: int
-    max_term_months: int
-    min_rate_bp: int
+    max_amount: Amount
+    min_term_months: Months
+    max_term_months: Months
+    min_rate_bp: RateBp
     """Basis points a year."""
-    max_rate_bp: int
+    max_rate_bp: RateBp
     repayment: str
     eligibility: Eligibility
 
@@ -161,7 +173,8 @@ PRODUCTS = Subject(
 
 class Publish(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
-    """The bank's code for the product, unique on the ledger."""
+    """``<bank>.<name>``: the publishing bank's org id, a dot and its code for the product;
+    unique on the ledger."""
     terms: Terms
 
 
@@ -245,10 +258,29 @@ def _write(state: TxState, product: Product) -> None:
     state.put(version_key(product.id, product.version), product)
 
 
+def check_prefix(state: TxState, product_id: str, bank: str) -> None:
+    """``product_id`` is ``<bank>.<name>``: ``Unauthorised`` naming ``id`` when it lies in
+    another organisation's prefix (org ids may hold dots: ``bank-a`` may not take
+    ``bank-a.sh.x`` when ``bank-a.sh`` is a member), ``BadArguments`` when it has no
+    prefix or no name."""
+    own = bank + "."
+    if product_id.startswith(own) and len(product_id) > len(own):
+        for i in range(len(own), len(product_id)):
+            if product_id[i] == "." and read_org(state, product_id[:i]) is not None:
+                raise Unauthorised("id", f"{shown(product_id)!r} is in "
+                                   f"{product_id[:i]!r}'s prefix, not {bank!r}'s")
+        return
+    if "." in product_id.strip("."):
+        raise Unauthorised("id", f"{shown(product_id)!r} is not in {bank!r}'s prefix; a bank "
+                           f"publishes only ids {own}<name>")
+    raise BadArguments("id", f"{shown(product_id)!r} has no bank prefix; give {own}<name>")
+
+
 def publish(state: TxState, ctx: Context, args: Publish) -> None:
     """A bank publishes a product: version 1, live."""
     if not PRODUCT_ID.match(args.id):
         raise BadArguments("id", f"{shown(args.id)!r} must match {PRODUCT_ID.pattern}")
+    check_prefix(state, args.id, ctx.sender.org)
     check_terms(args.terms)
     if state.get(product_key(args.id)) is not None:
         raise Conflict("id", f"product {args.id!r} is already published; revise it")
@@ -259,8 +291,16 @@ def publish(state: TxState, ctx: Context, args: Publish) -> None:
 
 
 def revise(state: TxState, ctx: Context, args: Revise, product: Product) -> None:
-    """The bank publishes a new version; earlier versions stay as they were."""
+    """The bank publishes a new version; earlier versions stay as they were.
+
+    A version may change the terms and rules, never what the product is: its kind and
+    currency stay (a loan's basis and currency agree across versions)."""
     check_terms(args.terms)
+    for name in ("kind", "currency"):
+        was, now = getattr(product.terms, name), getattr(args.terms, name)
+        if now != was:
+            raise BadArguments(f"terms.{name}", f"{shown(now)!r}: a revision keeps the "
+                               f"product's {name} {was!r}; publish a new product instead")
     version = product.version + 1
     _write(state, msgspec.structs.replace(product, version=version, terms=args.terms,
                                           published_at_ms=ctx.timestamp_ms))

@@ -7,6 +7,7 @@ routes.
 
 # No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations.
 
+import re
 from contextlib import closing
 from dataclasses import asdict
 from pathlib import Path
@@ -25,8 +26,10 @@ from smechain.modules.product import queries as q
 from smechain.modules.product.contract import (
     COLLATERAL,
     CONTRACT,
+    KINDS,
     PRODUCT_PREFIX,
     Product,
+    Status,
 )
 
 ProductOut = s.record_model(
@@ -134,6 +137,11 @@ def sme_profile(platform: Platform, sme: str) -> tuple[str, q.SmeProfile]:
                               row["revenue_band"], row["headcount"], row["tax_grade"], held)
 
 
+def _one_of(values: tuple[str, ...]) -> str:
+    """A query pattern that takes exactly one of ``values``."""
+    return "^(" + "|".join(re.escape(v) for v in values) + ")$"
+
+
 def router(platform: Platform) -> APIRouter:
     """``/v1/products[/{product_id}]``, ``/v1/products/match`` and
     ``/v1/products/matches``."""
@@ -154,11 +162,11 @@ def router(platform: Platform) -> APIRouter:
 
     @r.get("/v1/products", response_model=ProductPage, tags=["products"])
     def list_products(caller: Auth, bank: str | None = Query(None, max_length=64),
-                      kind: str | None = Query(None, max_length=32),
-                      status: str | None = Query(None, pattern="^(live|withdrawn)$"),
+                      kind: str | None = Query(None, pattern=_one_of(KINDS)),
+                      status: str | None = Query(None, pattern=_one_of(tuple(Status))),
                       offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
         """The products at their newest version, by id; ``bank``, ``kind``, ``status``
-        filter."""
+        filter (an unknown kind or status is refused, 422)."""
         found = q.listing(products(), bank, kind, status)
         return page([out(caller, p) for p in found], offset, limit)
 
@@ -213,9 +221,13 @@ def router(platform: Platform) -> APIRouter:
         """A product at its newest version, or at ``version`` (every version stays
         readable: a loan cites id and version)."""
         product = q.read_product(node, product_id, version)
+        if product is None and version is not None:
+            head = q.read_product(node, product_id)
+            if head is not None:
+                raise not_found("version", f"product {shown(product_id)!r} has versions 1 "
+                                f"to {head.version}, not {version}")
         if product is None:
-            at = "" if version is None else f" version {version}"
-            raise not_found("product_id", f"no product {shown(product_id)!r}{at}")
+            raise not_found("product_id", f"no product {shown(product_id)!r}")
         return out(caller, product)
 
     return r
