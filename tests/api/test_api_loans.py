@@ -51,11 +51,33 @@ def test_the_banks_queue_holds_applications_awaiting_a_decision(ledger: Api) -> 
 @covers("GET /v1/loans/portfolio")
 def test_the_portfolio_by_status_and_days_past_due(ledger: Api) -> None:
     p = ledger.ok("GET", "/v1/loans/portfolio", as_="bank-a/viewer")
-    assert p["by_status"]["active"]["count"] == 2 and p["by_status"]["applied"]["count"] == 1
-    assert p["by_bucket"]["current"]["count"] == 2
-    assert sum(c["outstanding"] for c in p["by_bucket"].values()) == \
-        p["by_status"]["active"]["amount"]
+    assert p["bank"] == "bank-a" and p["currency"] == "CNY" and p["currencies"] == ["CNY"]
+    owed = sum(loan["standing"]["outstanding"] for loan in ledger.ok(
+        "GET", "/v1/loans", as_="bank-a/viewer", params={"role": "bank",
+                                                         "status": "active"})["items"])
+    assert 0 < owed < 680_000_000  # both borrowers repaid some principal today
+    # amount: principal lent (asked, before disbursement); outstanding: principal owed
+    assert p["by_status"]["active"] == {"count": 2, "amount": 680_000_000, "outstanding": owed}
+    assert p["by_status"]["applied"] == {"count": 1, "amount": 30_000_000, "outstanding": 0}
+    assert p["by_bucket"]["current"] == {"count": 2, "amount": 680_000_000, "outstanding": owed}
     assert p["time_to_cash_ms"] >= 0
+    assert ledger.ok("GET", "/v1/loans/portfolio", as_="bank-a/viewer",
+                     params={"currency": "USD"})["by_status"]["active"]["count"] == 0
+    # regulators see any bank's; nobody else has a portfolio
+    assert ledger.ok("GET", "/v1/loans/portfolio", as_="regulator/viewer",
+                     params={"org": "bank-a"}) == p
+    error(ledger.get("/v1/loans/portfolio", "sme-t2/viewer"), 403, field="org")
+    error(ledger.get("/v1/loans/portfolio", "bank-b/viewer", params={"org": "bank-a"}), 403,
+          field="org")
+    error(ledger.get("/v1/loans/portfolio", "regulator/viewer", params={"org": "sme-t2"}),
+          404, field="org")
+
+
+def test_loans_by_an_unknown_status_are_refused(ledger: Api) -> None:
+    error(ledger.get("/v1/loans", "sme-t2/viewer", params={"status": "bogus"}), 422,
+          field="status")
+    page = ledger.ok("GET", "/v1/loans", as_="sme-t2/viewer", params={"status": "active"})
+    assert page["total"] == 1
 
 
 @covers("GET /v1/loans/pledges", "GET /v1/loans/export-records")

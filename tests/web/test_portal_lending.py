@@ -47,11 +47,22 @@ def test_an_sme_sees_its_matched_products_its_loans_and_a_schedule(
                                                                        "loan.apply")
 
 
+def fits(t: dict[str, Any]) -> bool:
+    """Whether product terms hold the loan the test applies for (250,000.00 CNY over six
+    months) and approves (200,000.00 at 4.35%, equal instalments): the contract checks."""
+    return (t["currency"] == "CNY" and t["min_amount"] <= 20_000_000
+            and t["max_amount"] >= 25_000_000 and t["min_term_months"] <= 6 <= t["max_term_months"]
+            and t["min_rate_bp"] <= 435 <= t["max_rate_bp"]
+            and t["repayment"] == "equal_instalments")
+
+
 def test_an_sme_applies_and_a_bank_decides_disburses_and_sees_its_portfolio(
         page: Any, demo: dict[str, Any]) -> None:
     bank = Api(demo["url"], "bank-a")
-    product = bank.http.get("/v1/products", params={
-        "bank": "bank-a", "kind": "working_capital", "status": "live"}).json()["items"][0]
+    # a product whose ranges hold the loan below (the contract checks them)
+    product = next(p for p in bank.http.get("/v1/products", params={
+        "bank": "bank-a", "kind": "working_capital", "status": "live", "limit": 200}
+    ).json()["items"] if fits(p["terms"]))
     sign_in(page, "sme-t1")
     page.get_by_test_id("nav-loans").click()
     apply = page.get_by_test_id("form-loan-apply")

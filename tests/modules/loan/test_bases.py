@@ -27,7 +27,8 @@ def loans() -> Loans:
 def approved(loans: Loans, basis: dict[str, Any], sme: str = "sme-1", bank: str = "bank-a",
              amount: int = 12_000_000, **terms: Any) -> str:
     consent = loans.grant(sme, bank)
-    loan_id = loans.apply(consent, sme, bank, amount, basis=basis)
+    loan_id = loans.apply(consent, sme, bank, amount, basis=basis,
+                          style=terms.get("style", "equal_instalments"))
     loans.chain.ok(loans.chain.tx("loan", "decide", {
         "id": loan_id, "approve": True, "band": "B", "reason_codes": ["IP_STRONG"],
         "attestation_id": loans.score(consent, bank),
@@ -52,6 +53,8 @@ def test_ip_pledge_loan_from_pledge_to_release(loans: Loans) -> None:
                                   "bank-a")).code == "unauthorised"
     wrong = loans.tx("pledge_ip", pledge_args(loan_id, registration_number="ZL999"), "cnipa")
     assert chain.expect_failed(wrong, "bad_args").field == "registration_number"
+    trademark = loans.tx("pledge_ip", pledge_args(loan_id, right_kind="trademark"), "cnipa")
+    assert chain.expect_failed(trademark, "bad_args").field == "right_kind"
     receipt = loans.ok("pledge_ip", pledge_args(loan_id), "cnipa")
     pledge_id = receipt.events[-1].attrs["pledge"]
     pledge = loans.pledge(pledge_id)
@@ -111,14 +114,22 @@ def test_disbursement_within_the_pledged_value_and_enforced_on_default(loans: Lo
     assert loans.pledge(pledge_id).status == PledgeStatus.ENFORCED
 
 
-def attest_export(loans: Loans, value: int = 100_000_000, sme: str = "sme-1",
-                  bank: str = "bank-a", consent: str | None = None) -> str:
+def export_args(loans: Loans, value: int = 100_000_000, sme: str = "sme-1",
+                bank: str = "bank-a", consent: str | None = None, **changes: Any
+                ) -> dict[str, Any]:
+    """``attest_export`` of the twelve months to yesterday."""
     chain = loans.chain
     consent = consent or loans.grant(sme, bank)
     today = block_day(block_timestamp(chain.height + 1) + chain.days_later * 86_400_000)
-    receipt = loans.ok("attest_export", {
-        "sme": sme, "consent_id": consent, "currency": "CNY", "value": value,
-        "period_end": date_of(today - 1), "digest": digest("declarations")}, "customs-sh")
+    return {"sme": sme, "consent_id": consent, "currency": "CNY", "value": value,
+            "period_end": date_of(today - 1), "digest": digest(f"{sme} declarations"),
+            **changes}
+
+
+def attest_export(loans: Loans, value: int = 100_000_000, sme: str = "sme-1",
+                  bank: str = "bank-a", consent: str | None = None) -> str:
+    receipt = loans.ok("attest_export", export_args(loans, value, sme, bank, consent),
+                       "customs-sh")
     return str(receipt.events[-1].attrs["export_record"])
 
 
@@ -133,13 +144,41 @@ def test_export_attestation_needs_the_smes_consent(loans: Loans) -> None:
     chain.expect_failed(loans.tx("attest_export", {**args, "consent_id": no_customs},
                                  "customs-sh"), "consent_category")
     assert chain.run_one(loans.tx("attest_export", args, "bank-a")).code == "unauthorised"
+    unknown = {**args, "sme": "sme-404"}
+    assert chain.expect_failed(loans.tx("attest_export", unknown, "customs-sh"),
+                               "not_found").field == "sme"
     mine = loans.grant()
     old = {**args, "consent_id": mine, "period_end": date_of(today - 200)}
     assert chain.expect_failed(loans.tx("attest_export", old, "customs-sh"),
                                "bad_args").field == "period_end"
 
 
-def test_export_loans_stay_within_the_share_across_banks(loans: Loans) -> None:
+def test_an_export_record_is_unique_per_sme_currency_period_and_digest(loans: Loans) -> None:
+    """Re-attesting the same twelve months (or overlapping ones, or the same declarations)
+    would make a record with nothing lent against it, and a fresh limit: refused."""
+    chain = loans.chain
+    first = attest_export(loans)
+    again = export_args(loans, digest=digest("other declarations"))
+    receipt = chain.expect_failed(loans.tx("attest_export", again, "customs-sh"), "conflict")
+    assert receipt.field == "period_end" and first in receipt.message
+    today = block_day(block_timestamp(chain.height + 1) + chain.days_later * 86_400_000)
+    overlapping = {**again, "period_end": date_of(today - 60)}
+    assert chain.expect_failed(loans.tx("attest_export", overlapping, "customs-sh"),
+                               "conflict").field == "period_end"
+    same_digest = export_args(loans, sme="sme-2")
+    same_digest["digest"] = digest("sme-1 declarations")
+    assert chain.expect_failed(loans.tx("attest_export", same_digest, "customs-sh"),
+                               "conflict").field == "digest"
+    # another SME, or the same SME in another currency, has its own records
+    attest_export(loans, sme="sme-2")
+    loans.ok("attest_export", {**again, "currency": "USD"}, "customs-sh")
+    # a year on, the next twelve months do not overlap
+    chain.days_later += 366
+    loans.ok("attest_export", export_args(loans, digest=digest("next year")), "customs-sh")
+
+
+def test_export_loans_stay_within_the_value_across_banks_and_the_share_per_loan(
+        loans: Loans) -> None:
     chain = loans.chain
     chain.ok(chain.issue("bank-a", 10**9), chain.issue("bank-c", 10**9),
              chain.issue("sme-1", 10**9))
@@ -148,27 +187,37 @@ def test_export_loans_stay_within_the_share_across_banks(loans: Loans) -> None:
     first = approved(loans, basis, amount=20_000_000, export_share_bp=3_000)
     loans.ok("disburse", {"id": first}, "bank-a")
     assert loans.export(record).lent == 20_000_000
-    # bank-c's share is 30% too: 300,000.00 in all, 200,000.00 lent, 150,000.00 asked
+    # bank-c's share is 30%: one loan of its own reaches 300,000.00 at most
     consent = loans.grant("sme-1", "bank-c")
-    loan_id = loans.apply(consent, "sme-1", "bank-c", 15_000_000, basis=basis)
-    over = chain.tx("loan", "decide", {
-        "id": loan_id, "approve": True, "band": "B", "reason_codes": [],
-        "attestation_id": loans.score(consent, "bank-c"),
-        "terms": loans.terms(amount=15_000_000, export_share_bp=3_000)}, chain.key("bank-c"))
+    loan_id = loans.apply(consent, "sme-1", "bank-c", 40_000_000, basis=basis)
+    att = loans.score(consent, "bank-c")
+
+    def decide(**terms: Any) -> bytes:
+        return chain.tx("loan", "decide", {
+            "id": loan_id, "approve": True, "band": "B", "reason_codes": [],
+            "attestation_id": att, "terms": loans.terms(**terms)}, chain.key("bank-c"))
+
+    over = decide(amount=40_000_000, export_share_bp=3_000)
     assert chain.expect_failed(over, "conflict").field == "terms.export_share_bp"
-    # applying above the whole export value left is refused at once
+    missing = chain.expect_failed(decide(amount=30_000_000), "bad_args")
+    assert missing.field == "terms.export_share_bp" and "passes 0 bp" not in missing.message
+    assert "states export_share_bp" in missing.message
+    above_all = chain.expect_failed(decide(amount=1, export_share_bp=10_001), "bad_args")
+    assert "export_share_bp" in above_all.message  # decoding refuses above 10,000
+    # across banks the loans stay within the whole value: 200,000.00 lent already
     too_big = loans.apply_tx(consent, "sme-1", "bank-c", 80_000_001, basis=basis)
     assert chain.expect_failed(too_big, "conflict").field == "amount"
-    second = approved(loans, basis, bank="bank-c", amount=10_000_000, export_share_bp=3_000)
-    third = approved(loans, basis, bank="bank-c", amount=1, export_share_bp=3_000)
+    second = approved(loans, basis, bank="bank-c", amount=80_000_000, export_share_bp=10_000)
+    third = approved(loans, basis, bank="bank-c", amount=1, export_share_bp=10_000)
     loans.ok("disburse", {"id": second}, "bank-c")
-    assert loans.export(record).lent == 30_000_000
+    assert loans.export(record).lent == 100_000_000
     assert chain.expect_failed(loans.tx("disburse", {"id": third}, "bank-c"),
                                "conflict").field == "id"
-    # repaid in full: the share is free again
+    # repaid in full: the value is free again
     loans.ok("repay_early", {"id": first}, "sme-1")
-    assert loans.export(record).lent == 10_000_000
+    assert loans.export(record).lent == 80_000_000
     loans.ok("disburse", {"id": third}, "bank-c")
+    assert loans.export(record).lent == 80_000_001
 
 
 def test_export_record_of_another_sme_is_unknown(loans: Loans) -> None:
@@ -187,7 +236,7 @@ def test_receivable_loan_holds_the_certificate_until_repaid(loans: Loans) -> Non
     over = loans.apply_tx(consent, amount=10_000_001, basis=basis)
     assert chain.expect_failed(over, "conflict").field == "amount"
     loan_id = approved(loans, basis, amount=8_000_000, term_months=1,
-                       style="interest_only")
+                       style="interest_only_balloon")
     loans.ok("disburse", {"id": loan_id}, "bank-a")
     assert cert(chain, cert_id).holder == "bank-a"
     # the SME can no longer sell, split or pledge it again

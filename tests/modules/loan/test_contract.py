@@ -11,7 +11,7 @@ from smechain.modules.loan.contract import Status, defaulted_key
 from smechain.modules.loan.schedule import schedule
 
 from ..conftest import Chain, block_timestamp
-from .conftest import Loans
+from .conftest import MAX_RATE_BP, MIN_RATE_BP, Loans, product_id, product_terms
 
 
 @pytest.fixture
@@ -34,7 +34,8 @@ def test_apply_needs_the_applicants_consent_to_the_bank(loans: Loans) -> None:
     loan = loans.loan(loan_id)
     assert (loan.sme, loan.bank, loan.status, loan.amount) == ("sme-1", "bank-a",
                                                                Status.APPLIED, 12_000_000)
-    assert (loan.product_id, loan.product_version) == ("ipl-2026", "1")
+    assert (loan.product_id, loan.product_version) == ("bank-a.working_capital."
+                                                       "equal_instalments", 1)
     chain.ok(chain.tx("consent", "revoke", {"id": review}, chain.key("sme-1")))
     chain.expect_failed(loans.apply_tx(review), "consent_revoked")
 
@@ -53,7 +54,7 @@ def test_apply_refuses_bad_arguments(loans: Loans) -> None:
     # only SMEs apply
     receipt = chain.run_one(chain.tx("loan", "apply", {
         "bank": "bank-a", "consent_id": consent, "currency": "CNY", "amount": 1,
-        "term_months": 1, "product_id": "p", "product_version": "1"}, chain.key("bank-c")))
+        "term_months": 1, "product_id": "p", "product_version": 1}, chain.key("bank-c")))
     assert receipt.code == "unauthorised"
 
 
@@ -247,3 +248,62 @@ def test_partial_prepayment_rebuilds_the_rest(loans: Loans) -> None:
     assert sum(i.principal for i in loan.schedule) == 6_000_000
     assert [i.principal for i in loan.schedule[:-1]] == [500_000] * 11
     assert loan.prepaid_principal == 6_000_000
+
+
+def test_apply_is_checked_against_the_product_it_cites(loans: Loans) -> None:
+    chain = loans.chain
+    consent = loans.grant()
+
+    def refused(code: str, **changes: object) -> str:
+        return chain.expect_failed(loans.apply_tx(consent, **changes), code).field
+
+    assert refused("not_found", product_id="nope") == "product_id"
+    assert refused("conflict", product_id=product_id("bank-c", "working_capital")) == \
+        "product_id"
+    assert refused("conflict", product_version=2) == "product_version"
+    narrow = "bank-a.narrow"
+    chain.ok(chain.tx("product", "publish", {"id": narrow, "terms": product_terms(
+        "working_capital", "equal_instalments", min_amount=1_000_000, max_amount=50_000_000,
+        min_term_months=6, max_term_months=24)}, chain.key("bank-a")))
+    assert refused("bad_args", product_id=narrow, amount=999_999) == "amount"
+    assert refused("bad_args", product_id=narrow, amount=50_000_001) == "amount"
+    assert refused("bad_args", product_id=narrow, term_months=5) == "term_months"
+    assert refused("bad_args", product_id=narrow, term_months=25) == "term_months"
+    assert refused("bad_args", product_id=narrow, currency="USD") == "currency"
+    # the basis fits the product's kind, and working capital is unsecured
+    assert refused("bad_args", product_id=product_id("bank-a", "ip_pledge")) == "basis.kind"
+    patent = {"kind": "ip_pledge", "right_kind": "patent",
+              "registration_number": "ZL202310123456.7"}
+    assert refused("bad_args", product_id=narrow, basis=patent) == "basis.kind"
+    # a revised product is cited at its live version; a withdrawn one not at all
+    revised = product_terms("working_capital", "equal_instalments", max_amount=60_000_000)
+    chain.ok(chain.tx("product", "revise", {"id": narrow, "terms": revised},
+                      chain.key("bank-a")))
+    assert refused("conflict", product_id=narrow, product_version=1) == "product_version"
+    loan_id = loans.apply(consent, product_id=narrow, product_version=2, amount=55_000_000)
+    assert loans.loan(loan_id).product_version == 2
+    chain.ok(chain.tx("product", "withdraw", {"id": narrow}, chain.key("bank-a")))
+    assert refused("conflict", product_id=narrow, product_version=2) == "product_id"
+
+
+def test_decide_is_checked_against_the_product_and_the_scorecard_bands(loans: Loans) -> None:
+    chain = loans.chain
+    consent = loans.grant()
+    loan_id = loans.apply(consent)
+    att = loans.score(consent)
+
+    def refused(code: str, terms: dict[str, object] | None = None, **changes: object) -> str:
+        args = {"terms": loans.terms(**terms)} if terms is not None else {}
+        return chain.expect_failed(loans.decide_tx(loan_id, att, **args, **changes),
+                                   code).field
+
+    assert refused("bad_args", {"rate_bp": MIN_RATE_BP - 1}) == "terms.rate_bp"
+    assert refused("bad_args", {"rate_bp": MAX_RATE_BP + 1}) == "terms.rate_bp"
+    assert refused("bad_args", {"style": "equal_principal"}) == "terms.style"
+    assert refused("bad_args", {"term_months": 61}) == "terms.term_months"
+    for band in ("Z", "", "a", "F", "AA"):
+        assert refused("bad_args", band=band) == "band"
+        assert refused("bad_args", band=band, approve=False) == "band"
+    chain.ok(loans.decide_tx(loan_id, att, band="E",
+                             terms=loans.terms(rate_bp=MAX_RATE_BP, style="equal_instalments")))
+    assert loans.loan(loan_id).band == "E"

@@ -63,7 +63,7 @@ def test_principal_parts_sum_to_the_principal(loan: tuple[int, int, int, str, St
 def test_each_style_shapes_principal(loan: tuple[int, int, int, str, Style, DayCount]) -> None:
     principal, rate_bp, months, start, style, dc = loan
     rows = schedule(principal, rate_bp, months, start, style, dc)
-    if style is Style.INTEREST_ONLY:
+    if style is Style.INTEREST_ONLY_BALLOON:
         assert [r.principal for r in rows[:-1]] == [0] * (months - 1)
         assert rows[-1].principal == principal
     elif style is Style.EQUAL_PRINCIPAL:
@@ -79,7 +79,7 @@ def test_annuity_under_30_360_is_level(principal: int, rate_bp: int, months: int
     payment equal the annuity payment (unless interest alone exceeds it)."""
     if int(start[8:]) > 28:
         start = start[:8] + "28"
-    rows = schedule(principal, rate_bp, months, start, Style.ANNUITY, DayCount.THIRTY_360)
+    rows = schedule(principal, rate_bp, months, start, Style.EQUAL_INSTALMENTS, DayCount.THIRTY_360)
     level = annuity_payment(principal, rate_bp, months)
     for row in rows[:-1]:
         assert row.payment == level or row.principal in (0, row.opening)
@@ -114,7 +114,7 @@ def test_annuity_against_quantlib_schedule_30_360() -> None:
     principal, rate_bp, months = 1_000_000_00, 600, 24
     notionals = list(ql.sinkingNotionals(ql.Period(months, ql.Months), ql.Monthly,
                                          rate_bp / 10_000, principal / 100))
-    rows = schedule(principal, rate_bp, months, "2026-01-15", Style.ANNUITY,
+    rows = schedule(principal, rate_bp, months, "2026-01-15", Style.EQUAL_INSTALMENTS,
                     DayCount.THIRTY_360)
     for row, before, after in zip(rows, notionals, notionals[1:], strict=False):
         assert abs(row.opening / 100 - before) <= 0.01 * row.number

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from smechain.cli.common import contract_app, view_of
+from smechain.cli.common import contract_app, fail, view_of
 from smechain.cli.render import dumps
 from smechain.core.daycount import block_day
 from smechain.modules.loan import queries as q
@@ -16,16 +16,17 @@ from smechain.modules.loan.contract import CONTRACT
 
 EXAMPLES = {
     "apply": '{"bank": "bank-a", "consent_id": "<consent id>", "currency": "CNY", '
-             '"amount": 50000000, "term_months": 12, "product_id": "ip-loan", '
-             '"product_version": "1", "basis": {"kind": "ip_pledge", "right_kind": "patent", '
+             '"amount": 50000000, "term_months": 12, "product_id": "<product id>", '
+             '"product_version": 1, "basis": {"kind": "ip_pledge", "right_kind": "patent", '
              '"registration_number": "ZL202310123456.7"}} (basis kinds: unsecured, ip_pledge, '
              "export_record with export_record, receivable with certificate)",
     "decide": '{"id": "<loan id>", "approve": true, "band": "B", "reason_codes": ["TAX_LOW"], '
               '"attestation_id": "<score attestation id>", "terms": {"amount": 50000000, '
-              '"rate_bp": 420, "term_months": 12, "style": "annuity", "day_count": "ACT/360", '
-              '"penalty_rate_bp": 630, "grace_days": 3, "prepayment_fee_bp": 50}} (style: '
-              "annuity, equal_principal or interest_only; a decline: approve false, no terms, "
-              "its reason codes)",
+              '"rate_bp": 420, "term_months": 12, "style": "equal_instalments", '
+              '"day_count": "ACT/360", "penalty_rate_bp": 630, "grace_days": 3, '
+              '"prepayment_fee_bp": 50}} (band: A to E; style: the product\'s repayment, '
+              "equal_instalments, equal_principal or interest_only_balloon; an export-record "
+              "loan adds export_share_bp; a decline: approve false, no terms, its reason codes)",
     "pledge_ip": '{"id": "<loan id>", "right_kind": "patent", '
                  '"registration_number": "ZL202310123456.7", "value": 80000000}',
     "disburse": '{"id": "<loan id>"}',
@@ -54,7 +55,6 @@ def show(
     view = view_of(data)
     loan = q.read_loan(view.store, loan_id)
     if loan is None:
-        typer.echo(f"error: no loan {loan_id!r}", err=True)
-        raise typer.Exit(1)
+        fail(f"LOAN_ID: no loan {loan_id!r}")
     today = block_day(int(time.time() * 1000))
     typer.echo(dumps({"loan": loan, "standing": q.standing(loan, today)}))

@@ -25,19 +25,43 @@ Besides the declaration:
 - ``apply`` cites a live consent the applicant granted to the bank for
   ``credit_assessment`` or ``loan_review`` (``consent.queries.check_consent`` with
   ``sme=``), covering ``ip`` for an IP pledge and ``customs`` for an export record. An
-  SME with a defaulted or written-off loan on the ledger is not eligible. The product is
-  recorded as cited (``product_id`` + ``product_version``), not looked up: products are
-  another module's.
+  SME with a defaulted or written-off loan on the ledger is not eligible.
+- ``apply`` is checked against the product it cites (the product module's records): the
+  product must be the bank's and live, and ``product_version`` its live version (404 /
+  409 on ``product_id`` or ``product_version``); the currency must be the product's, the
+  amount and the term within its ranges (422 on ``currency``, ``amount``,
+  ``term_months``); the basis must fit the product's kind (422 on ``basis.kind``,
+  ``PRODUCT_BASES``): ``ip_pledge`` takes an IP pledge, ``export_record`` an export
+  record, ``receivable_financing`` a debt certificate, and ``working_capital`` and
+  ``guarantee_backed`` are unsecured on the ledger (a guarantee is the guarantor's
+  contract with the bank, not a basis this module holds; a loan on a pledge, a record
+  or a certificate is made under the product that prices that security).
 - ``decide`` moves the loan to ``approved`` (with terms) or ``declined`` (an adverse-action
   notice: at least one reason code). Either way it records the score band and reason
   codes the bank got from the private score, and the score's attestation
   (``credit.attest`` of kind ``score`` on this SME for this bank) with its result digest.
+  The band must be one of the scorecards' ``A``–``E`` (``product.contract.BANDS``); the
+  ledger holds only the digest of the score's report, not its band, so the band cannot
+  be checked against the report here: the attestation is checked to be a score of this
+  SME for this bank, and the band to be a scorecard band. An approval's terms are
+  checked against the cited product version: the rate within its rate range
+  (``terms.rate_bp``), the term within its term range (``terms.term_months``), the
+  amount at least its minimum (``terms.amount``) and the style its repayment
+  (``terms.style``; styles are the product module's ``REPAYMENTS``).
 - ``disburse``: the bank pays the approved amount in the cash token in the same
   transaction; the schedule is fixed from the block's day. An IP-pledge loan needs its
-  pledge registered and the amount within the pledge's value; an export-record loan
-  keeps the total lent against the record, across banks, within the bank's share
-  (``export_share_bp``) of the attested value; a receivable loan takes the debt
-  certificate from the SME to the bank as security until repaid in full.
+  pledge registered and the amount within the pledge's value; a receivable loan takes
+  the debt certificate from the SME to the bank as security until repaid in full.
+- **The export-record limit.** Across all banks, the principal lent against an export
+  record and not yet repaid (``ExportRecord.lent``) never exceeds the record's value:
+  ``apply``, ``decide`` and ``disburse`` each refuse a loan that would pass it. Besides,
+  each bank sets in its approval ``export_share_bp`` (1 to 10,000), the share of the
+  value that this loan of its own may reach: ``terms.amount`` at most
+  ``value × export_share_bp // 10,000``. A record is unique per SME and period:
+  ``attest_export`` refuses (409) a record whose twelve months overlap those of a record
+  of the same SME in the same currency (``period_end``; records never lapse, so every
+  earlier record counts) and a digest already attested (``digest``), so re-attesting
+  cannot make a fresh record with nothing lent against it.
 - ``repay`` pays any amount up to what is due (``balance``): penalty interest, then
   interest, then principal; paying the last of it closes the loan (``repaid``): the
   pledge is released, the export record's total lent goes down by the loan's amount, the
@@ -55,7 +79,7 @@ Besides the declaration:
   pledgee bank gives up its security.
 - ``attest_export``: customs records an SME's export value of the twelve months to
   ``period_end`` and the digest of the declarations, under a live consent of that SME
-  covering ``customs``.
+  covering ``customs`` (unique per SME, currency and period, and per digest: above).
 """
 
 from __future__ import annotations
@@ -75,7 +99,7 @@ from smechain.core.daycount import (
     day_number,
     div_half_even,
 )
-from smechain.core.encoding import shown
+from smechain.core.encoding import decode, shown
 from smechain.core.errors import BadArguments, Conflict, NotFound, Unauthorised
 from smechain.core.state import TxState
 from smechain.modules.cash import contract as cash
@@ -92,6 +116,8 @@ from smechain.modules.loan.schedule import (
     schedule,
 )
 from smechain.modules.membership.contract import read_org
+from smechain.modules.product.contract import BANDS, KINDS, Product, product_key, version_key
+from smechain.modules.product.contract import Status as ProductStatus
 from smechain.modules.receivable.contract import Certificate, cert_key
 from smechain.modules.receivable.contract import Status as CertStatus
 
@@ -99,6 +125,8 @@ LOAN_PREFIX = "loan/loan/"
 PLEDGE_PREFIX = "loan/pledge/"
 RIGHT_PREFIX = "loan/right/"
 EXPORT_PREFIX = "loan/export/"
+EXPORT_PERIODS_PREFIX = "loan/export-periods/"
+EXPORT_DIGEST_PREFIX = "loan/export-digest/"
 DEFAULTED_PREFIX = "loan/defaulted/"
 
 PURPOSES = ("credit_assessment", "loan_review")
@@ -112,7 +140,6 @@ EXPORT_MAX_AGE_DAYS = 92
 DIGEST_SIZE = 32
 PRODUCT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 REASON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}$")
-BAND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+_-]{0,15}$")
 REGISTRATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{2,31}$")
 """A patent or trademark registration number (``ZL202310123456.7``, ``12345678``)."""
 
@@ -169,9 +196,21 @@ class Basis(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The id of a confirmed debt certificate the SME holds (``receivable``)."""
 
 
+PRODUCT_BASES = {
+    "working_capital": BasisKind.UNSECURED,
+    "guarantee_backed": BasisKind.UNSECURED,
+    "ip_pledge": BasisKind.IP_PLEDGE,
+    "export_record": BasisKind.EXPORT_RECORD,
+    "receivable_financing": BasisKind.RECEIVABLE,
+}
+"""The basis a loan of each product kind (``product.contract.KINDS``) rests on."""
+if set(PRODUCT_BASES) != set(KINDS):  # a new product kind needs its basis decided here
+    raise ImportError(f"loan bases {sorted(PRODUCT_BASES)} differ from product kinds {KINDS}")
+
 Amount = cash.Amount
 Rate = Annotated[int, msgspec.Meta(ge=0, le=MAX_RATE_BP)]
 Months = Annotated[int, msgspec.Meta(ge=1, le=MAX_TERM_MONTHS)]
+ProductVersion = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 
 class Terms(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -190,8 +229,9 @@ class Terms(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     prepayment_fee_bp: Annotated[int, msgspec.Meta(ge=0, le=1_000)] = 0
     """Fee on principal prepaid, in basis points of it."""
     export_share_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 0
-    """Export-record loans: the share of the attested export value that all loans against
-    it may reach, across banks."""
+    """Export-record loans (required, 1 to 10,000): the share of the attested export value
+    this loan may reach. Across banks, all loans against a record together stay within
+    its whole value."""
 
 
 class Loan(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -206,7 +246,7 @@ class Loan(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=T
     term_months: int
     """Months applied for."""
     product_id: str
-    product_version: str
+    product_version: int
     basis: Basis
     consent_id: str
     status: Status
@@ -276,7 +316,16 @@ class ExportRecord(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_
     """SHA-256 of the declarations summed (customs keeps them)."""
     attested_at_ms: int
     lent: int = 0
-    """Principal of the loans disbursed against it and not yet repaid, all banks."""
+    """Principal of the loans disbursed against it and not yet repaid, all banks: never
+    above ``value``."""
+
+
+class ExportPeriod(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """One export record's twelve months, in the list kept per SME and currency."""
+
+    id: str
+    period_start: str
+    period_end: str
 
 
 def loan_key(loan_id: str) -> str:
@@ -297,6 +346,16 @@ def right_key(right_kind: str, number: str) -> str:
 def export_key(record_id: str) -> str:
     """State key of an export attestation."""
     return EXPORT_PREFIX + record_id
+
+
+def export_periods_key(sme: str, currency: str) -> str:
+    """State key of the periods (``ExportPeriod``) of an SME's export records in a currency."""
+    return f"{EXPORT_PERIODS_PREFIX}{sme}/{currency}"
+
+
+def export_digest_key(digest: bytes) -> str:
+    """State key holding the export record that attested a declarations digest."""
+    return EXPORT_DIGEST_PREFIX + digest.hex()
 
 
 def defaulted_key(sme: str) -> str:
@@ -325,7 +384,9 @@ class Apply(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     amount: Amount
     term_months: Months
     product_id: str
-    product_version: str
+    """A live product of ``bank`` (``product.publish``)."""
+    product_version: ProductVersion
+    """Its live version."""
     basis: Basis | None = None
     """The loan base; ``None``: unsecured."""
 
@@ -448,6 +509,58 @@ def _check_basis(state: TxState, sme: str, currency: str, amount: int, basis: Ba
         raise BadArguments("basis", "an unsecured loan names no right, record or certificate")
 
 
+def _check_product(state: TxState, args: Apply, basis: Basis) -> None:
+    """The cited product: ``args.bank``'s, live, at its live version, and the application
+    within its currency, ranges and kind."""
+    product = state.get_as(product_key(args.product_id), Product)
+    if product is None:
+        raise NotFound("product_id", f"no product {shown(args.product_id)!r}")
+    if product.bank != args.bank:
+        raise Conflict("product_id", f"product {product.id!r} is {product.bank}'s, not "
+                       f"{args.bank}'s")
+    if product.status != ProductStatus.LIVE:
+        raise Conflict("product_id", f"product {product.id!r} is withdrawn")
+    if args.product_version != product.version:
+        raise Conflict("product_version", f"product {product.id!r} is live at version "
+                       f"{product.version}, not {args.product_version}")
+    t = product.terms
+    if args.currency != t.currency:
+        raise BadArguments("currency", f"product {product.id!r} lends in {t.currency}, not "
+                           f"{shown(args.currency)}")
+    if not t.min_amount <= args.amount <= t.max_amount:
+        raise BadArguments("amount", f"{args.amount} is outside product {product.id!r}'s "
+                           f"amounts {t.min_amount} to {t.max_amount}")
+    if not t.min_term_months <= args.term_months <= t.max_term_months:
+        raise BadArguments("term_months", f"{args.term_months} months is outside product "
+                           f"{product.id!r}'s terms {t.min_term_months} to "
+                           f"{t.max_term_months} months")
+    wanted = PRODUCT_BASES[t.kind]
+    if basis.kind is not wanted:
+        raise BadArguments("basis.kind", f"product {product.id!r} is {t.kind}: its loans "
+                           f"rest on {wanted.value}, not {basis.kind.value}")
+
+
+def _check_product_terms(state: TxState, loan: Loan, terms: Terms) -> None:
+    """An approval's terms within the cited product version's rate and term ranges, from
+    its minimum amount, in its repayment style."""
+    product = state.get_as(version_key(loan.product_id, loan.product_version), Product)
+    if product is None:  # apply checked it; versions are never deleted
+        raise NotFound("id", f"loan {loan.id!r} cites no product on the ledger")
+    t, name = product.terms, f"product {product.id!r} v{product.version}"
+    if not t.min_rate_bp <= terms.rate_bp <= t.max_rate_bp:
+        raise BadArguments("terms.rate_bp", f"{terms.rate_bp} bp is outside {name}'s rates "
+                           f"{t.min_rate_bp} to {t.max_rate_bp} bp")
+    if not t.min_term_months <= terms.term_months <= t.max_term_months:
+        raise BadArguments("terms.term_months", f"{terms.term_months} months is outside "
+                           f"{name}'s terms {t.min_term_months} to {t.max_term_months}")
+    if terms.amount < t.min_amount:
+        raise BadArguments("terms.amount", f"{terms.amount} is below {name}'s minimum "
+                           f"{t.min_amount}")
+    if terms.style != t.repayment:
+        raise BadArguments("terms.style", f"{name} is repaid {t.repayment}, not "
+                           f"{terms.style.value}")
+
+
 def apply(state: TxState, ctx: Context, args: Apply) -> None:
     """An SME applies to a bank for a loan, under its consent."""
     sme, basis = ctx.sender.org, args.basis or Basis()
@@ -457,12 +570,12 @@ def apply(state: TxState, ctx: Context, args: Apply) -> None:
     if not cash.CURRENCY.match(args.currency):
         raise BadArguments("currency", f"{shown(args.currency)!r} is not an ISO 4217 code")
     _text(args.product_id, PRODUCT, "product_id")
-    _text(args.product_version, PRODUCT, "product_version")
     category = {BasisKind.IP_PLEDGE: "ip", BasisKind.EXPORT_RECORD: "customs"}.get(
         basis.kind, "")
     _check_consent(state, ctx, args.consent_id, args.bank, sme, category)
     if state.get_int(defaulted_key(sme)):
         raise Unauthorised("", f"{sme!r} is not eligible: it has a loan in default")
+    _check_product(state, args, basis)
     _check_basis(state, sme, args.currency, args.amount, basis)
     loan_id = ctx.tx_hash.hex()[:32]
     _put(state, Loan(loan_id, sme, args.bank, args.currency, args.amount, args.term_months,
@@ -487,7 +600,9 @@ def _check_score(state: TxState, loan: Loan, args: Decide) -> Attestation:
 
 def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
     """The bank approves with terms or declines with an adverse-action notice."""
-    _text(args.band, BAND, "band")
+    if args.band not in BANDS:
+        raise BadArguments("band", f"{shown(args.band)!r} is not a scorecard band "
+                           f"({', '.join(BANDS)})")
     if len(args.reason_codes) > MAX_REASONS:
         raise BadArguments("reason_codes", f"at most {MAX_REASONS} reason codes")
     for i, code in enumerate(args.reason_codes):
@@ -500,8 +615,9 @@ def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
         if terms.amount > loan.amount:
             raise BadArguments("terms.amount", f"{terms.amount} is above the {loan.amount} "
                                "applied for")
+        _check_product_terms(state, loan, terms)
         if loan.basis.kind is BasisKind.EXPORT_RECORD:
-            _check_export_share(state, loan, terms, "terms.export_share_bp")
+            _check_export_share(state, loan, terms, "terms.")
         status = Status.APPROVED
     else:
         if args.terms is not None:
@@ -519,13 +635,27 @@ def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
                report_id=score.result_digest.hex()[:32])
 
 
-def _check_export_share(state: TxState, loan: Loan, terms: Terms, field: str) -> ExportRecord:
+def _check_export_share(state: TxState, loan: Loan, terms: Terms, prefix: str
+                        ) -> ExportRecord:
+    """The export-record limit (module docstring): this loan within the bank's
+    ``export_share_bp`` of the record's value, and all loans against the record, across
+    banks, within its value. Refusals name ``<prefix>export_share_bp`` and
+    ``<prefix>amount`` (``"terms."`` at decide), or ``id`` (``prefix=""``, at disburse)."""
     record = _read_export(state, loan.basis.export_record, "id")
+    share_field = f"{prefix}export_share_bp" if prefix else "id"
+    amount_field = f"{prefix}amount" if prefix else "id"
+    if not terms.export_share_bp:
+        raise BadArguments(share_field, "an export-record loan states export_share_bp, the "
+                           "share of the export value it may reach, 1 to 10,000 bp")
     cap = record.value * terms.export_share_bp // 10_000  # a limit is never rounded up
-    if record.lent + terms.amount > cap:
-        raise Conflict(field, f"{terms.amount} with {record.lent} already lent against export "
-                       f"record {record.id!r} passes {terms.export_share_bp} bp of its value "
-                       f"{record.value} ({cap})")
+    if terms.amount > cap:
+        raise Conflict(share_field, f"{terms.amount} is above the {cap} that "
+                       f"export_share_bp {terms.export_share_bp} allows of export record "
+                       f"{record.id!r}'s value {record.value}")
+    if record.lent + terms.amount > record.value:
+        raise Conflict(amount_field, f"{terms.amount} with {record.lent} already lent "
+                       f"against export record {record.id!r}, across banks, passes its value "
+                       f"{record.value}")
     return record
 
 
@@ -542,7 +672,7 @@ def disburse(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
             raise Conflict("id", f"{terms.amount} is above the pledged right's value "
                            f"{pledge.value}")
     elif loan.basis.kind is BasisKind.EXPORT_RECORD:
-        record = _check_export_share(state, loan, terms, "id")
+        record = _check_export_share(state, loan, terms, "")
         state.put(export_key(record.id),
                   msgspec.structs.replace(record, lent=record.lent + terms.amount))
     elif loan.basis.kind is BasisKind.RECEIVABLE:
@@ -663,7 +793,7 @@ def repay_early(state: TxState, ctx: Context, args: RepayEarly, loan: Loan) -> N
 
 
 def mark_overdue(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
-    """The bank marks the loan overdue ``grace_days`` after an unpaid due date."""
+    """The bank marks the loan overdue when an instalment is unpaid past its grace days."""
     terms = loan.terms
     assert terms is not None
     today = _today(ctx)
@@ -679,8 +809,9 @@ def mark_overdue(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> Non
 
 
 def default(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
-    """The bank declares the loan in default from ``DEFAULT_DAYS`` past due; the pledge is
-    enforced."""
+    """The bank declares the loan in default once 90 days past due, enforcing its pledge.
+
+    From ``DEFAULT_DAYS`` past due; a registered pledge is enforced."""
     today = _today(ctx)
     dpd = balance.days_past_due(loan.schedule, today)
     if dpd < DEFAULT_DAYS:
@@ -717,8 +848,10 @@ def pledge_ip(state: TxState, ctx: Context, args: PledgeIp, loan: Loan) -> None:
     basis = loan.basis
     if basis.kind is not BasisKind.IP_PLEDGE:
         raise Conflict("id", f"loan {loan.id!r} rests on {basis.kind}, not an IP pledge")
-    if (args.right_kind, args.registration_number) != (basis.right_kind,
-                                                       basis.registration_number):
+    if args.right_kind != basis.right_kind:
+        raise BadArguments("right_kind", f"loan {loan.id!r} cites a {basis.right_kind}, not "
+                           f"a {shown(args.right_kind)}")
+    if args.registration_number != basis.registration_number:
         raise BadArguments("registration_number", f"loan {loan.id!r} cites "
                            f"{basis.right_kind} {basis.registration_number}")
     if loan.pledge:
@@ -753,6 +886,9 @@ def release_pledge(state: TxState, ctx: Context, args: LoanRef, pledge: Pledge) 
 
 def attest_export(state: TxState, ctx: Context, args: AttestExport) -> None:
     """Customs records an SME's export value of the last twelve months, under its consent."""
+    sme = read_org(state, args.sme)
+    if sme is None or "sme" not in sme.roles:
+        raise NotFound("sme", f"no SME {shown(args.sme)!r}")
     consent = read_consent(state, args.consent_id)
     bank = consent.bank if consent else ""
     _check_consent(state, ctx, args.consent_id, bank, args.sme, "customs")
@@ -766,6 +902,19 @@ def attest_export(state: TxState, ctx: Context, args: AttestExport) -> None:
                            f"{EXPORT_MAX_AGE_DAYS} days up to today ({date_of(today)})")
     record_id = ctx.tx_hash.hex()[:32]
     start = date_of(add_months(end, -12) + 1)
+    used = state.get(export_digest_key(args.digest))
+    if used is not None:
+        raise Conflict("digest", f"these declarations are already attested (export record "
+                       f"{decode(used, str)!r})")
+    periods_key = export_periods_key(args.sme, args.currency)
+    periods = state.get_as(periods_key, list[ExportPeriod]) or []
+    for p in periods:
+        if start <= p.period_end and p.period_start <= args.period_end:
+            raise Conflict("period_end", f"export record {p.id!r} of {args.sme!r} in "
+                           f"{args.currency} already covers {p.period_start} to "
+                           f"{p.period_end}; the twelve months to {args.period_end} overlap it")
+    state.put(periods_key, [*periods, ExportPeriod(record_id, start, args.period_end)])
+    state.put(export_digest_key(args.digest), record_id)
     state.put(export_key(record_id), ExportRecord(
         record_id, args.sme, ctx.sender.org, args.consent_id, bank, args.currency, args.value,
         start, args.period_end, args.digest, ctx.timestamp_ms))

@@ -35,26 +35,41 @@ def _grant(demo: DemoBuilder, sme: str, categories: list[str]) -> str:
     return str(result["events"][-1]["attrs"]["id"])
 
 
-def _product(demo: DemoBuilder, kind: str) -> Product:
-    """Bank A's first live product of ``kind`` (the products' seed published them)."""
+def _product(demo: DemoBuilder, kind: str, amount: int, term_months: int) -> Product:
+    """Bank A's live CNY product of ``kind`` whose amount and term ranges hold the loan
+    (the products' seed published them), amortising ones first, then by id: the same
+    one on every run of the demo."""
     found = sorted((p for p in (decode(raw, Product) for _, raw, _ in
                                 demo.node.store.iter_state(PRODUCT_PREFIX))
-                    if p.bank == "bank-a" and p.status == Status.LIVE and p.terms.kind == kind),
-                   key=lambda p: p.id)
+                    if p.bank == "bank-a" and p.status == Status.LIVE and p.terms.kind == kind
+                    and p.terms.currency == "CNY"
+                    and p.terms.min_amount <= amount <= p.terms.max_amount
+                    and p.terms.min_term_months <= term_months <= p.terms.max_term_months),
+                   key=lambda p: (p.terms.repayment == "interest_only_balloon", p.id))
     if not found:
-        raise RuntimeError(f"demo: Bank A publishes no {kind} product")
+        raise RuntimeError(f"demo: Bank A publishes no {kind} product for {amount} over "
+                           f"{term_months} months")
     return found[0]
 
 
 def _apply(demo: DemoBuilder, sme: str, consent: str, amount: int, kind: str,
-           basis: dict[str, Any]) -> str:
-    """``sme`` applies to Bank A for a loan of its first product of ``kind``."""
-    product = _product(demo, kind)
+           basis: dict[str, Any]) -> tuple[str, Product]:
+    """``sme`` applies to Bank A for a 12-month loan under a product of ``kind`` that fits
+    it; the loan's id and the product."""
+    product = _product(demo, kind, amount, 12)
     result = demo.do(sme, "loan", "apply", {
         "bank": "bank-a", "consent_id": consent, "currency": "CNY", "amount": amount,
-        "term_months": 12, "product_id": product.id, "product_version": str(product.version),
+        "term_months": 12, "product_id": product.id, "product_version": product.version,
         "basis": basis})
-    return str(result["events"][-1]["attrs"]["id"])
+    return str(result["events"][-1]["attrs"]["id"]), product
+
+
+def _priced(product: Product, rate_bp: int, terms: dict[str, Any]) -> dict[str, Any]:
+    """``terms`` at the product's repayment style and at ``rate_bp`` brought within its
+    rate range (penalty interest half as much again)."""
+    rate = max(product.terms.min_rate_bp, min(product.terms.max_rate_bp, rate_bp))
+    return {**terms, "rate_bp": rate, "style": product.terms.repayment,
+            "penalty_rate_bp": rate * 3 // 2}
 
 
 def _approve(demo: DemoBuilder, loan: str, consent: str, sme: str, terms: dict[str, Any]
@@ -86,12 +101,11 @@ def seed(demo: DemoBuilder) -> Seed:
     """Lend on a patent and on export records (see ``smechain.api.demo.Seed``)."""
     yield 30
     consent = _grant(demo, "sme-t2", ["tax", "market_regulation", "social_insurance", "ip"])
-    ip_loan = _apply(demo, "sme-t2", consent, 80_000_000, "ip_pledge", {
+    ip_loan, product = _apply(demo, "sme-t2", consent, 80_000_000, "ip_pledge", {
         "kind": "ip_pledge", "right_kind": "patent", "registration_number": PATENT})
-    _approve(demo, ip_loan, consent, "sme-t2", {
-        "amount": 80_000_000, "rate_bp": 395, "term_months": 12, "style": "annuity",
-        "day_count": "ACT/360", "penalty_rate_bp": 590, "grace_days": 3,
-        "prepayment_fee_bp": 50})
+    _approve(demo, ip_loan, consent, "sme-t2", _priced(product, 395, {
+        "amount": 80_000_000, "term_months": 12, "day_count": "ACT/360", "grace_days": 3,
+        "prepayment_fee_bp": 50}))
     pledge = demo.do("cnipa", "loan", "pledge_ip", {
         "id": ip_loan, "right_kind": "patent", "registration_number": PATENT,
         "value": 150_000_000})
@@ -103,16 +117,15 @@ def seed(demo: DemoBuilder) -> Seed:
         "sme": "sme-t4", "consent_id": consent, "currency": "CNY", "value": 2_400_000_000,
         "period_end": day(-31), "digest": hashlib.sha256(b"sme-t4 declarations").hexdigest()})
     record_id = str(record["events"][-1]["attrs"]["export_record"])
-    export_loan = _apply(demo, "sme-t4", consent, 600_000_000, "export_record",
-                         {"kind": "export_record", "export_record": record_id})
-    _approve(demo, export_loan, consent, "sme-t4", {
-        "amount": 600_000_000, "rate_bp": 360, "term_months": 12,
-        "style": "equal_principal", "day_count": "ACT/365F", "penalty_rate_bp": 540,
-        "export_share_bp": 3_000})
+    export_loan, product = _apply(demo, "sme-t4", consent, 600_000_000, "export_record",
+                                  {"kind": "export_record", "export_record": record_id})
+    _approve(demo, export_loan, consent, "sme-t4", _priced(product, 360, {
+        "amount": 600_000_000, "term_months": 12, "day_count": "ACT/365F",
+        "export_share_bp": 3_000}))
     demo.do("bank-a", "loan", "disburse", {"id": export_loan})
 
-    queued = _apply(demo, "sme-t3", _grant(demo, "sme-t3", ["tax"]), 30_000_000,
-                    "working_capital", {"kind": "unsecured"})
+    queued, _ = _apply(demo, "sme-t3", _grant(demo, "sme-t3", ["tax"]), 30_000_000,
+                       "working_capital", {"kind": "unsecured"})
     demo.ids.update(ip_loan=ip_loan, pledge=str(pledge["events"][-1]["attrs"]["pledge"]),
                     export_loan=export_loan, export_record=record_id, queued_loan=queued)
     yield 0

@@ -117,28 +117,40 @@ def queue(loans: Iterable[Loan], bank: str) -> list[Loan]:
                   key=lambda loan: (loan.applied_at_ms, loan.id))
 
 
-def portfolio(loans: Iterable[Loan], bank: str, today: int) -> dict[str, Any]:
-    """A bank's loans on day ``today``: ``by_status`` ``{status: {count, amount}}``
-    (amount: principal outstanding once disbursed, else the amount asked) and
-    ``by_bucket`` ``{bucket: {count, outstanding}}`` of the disbursed loans not yet
-    closed; ``time_to_cash_ms``: the median time from application to disbursement."""
-    by_status = {s.value: {"count": 0, "amount": 0} for s in Status}
-    by_bucket = {b: {"count": 0, "outstanding": 0} for b in BUCKETS}
+def portfolio(loans: Iterable[Loan], bank: str, today: int, currency: str = "CNY"
+              ) -> dict[str, Any]:
+    """A bank's loans in ``currency`` on day ``today``. Every cell is ``{count, amount,
+    outstanding}``: ``amount`` is the principal lent (``terms.amount``) once disbursed,
+    else the amount applied for; ``outstanding`` is the principal still owed (0 before
+    disbursement and once repaid). ``by_status`` has every status; ``by_bucket`` the
+    disbursed loans not yet closed (active, overdue, defaulted) by days past due;
+    ``time_to_cash_ms`` is the median time from application to disbursement;
+    ``currencies`` every currency the bank has loans in, sorted."""
+    by_status = {s.value: {"count": 0, "amount": 0, "outstanding": 0} for s in Status}
+    by_bucket = {b: {"count": 0, "amount": 0, "outstanding": 0} for b in BUCKETS}
+    currencies: set[str] = set()
     waits = []
     for loan in loans:
         if loan.bank != bank:
             continue
-        owed = balance.outstanding_principal(loan.schedule) if loan.schedule else loan.amount
-        by_status[loan.status.value]["count"] += 1
-        by_status[loan.status.value]["amount"] += owed
+        currencies.add(loan.currency)
+        if loan.currency != currency:
+            continue
+        lent = loan.terms.amount if loan.disbursed_at_ms and loan.terms else 0
+        amount = lent if loan.disbursed_at_ms else loan.amount
+        owed = balance.outstanding_principal(loan.schedule)
+        cells = [by_status[loan.status.value]]
         if loan.disbursed_at_ms:
             waits.append(loan.time_to_cash_ms)
         if loan.status in LIVE:
-            cell = by_bucket[bucket(balance.days_past_due(loan.schedule, today))]
+            cells.append(by_bucket[bucket(balance.days_past_due(loan.schedule, today))])
+        for cell in cells:
             cell["count"] += 1
+            cell["amount"] += amount
             cell["outstanding"] += owed
     waits.sort()
-    return {"by_status": by_status, "by_bucket": by_bucket,
+    return {"currency": currency, "currencies": sorted(currencies), "by_status": by_status,
+            "by_bucket": by_bucket,
             "time_to_cash_ms": waits[len(waits) // 2] if waits else 0}
 
 
@@ -183,9 +195,7 @@ def tx_orgs(state: StateReader, contract: str, action: str, named: Mapping[str, 
 def product_kind(state: StateReader, loan: Loan) -> str:
     """The kind (``product.contract.KINDS``) of the product version the loan cites, as the
     product module recorded it; ``UNLISTED`` when that version is not on the ledger."""
-    if not loan.product_version.isdigit():
-        return UNLISTED
-    product = read_product(state, loan.product_id, int(loan.product_version))
+    product = read_product(state, loan.product_id, loan.product_version)
     return UNLISTED if product is None else product.terms.kind
 
 
@@ -216,7 +226,7 @@ def lending(state: StateReader, loans: Iterable[Loan], currency: str = "CNY"
     (``pending``); and the distribution of the time from application to disbursement
     (``waits``: ``WAIT_BINS`` with their counts, ``median_ms``, ``p90_ms``, the nearest
     rank). Kinds and regions are sorted by amount lent, largest first."""
-    kinds: dict[tuple[str, str], str] = {}
+    kinds: dict[tuple[str, int], str] = {}
     regions: dict[str, str] = {}
     by_kind: dict[str, dict[str, int]] = {}
     by_region: dict[str, dict[str, Any]] = {}

@@ -29,6 +29,7 @@ from smechain.modules.loan.contract import (
     ExportRecord,
     Loan,
     Pledge,
+    Status,
 )
 
 ACTIONS_DOC = ("Transitions the caller's organisation may start on it now "
@@ -71,15 +72,21 @@ ExportOut = s.record_model(ExportRecord, "ExportOut", "A customs export attestat
 
 
 class Cell(BaseModel):
+    """Loans in one status or bucket: how many, their principal lent (or asked, before
+    disbursement) and the principal still owed."""
+
     count: int
-    amount: int = 0
-    outstanding: int = 0
+    amount: int
+    outstanding: int
 
 
 class Portfolio(BaseModel):
-    """A bank's loans by status and by days past due (``queries.portfolio``)."""
+    """A bank's loans in one currency by status and by days past due
+    (``queries.portfolio``)."""
 
     bank: str
+    currency: str
+    currencies: list[str]
     by_status: dict[str, Cell]
     by_bucket: dict[str, Cell]
     time_to_cash_ms: int
@@ -159,7 +166,7 @@ def router(platform: Platform) -> APIRouter:
 
     @r.get("/v1/loans", response_model=LoanPage, tags=["loans"])
     def list_loans(caller: Auth, role: str = Query("any", pattern="^(sme|bank|any)$"),
-                   status: str | None = Query(None, max_length=16),
+                   status: Status | None = Query(None),
                    org: str | None = Query(None, max_length=64),
                    offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
         """Loans the caller's organisation borrows (``role=sme``) or lends (``bank``), each
@@ -179,11 +186,20 @@ def router(platform: Platform) -> APIRouter:
                 for loan in q.queue(loans(), caller.org_id)]
 
     @r.get("/v1/loans/portfolio", response_model=Portfolio, tags=["loans"])
-    def portfolio(caller: Auth, org: str | None = Query(None, max_length=64)
-                  ) -> dict[str, Any]:
-        """A bank's loans by status (count, principal) and by days past due, today."""
+    def portfolio(caller: Auth, org: str | None = Query(None, max_length=64),
+                  currency: str = Query("CNY", pattern="^[A-Z]{3}$")) -> dict[str, Any]:
+        """A bank's loans in a currency by status and by days past due, today.
+
+        Each cell: count, ``amount`` (principal lent, or asked before disbursement) and
+        ``outstanding`` (principal still owed). A bank sees its own; regulators name
+        any bank with ``org``; others are refused (403)."""
+        if not caller.reads_all and "bank" not in caller.org.roles:
+            raise forbidden("org", "only a bank has a loan portfolio")
         bank = own_org(caller, org)
-        return {"bank": bank, **q.portfolio(loans(), bank, today())}
+        found = platform.org(bank)
+        if found is None or "bank" not in found.roles:
+            raise not_found("org", f"no bank {shown(bank)!r}")
+        return {"bank": bank, **q.portfolio(loans(), bank, today(), currency)}
 
     @r.get("/v1/loans/pledges", response_model=list[PledgeOut],  # type: ignore[valid-type]
            tags=["loans"])

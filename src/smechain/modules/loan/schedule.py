@@ -15,7 +15,7 @@ where ``yf`` is the year fraction of the loan's day-count convention
 
 **Principal** of a period by repayment style:
 
-- ``annuity`` (equal instalments, 等额本息): the level payment of the textbook annuity at
+- ``equal_instalments`` (等额本息): the level payment of the textbook annuity at
   the nominal monthly rate ``r = rate_bp / 120,000``::
 
       A = round_half_even(P × r × (1 + r)^n / ((1 + r)^n − 1))     (A = P / n when r = 0)
@@ -25,7 +25,7 @@ where ``yf`` is the year fraction of the loan's day-count convention
   under ACT/360 costs more interest than ``A`` the payment is the interest alone). Under
   30/360 every period is exactly 1/12 year and the instalments are the textbook's.
 - ``equal_principal`` (等额本金): ``P // n`` each period.
-- ``interest_only`` (先息后本): no principal until the last period, which repays it all
+- ``interest_only_balloon`` (先息后本): no principal until the last period, which repays it all
   (the balloon).
 
 In every style the **last instalment absorbs the remainder**: its principal is whatever
@@ -39,6 +39,7 @@ from enum import StrEnum
 import msgspec
 
 from smechain.core.daycount import DayCount, accrued, civil, date_of, day_number, div_half_even
+from smechain.modules.product.contract import REPAYMENTS
 
 MAX_TERM_MONTHS = 360
 """Thirty years: the longest schedule."""
@@ -49,11 +50,16 @@ _MONTH_RATE_DENOMINATOR = 120_000
 
 
 class Style(StrEnum):
-    """How principal is repaid (see the module's formulas)."""
+    """How principal is repaid (see the module's formulas): the product module's
+    ``REPAYMENTS``, so a loan's style is spelled as its product's ``repayment``."""
 
-    ANNUITY = "annuity"
-    EQUAL_PRINCIPAL = "equal_principal"
-    INTEREST_ONLY = "interest_only"
+    EQUAL_INSTALMENTS = REPAYMENTS[0]
+    EQUAL_PRINCIPAL = REPAYMENTS[1]
+    INTEREST_ONLY_BALLOON = REPAYMENTS[2]
+
+
+if tuple(Style) != REPAYMENTS:  # a style added to products must be scheduled here too
+    raise ImportError(f"loan styles {tuple(Style)} differ from product repayments {REPAYMENTS}")
 
 
 class Instalment(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -116,13 +122,13 @@ def build(principal: int, rate_bp: int, start: int, dues: list[int], style: Styl
     numbers after ``start``), interest under ``day_count``; numbered from
     ``first_number``. See the module's formulas."""
     n = len(dues)
-    level = annuity_payment(principal, rate_bp, n) if style is Style.ANNUITY else 0
+    level = annuity_payment(principal, rate_bp, n) if style is Style.EQUAL_INSTALMENTS else 0
     outstanding, begin, out = principal, start, []
     for k, due in enumerate(dues):
         interest = accrued(outstanding, rate_bp, begin, due, day_count)
         if k == n - 1:
             part = outstanding
-        elif style is Style.ANNUITY:
+        elif style is Style.EQUAL_INSTALMENTS:
             part = min(outstanding, max(0, level - interest))
         elif style is Style.EQUAL_PRINCIPAL:
             part = min(outstanding, principal // n)

@@ -41,7 +41,7 @@ class Loan:
     amount: int
     term_months: int
     product_id: str
-    product_version: str
+    product_version: int
     basis: Mapping[str, Any]
     """``kind`` and the right, export record or certificate it names."""
     consent_id: str
@@ -115,9 +115,13 @@ class ExportRecord:
 
 @dataclass(frozen=True, slots=True)
 class Portfolio:
-    """A bank's loans by status and days past due."""
+    """A bank's loans in one currency by status and days past due: each cell ``count``,
+    ``amount`` (principal lent, or asked before disbursement), ``outstanding`` (principal
+    still owed)."""
 
     bank: str
+    currency: str
+    currencies: tuple[str, ...]
     by_status: Mapping[str, Any]
     by_bucket: Mapping[str, Any]
     time_to_cash_ms: int
@@ -134,7 +138,7 @@ class LoanSdk(ModuleSdk):
 
     @action
     def apply(self, bank: str, consent_id: str, currency: str, amount: int, term_months: int,
-              product_id: str, product_version: str,
+              product_id: str, product_version: int,
               basis: Mapping[str, Any] | None = None, *, wait: bool = True) -> TxResult:
         """``loan.apply``: the SME applies under its consent; ``basis``: ``{"kind":
         "ip_pledge", "right_kind", "registration_number"}``, ``{"kind": "export_record",
@@ -203,9 +207,10 @@ class LoanSdk(ModuleSdk):
         """``GET /v1/loans/queue``: the bank's applications awaiting a decision."""
         return [Loan.from_json(d) for d in self._get("/v1/loans/queue")]
 
-    def portfolio(self, org: str | None = None) -> Portfolio:
-        """``GET /v1/loans/portfolio``: by status and days past due."""
-        return from_json(Portfolio, self._get("/v1/loans/portfolio", org=org))
+    def portfolio(self, org: str | None = None, currency: str = "CNY") -> Portfolio:
+        """``GET /v1/loans/portfolio``: by status and days past due, in ``currency``."""
+        return from_json(Portfolio, self._get("/v1/loans/portfolio", org=org,
+                                              currency=currency))
 
     def pledges(self) -> list[Pledge]:
         """``GET /v1/loans/pledges``."""

@@ -10,7 +10,7 @@ import { pagedTable, staticTable } from "/static/table.js";
 import { h, panel, button, toast, formatTime, short, fill, modal, keyValues } from "/static/ui.js";
 import { hasRole, offeredControls, orgOptions, txDone } from "/static/views/common.js";
 
-const STYLES = ["annuity", "equal_principal", "interest_only"];
+const STYLES = ["equal_instalments", "equal_principal", "interest_only_balloon"];
 const DAY_COUNTS = ["ACT/360", "ACT/365F", "30/360", "ACT/ACT"];
 const BASES = ["unsecured", "ip_pledge", "export_record", "receivable"];
 const BUCKETS = ["current", "1-30", "31-60", "61-90", "90+"];
@@ -96,7 +96,7 @@ export function loansView() {
       { name: "amount", label: "loan.amount_yuan", type: "amount", required: true },
       { name: "term_months", label: "loan.term_months", type: "number", value: "12", min: 1, required: true },
       { name: "product_id", label: "loan.product_id", required: true },
-      { name: "product_version", label: "loan.product_version", value: "1", required: true },
+      { name: "product_version", label: "loan.product_version", type: "number", value: "1", min: 1, required: true },
       { name: "kind", label: "loan.basis", type: "select", value: "unsecured",
         options: BASES.map((b) => [b, `loan.basis.${b}`]) },
       { name: "ref", label: "loan.basis_ref", hint: "loan.basis_ref_hint" },
@@ -133,7 +133,7 @@ function decideDialog(loan, after) {
         { name: "rate", label: "loan.rate", type: "rate", value: "4.20", hint: "loan.rate_hint" },
         { name: "term_months", label: "loan.term_months", type: "number", value: String(loan.term_months), min: 1,
           required: true },
-        { name: "style", label: "loan.style", type: "select", value: "annuity",
+        { name: "style", label: "loan.style", type: "select", value: "equal_instalments",
           options: STYLES.map((s) => [s, `loan.style.${s}`]) },
         { name: "day_count", label: "loan.day_count", type: "select", value: "ACT/360",
           options: DAY_COUNTS.map((d) => [d, d]) },
@@ -222,14 +222,15 @@ export function portfolioView() {
   async function load() {
     const p = await get("/v1/loans/portfolio");
     const rows = Object.entries(p.by_status).filter(([, c]) => c.count)
-      .map(([status, c]) => ({ id: status, status, count: c.count, amount: c.amount }));
+      .map(([status, c]) => ({ id: status, status, count: c.count, amount: c.amount, outstanding: c.outstanding }));
     fill(summary,
       barChart(BUCKETS.map((b) => ({ label: b, value: p.by_bucket[b].outstanding, count: p.by_bucket[b].count })),
         { testid: "chart-dpd", titleKey: "loan.dpd_chart", xLabelKey: "loan.dpd_bucket" }),
       staticTable("portfolio-status", [
         { key: "loan.status", cell: (r) => h("span", { i18n: `loan.status.${r.status}` }) },
         { key: "loan.count", cell: (r) => String(r.count) },
-        { key: "loan.outstanding", cell: (r) => formatMoney(r.amount, "CNY") },
+        { key: "loan.amount", cell: (r) => formatMoney(r.amount, p.currency) },
+        { key: "loan.outstanding", cell: (r) => formatMoney(r.outstanding, p.currency) },
       ], rows),
       h("p", { class: "muted", i18n: "loan.time_to_cash", params: { hours: (p.time_to_cash_ms / 3_600_000).toFixed(1) } }));
   }
