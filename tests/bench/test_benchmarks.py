@@ -50,9 +50,12 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
          "psi_bp", "failed", "cores"},
     ),
     "lending.py": (
-        ["lending.py", "--orgs", "20000", "--smes", "300"],
+        ["lending.py", "--orgs", "20000", "--smes", "300", "--loans", "50", "--loan-smes",
+         "10", "--loan-banks", "3"],
         {"bench", "products", "match_one_ms", "match_one_p50_ms", "smes", "match_all_s",
-         "orgs", "orgs_matched", "matches", "failed", "cores"},
+         "orgs", "orgs_matched", "matches", "loans", "loans_txs", "loans_tps", "loans_p50_ms",
+         "loans_p99_ms", "plain_transfer_tps", "ratio_to_transfers", "loan_banks",
+         "loan_smes", "lent", "repaid", "failed", "cores"},
     ),
     "api.py": (
         ["api.py", "--seconds", "0.5", "--txs", "200", "--batch", "50", "--groups", "2",
@@ -65,7 +68,8 @@ FIGURES = {"committed_tps", "p50_ms", "p99_ms", "verify_per_core", "plain_transf
            "ratio_to_transfers", "embedded_tps", "embedded_p50_ms", "embedded_p99_ms", "ratio",
            "verify_rps", "submit_tps", "private_scoring_s", "plain_scoring_s",
            "scoring_ratio", "vertical_binning_s", "plain_binning_s", "auc_oot", "ks_oot",
-           "match_one_ms", "match_one_p50_ms", "match_all_s"}
+           "match_one_ms", "match_one_p50_ms", "match_all_s", "loans_tps", "loans_p50_ms",
+           "loans_p99_ms"}
 
 
 def test_every_benchmark_script_has_a_tiny_run() -> None:
@@ -108,6 +112,10 @@ def test_benchmark_prints_its_json_line(name: str) -> None:
     if name == "lending.py":
         assert result["orgs"] == 20000 and result["products"] == 319
         assert 0 < result["orgs_matched"] <= 20000
+        # Four transactions a workflow; 50 loans of 10,000.00 + 100.00 × (i mod 97).
+        assert result["loans"] == 50 and result["loans_txs"] == 200
+        assert result["lent"] == 50 * 1_000_000 + 10_000 * sum(range(50))
+        assert 0 < result["repaid"] < result["lent"]
     if name == "cluster.py":
         # Peers enrol their API admins at start-up: the run starts past height 0.
         assert result["start_height"] > 0
