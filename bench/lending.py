@@ -106,8 +106,14 @@ MODEL = {"kind": "scorecard", "artefact_digest": b"m" * 32,
          "categories": [{"category": "tax", "features": ["vat_paid_12m"]}],
          "base_score": 600, "base_odds_good": 50, "base_odds_bad": 1, "pdo": 20,
          "band_cutoffs": [520, 580, 640]}
-TERMS = {"rate_bp": 480, "term_months": 12, "style": "annuity", "day_count": "30/360",
-         "penalty_rate_bp": 720, "grace_days": 3, "prepayment_fee_bp": 100}
+TERMS = {"rate_bp": 480, "term_months": 12, "style": "equal_instalments",
+         "day_count": "30/360", "penalty_rate_bp": 720, "grace_days": 3,
+         "prepayment_fee_bp": 100}
+PRODUCT = {"name": "working capital", "kind": "working_capital", "currency": "CNY",
+           "min_amount": 100_000, "max_amount": 10**9, "min_term_months": 1,
+           "max_term_months": 36, "min_rate_bp": 300, "max_rate_bp": 900,
+           "repayment": "equal_instalments", "eligibility": {}}
+"""Each bank's one product, which every loan of the mix cites (version 1)."""
 
 
 def _hash(raw: bytes) -> str:
@@ -139,6 +145,8 @@ def loans_tps(a: argparse.Namespace) -> dict[str, Any]:
     sign = Signer()
     setup = [sign("credit", "register_model", {"model_version": f"card-{b}", **MODEL}, key[b])
              for b in banks]
+    setup += [sign("product", "publish", {"id": f"{b}.wc", "terms": {
+        **PRODUCT, "institution": b}}, key[b]) for b in banks]
     setup += [sign("cash", "issue", {"currency": "CNY", "to": b, "amount": BANK_CASH},
                    key["pboc"]) for b in banks]
     bank_of = {s: banks[i % len(banks)] for i, s in enumerate(smes)}
@@ -162,8 +170,8 @@ def loans_tps(a: argparse.Namespace) -> dict[str, Any]:
     for sme, amount in flows:
         phases[0].append(sign("loan", "apply", {
             "bank": bank_of[sme], "consent_id": consents[sme], "currency": "CNY",
-            "amount": amount, "term_months": 12, "product_id": "working-capital",
-            "product_version": "1"}, key[sme]))
+            "amount": amount, "term_months": 12, "product_id": f"{bank_of[sme]}.wc",
+            "product_version": 1}, key[sme]))
         loan_ids.append(_hash(phases[0][-1]))
     for (sme, amount), loan_id in zip(flows, loan_ids, strict=True):
         phases[1].append(sign("loan", "decide", {
@@ -174,7 +182,7 @@ def loans_tps(a: argparse.Namespace) -> dict[str, Any]:
         phases[2].append(sign("loan", "disburse", {"id": loan_id}, key[bank_of[sme]]))
     firsts: list[Instalment] = []
     for (sme, amount), loan_id in zip(flows, loan_ids, strict=True):
-        first = schedule(amount, TERMS["rate_bp"], 12, today.isoformat(), Style.ANNUITY,
+        first = schedule(amount, TERMS["rate_bp"], 12, today.isoformat(), Style.EQUAL_INSTALMENTS,
                          DayCount.THIRTY_360)[0]
         firsts.append(first)
         phases[3].append(sign("loan", "repay", {"id": loan_id, "amount": first.payment},
