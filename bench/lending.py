@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import shutil
 import statistics
@@ -268,18 +267,8 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
-def report(result: dict[str, Any], argv: list[str] | None) -> int:
-    """Print ``result`` (one JSON line with ``--json``); exit status 1 if anything failed."""
-    if "--json" in (argv if argv is not None else sys.argv[1:]):
-        print(json.dumps(result))
-    else:
-        for k, v in result.items():
-            print(f"{k:>16}: {v}")
-    return 0 if result["failed"] == 0 else 1
-
-
 def main(argv: list[str] | None = None) -> int:
-    return report(main_result(argv), argv)
+    return ledger.report(main_result(argv), argv)
 
 
 if __name__ == "__main__":
