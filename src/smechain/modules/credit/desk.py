@@ -55,7 +55,7 @@ from smechain.modules.credit.contract import (
 )
 from smechain.modules.credit.queries import read_model
 from smechain.modules.credit.scorecard import Reason, ScorecardModel
-from smechain.modules.invoice.contract import aliases
+from smechain.modules.invoice.queries import registered_uscc
 from smechain.privacy import scoring
 
 IntArray = npt.NDArray[np.int64]
@@ -281,10 +281,9 @@ def registered_model(state: StateReader, version: str, bank: str) -> Model:
 def sme_uscc(state: StateReader, sme: str) -> str:
     """The unified social credit code registered to ``sme`` (the invoice module's
     identifier registry): how the data owners find its records."""
-    for identifier in aliases(state, sme):
-        scheme, _, value = identifier.partition(":")
-        if scheme == "USCC":
-            return value
+    uscc = registered_uscc(state, sme)
+    if uscc is not None:
+        return uscc
     raise DeskError("sme", f"{shown(sme)} has no unified social credit code registered "
                     "(invoice register_party), so no data owner can find its records")
 

@@ -11,7 +11,24 @@ from typing import Any
 
 from smechain.core.encoding import plain
 from smechain.core.state import StateReader
-from smechain.modules.invoice.contract import Invoice, financing_of, org_of_party, read_invoice
+from smechain.modules.invoice.contract import (
+    Invoice,
+    aliases,
+    financing_of,
+    org_of_party,
+    read_invoice,
+)
+
+
+def registered_uscc(state: StateReader, org: str) -> str | None:
+    """The unified social credit code registered to ``org`` (its first ``USCC:``
+    identifier in the registry), or ``None``."""
+    for identifier in aliases(state, org):
+        scheme, _, value = identifier.partition(":")
+        if scheme == "USCC":
+            return value
+    return None
+
 
 NAMES = frozenset({"invoice"})
 """Argument and event fields ``tx_orgs`` reads (invoice ids, in any contract's

@@ -14,7 +14,7 @@ from typing import Any
 from smechain.core.daycount import day_number
 from smechain.core.encoding import decode, shown
 from smechain.core.state import StateReader
-from smechain.modules.invoice.contract import aliases
+from smechain.modules.invoice.queries import registered_uscc
 from smechain.modules.loan import balance
 from smechain.modules.loan.contract import (
     ExportRecord,
@@ -203,10 +203,9 @@ def region(state: StateReader, org: str) -> str:
     """The province (GB/T 2260, two digits) of ``org``'s registered unified social credit
     code: characters 3-8 of a USCC are its administrative division, the first two of them
     its province. ``UNREGISTERED`` without a USCC in the invoice module's registry."""
-    for identifier in aliases(state, org):
-        scheme, _, value = identifier.partition(":")
-        if scheme == "USCC" and len(value) == 18 and value[2:4].isdigit():
-            return value[2:4]
+    uscc = registered_uscc(state, org)
+    if uscc is not None and len(uscc) == 18 and uscc[2:4].isdigit():
+        return uscc[2:4]
     return UNREGISTERED
 
 
