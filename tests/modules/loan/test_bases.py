@@ -177,7 +177,7 @@ def test_an_export_record_is_unique_per_sme_currency_period_and_digest(loans: Lo
     loans.ok("attest_export", export_args(loans, digest=digest("next year")), "customs-sh")
 
 
-def test_export_loans_stay_within_the_value_across_banks_and_the_share_per_loan(
+def test_export_loans_stay_within_each_banks_share_of_what_all_banks_lent(
         loans: Loans) -> None:
     chain = loans.chain
     chain.ok(chain.issue("bank-a", 10**9), chain.issue("bank-c", 10**9),

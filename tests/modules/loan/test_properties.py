@@ -9,10 +9,11 @@ needs; some pick any loan, so refusals are played too. After every block:
 (a) an IP right backs at most one registered pledge, the one the right's key names, and a
     disbursed loan a registered pledge secures is within the pledged value;
 (b) what is lent against an export record — disbursed and not repaid, all banks — is
-    within the record's value × the share (``export_share_bp``) of the loan disbursed
-    last of those still lent, the limit that disbursement was checked against. (Not of
-    every such loan: a bank that sets a larger share may lend past an earlier lender's
-    smaller one — Hypothesis found that when this property said "every".)
+    within its value, and for every such loan, the loans still lent that were disbursed
+    up to it (itself included) are within the record's value × its share
+    (``export_share_bp``): the limit its disbursement was checked against. (Not the
+    later ones: a bank that sets a larger share may lend past an earlier lender's smaller
+    one — Hypothesis found that when this property said "all of them".)
 (c) for every disbursed loan, the principal paid (the repayments' and prepayments'
     events) plus the principal outstanding is the principal disbursed; and cash is
     conserved: the supply is what was issued and the sum of the balances.
@@ -278,8 +279,8 @@ def check(book: Book) -> None:
         assert len(live) == 1, f"{kind} {number} backs {len(live)} live pledges"
         raw = chain.store.get(right_key(kind, number))
         assert raw is not None and decode(raw, str) == live[0].id
-    # (b) what is lent against each export record, across banks, within its value; each
-    # loan within its own bank's share of that value
+    # (b) what is lent against each export record, across banks, within its value; and up
+    # to each loan's disbursement, within that loan's bank's share of the value
     lent: dict[str, list[Loan]] = defaultdict(list)
     for loan in loans.values():
         if loan.basis.kind is BasisKind.EXPORT_RECORD and loan.status in LIVE:
@@ -291,13 +292,14 @@ def check(book: Book) -> None:
         total = sum(loan.terms.amount for loan in against if loan.terms)
         assert total <= record.value, (f"export record {record_id}: {total} lent across "
                                        f"banks passes its value {record.value}")
-        for loan in against:
+        for loan in against:  # one disbursement per block: the times order them
             assert loan.terms is not None
             cap = record.value * loan.terms.export_share_bp // 10_000
-            assert loan.terms.amount <= cap, (f"loan {loan.id}: {loan.terms.amount} lent "
-                                              f"across banks passes its bank's share "
-                                              f"{loan.terms.export_share_bp} bp of "
-                                              f"{record.value}")
+            upto = sum(other.terms.amount for other in against if other.terms
+                       and other.disbursed_at_ms <= loan.disbursed_at_ms)
+            assert upto <= cap, (f"loan {loan.id}: {upto} lent across banks passes its "
+                                 f"bank's share {loan.terms.export_share_bp} bp of "
+                                 f"{record.value}")
         assert record.lent == total
     # (c) principal paid + outstanding = principal; cash conserved
     for loan in loans.values():
@@ -354,21 +356,26 @@ def test_a_broken_export_limit_is_caught(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_a_plan_played_by_hand() -> None:
-    """Two banks approved against one export record, each within its own 30% share: both
-    disbursements (20% each) go through, and the record counts both, across banks."""
+    """One export record (1,000,000.00), two banks: bank-a lends 20% at a 30% share, then
+    bank-c 20% at a 50% share — 40% across banks, within bank-c's 50% — and a second loan
+    of bank-a's is refused at disbursement: with bank-c's it would make 60% lent, past
+    bank-a's own 30%."""
     book = open_book()
     record = book.records["sme-1"][0]
-    for bank in BANKS:
+    for bank in (*BANKS, "bank-a"):
         book.run(book.loans.apply_tx(book.consents["sme-1", bank], "sme-1", bank, 20_000_000,
                                      basis={"kind": "export_record", "export_record": record}))
-    first, second = book.ids
-    for loan_id in (first, second):
-        play(book, ("decide", (True, book.ids.index(loan_id)), 1, 1, 3_000,
-                    Style.EQUAL_INSTALMENTS, DayCount.ACT_360))
+    first, second, third = book.ids
+    for share in (3_000, 5_000, 3_000):  # first, second, third
+        play(book, ("decide", (True, 0), 1, 1, share, Style.EQUAL_INSTALMENTS,
+                    DayCount.ACT_360))
         check(book)
-    play(book, ("disburse", (True, 0)))
-    play(book, ("disburse", (True, 0)))
-    check(book)
-    assert [book.loans.loan(i).status for i in (first, second)] == [Status.ACTIVE,
-                                                                   Status.ACTIVE]
+    for _ in range(3):
+        play(book, ("disburse", (True, 0)))
+        check(book)
+    assert [book.loans.loan(i).status for i in (first, second, third)] == [
+        Status.ACTIVE, Status.ACTIVE, Status.APPROVED]
     assert book.loans.export(record).lent == 40_000_000
+    refused = book.chain.expect_failed(book.loans.tx("disburse", {"id": third}, "bank-a"),
+                                       "conflict")
+    assert refused.field == "id" and "across banks" in refused.message

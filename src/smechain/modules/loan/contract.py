@@ -52,16 +52,18 @@ Besides the declaration:
   transaction; the schedule is fixed from the block's day. An IP-pledge loan needs its
   pledge registered and the amount within the pledge's value; a receivable loan takes
   the debt certificate from the SME to the bank as security until repaid in full.
-- **The export-record limit.** Across all banks, the principal lent against an export
-  record and not yet repaid (``ExportRecord.lent``) never exceeds the record's value:
-  ``apply``, ``decide`` and ``disburse`` each refuse a loan that would pass it. Besides,
-  each bank sets in its approval ``export_share_bp`` (1 to 10,000), the share of the
-  value that this loan of its own may reach: ``terms.amount`` at most
-  ``value × export_share_bp // 10,000``. A record is unique per SME and period:
-  ``attest_export`` refuses (409) a record whose twelve months overlap those of a record
-  of the same SME in the same currency (``period_end``; records never lapse, so every
-  earlier record counts) and a digest already attested (``digest``), so re-attesting
-  cannot make a fresh record with nothing lent against it.
+- **The export-record limit.** Each bank sets in its approval ``export_share_bp`` (1 to
+  10,000), the share of the record's value it lends against, counting what every bank
+  has lent: the principal lent against the record and not yet repaid, across all banks
+  (``ExportRecord.lent``), with this loan, at most ``value × export_share_bp // 10,000``
+  (rounded down), checked at ``decide`` and again at ``disburse``. So a bank's own
+  running total stays within its share, another bank's loans count against it too, and
+  the total never passes the value (``apply`` already refuses an amount that would). A
+  record is unique per SME and period: ``attest_export`` refuses (409) a record whose
+  twelve months overlap those of a record of the same SME in the same currency
+  (``period_end``; records never lapse, so every earlier record counts) and a digest
+  already attested (``digest``), so re-attesting cannot make a fresh record with nothing
+  lent against it.
 - ``repay`` pays any amount up to what is due (``balance``): penalty interest, then
   interest, then principal; paying the last of it closes the loan (``repaid``): the
   pledge is released, the export record's total lent goes down by the loan's amount, the
@@ -230,8 +232,7 @@ class Terms(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Fee on principal prepaid, in basis points of it."""
     export_share_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 0
     """Export-record loans (required, 1 to 10,000): the share of the attested export value
-    this loan may reach. Across banks, all loans against a record together stay within
-    its whole value."""
+    that all loans against the record, across banks and with this one, may reach."""
 
 
 class Loan(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -637,10 +638,10 @@ def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
 
 def _check_export_share(state: TxState, loan: Loan, terms: Terms, prefix: str
                         ) -> ExportRecord:
-    """The export-record limit (module docstring): this loan within the bank's
-    ``export_share_bp`` of the record's value, and all loans against the record, across
-    banks, within its value. Refusals name ``<prefix>export_share_bp`` and
-    ``<prefix>amount`` (``"terms."`` at decide), or ``id`` (``prefix=""``, at disburse)."""
+    """The export-record limit (module docstring): all loans against the record, across
+    banks and with this one, within this bank's ``export_share_bp`` of the record's value.
+    Refusals name ``<prefix>export_share_bp`` and ``<prefix>amount`` (``"terms."`` at
+    decide), or ``id`` (``prefix=""``, at disburse)."""
     record = _read_export(state, loan.basis.export_record, "id")
     share_field = f"{prefix}export_share_bp" if prefix else "id"
     amount_field = f"{prefix}amount" if prefix else "id"
@@ -652,10 +653,11 @@ def _check_export_share(state: TxState, loan: Loan, terms: Terms, prefix: str
         raise Conflict(share_field, f"{terms.amount} is above the {cap} that "
                        f"export_share_bp {terms.export_share_bp} allows of export record "
                        f"{record.id!r}'s value {record.value}")
-    if record.lent + terms.amount > record.value:
+    if record.lent + terms.amount > cap:
         raise Conflict(amount_field, f"{terms.amount} with {record.lent} already lent "
-                       f"against export record {record.id!r}, across banks, passes its value "
-                       f"{record.value}")
+                       f"against export record {record.id!r}, across banks, passes the "
+                       f"{cap} that export_share_bp {terms.export_share_bp} allows of its "
+                       f"value {record.value}")
     return record
 
 
