@@ -39,6 +39,7 @@ SAMPLES_BY_ACTION: dict[str, Any] = {
     "credit.register_model.categories": [{"category": "tax", "features": ["sdk_probe"]}],
     "product.publish.terms": plain(product_terms(1)[0]),
     "product.revise.terms": plain(product_terms(1)[0]),
+    "loan.recover.source": "collection",
 }
 """Arguments whose name another action gives another type, by ``module.action.name``."""
 

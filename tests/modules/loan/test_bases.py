@@ -112,6 +112,10 @@ def test_disbursement_within_the_pledged_value_and_enforced_on_default(loans: Lo
     loans.ok("mark_overdue", {"id": other}, "bank-a")
     loans.ok("default", {"id": other}, "bank-a")
     assert loans.pledge(pledge_id).status == PledgeStatus.ENFORCED
+    # the patent sold at auction: a recovery from the collateral
+    loans.ok("recover", {"id": other, "amount": 9_000_000, "source": "collateral",
+                         "reference": "auction lot 42"}, "bank-a")
+    assert loans.loan(other).recovered == 9_000_000
 
 
 def export_args(loans: Loans, value: int = 100_000_000, sme: str = "sme-1",

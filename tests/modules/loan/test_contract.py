@@ -209,9 +209,71 @@ def test_default_after_90_days_then_write_off_and_no_new_loans(loans: Loans) -> 
     receipt = loans.ok("write_off", {"id": loan_id}, "bank-a")
     loan = loans.loan(loan_id)
     assert loan.status == Status.WRITTEN_OFF
-    assert loan.written_off == receipt.events[-1].attrs["amount"] > 12_000_000
+    assert loan.written_off == receipt.events[-1].attrs["amount"] == loan.exposure
     consent = loans.grant()
     assert chain.run_one(loans.apply_tx(consent)).code == "unauthorised"
+
+
+def half_even(numerator: int, denominator: int) -> int:
+    q, r = divmod(numerator, denominator)
+    return q + (2 * r > denominator or (2 * r == denominator and q % 2 == 1))
+
+
+def test_exposure_at_default_counts_interest_earned_not_interest_scheduled(
+        loans: Loans) -> None:
+    """Exposure at default: the principal outstanding, the unpaid interest of the
+    instalments due by then, the current period's interest to that day on its opening
+    principal (ACT/360, 4.80%) and the penalty unpaid; not the interest of later periods."""
+    chain = loans.chain
+    loan_id = loans.active()
+    rows = loans.loan(loan_id).schedule
+    days_to(loans, rows[0].due, 95)
+    default_day = day_number(rows[0].due) + 95
+    loans.ok("mark_overdue", {"id": loan_id}, "bank-a")
+    (receipt,) = chain.ok(loans.tx("default", {"id": loan_id}, "bank-a"))
+    loan = loans.loan(loan_id)
+    due = [i for i in rows if day_number(i.due) <= default_day]
+    current = next(i for i in rows if day_number(i.due) > default_day)
+    earned = half_even(current.opening * 480 * (default_day - day_number(current.start)),
+                       360 * 10_000)
+    expected = (12_000_000 + sum(i.interest for i in due) + earned
+                + loan.penalty_accrued - loan.penalty_paid)
+    assert len(due) == 4 and 0 < earned < current.interest and loan.penalty_accrued > 0
+    assert loan.exposure == expected == receipt.events[-1].attrs["exposure"]
+    assert loan.exposure < 12_000_000 + sum(i.interest for i in rows) + loan.penalty_accrued
+
+
+def test_recoveries_after_default_reduce_the_loss_and_never_pass_the_exposure(
+        loans: Loans) -> None:
+    chain = loans.chain
+    loan_id = loans.active()
+    first = loans.loan(loan_id).schedule[0]
+
+    def recover(amount: int, source: str = "collection", org: str = "bank-a") -> bytes:
+        return loans.tx("recover", {"id": loan_id, "amount": amount, "source": source,
+                                    "reference": "case 2026-17"}, org)
+
+    assert chain.expect_failed(recover(1), "conflict").field == "id"  # not in default
+    days_to(loans, first.due, 91)
+    loans.ok("mark_overdue", {"id": loan_id}, "bank-a")
+    loans.ok("default", {"id": loan_id}, "bank-a")
+    exposure = loans.loan(loan_id).exposure
+    # refused, changing nothing: no security to sell, more than owed, not the bank's loan,
+    # an unknown source
+    assert chain.expect_failed(recover(1, "collateral"), "bad_args").field == "source"
+    assert chain.expect_failed(recover(exposure + 1), "conflict").field == "amount"
+    assert chain.expect_failed(recover(1, org="bank-c"), "unauthorised").field == "id"
+    assert chain.expect_failed(recover(1, org="sme-1"), "unauthorised").field == "id"
+    assert chain.expect_failed(recover(1, "lottery"), "bad_args").field == "args.source"
+    (receipt,) = chain.ok(recover(2_000_000, "guarantee"))
+    assert receipt.events[-1].attrs["left"] == exposure - 2_000_000
+    written = loans.ok("write_off", {"id": loan_id}, "bank-a").events[-1].attrs["amount"]
+    assert written == exposure - 2_000_000 == loans.loan(loan_id).written_off
+    # recovered after the write-off: the loss shrinks, the loan stays written off
+    loans.ok("recover", {"id": loan_id, "amount": written, "source": "borrower"}, "bank-a")
+    loan = loans.loan(loan_id)
+    assert (loan.status, loan.recovered) == (Status.WRITTEN_OFF, exposure)
+    assert chain.expect_failed(recover(1), "conflict").field == "amount"
 
 
 def test_prepayment_in_full_pays_interest_to_date_and_the_fee(loans: Loans) -> None:

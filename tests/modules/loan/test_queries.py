@@ -59,3 +59,20 @@ def test_portfolio_amount_is_principal_lent_or_asked_and_outstanding_what_is_owe
     usd = portfolio(loans, "bank-a", today, "USD")
     assert usd["by_status"]["active"] == {"count": 1, "amount": 9_000, "outstanding": 9_000}
     assert usd["by_status"]["applied"]["count"] == 0
+
+
+def test_portfolio_losses_give_exposure_recoveries_and_loss_given_default() -> None:
+    """Two loans in default: 4,000,000 + 2,000,000 exposed, 1,500,000 recovered; the net
+    loss 4,500,000 is 7,500 bp of the exposure. Loans of other statuses count nothing."""
+    loans = [
+        msgspec.structs.replace(loan("d", Status.DEFAULTED, 4_000_000, lent=4_000_000),
+                                exposure=4_000_000, recovered=1_000_000),
+        msgspec.structs.replace(loan("w", Status.WRITTEN_OFF, 2_000_000, lent=2_000_000),
+                                exposure=2_000_000, recovered=500_000, written_off=1_500_000),
+        loan("current", Status.ACTIVE, 1_000_000, lent=1_000_000),
+    ]
+    losses = portfolio(loans, "bank-a", day_number("2026-06-01"))["losses"]
+    assert losses == {"count": 2, "exposure": 6_000_000, "recovered": 1_500_000,
+                      "net_loss": 4_500_000, "lgd_bp": 7_500}
+    none = portfolio(loans[2:], "bank-a", day_number("2026-06-01"))["losses"]
+    assert none == {"count": 0, "exposure": 0, "recovered": 0, "net_loss": 0, "lgd_bp": 0}

@@ -47,6 +47,33 @@ def unpaid_interest(instalments: list[Instalment]) -> int:
     return sum(i.interest - i.interest_paid for i in instalments)
 
 
+def accrued_interest(instalments: list[Instalment], rate_bp: int, today: int,
+                     day_count: DayCount) -> int:
+    """Interest of the current period (the first instalment due after ``today``) accrued
+    from its start to ``today`` on its opening principal, at most its scheduled interest,
+    less what was paid of it; 0 before the period starts or with no period left."""
+    for i in instalments:
+        start, due = day_number(i.start), day_number(i.due)
+        if due > today:
+            if start >= today:
+                return 0
+            earned = min(accrued(i.opening, rate_bp, start, today, day_count), i.interest)
+            return max(0, earned - i.interest_paid)
+    return 0
+
+
+def exposure_at_default(instalments: list[Instalment], penalty_due: int, rate_bp: int,
+                        today: int, day_count: DayCount) -> int:
+    """What a loan owes on ``today`` when accelerated: principal outstanding, the interest
+    of the instalments due by ``today`` unpaid, the current period's interest accrued to
+    ``today`` (``accrued_interest``) and ``penalty_due``. Interest of later periods is
+    not earned and not counted."""
+    due_interest = sum(i.interest - i.interest_paid for i in instalments
+                       if day_number(i.due) <= today)
+    return (outstanding_principal(instalments) + due_interest
+            + accrued_interest(instalments, rate_bp, today, day_count) + penalty_due)
+
+
 def days_past_due(instalments: list[Instalment], today: int) -> int:
     """Days since the earliest due date before ``today`` with something unpaid; 0 if none."""
     late = [day_number(i.due) for i in instalments

@@ -35,6 +35,9 @@ EXAMPLES = {
     "mark_overdue": '{"id": "<loan id>"}',
     "default": '{"id": "<loan id>"}',
     "write_off": '{"id": "<loan id>"}',
+    "recover": '{"id": "<loan id>", "amount": 9000000, "source": "collateral", '
+               '"reference": "auction lot 42"} (source: collateral, guarantee, collection or '
+               "borrower)",
     "release_pledge": '{"id": "<pledge id>"}',
     "attest_export": '{"sme": "sme-t4", "consent_id": "<consent id>", "currency": "CNY", '
                      '"value": 2400000000, "period_end": "2026-11-30", '
@@ -43,7 +46,7 @@ EXAMPLES = {
 """Each action's ``--args``, as its command's help shows it."""
 
 app = contract_app(CONTRACT, "Loans: apply, decide, pledge IP, disburse, repay, prepay, "
-                   "overdue, default, write off; customs export records; show.", EXAMPLES)
+                   "overdue, default, write off, recover; customs export records; show.", EXAMPLES)
 
 
 @app.command("show")

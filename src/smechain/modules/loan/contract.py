@@ -17,6 +17,7 @@ call it)::
     | mark_overdue | active | overdue | bank | (none) | any |
     | default | overdue | defaulted | bank | (none) | any |
     | write_off | defaulted | written_off | bank | (none) | any |
+    | recover | defaulted or written_off | (same) | bank | (none) | any |
     | release_pledge | registered | released | bank | (none) | any |
     | attest_export | (none) | (none) | (by role) | (none) | customs |
 
@@ -75,7 +76,17 @@ Besides the declaration:
   lower principal (same dates, same style: lower instalments, same term).
 - ``mark_overdue`` from ``grace_days`` after an unpaid due date; penalty interest then
   runs from that due date. ``default`` from ``DEFAULT_DAYS`` past due; it enforces the
-  pledge. ``write_off`` records what is lost.
+  pledge; what is owed then is fixed as the loan's ``exposure`` (exposure at default:
+  principal outstanding, interest due and unpaid, the current period's interest accrued
+  to that day, penalty unpaid); penalty stops accruing and the SME no longer repays on
+  the schedule. ``write_off`` records what is lost: the exposure less what was recovered.
+- ``recover``: the bank records what it recovers of a defaulted or written-off loan from
+  outside the schedule (``RecoverySource``): the proceeds of its enforced pledge or the
+  collected debt certificate (``collateral``, only on a loan with one), a guarantor's
+  payment, collection, or the borrower's own late payment. Amounts are minor units; all
+  recoveries together never pass the exposure (409 on ``amount``). Recovered after a
+  write-off, they reduce the loss without reopening the loan; the portfolio shows the
+  exposure at default, what was recovered and the loss given default.
 - ``pledge_ip``: the IP office registers a pledge of the loan's patent or trademark to its
   bank; a right backs one live pledge at a time, across banks. ``release_pledge``: the
   pledgee bank gives up its security.
@@ -184,6 +195,18 @@ class RightKind(StrEnum):
     TRADEMARK = "trademark"
 
 
+class RecoverySource(StrEnum):
+    """Where a recovery on a defaulted loan came from."""
+
+    COLLATERAL = "collateral"
+    """Sale of the enforced IP pledge, or the debt certificate collected from its debtor."""
+    GUARANTEE = "guarantee"
+    COLLECTION = "collection"
+    """A collection agency, a court enforcement or a settlement."""
+    BORROWER = "borrower"
+    """The SME's own payment after default."""
+
+
 class Basis(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The loan base: ``kind`` and the one field that kind names."""
 
@@ -278,7 +301,12 @@ class Loan(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=T
     closed_at_ms: int = 0
     """When it was repaid in full or written off."""
     written_off: int = 0
-    """Principal, interest and penalty lost at write-off."""
+    """What was lost at write-off: the exposure less what was recovered by then."""
+    exposure: int = 0
+    """Exposure at default (minor units): principal outstanding, interest due and unpaid,
+    the current period's interest accrued to the day of default, penalty unpaid."""
+    recovered: int = 0
+    """Minor units recovered since default (``recover``), all sources."""
 
 
 class Pledge(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -418,6 +446,15 @@ class RepayEarly(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     principal: Annotated[int, msgspec.Meta(ge=0, le=cash.MAX_AMOUNT)] = 0
     """Principal to prepay; 0: all that is outstanding."""
+
+
+class Recover(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    amount: Amount
+    """Minor units recovered."""
+    source: RecoverySource
+    reference: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    """The bank's reference for it: auction lot, guarantee claim, court case."""
 
 
 class PledgeIp(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -819,9 +856,12 @@ def default(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
     if dpd < DEFAULT_DAYS:
         raise Conflict("id", f"loan {loan.id!r} is {dpd} days past due; default needs "
                        f"{DEFAULT_DAYS}")
-    loan = msgspec.structs.replace(_accrue(msgspec.structs.replace(loan,
-                                                                   status=Status.OVERDUE),
-                                           today), status=Status.DEFAULTED)
+    terms = loan.terms
+    assert terms is not None
+    loan = _accrue(msgspec.structs.replace(loan, status=Status.OVERDUE), today)
+    loan = msgspec.structs.replace(loan, status=Status.DEFAULTED, exposure=(
+        balance.exposure_at_default(loan.schedule, loan.penalty_accrued - loan.penalty_paid,
+                                    terms.rate_bp, today, terms.day_count)))
     if loan.pledge:
         pledge = state.get_as(pledge_key(loan.pledge), Pledge)
         if pledge is not None and pledge.status == PledgeStatus.REGISTERED:
@@ -833,16 +873,37 @@ def default(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
     state.put(defaulted_key(loan.sme), state.get_int(defaulted_key(loan.sme)) + 1)
     _put(state, loan)
     state.emit("LoanDefaulted", id=loan.id, sme=loan.sme, bank=loan.bank,
-               days_past_due=dpd, outstanding=balance.outstanding_principal(loan.schedule))
+               days_past_due=dpd, outstanding=balance.outstanding_principal(loan.schedule),
+               exposure=loan.exposure)
 
 
 def write_off(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
-    """The bank writes off what is left of a defaulted loan."""
-    lost = (balance.outstanding_principal(loan.schedule)
-            + balance.unpaid_interest(loan.schedule) + loan.penalty_accrued - loan.penalty_paid)
+    """The bank writes off a defaulted loan: its exposure less what was recovered."""
+    lost = loan.exposure - loan.recovered
     _put(state, msgspec.structs.replace(loan, written_off=lost,
                                         closed_at_ms=ctx.timestamp_ms))
     state.emit("LoanWrittenOff", id=loan.id, sme=loan.sme, bank=loan.bank, amount=lost)
+
+
+def _has_collateral(state: TxState, loan: Loan) -> bool:
+    if loan.basis.kind is BasisKind.RECEIVABLE:
+        return True  # the bank holds the certificate from disbursement
+    pledge = state.get_as(pledge_key(loan.pledge), Pledge) if loan.pledge else None
+    return pledge is not None and pledge.status == PledgeStatus.ENFORCED
+
+
+def recover(state: TxState, ctx: Context, args: Recover, loan: Loan) -> None:
+    """The bank records a recovery on a defaulted or written-off loan."""
+    if args.source is RecoverySource.COLLATERAL and not _has_collateral(state, loan):
+        raise BadArguments("source", f"loan {loan.id!r} has no enforced pledge or debt "
+                           "certificate to recover from")
+    left = loan.exposure - loan.recovered
+    if args.amount > left:
+        raise Conflict("amount", f"{args.amount} is more than the {left} {loan.currency} "
+                       f"left to recover of loan {loan.id!r}")
+    _put(state, msgspec.structs.replace(loan, recovered=loan.recovered + args.amount))
+    state.emit("LoanRecovery", id=loan.id, sme=loan.sme, bank=loan.bank, amount=args.amount,
+               source=args.source.value, reference=args.reference, left=left - args.amount)
 
 
 def pledge_ip(state: TxState, ctx: Context, args: PledgeIp, loan: Loan) -> None:
@@ -947,6 +1008,8 @@ CONTRACT = Contract(
                               by=BANK),
         "write_off": Transition(write_off, LoanRef, LOANS, {Status.DEFAULTED},
                                 Status.WRITTEN_OFF, by=BANK),
+        "recover": Transition(recover, Recover, LOANS, {Status.DEFAULTED, Status.WRITTEN_OFF},
+                              by=BANK),
         "release_pledge": Transition(release_pledge, LoanRef, PLEDGES,
                                      {PledgeStatus.REGISTERED}, PledgeStatus.RELEASED,
                                      by=PLEDGEE),

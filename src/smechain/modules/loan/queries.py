@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from smechain.core.daycount import day_number
+from smechain.core.daycount import day_number, div_half_even
 from smechain.core.encoding import decode, shown
 from smechain.core.state import StateReader
 from smechain.modules.invoice.queries import registered_uscc
@@ -125,11 +125,15 @@ def portfolio(loans: Iterable[Loan], bank: str, today: int, currency: str = "CNY
     disbursement and once repaid). ``by_status`` has every status; ``by_bucket`` the
     disbursed loans not yet closed (active, overdue, defaulted) by days past due;
     ``time_to_cash_ms`` is the median time from application to disbursement;
-    ``currencies`` every currency the bank has loans in, sorted."""
+    ``currencies`` every currency the bank has loans in, sorted; ``losses`` the defaulted
+    and written-off loans' ``count``, ``exposure`` at default, ``recovered``, ``net_loss``
+    and ``lgd_bp``, the loss given default in basis points of the exposure (rounded half
+    even; 0 with no exposure)."""
     by_status = {s.value: {"count": 0, "amount": 0, "outstanding": 0} for s in Status}
     by_bucket = {b: {"count": 0, "amount": 0, "outstanding": 0} for b in BUCKETS}
     currencies: set[str] = set()
     waits = []
+    losses = {"count": 0, "exposure": 0, "recovered": 0}
     for loan in loans:
         if loan.bank != bank:
             continue
@@ -142,6 +146,10 @@ def portfolio(loans: Iterable[Loan], bank: str, today: int, currency: str = "CNY
         cells = [by_status[loan.status.value]]
         if loan.disbursed_at_ms:
             waits.append(loan.time_to_cash_ms)
+        if loan.status in (Status.DEFAULTED, Status.WRITTEN_OFF):
+            losses["count"] += 1
+            losses["exposure"] += loan.exposure
+            losses["recovered"] += loan.recovered
         if loan.status in LIVE:
             cells.append(by_bucket[bucket(balance.days_past_due(loan.schedule, today))])
         for cell in cells:
@@ -149,9 +157,12 @@ def portfolio(loans: Iterable[Loan], bank: str, today: int, currency: str = "CNY
             cell["amount"] += amount
             cell["outstanding"] += owed
     waits.sort()
+    net = losses["exposure"] - losses["recovered"]
+    lgd = div_half_even(net * 10_000, losses["exposure"]) if losses["exposure"] else 0
     return {"currency": currency, "currencies": sorted(currencies), "by_status": by_status,
             "by_bucket": by_bucket,
-            "time_to_cash_ms": waits[len(waits) // 2] if waits else 0}
+            "time_to_cash_ms": waits[len(waits) // 2] if waits else 0,
+            "losses": {**losses, "net_loss": net, "lgd_bp": lgd}}
 
 
 def unknown_to(state: StateReader, org: str, args: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -80,6 +80,17 @@ class Cell(BaseModel):
     outstanding: int
 
 
+class Losses(BaseModel):
+    """Defaulted and written-off loans: exposure at default, recovered since, the net loss
+    and the loss given default (basis points of the exposure), minor units."""
+
+    count: int
+    exposure: int
+    recovered: int
+    net_loss: int
+    lgd_bp: int
+
+
 class Portfolio(BaseModel):
     """A bank's loans in one currency by status and by days past due
     (``queries.portfolio``)."""
@@ -90,6 +101,7 @@ class Portfolio(BaseModel):
     by_status: dict[str, Cell]
     by_bucket: dict[str, Cell]
     time_to_cash_ms: int
+    losses: Losses
 
 
 class KindCell(BaseModel):

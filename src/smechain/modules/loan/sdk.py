@@ -61,6 +61,10 @@ class Loan:
     penalty_paid: int = 0
     prepaid_principal: int = 0
     written_off: int = 0
+    exposure: int = 0
+    """Exposure at default (minor units)."""
+    recovered: int = 0
+    """Recovered since default (minor units)."""
     standing: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     """``outstanding``, ``arrears``, ``penalty_due``, ``days_past_due``, ``bucket``,
     ``next_due`` today."""
@@ -125,11 +129,15 @@ class Portfolio:
     by_status: Mapping[str, Any]
     by_bucket: Mapping[str, Any]
     time_to_cash_ms: int
+    losses: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    """Defaulted and written-off loans: ``count``, ``exposure`` at default, ``recovered``,
+    ``net_loss`` and ``lgd_bp`` (loss given default, basis points of the exposure)."""
 
 
 class LoanSdk(ModuleSdk):
     """Loans: ``apply``, ``decide``, ``pledge_ip``, ``disburse``, ``repay``,
-    ``repay_early``, ``mark_overdue``, ``default``, ``write_off``, ``release_pledge``,
+    ``repay_early``, ``mark_overdue``, ``default``, ``write_off``, ``recover``,
+    ``release_pledge``,
     ``attest_export``; ``loans``, ``loan``, ``queue``, ``portfolio``, ``pledges``,
     ``export_records``."""
 
@@ -183,6 +191,13 @@ class LoanSdk(ModuleSdk):
     @action
     def write_off(self, loan_id: str, *, wait: bool = True) -> TxResult:
         """``loan.write_off``: the bank writes off a defaulted loan."""
+
+    @action
+    def recover(self, loan_id: str, amount: int, source: str, reference: str = "", *,
+                wait: bool = True) -> TxResult:
+        """``loan.recover``: the bank records ``amount`` recovered of a defaulted or
+        written-off loan; ``source``: ``collateral``, ``guarantee``, ``collection`` or
+        ``borrower``."""
 
     @action
     def release_pledge(self, pledge_id: str, *, wait: bool = True) -> TxResult:
