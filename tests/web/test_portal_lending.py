@@ -47,6 +47,35 @@ def test_an_sme_sees_its_matched_products_its_loans_and_a_schedule(
                                                                        "loan.apply")
 
 
+def percent(bp: int) -> str:
+    """How the decide dialog writes a rate: 348 bp is "3.48" (% a year)."""
+    return f"{bp // 100}.{bp % 100:02d}"
+
+
+def expect_prefilled(form: Any, product: dict[str, Any], term_months: int) -> None:
+    """The decide dialog's terms come from the product version the loan cites: its lowest
+    rate, penalty interest half as much again, its repayment style (the only one the
+    contract takes, so not to be changed), the term applied for, each with the product's
+    range beside it."""
+    t = product["terms"]
+    expect(form.locator("xpath=..").get_by_test_id("decide-product")).to_contain_text(
+        f"{product['id']} v{product['version']}")
+    expect(form.get_by_test_id("input-style")).to_have_value(t["repayment"])
+    expect(form.get_by_test_id("input-style")).to_be_disabled()
+    expect(form.get_by_test_id("input-rate")).to_have_value(percent(t["min_rate_bp"]))
+    expect(form.get_by_test_id("hint-rate")).to_contain_text(
+        f"{percent(t['min_rate_bp'])}–{percent(t['max_rate_bp'])}% a year "
+        f"({t['min_rate_bp']}–{t['max_rate_bp']} bp)")
+    expect(form.get_by_test_id("input-penalty")).to_have_value(percent(t["min_rate_bp"] * 3 // 2))
+    expect(form.get_by_test_id("input-term_months")).to_have_value(str(term_months))
+    expect(form.get_by_test_id("hint-term_months")).to_contain_text(
+        f"{t['min_term_months']}–{t['max_term_months']} months")
+    expect(form.get_by_test_id("hint-amount")).to_contain_text(
+        f"{t['min_amount'] / 100:,.2f} {t['currency']} to {t['max_amount'] / 100:,.2f}")
+    expect(form.get_by_test_id("input-day_count")).to_have_value("ACT/360")
+    expect(form.get_by_test_id("input-share")).to_have_count(0)  # export-record loans only
+
+
 def fits(t: dict[str, Any]) -> bool:
     """Whether product terms hold the loan the test applies for (250,000.00 CNY over six
     months) and approves (200,000.00 at 4.35%, equal instalments): the contract checks."""
@@ -99,6 +128,7 @@ def test_an_sme_applies_and_a_bank_decides_disburses_and_sees_its_portfolio(
     form = page.get_by_test_id("modal-decide").get_by_test_id("form-loan-decide")
     expect(form.get_by_test_id("input-band")).to_have_value(report["band"])
     expect(form.get_by_test_id("input-amount")).to_have_value("250,000.00")
+    expect_prefilled(form, product, 6)
     form.get_by_test_id("input-amount").fill("200,000.00")
     form.get_by_test_id("input-rate").fill("4.35")
     form.get_by_test_id("submit-loan-decide").click()
@@ -109,6 +139,10 @@ def test_an_sme_applies_and_a_bank_decides_disburses_and_sees_its_portfolio(
     assert decided["status"] == "approved" and decided["band"] == report["band"]
     assert decided["terms"]["amount"] == 20_000_000 and decided["terms"]["rate_bp"] == 435
     assert decided["terms"]["term_months"] == 6 and decided["score_attestation"]
+    # what the dialog filled in and the bank left as it was
+    assert decided["terms"]["style"] == product["terms"]["repayment"]
+    assert decided["terms"]["penalty_rate_bp"] == product["terms"]["min_rate_bp"] * 3 // 2
+    assert decided["terms"]["day_count"] == "ACT/360" and decided["terms"]["export_share_bp"] == 0
     approved = page.get_by_test_id("table-approved-loans").get_by_test_id(f"row-{applied['id']}")
     disburse = approved.get_by_test_id("btn-disburse")
     expect(disburse).to_have_attribute("data-action", "loan.disburse")
@@ -127,6 +161,82 @@ def test_an_sme_applies_and_a_bank_decides_disburses_and_sees_its_portfolio(
            ).to_contain_text(str(portfolio["by_status"]["active"]["count"]))
     book = page.get_by_test_id("table-bank-loans").get_by_test_id(f"row-{applied['id']}")
     expect(book).to_contain_text("200,000.00 CNY")
+
+
+def test_a_bank_declines_an_application_and_the_sme_reads_the_adverse_action_notice(
+        page: Any, demo: dict[str, Any]) -> None:
+    bank, sme = Api(demo["url"], "bank-a"), Api(demo["url"], "sme-t1")
+    # A product repaid otherwise than in equal instalments (the dialog's old fixed default),
+    # whose ranges hold 250,000.00 over six months.
+    product = next(p for p in bank.http.get("/v1/products", params={
+        "bank": "bank-a", "kind": "working_capital", "status": "live", "limit": 200}
+    ).json()["items"] if p["terms"]["repayment"] != "equal_instalments"
+        and p["terms"]["currency"] == "CNY"
+        and p["terms"]["min_amount"] <= 25_000_000 <= p["terms"]["max_amount"]
+        and p["terms"]["min_term_months"] <= 6 <= p["terms"]["max_term_months"])
+    t = product["terms"]
+    result = sme.tx("loan", "apply", {
+        "bank": "bank-a", "consent_id": demo["consent"], "currency": "CNY", "amount": 25_000_000,
+        "term_months": 6, "product_id": product["id"], "product_version": product["version"],
+        "basis": {"kind": "unsecured"}})
+    loan_id = next(str(e["attrs"]["id"]) for e in result["events"] if e["name"] == "LoanApplied")
+    r = bank.http.post("/v1/credit/scores", json={
+        "consent_id": demo["consent"], "model_version": demo["model"], "sme": "sme-t1"})
+    assert r.status_code == 201, r.text
+    report = r.json()
+    codes = [reason["code"] for reason in report["reasons"]]
+    assert codes
+
+    sign_in(page, "bank-a")
+    page.get_by_test_id("nav-loan-queue").click()
+    row = page.get_by_test_id("table-queue").get_by_test_id(f"row-{loan_id}")
+    row.get_by_test_id("btn-decide").click()
+    form = page.get_by_test_id("modal-decide").get_by_test_id("form-loan-decide")
+    expect_prefilled(form, product, 6)
+    # A rate above the product's range: the ledger refuses it, and says so by the rate.
+    form.get_by_test_id("input-rate").fill(percent(t["max_rate_bp"] + 100))
+    form.get_by_test_id("submit-loan-decide").click()
+    error = form.get_by_test_id("error-rate")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text(f"{t['max_rate_bp'] + 100} bp is outside")
+    expect(error).to_contain_text(f"{t['min_rate_bp']} to {t['max_rate_bp']} bp")
+    expect(form.get_by_test_id("input-rate")).to_have_attribute("aria-invalid", "true")
+    assert bank.http.get(f"/v1/loans/{loan_id}").json()["status"] == "applied"
+    # The bank declines on the score's reasons: an adverse-action notice.
+    form.get_by_test_id("input-approve").uncheck()
+    expect(form.get_by_test_id("input-reason_codes")).to_have_value(",".join(codes))
+    form.get_by_test_id("submit-loan-decide").click()
+    expect_tx_toast(page)
+    expect(page.get_by_test_id("modal-decide")).to_have_count(0)
+    expect(row).to_have_count(0)
+    expect(page.get_by_test_id("table-queue").get_by_test_id(f"row-{demo['queued_loan']}")
+           ).to_be_visible()
+    queue = bank.http.get("/v1/loans/queue").json()
+    assert loan_id not in [item["id"] for item in queue]
+    declined = bank.http.get(f"/v1/loans/{loan_id}").json()
+    assert declined["status"] == "declined" and declined["terms"] is None
+    assert declined["reason_codes"] == codes and declined["band"] == report["band"]
+
+    page.get_by_test_id("logout").click()
+    sign_in(page, "sme-t1")
+    page.get_by_test_id("nav-loans").click()
+    notice = page.get_by_test_id("table-loan-notices").get_by_test_id(f"row-{loan_id}")
+    expect(notice).to_contain_text("bank-a")
+    expect(notice).to_contain_text("250,000.00 CNY")
+    expect(notice).to_contain_text("Declined")
+    expect(notice).to_contain_text(report["band"])
+    expect(notice.locator("li")).to_have_count(len(codes))
+    for reason in report["reasons"]:
+        expect(notice.get_by_test_id(f"reason-{reason['code']}")).to_have_text(
+            f"{reason['code']} {reason['en']}")
+    expect(page.get_by_test_id("table-my-loans").get_by_test_id(f"row-{loan_id}")
+           ).to_contain_text("Declined")
+    # The reasons follow the language.
+    page.get_by_test_id("lang-switch").first.click()
+    reason = report["reasons"][0]
+    expect(page.get_by_test_id("table-loan-notices").get_by_test_id(f"row-{loan_id}")
+           .get_by_test_id(f"reason-{reason['code']}")).to_have_text(
+        f"{reason['code']} {reason['zh']}")
 
 
 def test_the_ip_office_sees_pledges_and_may_register_one(page: Any, demo: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ function validDate(s) {
 
 /**
  * form({name, fields, submit, submitKey, aliases, onSuccess, layout, action})
- * Field: {name, label, type, required, value, readonly, options, hint, future, validate, placeholder}
+ * Field: {name, label, type, required, value, readonly, options, hint, hintParams, future, validate, placeholder}
  * types: text, password, textarea, number, amount (yuan → fen), amounts (several), rate (% → bp),
  *        date, select, checkbox, checks (several of `options`; an array, `min` of them at least), file.
  * submit(values) runs after the browser checks pass; an ApiError lands next to its field.
@@ -41,7 +41,7 @@ export function form({ name, fields, submit, submitKey = "form.submit", aliases 
         f.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null);
     return h("div", { class: `field field-${f.type || "text"}`, testid: `field-wrap-${f.name}` },
       label, f.type === "checkbox" ? null : control.el,
-      f.hint ? h("div", { class: "hint", i18n: f.hint }) : null, err);
+      f.hint ? h("div", { class: "hint", testid: `hint-${f.name}`, i18n: f.hint, params: f.hintParams }) : null, err);
   });
 
   const el = h("form", { class: `form form-${layout}`, testid: `form-${name}`, novalidate: true },

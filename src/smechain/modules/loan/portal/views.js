@@ -5,7 +5,8 @@
 import { get, submit } from "/static/api.js";
 import { barChart } from "/static/charts.js";
 import { form } from "/static/form.js";
-import { formatMoney } from "/static/money.js";
+import { getLang } from "/static/i18n.js";
+import { formatMoney, formatRate } from "/static/money.js";
 import { pagedTable, staticTable } from "/static/table.js";
 import { h, panel, button, toast, formatTime, short, fill, modal, keyValues } from "/static/ui.js";
 import { hasRole, offeredControls, orgOptions, txDone } from "/static/views/common.js";
@@ -70,6 +71,53 @@ function loanColumns(extra) {
   ];
 }
 
+/**
+ * Reason codes in words, from the credit report the decision cites (its id is the first 32 hex digits of the
+ * score's digest): each code with its text in the portal's language, or the code alone when the report is not
+ * readable here (it is kept at the scoring peer) or does not list it.
+ */
+async function reasonTexts(loan) {
+  if (!loan.score_digest) return {};
+  try {
+    const report = await get(`/v1/credit/reports/${loan.score_digest.slice(0, 32)}`);
+    return Object.fromEntries(report.reasons.map((r) => [r.code, r]));
+  } catch {
+    return {};
+  }
+}
+
+const reasonsList = (codes, texts) => h("ul", { class: "reasons" }, ...codes.map((code) =>
+  h("li", { testid: `reason-${code}` }, h("span", { class: "mono" }, code),
+    texts[code] ? ` ${getLang() === "zh" ? texts[code].zh : texts[code].en}` : "")));
+
+/** The SME's declined applications, each an adverse-action notice: the bank, when, the band and its reasons. */
+function noticesPanel() {
+  const list = h("div", { testid: "loan-notices" });
+  const el = panel("loan.notices", h("p", { class: "muted", i18n: "loan.notices_intro" }), list);
+  el.hidden = true;
+  async function load() {
+    try {
+      const { items } = await get("/v1/loans", { role: "sme", status: "declined", limit: 200 });
+      const texts = new Map(await Promise.all(items.map(async (l) => [l.id, await reasonTexts(l)])));
+      el.hidden = !items.length;
+      fill(list, staticTable("loan-notices", [
+        { key: "loan.id", cell: (l) => short(l.id) },
+        { key: "loan.bank", cell: (l) => l.bank },
+        { key: "loan.amount", cell: (l) => money(l, l.amount) },
+        { key: "loan.decided_at", cell: (l) => formatTime(l.decided_at_ms) },
+        { key: "loan.status", cell: statusBadge },
+        { key: "loan.band", cell: (l) => l.band || "—" },
+        { key: "loan.reasons", cell: (l) => reasonsList(l.reason_codes || [], texts.get(l.id)) },
+      ], items));
+    } catch (err) {
+      el.hidden = false;
+      fill(list, h("div", { class: "form-error" }, err.message));
+    }
+  }
+  load();
+  return { el, reload: load };
+}
+
 /** The SME's loans with their schedules; repay and prepay; a form to apply. */
 export function loansView() {
   const table = pagedTable({
@@ -112,34 +160,79 @@ export function loansView() {
     },
     onSuccess: (r) => txDone("loan.applied", r, () => { apply.reset(); table.reload(); }),
   });
+  const notices = noticesPanel();
   return {
-    el: h("div", {}, panel("loan.mine", table.el), panel("loan.apply_title", apply.el)),
-    refresh: () => table.reload(),
+    el: h("div", {}, notices.el, panel("loan.mine", table.el), panel("loan.apply_title", apply.el)),
+    refresh: () => {
+      table.reload();
+      notices.reload();
+    },
   };
 }
 
-function decideDialog(loan, after) {
+/** "3.48" for 348 bp: a rate input's text (percent a year). */
+const percent = (bp) => formatRate(bp).slice(0, -1);
+
+/** The product version a loan cites, whose terms bound an approval: {product} or {error}. */
+async function citedProduct(loan) {
+  try {
+    return { product: await get(`/v1/products/${encodeURIComponent(loan.product_id)}`,
+      { version: loan.product_version }) };
+  } catch (err) {
+    return { error: err.message };
+  }
+}
+
+/**
+ * The decide dialog's fields, pre-filled from the application and the product version it cites
+ * (`p`, its terms; null when unreadable): the amount and term applied for, the product's lowest
+ * rate, its repayment style (the only one the contract takes), penalty interest half as much
+ * again as the rate, ACT/360 (products set no day count; it is how RMB loan rates are quoted),
+ * and for an export-record loan 30% of the record's value. Each shows the product's range.
+ */
+function decideFields(loan, p) {
+  const cur = (p && p.currency) || loan.currency || "CNY";
+  const rate = p ? p.min_rate_bp : 420;
+  const fields = [
+    { name: "approve", label: "loan.approve", type: "checkbox", value: true },
+    { name: "band", label: "loan.band", required: true, value: loan.band_hint || "" },
+    { name: "reason_codes", label: "loan.reasons", value: (loan.reasons_hint || []).join(","),
+      hint: "loan.reasons_hint" },
+    { name: "amount", label: "loan.amount_yuan", type: "amount", value: loan.amount,
+      ...(p ? { hint: "loan.range_amount", hintParams: { min: formatMoney(p.min_amount, cur),
+        max: formatMoney(p.max_amount, cur), applied: formatMoney(loan.amount, cur) } } : {}) },
+    { name: "rate", label: "loan.rate", type: "rate", value: percent(rate),
+      ...(p ? { hint: "loan.range_rate", hintParams: { min: percent(p.min_rate_bp), max: percent(p.max_rate_bp),
+        min_bp: p.min_rate_bp, max_bp: p.max_rate_bp } } : { hint: "loan.rate_hint" }) },
+    { name: "term_months", label: "loan.term_months", type: "number", value: String(loan.term_months), min: 1,
+      required: true,
+      ...(p ? { hint: "loan.range_term", hintParams: { min: p.min_term_months, max: p.max_term_months } } : {}) },
+    { name: "style", label: "loan.style", type: "select", value: p ? p.repayment : "equal_instalments",
+      readonly: Boolean(p), options: STYLES.map((s) => [s, `loan.style.${s}`]),
+      ...(p ? { hint: "loan.style_fixed" } : {}) },
+    { name: "day_count", label: "loan.day_count", type: "select", value: "ACT/360",
+      options: DAY_COUNTS.map((d) => [d, d]), hint: "loan.day_count_hint" },
+    { name: "penalty", label: "loan.penalty_rate", type: "rate", value: percent(Math.floor(rate * 3 / 2)),
+      hint: "loan.penalty_hint" },
+  ];
+  if (loan.basis.kind === "export_record") {
+    fields.push({ name: "share", label: "loan.export_share", type: "rate", value: "30.00",
+      hint: "loan.export_share_hint" });
+  }
+  return fields;
+}
+
+async function decideDialog(loan, after) {
+  const { product, error } = await citedProduct(loan);
+  const p = product ? product.terms : null;
   modal("loan.decide_title", (close) => {
     const f = form({
       name: "loan-decide",
       action: "loan.decide",
       submitKey: "loan.decide_submit",
-      fields: [
-        { name: "approve", label: "loan.approve", type: "checkbox", value: true },
-        { name: "band", label: "loan.band", required: true, value: loan.band_hint || "" },
-        { name: "reason_codes", label: "loan.reasons", value: (loan.reasons_hint || []).join(","),
-          hint: "loan.reasons_hint" },
-        { name: "amount", label: "loan.amount_yuan", type: "amount", value: loan.amount },
-        { name: "rate", label: "loan.rate", type: "rate", value: "4.20", hint: "loan.rate_hint" },
-        { name: "term_months", label: "loan.term_months", type: "number", value: String(loan.term_months), min: 1,
-          required: true },
-        { name: "style", label: "loan.style", type: "select", value: "equal_instalments",
-          options: STYLES.map((s) => [s, `loan.style.${s}`]) },
-        { name: "day_count", label: "loan.day_count", type: "select", value: "ACT/360",
-          options: DAY_COUNTS.map((d) => [d, d]) },
-        { name: "penalty", label: "loan.penalty_rate", type: "rate", value: "6.30" },
-        { name: "share", label: "loan.export_share", type: "rate", value: "30.00" },
-      ],
+      fields: decideFields(loan, p),
+      // The contract names terms.rate_bp, terms.penalty_rate_bp, terms.export_share_bp.
+      aliases: { rate_bp: "rate", penalty_rate_bp: "penalty", export_share_bp: "share" },
       submit: (v) => {
         const args = { id: loan.id, approve: v.approve, band: v.band,
           reason_codes: v.reason_codes.split(",").map((x) => x.trim()).filter(Boolean),
@@ -153,7 +246,13 @@ function decideDialog(loan, after) {
       },
       onSuccess: (r) => txDone("loan.decided", r, () => { close(); after(); }),
     });
-    return f.el;
+    const about = p
+      ? h("p", { class: "muted", testid: "decide-product", i18n: "loan.decide_product",
+        params: { name: p.name, id: loan.product_id, version: loan.product_version } })
+      : h("div", { class: "form-error", testid: "decide-product" },
+        h("span", { i18n: "loan.decide_no_product", params: { id: loan.product_id, version: loan.product_version } }),
+        ` ${error}`);
+    return h("div", {}, about, f.el);
   }, { testid: "modal-decide", wide: true });
 }
 
@@ -189,10 +288,15 @@ export function queueView() {
       { key: "loan.band", cell: (l) => l.band_hint || (l.score ? short(l.score.report_id) : "—") },
       { key: "loan.reasons", cell: (l) => (l.reasons_hint || []).join(", ") || "—" },
       { key: "common.actions", cell: (l) => offeredControls(l, [
-        ["decide", () => button("loan.decide", () => decideDialog(l, refresh),
+        ["decide", () => button("loan.decide", (e) => openDecide(e.currentTarget, l),
           { kind: "primary", testid: "btn-decide", action: "loan.decide" })],
       ]) },
     ], items));
+  }
+  /** The decide dialog once the cited product's terms are read; the button waits meanwhile. */
+  function openDecide(btn, loan) {
+    btn.disabled = true;
+    decideDialog(loan, refresh).finally(() => { btn.disabled = false; });
   }
   function refresh() {
     load();
