@@ -61,14 +61,12 @@ _TX_FIELDS = {"signers": "--key", "nonce": "--key", "signatures": "--key",
 
 def option_for(receipt: Receipt, cosigned: bool) -> str:
     """What the user typed that a failed receipt's ``field`` names: a transaction field's
-    option (``--key``, ``--expiry``), ``--args.<argument>``, or ``--args`` for a refusal
-    of the whole transaction (``field == ""``); but the signing keys for every
-    ``unauthorised`` refusal, which is about who signed (its field names what they may
-    not act on, and its reason says who may)."""
+    option (``--key``, ``--expiry``), ``--args.<argument>``, or, for a refusal of the
+    whole transaction (``field == ""``), the signing keys when it is about who signed."""
     field = receipt.field
-    if receipt.code == "unauthorised":
-        return "--key/--cosign" if cosigned else "--key"
     if field == "":
+        if receipt.code == "unauthorised":
+            return "--key/--cosign" if cosigned else "--key"
         return "--args"
     if field == "signers" and cosigned:
         return "--key/--cosign"

@@ -211,8 +211,8 @@ class Transition(Generic[A, R]):
         if isinstance(self.by, Party):
             org = self.by.of(obj)
             if ctx.sender.org != org:
-                raise Unauthorised(self.on.id_arg, f"{action}: only the {self.by.name} "
-                                   f"{org!r} may {action} {obj_id!r}")
+                raise Unauthorised("", f"{action}: only the {self.by.name} {org!r} may "
+                                       f"{action} {obj_id!r}")
         status = self.on.status_of(obj)
         if status not in self.from_:
             raise Conflict(self.on.id_arg, self.on.wrong_status.format(

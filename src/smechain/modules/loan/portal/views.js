@@ -306,6 +306,28 @@ export function queueView() {
   return { el: h("div", {}, panel("loan.queue", list), panel("loan.approved", approved.el)), refresh };
 }
 
+const RECOVERY_SOURCES = ["collateral", "guarantee", "collection", "borrower"];
+
+/** A recovery on a defaulted or written-off loan: amount (at most what is left), source, reference. */
+function recoverDialog(loan, after) {
+  const left = loan.exposure - loan.recovered;
+  modal("loan.recover_title", (close) => form({
+    name: "loan-recover",
+    action: "loan.recover",
+    submitKey: "loan.recover_submit",
+    fields: [
+      { name: "amount", label: "loan.amount_yuan", type: "amount", required: true, value: left,
+        hint: "loan.recover_left", hintParams: { left: money(loan, left), exposure: money(loan, loan.exposure) } },
+      { name: "source", label: "loan.recovery_source", type: "select", value: "collection",
+        options: RECOVERY_SOURCES.map((s) => [s, `loan.recovery.${s}`]) },
+      { name: "reference", label: "loan.recovery_reference" },
+    ],
+    submit: (v) => submit("loan", "recover", { id: loan.id, amount: v.amount, source: v.source,
+      reference: v.reference }),
+    onSuccess: (r) => txDone("loan.recovered", r, () => { close(); after(); }),
+  }).el, { testid: "modal-recover" });
+}
+
 /** The bank's portfolio: by status, a days-past-due chart, and its loans with overdue/default/write-off. */
 export function portfolioView() {
   const summary = h("div", { testid: "loan-portfolio" });
@@ -321,6 +343,8 @@ export function portfolioView() {
         e.currentTarget, refresh), { kind: "danger", testid: "btn-default", action: "loan.default" })],
       ["write_off", () => button("loan.write_off", (e) => act("write_off", { id: l.id }, "loan.written_off",
         e.currentTarget, refresh), { kind: "danger", testid: "btn-write-off", action: "loan.write_off" })],
+      ["recover", () => button("loan.recover", () => recoverDialog(l, refresh),
+        { testid: "btn-recover", action: "loan.recover" })],
     ])),
   });
   async function load() {
@@ -336,7 +360,11 @@ export function portfolioView() {
         { key: "loan.amount", cell: (r) => formatMoney(r.amount, p.currency) },
         { key: "loan.outstanding", cell: (r) => formatMoney(r.outstanding, p.currency) },
       ], rows),
-      h("p", { class: "muted", i18n: "loan.time_to_cash", params: { hours: (p.time_to_cash_ms / 3_600_000).toFixed(1) } }));
+      h("p", { class: "muted", i18n: "loan.time_to_cash", params: { hours: (p.time_to_cash_ms / 3_600_000).toFixed(1) } }),
+      p.losses.count ? h("p", { testid: "portfolio-losses", i18n: "loan.losses", params: {
+        count: p.losses.count, exposure: formatMoney(p.losses.exposure, p.currency),
+        recovered: formatMoney(p.losses.recovered, p.currency), net: formatMoney(p.losses.net_loss, p.currency),
+        lgd: (p.losses.lgd_bp / 100).toFixed(2) } }) : null);
   }
   function refresh() {
     load();
