@@ -96,3 +96,23 @@ def test_the_batch_equals_the_one_sme_matcher(products: int, smes: int, seed: in
         assert batch.bits_of(row, products) == want
         assert row["matches"] == len(want)
     assert counts == expected
+
+
+def test_a_catalogue_that_forgets_answers_as_a_fresh_one(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """The refusals a catalogue keeps per rule and value are a cache: with room for two
+    values per rule (evicting all the time), every SME's fits and reasons equal those of a
+    catalogue built for that SME alone."""
+    terms = catalogue.product_terms(60, 7)
+    catalog = [Product(f"p{i}", 1, "bank-a", t, 0, 0, Status.LIVE)
+               for i, t in enumerate(terms)]
+    cols = catalogue.smes(300, 7)
+    monkeypatch.setattr(q.Catalogue, "MEMO", 2)
+    kept = q.compile_products(catalog)
+    for i in range(300):
+        profile = _profile(cols, i)
+        got = [(f.product.id, [(r.rule, r.en) for r in f.reasons])
+               for f in q.match(profile, kept)]
+        fresh = [(f.product.id, [(r.rule, r.en) for r in f.reasons])
+                 for f in q.match(profile, q.compile_products(catalog))]
+        assert got == fresh

@@ -11,7 +11,7 @@ column-wise over every SME at once; a property test holds the two equal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,7 +145,69 @@ def headcount_range(rules: Eligibility) -> str:
     return f"{rules.min_headcount}+"
 
 
-def compile_products(products: Iterable[Product]) -> tuple[CompiledProduct, ...]:
+class Catalogue:
+    """Products prepared for ``match``: for each rule and each value an SME may have, the
+    products that rule refuses with the reason, found on the first SME with that value and
+    kept (at most ``MEMO`` values per rule), so matching one SME is a lookup per rule and
+    one pass over the refusals. Deterministic: what is kept depends only on the products
+    and the values seen, never on the clock."""
+
+    MEMO = 4_096
+    __slots__ = ("_memo", "compiled")
+
+    def __init__(self, compiled: tuple[CompiledProduct, ...]) -> None:
+        self.compiled = compiled
+        self._memo: dict[str, dict[Any, tuple[tuple[int, Reason], ...]]] = {
+            rule: {} for rule in RULES}
+
+    def __len__(self) -> int:
+        return len(self.compiled)
+
+    def refusals(self, rule: str, value: Any) -> tuple[tuple[int, Reason], ...]:
+        """``(index, reason)`` of each product ``rule`` refuses for an SME's ``value``."""
+        memo = self._memo[rule]
+        found = memo.get(value)
+        if found is None:
+            if len(memo) >= self.MEMO:
+                memo.clear()
+            found = memo[value] = tuple(
+                (i, reason) for i, c in enumerate(self.compiled)
+                if (reason := _REFUSE[rule](c, value)) is not None)
+        return found
+
+
+def _band(c: CompiledProduct, band: str) -> Reason | None:
+    rank = _BAND_RANK.get(band)
+    if rank is None:
+        return Reason("no_band", "", c.min_band) if c.band_rank < len(BANDS) - 1 else None
+    return Reason("band", band, c.min_band) if rank > c.band_rank else None
+
+
+def _headcount(c: CompiledProduct, headcount: int) -> Reason | None:
+    if c.min_headcount <= headcount <= c.max_headcount:
+        return None
+    return Reason("headcount", str(headcount), c.headcount_text)
+
+
+_REFUSE: dict[str, Callable[[CompiledProduct, Any], Reason | None]] = {
+    "band": _band,
+    "region": lambda c, v: Reason("region", v, c.regions_text)
+    if c.regions and v not in c.regions else None,
+    "industry": lambda c, v: Reason("industry", v, c.industries_text)
+    if c.industries and v not in c.industries else None,
+    "years": lambda c, v: Reason("years", str(v), str(c.min_years)) if v < c.min_years else None,
+    "revenue": lambda c, v: Reason("revenue", v, c.revenue_text)
+    if c.revenue and v not in c.revenue else None,
+    "headcount": _headcount,
+    "tax_grade": lambda c, v: Reason("tax_grade", v, c.grades_text)
+    if c.grades and v not in c.grades else None,
+    "collateral": lambda c, v: Reason("collateral", "", c.collateral_text)
+    if c.collateral and c.collateral.isdisjoint(v) else None,
+}
+"""Each rule of ``RULES``: the reason it refuses a product for an SME's value, or ``None``."""
+
+
+def compile_products(products: Iterable[Product]) -> Catalogue:
     """``products`` prepared for ``match`` (done once per set of products)."""
     found = []
     for p in products:
@@ -158,39 +220,26 @@ def compile_products(products: Iterable[Product]) -> tuple[CompiledProduct, ...]
             e.min_headcount, e.max_headcount or (1 << 62), headcount_range(e),
             frozenset(e.tax_grades), ", ".join(e.tax_grades),
             frozenset(e.collateral), ", ".join(e.collateral)))
-    return tuple(found)
+    return Catalogue(tuple(found))
 
 
-def match(profile: SmeProfile, compiled: Sequence[CompiledProduct]) -> list[Fit]:
-    """Each product (as ``compile_products`` prepares them, once for many SMEs) against
+def match(profile: SmeProfile, catalogue: Catalogue) -> list[Fit]:
+    """Each product of ``catalogue`` (``compile_products``, once for many SMEs) against
     ``profile``: whether it fits and, when not, every rule that refuses, in ``RULES``
     order. An SME without a band fits only products whose ``min_band`` is ``E``."""
-    rank = _BAND_RANK.get(profile.band)
-    held = profile.collateral
-    out = []
-    for c in compiled:
-        reasons: list[Reason] = []
-        if rank is None:
-            if c.band_rank < len(BANDS) - 1:
-                reasons.append(Reason("no_band", "", c.min_band))
-        elif rank > c.band_rank:
-            reasons.append(Reason("band", profile.band, c.min_band))
-        if c.regions and profile.region not in c.regions:
-            reasons.append(Reason("region", profile.region, c.regions_text))
-        if c.industries and profile.industry not in c.industries:
-            reasons.append(Reason("industry", profile.industry, c.industries_text))
-        if profile.years < c.min_years:
-            reasons.append(Reason("years", str(profile.years), str(c.min_years)))
-        if c.revenue and profile.revenue_band not in c.revenue:
-            reasons.append(Reason("revenue", profile.revenue_band, c.revenue_text))
-        if not c.min_headcount <= profile.headcount <= c.max_headcount:
-            reasons.append(Reason("headcount", str(profile.headcount), c.headcount_text))
-        if c.grades and profile.tax_grade not in c.grades:
-            reasons.append(Reason("tax_grade", profile.tax_grade, c.grades_text))
-        if c.collateral and c.collateral.isdisjoint(held):
-            reasons.append(Reason("collateral", "", c.collateral_text))
-        out.append(Fit(c.product, tuple(reasons)))
-    return out
+    values = (profile.band, profile.region, profile.industry, profile.years,
+              profile.revenue_band, profile.headcount, profile.tax_grade,
+              profile.collateral)
+    reasons: list[list[Reason] | None] = [None] * len(catalogue)
+    for rule, value in zip(RULES, values, strict=True):
+        for i, reason in catalogue.refusals(rule, value):
+            found = reasons[i]
+            if found is None:
+                reasons[i] = [reason]
+            else:
+                found.append(reason)
+    return [Fit(c.product, tuple(r) if r else ())
+            for c, r in zip(catalogue.compiled, reasons, strict=True)]
 
 
 def revenue_band(revenue_fen: int) -> str:
