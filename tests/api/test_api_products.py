@@ -49,6 +49,14 @@ def test_an_sme_sees_its_match_with_reasons_and_the_nightly_batch(ledger: Api) -
                         params={"sme": "sme-t1"})
     assert nightly["smes"] == 20_000 and len(nightly["products"]) == 318
     assert {p["id"] for p in nightly["matched"]} <= {p["id"] for p in live}
+    # a product published since is matched at once (the compiled catalogue follows the
+    # ledger's height)
+    terms = ledger.ok("GET", f"/v1/products/{live[0]['id']}", as_="sme-t1/viewer")["terms"]
+    ledger.ok("POST", "/v1/contracts/product/publish", as_="bank-a/operator",
+              json={"id": "bank-a.published-later", "terms": terms})
+    again = ledger.ok("GET", "/v1/products/match", as_="sme-t1/viewer")
+    assert len(again["products"]) == 319
+    assert "bank-a.published-later" in {p["id"] for p in again["products"]}
 
 
 @covers("POST /v1/contracts/product/publish", "POST /v1/contracts/product/revise")

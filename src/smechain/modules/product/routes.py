@@ -151,6 +151,16 @@ def router(platform: Platform) -> APIRouter:
     def products() -> list[Product]:
         return [decode(raw, Product) for _, raw, _ in node.store.iter_state(PRODUCT_PREFIX)]
 
+    kept: dict[int, q.Catalogue] = {}
+
+    def live_catalogue() -> q.Catalogue:
+        """The live products compiled once per committed height (state moves only then)."""
+        height = node.store.height()
+        if height not in kept:
+            kept.clear()
+            kept[height] = q.compile_products(q.live(products()))
+        return kept[height]
+
     def out(caller: Caller, product: Product) -> dict[str, Any]:
         return with_actions(caller, CONTRACT, product, plain(product))
 
@@ -183,7 +193,7 @@ def router(platform: Platform) -> APIRouter:
             profile = q.SmeProfile(band, profile.region, profile.industry, profile.years,
                                    profile.revenue_band, profile.headcount,
                                    profile.tax_grade, profile.collateral)
-        fits = q.match(profile, q.compile_products(q.live(products())))
+        fits = q.match(profile, live_catalogue())
         fits.sort(key=lambda f: (not f.fits, len(f.reasons), f.product.id))
         return {"sme": sme, "profile": {**asdict(profile),
                                         "collateral": sorted(profile.collateral)},
