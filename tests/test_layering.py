@@ -33,7 +33,7 @@ FORBIDDEN_MODULES = frozenset({
 })
 OUTER_LAYERS = frozenset({
     "storage", "ordering", "node", "api", "web", "cli", "client", "privacy", "scoring",
-    "documents",
+    "documents", "payments",
 })
 FORBIDDEN_CALLS = frozenset({"float", "__import__", "open", "eval", "exec"})
 
@@ -134,6 +134,8 @@ FRAMEWORK_RULES = {
     "web": ("storage", "ordering", "node", "api", "cli", "client"),
     # privacy computing is generic off-ledger machinery: of smechain only the core
     "privacy": ("storage", "ordering", "node", "modules", "documents", *_FRAMEWORKS),
+    # payment messages (ISO 20022) likewise: the cash module's outer parts feed them
+    "payments": ("storage", "ordering", "node", "modules", "documents", *_FRAMEWORKS),
 }
 """What each package must not import (DESIGN §2's dependency table); ``*`` is any module."""
 
@@ -166,6 +168,8 @@ def forbidden(layer: str, name: str) -> bool:
     ("client", "smechain.modules.cash.sdk", False),
     ("cli", "smechain.client.http", True),
     ("web", "smechain.modules.parts", False),
+    ("payments", "smechain.modules.cash.contract", True),
+    ("payments", "smechain.core.currency", False),
 ])
 def test_the_table_refuses_upward_imports(layer: str, name: str, refused: bool) -> None:
     assert forbidden(layer, name) is refused

@@ -11,6 +11,7 @@ from typing import Literal
 
 from lxml import etree
 
+from smechain.core.currency import minor_digits
 from smechain.core.errors import BadArguments
 from smechain.modules.cash.contract import MAX_AMOUNT
 from smechain.modules.invoice.contract import Anchor, canonical_number, check_anchor, kind_of
@@ -27,13 +28,6 @@ CII_NS = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
 UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 OFD_NS = "http://www.ofdspec.org/2016"
-
-# ISO 4217 currencies whose minor unit is not 2 digits.
-_MINOR_DIGITS = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
-    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3, "CLF": 4, "UYW": 4,
-}
 
 MAX_OFD_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_OFD_ENTRIES = 10_000
@@ -225,10 +219,6 @@ def text_of(el: etree._Element | None) -> str:
     if el is None:
         return ""
     return "".join(el.itertext()).strip()
-
-
-def minor_digits(currency: str) -> int:
-    return _MINOR_DIGITS.get(currency, 2)
 
 
 # Room for every amount the ledger holds (19 whole digits) and four minor digits, so

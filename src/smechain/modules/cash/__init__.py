@@ -11,4 +11,5 @@ MODULE = Module(
     CONTRACT,
     __name__,
     parts=("routes", "cli", "sdk", "demo", "portal"),
+    offledger=("iso20022",),
 )

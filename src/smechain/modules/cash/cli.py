@@ -1,9 +1,11 @@
 """``smechain cash``: issue, transfer and redeem digital cash; interest on wallets; a
-wallet's interest and a currency's terms, read from the ledger."""
+wallet's interest and a currency's terms, read from the ledger; a committed transfer as
+ISO 20022 pacs.008 or pain.001 XML."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,7 @@ import typer
 from smechain.cli.common import contract_app, fail, view_of
 from smechain.cli.render import dumps
 from smechain.core.daycount import block_day, day_number
-from smechain.core.errors import BadArguments
+from smechain.core.errors import BadArguments, NotFound
 from smechain.modules.cash import queries as q
 from smechain.modules.cash.contract import (
     CONTRACT,
@@ -20,7 +22,9 @@ from smechain.modules.cash.contract import (
     INTEREST_PREFIX,
     WALLET_PREFIX,
 )
+from smechain.modules.cash.iso20022 import committed_transfer
 from smechain.modules.membership.contract import ORG_PREFIX
+from smechain.payments import iso20022
 
 EXAMPLES = {
     "issue": '{"currency": "CNY", "to": "core-a", "amount": 500000}',
@@ -93,3 +97,50 @@ def terms_of(
         pending = q.unsettled_orgs(found, last, wallets, orgs)
     typer.echo(dumps(q.terms_report(currency, found, q.read_operators(view, currency), day,
                                      pending)))
+
+
+BIC_HELP = "BIC (ISO 9362) of the bank that services the {who}'s account."
+
+
+def _message(data: Path, tx_hash: str) -> iso20022.LedgerTransfer:
+    try:
+        raw = bytes.fromhex(tx_hash)
+    except ValueError:
+        fail(f"TX_HASH: {tx_hash[:80]!r} is not hexadecimal")
+    try:
+        return committed_transfer(view_of(data), raw, None)
+    except NotFound as exc:
+        fail(f"TX_HASH: {exc.reason}", 1)
+
+
+def _print(build: Callable[[], bytes]) -> None:
+    try:
+        typer.echo(build().decode(), nl=False)
+    except iso20022.MessageError as exc:
+        name = {"debtor_agent": "--debtor-agent", "creditor_agent": "--creditor-agent"}
+        fail(f"{name.get(exc.element, exc.element)}: {exc.reason}")
+
+
+@app.command("pacs008")
+def pacs008(
+    tx_hash: Annotated[str, typer.Argument(help="The committed cash.transfer's hash (hex).")],
+    data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
+    debtor_agent: Annotated[str, typer.Option(help=BIC_HELP.format(who="payer"))],
+    creditor_agent: Annotated[str, typer.Option(help=BIC_HELP.format(who="payee"))],
+) -> None:
+    """Print a committed cash transfer as ISO 20022 pacs.008.001.08 XML (XSD-validated)."""
+    transfer = _message(data, tx_hash)
+    _print(lambda: iso20022.pacs008(transfer, debtor_agent, creditor_agent))
+
+
+@app.command("pain001")
+def pain001(
+    tx_hash: Annotated[str, typer.Argument(help="The committed cash.transfer's hash (hex).")],
+    data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
+    debtor_agent: Annotated[str, typer.Option(help=BIC_HELP.format(who="payer"))],
+    creditor_agent: Annotated[str, typer.Option(
+        help=BIC_HELP.format(who="payee") + " Optional.")] = "",
+) -> None:
+    """Print a committed cash transfer as ISO 20022 pain.001.001.09 XML (XSD-validated)."""
+    transfer = _message(data, tx_hash)
+    _print(lambda: iso20022.pain001(transfer, debtor_agent, creditor_agent))

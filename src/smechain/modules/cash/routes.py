@@ -1,4 +1,5 @@
-"""HTTP routes of the cash module: balances, a wallet's interest, a currency's terms.
+"""HTTP routes of the cash module: balances, a wallet's interest, a currency's terms, and
+a committed transfer as ISO 20022 ``pacs.008`` and ``pain.001`` XML.
 
 Issuing, transferring, redeeming and the interest actions are the generated
 ``/v1/contracts/cash/*`` routes.
@@ -8,18 +9,20 @@ Issuing, transferring, redeeming and the interest actions are the generated
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from smechain.api.deps import Auth, new_router
+from smechain.api.deps import Auth, new_router, parse_hex
 from smechain.api.errors import ApiError, forbidden, not_found
 from smechain.api.platform import Platform
 from smechain.core.daycount import block_day, day_number
 from smechain.core.encoding import shown
-from smechain.core.errors import BadArguments
+from smechain.core.errors import BadArguments, NotFound
 from smechain.modules.cash import queries as q
 from smechain.modules.cash.contract import BALANCE_PREFIX, INTEREST_PREFIX, WALLET_PREFIX
+from smechain.modules.cash.iso20022 import committed_transfer
 from smechain.modules.membership.contract import ORG_PREFIX
+from smechain.payments import iso20022
 
 
 class Balances(BaseModel):
@@ -75,8 +78,23 @@ class CashTerms(BaseModel):
     """Wallets not yet settled for ``last_date`` (to cash issuers only)."""
 
 
+class XmlResponse(Response):
+    media_type = "application/xml"
+
+
+def _xml_doc(message: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": f"the {message} document, validated against its ISO 20022 "
+                                 "XSD",
+                  "content": {"application/xml": {"schema": {"type": "string"}}}}}
+
+
+BIC_HELP = ("BIC (ISO 9362, 8 or 11 characters) of the bank that services the {who}'s "
+            "account: the ledger records wallets, not which bank keeps whose account")
+
+
 def router(platform: Platform) -> APIRouter:
-    """``GET /v1/balances``, ``/v1/cash/interest`` and ``/v1/cash/terms/{currency}``."""
+    """``GET /v1/balances``, ``/v1/cash/interest``, ``/v1/cash/terms/{currency}`` and
+    ``/v1/cash/transfers/{tx_hash}/pacs008`` and ``/pain001``."""
     node = platform.node
     r = new_router()
 
@@ -134,5 +152,51 @@ def router(platform: Platform) -> APIRouter:
             orgs = (k.removeprefix(ORG_PREFIX) for k, _, _ in node.store.iter_state(ORG_PREFIX))
             pending = q.unsettled_orgs(found, last, wallets, orgs)
         return q.terms_report(currency, found, q.read_operators(node, currency), day, pending)
+
+    def transfer_of(caller: Auth, tx_hash: str) -> iso20022.LedgerTransfer:
+        raw = parse_hex(tx_hash, "tx_hash")
+        try:
+            return committed_transfer(node, raw, caller.org_id)
+        except NotFound as exc:
+            raise not_found(exc.field, exc.reason) from None
+
+    def xml(build: Any, *args: Any) -> XmlResponse:
+        try:
+            return XmlResponse(build(*args))
+        except iso20022.MessageError as exc:
+            # a BIC argument, or a ledger value the XSD refuses (e.g. an org id over 35
+            # characters): the request cannot be answered as asked
+            raise ApiError(422, "bad_args", exc.element, str(exc)) from None
+
+    @r.get("/v1/cash/transfers/{tx_hash}/pacs008", response_class=XmlResponse,
+           responses=_xml_doc("pacs.008.001.08"), tags=["ledger"])
+    def pacs008(caller: Auth, tx_hash: str = Path(max_length=128),
+                debtor_agent: str = Query(pattern=iso20022.BIC.pattern,
+                                          description=BIC_HELP.format(who="payer")),
+                creditor_agent: str = Query(pattern=iso20022.BIC.pattern,
+                                            description=BIC_HELP.format(who="payee")),
+                ) -> XmlResponse:
+        """A committed cash transfer the caller paid or received, as the ISO 20022
+        pacs.008.001.08 FI-to-FI customer credit transfer between the two banks (CBPR+).
+
+        404 naming ``tx_hash`` when no such transfer of the caller's is committed."""
+        return xml(iso20022.pacs008, transfer_of(caller, tx_hash), debtor_agent,
+                   creditor_agent)
+
+    @r.get("/v1/cash/transfers/{tx_hash}/pain001", response_class=XmlResponse,
+           responses=_xml_doc("pain.001.001.09"), tags=["ledger"])
+    def pain001(caller: Auth, tx_hash: str = Path(max_length=128),
+                debtor_agent: str = Query(pattern=iso20022.BIC.pattern,
+                                          description=BIC_HELP.format(who="payer")),
+                creditor_agent: str | None = Query(None, pattern=iso20022.BIC.pattern,
+                                                   description=BIC_HELP.format(who="payee")
+                                                   + "; optional"),
+                ) -> XmlResponse:
+        """A committed cash transfer the caller paid or received, as the ISO 20022
+        pain.001.001.09 customer credit transfer initiation the payer sends its bank.
+
+        404 naming ``tx_hash`` when no such transfer of the caller's is committed."""
+        return xml(iso20022.pain001, transfer_of(caller, tx_hash), debtor_agent,
+                   creditor_agent or "")
 
     return r

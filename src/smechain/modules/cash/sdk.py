@@ -85,7 +85,7 @@ class CashTerms:
 
 class CashSdk(ModuleSdk):
     """Digital cash: ``issue``, ``transfer``, ``redeem``, interest actions; ``balances``,
-    ``interest``, ``terms``."""
+    ``interest``, ``terms``; a transfer as ISO 20022 XML: ``pacs008``, ``pain001``."""
 
     shortcuts = ("balances",)
 
@@ -137,6 +137,20 @@ class CashSdk(ModuleSdk):
     def terms(self, currency: str = "CNY") -> CashTerms:
         """``GET /v1/cash/terms/{currency}``: operators, rates, settlement dates."""
         return from_json(CashTerms, self._get(f"/v1/cash/terms/{currency}"))
+
+    def pacs008(self, tx_hash: str, debtor_agent: str, creditor_agent: str) -> str:
+        """``GET /v1/cash/transfers/{tx_hash}/pacs008``: a committed transfer the caller
+        paid or received as ISO 20022 pacs.008.001.08 XML (text), between the banks with
+        BICs ``debtor_agent`` (payer's) and ``creditor_agent`` (payee's)."""
+        return str(self._get(f"/v1/cash/transfers/{tx_hash}/pacs008",
+                             debtor_agent=debtor_agent, creditor_agent=creditor_agent))
+
+    def pain001(self, tx_hash: str, debtor_agent: str,
+                creditor_agent: str | None = None) -> str:
+        """``GET /v1/cash/transfers/{tx_hash}/pain001``: the same transfer as the payer's
+        ISO 20022 pain.001.001.09 initiation to its bank (BIC ``debtor_agent``)."""
+        return str(self._get(f"/v1/cash/transfers/{tx_hash}/pain001",
+                             debtor_agent=debtor_agent, creditor_agent=creditor_agent))
 
     def balances(self, org: str | None = None) -> Balances:
         """``GET /v1/balances``: own organisation's cash (regulators: any ``org``)."""
