@@ -262,7 +262,13 @@ class _Builder:
             **attrs: str) -> etree._Element:
         el = etree.SubElement(parent, f"{{{self.ns}}}{tag}", attrs)
         if text is not None:
-            el.text = text
+            try:
+                el.text = text
+            except ValueError:  # a control character, U+FFFE...: XML 1.0 has none
+                where = "/".join(etree.QName(e).localname
+                                 for e in reversed([el, *el.iterancestors()]))
+                raise MessageError(f"/{where}", "holds a character XML 1.0 cannot carry "
+                                   "(a control character or a non-character)") from None
         return el
 
     def path(self, parent: etree._Element, path: str, text: str) -> etree._Element:

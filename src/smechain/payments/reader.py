@@ -95,7 +95,8 @@ class _Reader:
         org_id = self.find(el, "Id/OrgId")
         org = uscc = ""
         others: list[str] = []
-        for other in [] if org_id is None else self.all(org_id, "Othr"):
+        # an organisation's identifiers, or a person's (PrvtId/Othr: passport, customer no.)
+        for other in self.all(el, "Id/OrgId/Othr") + self.all(el, "Id/PrvtId/Othr"):
             ident = self.text(other, "Id")
             code, proprietary = self.text(other, "SchmeNm/Cd"), self.text(other, "SchmeNm/Prtry")
             if proprietary == LEDGER_SCHEME and not org:
