@@ -58,10 +58,11 @@ def test_transactions_page_newest_first_and_filter_by_contract(shared: Api) -> N
     assert page["items"] == items[2:5] and page["total"] == everything["total"]
     cash = shared.ok("GET", "/v1/transactions?contract=cash&limit=200", as_="regulator/viewer")
     assert {t["contract"] for t in cash["items"]} == {"cash"}
-    # five issues, then the issuer's interest terms and a quarterly settlement
+    # five issues, then the issuer's interest terms, a quarterly settlement and yesterday's
+    # payment from core-a to sme-t1
     assert sorted(t["action"] for t in cash["items"]) == [
         "issue", "issue", "issue", "issue", "issue", "set_rate", "set_settlement_dates",
-        "settle_interest"]
+        "settle_interest", "transfer"]
     assert shared.ok("GET", "/v1/transactions?contract=nope",
                      as_="regulator/viewer")["total"] == 0
     every = [t for offset in range(0, everything["total"], 200) for t in shared.ok(
