@@ -10,6 +10,6 @@ MODULE = Module(
     "Electronic bills of lading (DCSA eBL 3.0): issue, endorse, transfer, surrender",
     CONTRACT,
     __name__,
-    parts=(),
+    parts=("routes", "cli", "sdk", "demo", "portal"),
     offledger=("dcsa",),
 )
