@@ -85,8 +85,8 @@ def test_validate_names_what_a_message_is(ledger: Api) -> None:
     assert td["document"]["reference"] == "COSU6112345670"
     assert td["parties"]["endorsee"]["name"] == "DCSA CTK SHIPPER"
     bad = error(ledger.post("/v1/bills-of-lading/validate", "sme-t1/viewer",
-                            **upload(shared(PINT_TD))), 422, field="file.transportDocumentReference",
-                code="bad_document")
+                            **upload(shared(PINT_TD))), 422,
+                field="file.transportDocumentReference", code="bad_document")
     assert "40 characters; maximum 20" in bad["message"]
 
 

@@ -300,7 +300,8 @@ CASES = _cases()
     for case in CASES])
 def test_every_action(ledger: Api, who: str, contract: str, action: str,
                       body: dict[str, Any], expected: Any) -> None:
-    if "{surrender}" in json.dumps(body):  # the request the surrender case above opened
+    if "{surrender}" in json.dumps(body) and not ledger.ids.get("bill_surrender"):
+        # the request the surrender case above opened (answered by the first case after it)
         bill = ledger.ok("GET", f"/v1/bills-of-lading/{ledger.ids['bill_of_lading']}",
                          as_="carrier-cosco/viewer")
         ledger.ids["bill_surrender"] = bill["surrender"]

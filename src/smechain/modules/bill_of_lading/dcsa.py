@@ -9,7 +9,7 @@ Message kinds (:class:`Kind`) and the schema each is validated against (the spec
 |---|---|---|
 | ``transport_document`` | ``EBL_v3.0.0`` | ``TransportDocument`` |
 | ``shipping_instructions`` | ``EBL_v3.0.0`` | ``CreateShippingInstructions`` |
-| ``issuance_request`` | ``EBL_ISS_v3.0.0`` | ``IssuanceRequest`` (``document``: a transport document) |
+| ``issuance_request`` | ``EBL_ISS_v3.0.0`` | ``IssuanceRequest`` (``document``: the TD) |
 | ``surrender_request`` | ``EBL_SUR_v3.0.0`` | ``SurrenderRequestDetails`` |
 | ``pint_envelope`` | ``EBL_PINT_v3.0.0`` | ``EblEnvelope`` (``transportDocument``, signed chain) |
 | ``pint_chain_entry`` | ``EBL_PINT_v3.0.0`` | ``EnvelopeTransferChainEntry`` (a JWS payload) |
@@ -194,7 +194,11 @@ def _json_type(value: Any) -> str:
         return "integer"
     if isinstance(value, int | float | Decimal):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
 
 
 def _problem(error: ValidationError, prefix: str) -> Problem:
@@ -297,8 +301,8 @@ def detect(body: dict[str, Any]) -> Kind:
     if {"eblPlatform", "transactions"} <= keys:
         return Kind.PINT_CHAIN_ENTRY
     if not {"transportDocumentReference", "transportDocumentStatus"} & keys and (
-            "isCargoDeliveredInICS2Zone" in keys or "shippingInstructionsReference" not in keys
-            and "carrierCode" not in keys and "consignmentItems" in keys):
+            "isCargoDeliveredInICS2Zone" in keys or ("shippingInstructionsReference" not in keys
+            and "carrierCode" not in keys and "consignmentItems" in keys)):
         return Kind.SHIPPING_INSTRUCTIONS
     return Kind.TRANSPORT_DOCUMENT
 
@@ -534,10 +538,11 @@ class TransportDocumentRecord:
         elif not consignee:
             raise _fail(self.at("documentParties.consignee"), "a straight bill names its "
                         "consignee: name its organisation")
-        args = {"document": self.document(), "shipper": shipper, "consignee": consignee,
-                "endorsee": endorsee}
+        document = self.document()
+        args: dict[str, Any] = {"document": document, "shipper": shipper,
+                                "consignee": consignee, "endorsee": endorsee}
         try:
-            check_document(Document(**{**args["document"], "digest": self.digest}))
+            check_document(Document(**{**document, "digest": self.digest}))
         except BadArguments as exc:
             raise _fail(self.at(LEDGER_TO_DCSA.get(exc.field, exc.field)), exc.reason) from None
         return args

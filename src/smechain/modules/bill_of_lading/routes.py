@@ -28,10 +28,12 @@ from smechain.modules.bill_of_lading.contract import (
     CONTRACT,
     Bill,
     ChainEntry,
-    Request as SurrenderRequest,
     Status,
     entry_checksum,
     read_bill,
+)
+from smechain.modules.bill_of_lading.contract import (
+    Request as SurrenderRequest,
 )
 
 BillOut = s.record_model(
