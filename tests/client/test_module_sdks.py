@@ -40,6 +40,10 @@ SAMPLES_BY_ACTION: dict[str, Any] = {
     "product.publish.terms": plain(product_terms(1)[0]),
     "product.revise.terms": plain(product_terms(1)[0]),
     "loan.recover.source": "collection",
+    "bill_of_lading.issue.document": {"reference": "SDK-PROBE", "to_order": True,
+                                      "digest": bytes(32).hex(), "carrier_code": "SDKP",
+                                      "shipped_on_board_date": "2026-03-02"},
+    "bill_of_lading.surrender.kind": "delivery",
 }
 """Arguments whose name another action gives another type, by ``module.action.name``."""
 

@@ -48,6 +48,8 @@ ORG_ROLES = {
     "si": ["social_insurance"],
     "customs-sh": ["customs"],
     "cnipa": ["ip_office"],
+    "carrier-a": ["carrier"],
+    "carrier-b": ["carrier"],
 }
 GOVERNING = ["pboc", "bank-a", "core-a"]
 

@@ -91,12 +91,12 @@ def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, 
 
     assert menu("sme") == ["overview", "invoices", "certificates", "offers", "payments", "cash",
                            "consents", "credit-reports", "products-matched", "loans",
-                           "export-records"]
+                           "export-records", "bills-of-lading"]
     assert menu("core_enterprise") == ["overview", "confirm", "outstanding", "cash"]
     assert menu("factor") == ["overview", "market", "portfolio", "overdue", "cash"]
     assert menu("bank") == [*menu("factor"), "received-consents", "credit-models",
                             "bank-products", "loan-queue", "loan-portfolio", "pledges",
-                            "export-records"]
+                            "export-records", "bills-of-lading"]
     assert menu("guarantor") == ["overview", "guarantees", "cash"]
     assert menu("cash_issuer") == ["overview", "cash", "issuance"]
     assert menu("tax_authority") == ["overview", "anchor", "attested"]
@@ -109,7 +109,7 @@ def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, 
              for role in view.get("home", [])}
     assert homes == {"sme": "certificates", "core_enterprise": "confirm", "bank": "market",
                      "factor": "market", "guarantor": "guarantees", "cash_issuer": "issuance",
-                     "tax_authority": "anchor", "regulator": "explorer",
+                     "tax_authority": "anchor", "regulator": "explorer", "carrier": "bills-issued",
                      **{role: "attested" for role in ("market_regulator", "social_insurance",
                                                        "customs", "ip_office", "court",
                                                        "utility")}}

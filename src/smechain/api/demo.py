@@ -75,6 +75,7 @@ ORGS = [
     ("cnipa", "National IP Administration 国家知识产权局", ["ip_office"]),
     ("regulator", "Banking Regulator 金融监管", ["regulator"]),
     ("pboc", "Digital Cash Issuer 数字人民币", ["cash_issuer"]),
+    ("carrier-cosco", "COSCO Shipping Lines 中远海运集运", ["carrier"]),
 ]
 
 
