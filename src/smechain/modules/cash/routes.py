@@ -66,6 +66,8 @@ class CashTerms(BaseModel):
 
     currency: str
     operators: list[str]
+    revoked: list[str]
+    """Orgs whose appointment as operator was revoked: plain holders of the currency now."""
     rates: list[Rate]
     current: dict[str, int]
     schedules: list[Schedule]
@@ -124,7 +126,8 @@ def router(platform: Platform) -> APIRouter:
 
     @r.get("/v1/cash/terms/{currency}", response_model=CashTerms, tags=["ledger"])
     def terms(caller: Auth, currency: str = Path(pattern="^[A-Z]{3}$")) -> dict[str, Any]:
-        """A currency's operating institutions, rates and settlement dates."""
+        """A currency's operating institutions (and revoked ones), rates and settlement
+        dates."""
         found = q.read_terms(node, currency)
         day = today()
         last = q.last_settlement_date(found, day)
@@ -133,6 +136,7 @@ def router(platform: Platform) -> APIRouter:
             wallets = ((k, v) for k, v, _ in node.store.iter_state(f"{WALLET_PREFIX}{currency}/"))
             orgs = (k.removeprefix(ORG_PREFIX) for k, _, _ in node.store.iter_state(ORG_PREFIX))
             pending = q.unsettled_orgs(found, last, wallets, orgs)
-        return q.terms_report(currency, found, q.read_operators(node, currency), day, pending)
+        return q.terms_report(currency, found, q.read_operators(node, currency), day, pending,
+                              q.read_revoked(node, currency))
 
     return r
