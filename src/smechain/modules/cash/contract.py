@@ -92,6 +92,9 @@ Amount = Annotated[int, msgspec.Meta(gt=0, le=MAX_AMOUNT,
 """A positive amount of minor units: decoding the arguments checks it (the ledger), and
 the API states and checks the same bounds (``api.schemas``)."""
 
+MAX_RATE_BP = 10_000
+"""The highest annual rate ``set_rate`` takes, in basis points (100%)."""
+
 SUPPLY_PREFIX = "cash/supply/"
 BALANCE_PREFIX = "cash/balance/"
 TERMS_PREFIX = "cash/terms/"
@@ -157,7 +160,7 @@ class Redeem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class SetRate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     currency: str
-    rate_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000,
+    rate_bp: Annotated[int, msgspec.Meta(ge=0, le=MAX_RATE_BP,
                                          description="annual rate, basis points")]
     effective: str
     """``YYYY-MM-DD``: the first day the rate applies to (today or later)."""
