@@ -6,10 +6,19 @@ at most ``--window`` transactions in flight and times every commit.
 
     python bench/ledger.py --txs 50000 --json
     python bench/ledger.py --txs 20000 --suite sm2 --json
+    python bench/ledger.py --txs 20000 --rate-bp 150 --json
+
+``--rate-bp N`` (default 0: off) measures the transfers with interest accrual on:
+once the accounts are funded, the cash issuer sets CNY's annual rate for real-name
+wallets (every account's) to N bp and quarterly settlement dates, both from today,
+and the orderer's clock moves one day on. The measured run is then that next day,
+as on any day of a currency with interest: each account's first transfer of the
+day accrues the day before into its accumulator (one more write each side), the
+others read it (one more read each side, and the terms once per transfer).
 
 ``--json`` prints one line: committed_tps, p50_ms, p99_ms, verify_per_core
 (signature verifications per second on one core, measured in the same run),
-suite, and the settings used.
+suite, rate_bp, and the settings used.
 """
 
 from __future__ import annotations
@@ -29,13 +38,16 @@ from typing import Any
 
 from smechain.client import sign_tx
 from smechain.core.crypto import get_suite
+from smechain.core.daycount import block_day, date_of
 from smechain.core.genesis import Genesis, Governance, OrgSpec
+from smechain.modules.cash.contract import MAX_RATE_BP
 from smechain.node.keys import KeyPair
 from smechain.node.node import Committed, Node, NodeConfig
 from smechain.ordering.abc import OrdererFull
 from smechain.ordering.cutter import CutterConfig
 
 CHAIN = "bench"
+DAY_MS = 86_400_000
 
 
 def _key(suite: str, i: int) -> KeyPair:
@@ -128,6 +140,21 @@ def percentiles(values_ms: list[float]) -> tuple[float, float]:
     return round(q[49], 1), round(q[98], 1)
 
 
+def set_interest(node: Node, issuer: KeyPair, rate_bp: int, nonce: int) -> None:
+    """The issuer sets CNY's real-name rate and quarterly settlement dates from today
+    (``nonce`` and the next are its nonces), and waits until both took effect."""
+    today = date_of(block_day(int(time.time() * 1000)))
+    terms = [sign_tx(CHAIN, "cash", "set_rate", {"currency": "CNY", "rate_bp": rate_bp,
+                                                 "effective": today}, [issuer], nonce),
+             sign_tx(CHAIN, "cash", "set_settlement_dates",
+                     {"currency": "CNY", "months": [3, 6, 9, 12], "day": 20,
+                      "effective": today}, [issuer], nonce + 1)]
+    hashes = [node.submit(tx) for tx in terms]
+    for h in hashes:
+        receipt = node.wait(h, 60)
+        assert receipt.ok, f"{receipt.code}: {receipt.message}"
+
+
 def main(argv: list[str] | None = None) -> int:
     return report(main_result(argv), argv)
 
@@ -152,11 +179,16 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--max-txs", type=int, default=CutterConfig().max_txs)
     p.add_argument("--max-wait-ms", type=int, default=CutterConfig().max_wait_ms)
     p.add_argument("--workers", type=int, default=None, help="signature worker processes")
+    p.add_argument("--rate-bp", type=int, default=0,
+                   help=f"annual rate on real-name wallets, 0 to {MAX_RATE_BP} bp; 0: no "
+                        "interest terms at all")
     p.add_argument("--data", type=Path, help="keep the chain in this folder")
     p.add_argument("--json", action="store_true", help="print one JSON line")
     a = p.parse_args(argv)
     if a.txs < 1 or a.accounts < 2 or a.window < 1:
         p.error("--txs must be >= 1, --accounts >= 2, --window >= 1")
+    if not 0 <= a.rate_bp <= MAX_RATE_BP:
+        p.error(f"--rate-bp must be 0 (off) to {MAX_RATE_BP}, not {a.rate_bp}")
 
     per_core = verify_per_core(a.suite, 3000 if a.suite == "ed25519" else 600)
     issuer = _key(a.suite, 0)
@@ -173,7 +205,9 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
         p.error(f"--data: {a.data} is not empty; give a new folder")
     folder = a.data or Path(tempfile.mkdtemp(prefix="smechain-bench-"))
     txs = presign(a.suite, a.accounts, a.txs)
-    config = NodeConfig(CutterConfig(a.max_txs, a.max_wait_ms), a.workers)
+    offset = [0]
+    clock = (lambda: int(time.time() * 1000) + offset[0]) if a.rate_bp else None
+    config = NodeConfig(CutterConfig(a.max_txs, a.max_wait_ms), a.workers, clock=clock)
     node = Node.create(folder, genesis, orderer, config).start()
     try:
         funding = [sign_tx(CHAIN, "cash", "issue",
@@ -181,6 +215,9 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
                    for i in range(a.accounts)]
         hashes = [node.submit(tx) for tx in funding]
         assert node.wait(hashes[-1], 120).ok
+        if a.rate_bp:
+            set_interest(node, issuer, a.rate_bp, a.accounts + 1)
+            offset[0] = DAY_MS
 
         elapsed, latencies, failed = drive(node, txs, a.window)
     finally:
@@ -199,6 +236,7 @@ def main_result(argv: list[str] | None = None) -> dict[str, Any]:
         "p99_ms": p99,
         "verify_per_core": round(per_core),
         "failed": failed,
+        "rate_bp": a.rate_bp,
         "window": a.window,
         "max_txs": a.max_txs,
         "max_wait_ms": a.max_wait_ms,

@@ -43,6 +43,7 @@ def test_the_terms_show_rates_dates_and_who_is_unsettled(ledger: Api) -> None:
     assert terms["current"] == {"real_name": 5, "anonymous": 0}
     assert terms["schedules"][0]["months"] == [3, 6, 9, 12]
     assert terms["last_date"] == ledger.ids["interest_settled"]
+    assert (terms["operators"], terms["revoked"]) == ([], [])  # the demo's CNY is one-tier
     # the demo settled every member of the day; the factor admitted today is not settled
     assert terms["unsettled"] == ["factor-y"]
     assert ledger.ok("GET", "/v1/cash/terms/CNY", as_="sme-t1/viewer")["unsettled"] == []

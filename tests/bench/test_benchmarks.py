@@ -23,7 +23,11 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
     "ledger.py ed25519": (
         ["ledger.py", "--txs", "400", "--accounts", "20"],
         {"bench", "suite", "txs", "accounts", "committed_tps", "p50_ms", "p99_ms",
-         "verify_per_core", "failed", "window", "max_txs", "max_wait_ms", "cores"},
+         "verify_per_core", "failed", "rate_bp", "window", "max_txs", "max_wait_ms", "cores"},
+    ),
+    "ledger.py with interest": (
+        ["ledger.py", "--txs", "400", "--accounts", "20", "--rate-bp", "150"],
+        {"bench", "suite", "txs", "committed_tps", "p50_ms", "p99_ms", "failed", "rate_bp"},
     ),
     "ledger.py sm2": (
         ["ledger.py", "--txs", "200", "--accounts", "20", "--suite", "sm2"],
@@ -77,6 +81,15 @@ def test_every_benchmark_script_has_a_tiny_run() -> None:
     assert scripts == {args[0] for args, _ in RUNS.values()}
 
 
+@pytest.mark.parametrize("rate", ["-1", "10001", "x"])
+def test_the_ledger_benchmark_refuses_a_rate_out_of_range(rate: str) -> None:
+    done = subprocess.run([sys.executable, str(BENCH / "ledger.py"), "--rate-bp", rate,
+                           "--json"], cwd=BENCH.parent, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "--rate-bp" in done.stderr, done.stderr
+    assert done.stdout == ""
+
+
 def run(args: list[str]) -> dict[str, Any]:
     done = subprocess.run([sys.executable, str(BENCH / args[0]), *args[1:], "--json"],
                           cwd=BENCH.parent, capture_output=True, text=True, timeout=300)
@@ -102,6 +115,9 @@ def test_benchmark_prints_its_json_line(name: str) -> None:
         assert result["txs"] == int(args[args.index("--txs") + 1])
     if name == "ledger.py sm2":
         assert result["suite"] == "sm2"
+    if name.startswith("ledger.py"):
+        rate = args[args.index("--rate-bp") + 1] if "--rate-bp" in args else "0"
+        assert result["rate_bp"] == int(rate)
     if name == "receivables.py":
         assert result["txs"] == 20 * 8
         # 565.00 sold 30 days before maturity at 4% ACT/360: 188 fen of discount each.

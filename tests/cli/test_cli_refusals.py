@@ -74,6 +74,10 @@ CASES = {
     "too little money": (TRANSFER, {"currency": "CNY", "to": "sme-1", "amount": 50_000},
                          "error: --args.amount: 'core-a' holds 1000 CNY, 50000 asked "
                          "(insufficient_funds)"),
+    "revoke no operator": (["cash", "revoke-operator", "--key", "pboc"],
+                           {"currency": "CNY", "org": "core-a"},
+                           "error: --args.org: 'core-a' is no operating institution of CNY "
+                           "(conflict)"),
     "nested type": (["receivable", "issue", "--key", "sme-1"],
                     {"invoices": [["x", "10"]], "debtor": "core-a", "currency": "CNY",
                      "maturity": "2027-01-01"},
@@ -91,8 +95,8 @@ CASES = {
                          "loan, membership, product, receivable)"),
     "unknown action": (["tx", "cash", "pay", "--key", "core-a"], {},
                        "error: action: cash has no action 'pay' (known: appoint_operator, issue, "
-                       "redeem, set_rate, set_settlement_dates, set_wallet_class, "
-                       "settle_interest, transfer)"),
+                       "redeem, revoke_operator, set_rate, set_settlement_dates, "
+                       "set_wallet_class, settle_interest, transfer)"),
     "expired": (["tx", "cash", "issue", "--expiry", "1", "--key", "pboc"],
                 {"currency": "CNY", "to": "sme-1", "amount": 5},
                 "error: --expiry: height 1 has passed"),

@@ -298,6 +298,7 @@ def test_an_sme_sees_interest_earned_and_the_issuer_its_rate_and_settlement_cont
     for form, action in (("cash-set-rate", "cash.set_rate"),
                          ("cash-set-settlement-dates", "cash.set_settlement_dates"),
                          ("cash-appoint-operator", "cash.appoint_operator"),
+                         ("cash-revoke-operator", "cash.revoke_operator"),
                          ("cash-set-wallet-class", "cash.set_wallet_class")):
         expect(page.get_by_test_id(f"submit-{form}")).to_have_attribute("data-action", action)
     expect(page.get_by_test_id("settle-interest")).to_have_attribute("data-action",

@@ -96,6 +96,13 @@ def reference(log: Log, end: int, *, end_of_day: bool = True,
 # --- driving the ledger ----------------------------------------------------------------------
 
 
+def check_supply(chain: Chain, currency: str = "CNY") -> None:
+    """The recorded supply of ``currency`` is the sum of its balances."""
+    total = sum(decode(v, int) for k, v, _ in chain.store.iter_state(BALANCE_PREFIX)
+                if k.startswith(f"{BALANCE_PREFIX}{currency}/"))
+    assert chain.supply(currency) == total
+
+
 class Ledger:
     """A chain with interest terms, and a log of what it did, checked after every block."""
 
@@ -127,14 +134,8 @@ class Ledger:
                     key = (e.attrs["wallet"], e.attrs["date"])
                     assert key not in self.credited, f"credited twice: {key}"
                     self.credited[key] = e.attrs["interest"]
-        self.check_supply()
+        check_supply(self.chain)
         return receipts
-
-    def check_supply(self) -> None:
-        supply = self.chain.supply("CNY")
-        total = sum(decode(v, int) for k, v, _ in self.chain.store.iter_state(BALANCE_PREFIX)
-                    if k.startswith(BALANCE_PREFIX + "CNY/"))
-        assert supply == total
 
     def last_settlement_date(self, before: int) -> int | None:
         for day in range(before - 1, self.log.start - 1, -1):
@@ -288,7 +289,7 @@ def test_only_another_cash_issuer_may_be_appointed(chain: Chain) -> None:
 
 
 def test_operators_distribute_and_the_central_issuer_issues_only_to_them() -> None:
-    chain = _chain_with_operator()
+    chain = chain_with_operators()
     chain.ok(chain.issue("op-bank", 1_000))
     chain.expect_failed(chain.issue("sme-1", 1_000), "bad_args")
     chain.expect_failed(chain.issue("sme-1", 10, signer=chain.key("op-bank")), "unauthorised")
@@ -305,16 +306,20 @@ def test_operators_distribute_and_the_central_issuer_issues_only_to_them() -> No
     chain.ok(chain.issue("sme-1", 5, currency="USD"))
 
 
-def _chain_with_operator() -> Chain:
+def chain_with_operators(*orgs: str) -> Chain:
+    """A chain where each of ``orgs`` (default ``op-bank``) is a new cash issuer the central
+    issuer ``pboc`` appointed to operate CNY, in that order."""
     from smechain.node.keys import generate_key
 
     chain = Chain()
-    key = generate_key("ed25519")
-    args = {"id": "op-bank", "name": "Operating Bank", "roles": ["bank", "cash_issuer"],
-            "admin_key": key.public}
-    chain.ok(chain.tx("membership", "add_org", args, [chain.key("pboc"), chain.key("bank-a")]))
-    chain.keys["op-bank"] = key
-    chain.ok(_tx(chain, "pboc", "appoint_operator", currency="CNY", org="op-bank"))
+    for org in orgs or ("op-bank",):
+        key = generate_key("ed25519")
+        args = {"id": org, "name": f"Operating Bank {org}", "roles": ["bank", "cash_issuer"],
+                "admin_key": key.public}
+        chain.ok(chain.tx("membership", "add_org", args,
+                          [chain.key("pboc"), chain.key("bank-a")]))
+        chain.keys[org] = key
+        chain.ok(_tx(chain, "pboc", "appoint_operator", currency="CNY", org=org))
     return chain
 
 

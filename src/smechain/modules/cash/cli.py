@@ -31,6 +31,8 @@ EXAMPLES = {
     "transfer": '{"currency": "CNY", "to": "sme-1", "amount": 10000, "memo": "invoice A1"}',
     "redeem": '{"currency": "CNY", "amount": 10000}',
     "appoint_operator": '{"currency": "CNY", "org": "bank-op"}',
+    "revoke_operator": '{"currency": "CNY", "org": "bank-op"} (not the last operator: '
+                       "appoint its successor first)",
     "set_wallet_class": '{"currency": "CNY", "org": "sme-1", "wallet_class": "anonymous"} '
                         "(real_name or anonymous)",
     "set_rate": '{"currency": "CNY", "rate_bp": 5, "effective": "2026-07-01", '
@@ -41,8 +43,8 @@ EXAMPLES = {
 }
 """Each action's ``--args``, as its command's help shows it."""
 
-app = contract_app(CONTRACT, "Digital cash: issue, transfer, redeem; "
-                   "interest: rates, settlement dates, wallet classes, operators; "
+app = contract_app(CONTRACT, "Digital cash: issue, transfer, redeem; operators: appoint, "
+                   "revoke; interest: rates, settlement dates, wallet classes; "
                    "show a wallet's interest and a currency's terms.", EXAMPLES)
 
 
@@ -96,7 +98,7 @@ def terms_of(
         orgs = (k.removeprefix(ORG_PREFIX) for k, _, _ in view.store.iter_state(ORG_PREFIX))
         pending = q.unsettled_orgs(found, last, wallets, orgs)
     typer.echo(dumps(q.terms_report(currency, found, q.read_operators(view, currency), day,
-                                     pending)))
+                                     pending, q.read_revoked(view, currency))))
 
 
 BIC_HELP = "BIC (ISO 9362) of the bank that services the {who}'s account."

@@ -13,7 +13,20 @@ every other ``cash_issuer`` is a *central issuer* of that currency. While a curr
 no operator it is one-tier, as before: central issuers issue to any member. Once it has
 one, the central issuer issues only to its operators, and operators do not issue: they
 distribute to wallets by ``transfer`` from what was issued to them, and redeem what they
-hold. Only a central issuer appoints, sets rates and settlement dates.
+hold. Only a central issuer appoints, revokes, sets rates and settlement dates.
+
+**Revoking an operator** (``revoke_operator``, the central issuer) withdraws its licence for
+that currency: the org moves from ``cash/operators/<cur>`` to ``cash/revoked/<cur>`` and
+is, for that currency, a plain holder from then on. It receives no more issuance and acts
+as no issuer (it issues nothing, sets no wallet class, settles no wallet but its own; nor
+does it become a central issuer by ceasing to be an operator); it still transfers and
+redeems what it holds, so it can wind its holding down (redeeming burns it: the supply
+shrinks by as much). What it distributed stays where it is: revocation moves no money,
+touches no wallet, accrual or supply; balances are their holders', and issued money stays
+valid. A currency that has had operators stays two-tier: revoking its last operator is
+refused (``conflict``), since with none the central issuer could issue to no one and
+going back to one tier would let it mint straight into any wallet again; appoint the
+successor first, then revoke. A revoked org may be appointed again.
 
 **Wallets.** A wallet is an organisation's balance in one currency. Every member's wallet
 is ``real_name`` (members are enrolled, identified organisations); a cash issuer, central
@@ -38,6 +51,7 @@ Actions, as declared in ``CONTRACT`` (balances have no status)::
     | transfer | (none) | (none) | any member | (none) | any |
     | redeem | (none) | (none) | (by role) | (none) | cash_issuer |
     | appoint_operator | (none) | (none) | (by role) | (none) | cash_issuer |
+    | revoke_operator | (none) | (none) | (by role) | (none) | cash_issuer |
     | set_wallet_class | (none) | (none) | (by role) | (none) | cash_issuer |
     | set_rate | (none) | (none) | (by role) | (none) | cash_issuer |
     | set_settlement_dates | (none) | (none) | (by role) | (none) | cash_issuer |
@@ -78,11 +92,15 @@ Amount = Annotated[int, msgspec.Meta(gt=0, le=MAX_AMOUNT,
 """A positive amount of minor units: decoding the arguments checks it (the ledger), and
 the API states and checks the same bounds (``api.schemas``)."""
 
+MAX_RATE_BP = 10_000
+"""The highest annual rate ``set_rate`` takes, in basis points (100%)."""
+
 SUPPLY_PREFIX = "cash/supply/"
 BALANCE_PREFIX = "cash/balance/"
 TERMS_PREFIX = "cash/terms/"
 WALLET_PREFIX = "cash/wallet/"
 OPERATORS_PREFIX = "cash/operators/"
+REVOKED_PREFIX = "cash/revoked/"
 INTEREST_PREFIX = "cash/interest/"
 
 
@@ -111,6 +129,12 @@ def operators_key(currency: str) -> str:
     return OPERATORS_PREFIX + currency
 
 
+def revoked_key(currency: str) -> str:
+    """State key of the orgs whose appointment as operator of a currency was revoked (a
+    sorted list of org ids; never one that operates it now)."""
+    return REVOKED_PREFIX + currency
+
+
 def interest_key(currency: str, org: str, date: str) -> str:
     """State key of the interest credited to a wallet for a settlement date (``Paid``)."""
     return f"{INTEREST_PREFIX}{currency}/{org}/{date}"
@@ -136,7 +160,7 @@ class Redeem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class SetRate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     currency: str
-    rate_bp: Annotated[int, msgspec.Meta(ge=0, le=10_000,
+    rate_bp: Annotated[int, msgspec.Meta(ge=0, le=MAX_RATE_BP,
                                          description="annual rate, basis points")]
     effective: str
     """``YYYY-MM-DD``: the first day the rate applies to (today or later)."""
@@ -156,6 +180,11 @@ class SetSettlementDates(msgspec.Struct, frozen=True, forbid_unknown_fields=True
 
 
 class AppointOperator(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    currency: str
+    org: str
+
+
+class RevokeOperator(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     currency: str
     org: str
 
@@ -274,10 +303,26 @@ def operators(state: TxState, currency: str) -> list[str]:
     return state.get_as(operators_key(currency), list[str]) or []
 
 
+def revoked(state: TxState, currency: str) -> list[str]:
+    """The orgs whose appointment as operator of a currency was revoked (sorted). Never
+    empty while ``operators`` is: the last operator cannot be revoked."""
+    return state.get_as(revoked_key(currency), list[str]) or []
+
+
 def _require_central(state: TxState, ctx: Context, currency: str, action: str) -> None:
-    if ctx.sender.org in operators(state, currency):
+    ops = operators(state, currency)
+    if ctx.sender.org in ops:
         raise Unauthorised("", f"cash.{action}: {ctx.sender.org!r} is an operating institution "
                                f"of {currency}; only the central issuer may")
+    _require_not_revoked(state, ctx, currency, action, ops)
+
+
+def _require_not_revoked(state: TxState, ctx: Context, currency: str, action: str,
+                         ops: list[str]) -> None:
+    # a revoked org is listed only while the currency has operators: one-tier reads no more
+    if ops and ctx.sender.org in revoked(state, currency):
+        raise Unauthorised("", f"cash.{action}: {ctx.sender.org!r} no longer operates "
+                               f"{currency} (revoked); it only holds, transfers and redeems")
 
 
 def issue(state: TxState, ctx: Context, args: Issue) -> None:
@@ -292,6 +337,7 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
         raise Unauthorised("", f"cash.issue: {ctx.sender.org!r} is an operating institution of "
                                f"{args.currency}; it distributes by transfer what the central "
                                "issuer issued to it")
+    _require_not_revoked(state, ctx, args.currency, "issue", ops)
     if ops and args.to not in ops:
         raise BadArguments("to", f"{shown(args.to)!r} is no operating institution of "
                            f"{args.currency}; the central issuer issues to {ops}")
@@ -395,16 +441,46 @@ def appoint_operator(state: TxState, ctx: Context, args: AppointOperator) -> Non
     if args.org in ops:
         raise Conflict("org", f"{args.org!r} already operates {args.currency}")
     state.put(operators_key(args.currency), sorted([*ops, args.org]))
+    gone = revoked(state, args.currency)
+    if args.org in gone:  # appointed again
+        state.put(revoked_key(args.currency), [o for o in gone if o != args.org])
     state.emit("OperatorAppointed", currency=args.currency, org=args.org,
+               issuer=ctx.sender.org)
+
+
+def revoke_operator(state: TxState, ctx: Context, args: RevokeOperator) -> None:
+    """The central issuer withdraws an operating institution's licence for a currency.
+
+    It then is a plain holder of that currency: what it holds and what it distributed stay
+    where they are (no balance, accrual or supply changes). The last operator cannot be
+    revoked: a currency that has had operators stays two-tier."""
+    _check_currency(args.currency)
+    _require_central(state, ctx, args.currency, "revoke_operator")
+    if read_org(state, args.org) is None:
+        raise NotFound("org", f"no organisation {shown(args.org)!r}")
+    ops = operators(state, args.currency)
+    if args.org not in ops:
+        was = " (already revoked)" if args.org in revoked(state, args.currency) else ""
+        raise Conflict("org", f"{args.org!r} is no operating institution of "
+                              f"{args.currency}{was}")
+    if ops == [args.org]:
+        raise Conflict("org", f"{args.org!r} is the last operating institution of "
+                              f"{args.currency}; a currency that has had operators stays "
+                              "two-tier: appoint its successor first")
+    state.put(operators_key(args.currency), [o for o in ops if o != args.org])
+    state.put(revoked_key(args.currency), sorted([*revoked(state, args.currency), args.org]))
+    state.emit("OperatorRevoked", currency=args.currency, org=args.org,
                issuer=ctx.sender.org)
 
 
 def set_wallet_class(state: TxState, ctx: Context, args: SetWalletClass) -> None:
     """A cash issuer sets a wallet real-name or anonymous.
 
-    Any cash issuer, central or operating; the class applies from today's end-of-day on
-    (earlier days keep the class they had)."""
+    Any cash issuer, central or operating, but not one whose appointment was revoked; the
+    class applies from today's end-of-day on (earlier days keep the class they had)."""
     _check_currency(args.currency)
+    _require_not_revoked(state, ctx, args.currency, "set_wallet_class",
+                         operators(state, args.currency))
     _require_member(state, args.org, "org")
     anonymous = _class(args.wallet_class) == ANONYMOUS
     today = block_day(ctx.timestamp_ms)
@@ -437,9 +513,14 @@ def settle_interest(state: TxState, ctx: Context, args: SettleInterest) -> None:
         if org in seen:
             raise BadArguments(f"wallets[{i}]", f"{shown(org)!r} is named twice")
         seen.add(org)
-    if "cash_issuer" not in ctx.sender.roles and args.wallets != [ctx.sender.org]:
-        raise Unauthorised("wallets", "a member settles only its own wallet; cash issuers "
-                                      "settle any")
+    if args.wallets != [ctx.sender.org]:
+        if "cash_issuer" not in ctx.sender.roles:
+            raise Unauthorised("wallets", "a member settles only its own wallet; cash issuers "
+                                          "settle any")
+        if operators(state, args.currency) and ctx.sender.org in revoked(state, args.currency):
+            raise Unauthorised("wallets", f"{ctx.sender.org!r} no longer operates "
+                                          f"{args.currency} (revoked); it settles only its "
+                                          "own wallet")
     for i, org in enumerate(args.wallets):
         field = f"wallets[{i}]"
         _require_member(state, org, field)
@@ -463,6 +544,7 @@ CONTRACT = Contract(
         "transfer": Action(transfer, Transfer),
         "redeem": Action(redeem, Redeem, roles=ISSUERS),
         "appoint_operator": Action(appoint_operator, AppointOperator, roles=ISSUERS),
+        "revoke_operator": Action(revoke_operator, RevokeOperator, roles=ISSUERS),
         "set_wallet_class": Action(set_wallet_class, SetWalletClass, roles=ISSUERS),
         "set_rate": Action(set_rate, SetRate, roles=ISSUERS),
         "set_settlement_dates": Action(set_settlement_dates, SetSettlementDates, roles=ISSUERS),

@@ -21,6 +21,7 @@ from smechain.modules.cash.contract import (
     Paid,
     balance_key,
     operators_key,
+    revoked_key,
     terms_key,
     wallet_key,
 )
@@ -92,6 +93,12 @@ def read_operators(state: StateReader, currency: str) -> list[str]:
     return [] if raw is None else decode(raw, list[str])
 
 
+def read_revoked(state: StateReader, currency: str) -> list[str]:
+    """The orgs whose appointment as operator of a currency was revoked (sorted)."""
+    raw = state.get(revoked_key(currency))
+    return [] if raw is None else decode(raw, list[str])
+
+
 def read_wallet(state: StateReader, currency: str, org: str) -> tuple[Wallet | None, int]:
     """``org``'s ``currency`` wallet: its accumulator (``None`` if none) and balance."""
     raw = state.get(wallet_key(currency, org))
@@ -150,11 +157,11 @@ def interest_report(org: str, currency: str, terms: Terms | None, wallet: Wallet
 
 
 def terms_report(currency: str, terms: Terms | None, operators: list[str], day: int,
-                 pending: list[str]) -> dict[str, Any]:
-    """A currency's operating institutions, rates and settlement dates on ``day``, with
-    ``pending`` the wallets not yet settled for the last date, as the API and the command
-    line answer them."""
-    return {"currency": currency, "operators": operators,
+                 pending: list[str], revoked: list[str]) -> dict[str, Any]:
+    """A currency's operating institutions (and those ``revoked``), rates and settlement
+    dates on ``day``, with ``pending`` the wallets not yet settled for the last date, as
+    the API and the command line answer them."""
+    return {"currency": currency, "operators": operators, "revoked": revoked,
             "rates": [{"wallet_class": x.wallet_class, "effective": date_of(x.effective_day),
                        "rate_bp": x.rate_bp} for x in (terms.rates if terms else [])],
             "current": current_rates(terms, day),

@@ -69,6 +69,8 @@ class CashTerms(BaseModel):
 
     currency: str
     operators: list[str]
+    revoked: list[str]
+    """Orgs whose appointment as operator was revoked: plain holders of the currency now."""
     rates: list[Rate]
     current: dict[str, int]
     schedules: list[Schedule]
@@ -142,7 +144,8 @@ def router(platform: Platform) -> APIRouter:
 
     @r.get("/v1/cash/terms/{currency}", response_model=CashTerms, tags=["ledger"])
     def terms(caller: Auth, currency: str = Path(pattern="^[A-Z]{3}$")) -> dict[str, Any]:
-        """A currency's operating institutions, rates and settlement dates."""
+        """A currency's operating institutions (and revoked ones), rates and settlement
+        dates."""
         found = q.read_terms(node, currency)
         day = today()
         last = q.last_settlement_date(found, day)
@@ -151,7 +154,8 @@ def router(platform: Platform) -> APIRouter:
             wallets = ((k, v) for k, v, _ in node.store.iter_state(f"{WALLET_PREFIX}{currency}/"))
             orgs = (k.removeprefix(ORG_PREFIX) for k, _, _ in node.store.iter_state(ORG_PREFIX))
             pending = q.unsettled_orgs(found, last, wallets, orgs)
-        return q.terms_report(currency, found, q.read_operators(node, currency), day, pending)
+        return q.terms_report(currency, found, q.read_operators(node, currency), day, pending,
+                              q.read_revoked(node, currency))
 
     def transfer_of(caller: Auth, tx_hash: str) -> iso20022.LedgerTransfer:
         raw = parse_hex(tx_hash, "tx_hash")

@@ -75,6 +75,8 @@ class CashTerms:
 
     currency: str
     operators: list[str]
+    revoked: list[str]
+    """Orgs whose appointment as operator was revoked: plain holders of the currency now."""
     rates: list[Rate]
     current: dict[str, int]
     schedules: list[SettlementSchedule]
@@ -108,6 +110,12 @@ class CashSdk(ModuleSdk):
         ``currency`` (then it issues only to operators, which distribute)."""
 
     @action
+    def revoke_operator(self, currency: str, org: str, *, wait: bool = True) -> TxResult:
+        """``cash.revoke_operator``: the central issuer withdraws ``org``'s licence to operate
+        ``currency``; it keeps what it holds (transfers, redeems) but issues nothing. Never
+        the last operator: appoint its successor first."""
+
+    @action
     def set_wallet_class(self, currency: str, org: str, wallet_class: str, *,
                          wait: bool = True) -> TxResult:
         """``cash.set_wallet_class``: ``real_name`` or ``anonymous`` (earns nothing)."""
@@ -135,7 +143,8 @@ class CashSdk(ModuleSdk):
                                              on=on))
 
     def terms(self, currency: str = "CNY") -> CashTerms:
-        """``GET /v1/cash/terms/{currency}``: operators, rates, settlement dates."""
+        """``GET /v1/cash/terms/{currency}``: operators (and revoked ones), rates, settlement
+        dates."""
         return from_json(CashTerms, self._get(f"/v1/cash/terms/{currency}"))
 
     def pacs008(self, tx_hash: str, debtor_agent: str, creditor_agent: str) -> str:

@@ -128,7 +128,8 @@ export function interestPanel() {
   return { el: panel("interest.title", box), refresh };
 }
 
-/** The issuer's interest desk: rates, settlement dates, operators, wallet classes, settlement. */
+/** The issuer's interest desk: rates, settlement dates, operators (appoint, revoke), wallet classes,
+ * settlement. */
 export function termsPanel() {
   const box = h("div", { testid: "cash-terms" });
   const refresh = async () => {
@@ -144,6 +145,7 @@ export function termsPanel() {
         ["interest.schedules", t.schedules.map((s) => `${s.months.join(",")} / ${s.day} (${s.effective})`).join("; ")],
         ["interest.next_dates", t.next_dates.join(", ")],
         ["interest.operators", t.operators.join(", ")],
+        ["interest.revoked", t.revoked.join(", ")],
         ["interest.last_date", t.last_date || ""],
         ["interest.unsettled", String(t.unsettled.length)],
       ], "terms-summary"), settle);
@@ -179,6 +181,14 @@ export function termsPanel() {
     submit: (v) => submit("cash", "appoint_operator", v),
     onSuccess: (r) => txDone("interest.operator_appointed", r, refresh),
   });
+  // The ledger refuses one that operates nothing, or the last operator (a two-tier currency stays two-tier).
+  const revoke = form({
+    name: "cash-revoke-operator", action: "cash.revoke_operator", submitKey: "interest.revoke_submit",
+    fields: [currencyField(), { name: "org", label: "interest.revoke_org", type: "select", required: true,
+      options: () => orgOptions((o) => (o.roles || []).includes("cash_issuer")) }],
+    submit: (v) => submit("cash", "revoke_operator", v),
+    onSuccess: (r) => txDone("interest.operator_revoked", r, refresh),
+  });
   const walletClass = form({
     name: "cash-set-wallet-class", action: "cash.set_wallet_class", submitKey: "interest.class_submit",
     fields: [currencyField(),
@@ -192,7 +202,8 @@ export function termsPanel() {
   return {
     el: h("div", {}, panel("interest.terms_title", h("p", { class: "muted", i18n: "interest.terms_intro" }), box),
       panel("interest.rate_title", rate.el), panel("interest.dates_title", dates.el),
-      panel("interest.operator_title", operator.el), panel("interest.class_title", walletClass.el)),
+      panel("interest.operator_title", operator.el), panel("interest.revoke_title", revoke.el),
+      panel("interest.class_title", walletClass.el)),
     refresh,
   };
 }
