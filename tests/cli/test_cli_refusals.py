@@ -11,6 +11,7 @@ import pytest
 from test_cli import EXAMPLE, copy_chain, smechain
 
 from shared_data import DATA
+from smechain.modules import CONTRACTS
 from smechain.modules.invoice.contract import invoice_id
 from smechain.node.keys import load_key
 from smechain.node.ledger import LedgerView
@@ -91,8 +92,8 @@ CASES = {
                      {"currency": "CNY", "to": "sme-1", "amount": 5},
                      "error: --key: cash.issue: sender 'sme-1' holds none of the roles"),
     "unknown contract": (["tx", "x", "y", "--key", "core-a"], {},
-                         "error: contract: no contract 'x' (known: cash, consent, credit, invoice, "
-                         "loan, membership, product, receivable)"),
+                         "error: contract: no contract 'x' (known: "
+                         f"{', '.join(sorted(CONTRACTS))})"),
     "unknown action": (["tx", "cash", "pay", "--key", "core-a"], {},
                        "error: action: cash has no action 'pay' (known: appoint_operator, issue, "
                        "redeem, revoke_operator, set_rate, set_settlement_dates, "
