@@ -74,9 +74,10 @@ MAX_TEXT = 512
 MRN = re.compile(r"^[0-9A-Z]{1,35}$")
 """A customs-assigned declaration number: upper-case letters and digits (an EU/UK MRN is
 18 of them, a China customs declaration number 18 digits)."""
-TYPE_CODE = re.compile(r"^(EX|IM|CO)[A-Z]$")
+TYPE_CODE = re.compile(r"^(EX|IM|CO)[ABCDEFJKXYZ]$")
 """DE 1/1 (EX export, IM import, CO special fiscal territories) + DE 1/2 (A standard,
-B/C simplified, D/E/F pre-lodged, J/K goods arrived, X/Y supplementary, Z EIDR)."""
+B/C simplified, D/E/F pre-lodged, X/Y supplementary, Z entry in the declarant's records;
+J/K the CDS's arrived-goods declarations)."""
 PARTY = re.compile(r"^EORI:[A-Z]{2}[0-9A-Z]{1,15}$")
 """A trader identifier as the ledger keeps it: ``EORI:`` and the EORI number (ISO 3166
 country code and up to 15 characters, Regulation (EU) No 952/2013 art. 9)."""
@@ -319,9 +320,8 @@ def _check_text(value: str, field: str, *, required: bool = False, limit: int = 
 
 
 def _check_party(value: str, field: str, *, required: bool = False) -> None:
-    if value or required:
-        if not PARTY.match(value):
-            raise BadArguments(field, f"{shown(value)!r} is not EORI:<EORI number>")
+    if (value or required) and not PARTY.match(value):
+        raise BadArguments(field, f"{shown(value)!r} is not EORI:<EORI number>")
 
 
 def _check_digest(digest: bytes) -> None:
@@ -409,7 +409,7 @@ def check_register(args: Register) -> tuple[int, str, ValueBasis]:
     _check_text(args.lrn, "lrn", required=True)
     if not TYPE_CODE.match(args.type_code):
         raise BadArguments("type_code", f"{shown(args.type_code)!r} is not a declaration "
-                           "type: EX, IM or CO and a letter (DE 1/1, 1/2)")
+                           "type: EX, IM or CO and A-F, J, K, X, Y or Z (DE 1/1, 1/2)")
     _check_party(args.declarant, "declarant", required=True)
     _check_party(args.exporter, "exporter")
     _check_party(args.importer, "importer")

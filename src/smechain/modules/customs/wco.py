@@ -6,11 +6,11 @@ uses ``xmlschema``. One file is one ``MetaData`` document wrapping one ``Declara
 What it is follows from the declaration's ``FunctionCode`` (UN/EDIFACT 1225, WCO ID 017)
 and ``TypeCode`` (WCO ID D013):
 
-| FunctionCode | TypeCode | what | ledger action | XSD |
+| FunctionCode | TypeCode | what | ledger action | XSD (``SCHEMA_FILES``) |
 |---|---|---|---|---|
-| 9 (original) | EX?, IM?, CO? (DE 1/1 + 1/2) | a declaration | register | DocumentMetaData_2_DMS + WCO_DEC_2_DMS |
-| 13 (request) | COR | an amendment of the declaration ``ID`` names | amend | DocumentMetaData_2_DMS + WCO_DEC_2_DMS |
-| 13 (request) | INV | a cancellation (invalidation) of ``ID`` | cancel | CANCEL_METADATA + CANCEL |
+| 9 (original) | EX?, IM?, CO? (DE 1/1, 1/2) | a declaration | register | declaration |
+| 13 (request) | COR | an amendment of the declaration ``ID`` | amend | declaration |
+| 13 (request) | INV | a cancellation (invalidation) of ``ID`` | cancel | cancellation |
 
 Anything else (e.g. ``GPR``, a goods presentation notification, or ``FunctionCode`` 14,
 an advance notification) is refused: it is not a declaration the ledger records.
@@ -47,6 +47,7 @@ from smechain.documents.record import DocumentError, minor_digits
 from smechain.modules.cash.contract import MAX_AMOUNT
 from smechain.modules.customs.contract import (
     MAX_TEXT,
+    TYPE_CODE,
     GoodsItem,
     Register,
     check_mrn,
@@ -305,7 +306,7 @@ class _Reader:
         self.root = root
         found = root.find(f"{{{DEC}}}Declaration")
         if found is None:
-            self.fail("Declaration", "missing")
+            raise DocumentError(source, "/MetaData/Declaration: missing")
         self.decl: ET.Element = found
 
     def fail(self, where: str, reason: str) -> Any:
@@ -380,9 +381,9 @@ class _Reader:
         if record.goods_item_quantity and record.goods_item_quantity != len(record.goods):
             self.fail("Declaration/GoodsItemQuantity", f"{record.goods_item_quantity}, but the "
                       f"declaration holds {len(record.goods)} goods items (DE 1/9)")
-        if not re.fullmatch(r"(EX|IM|CO)[A-Z]", record.type_code):
+        if not TYPE_CODE.match(record.type_code):
             self.fail("Declaration/TypeCode", f"{record.type_code!r} is not a declaration "
-                      "type: EX, IM or CO and a letter (DE 1/1, 1/2)")
+                      "type: EX, IM or CO and A-F, J, K, X, Y or Z (DE 1/1, 1/2)")
         direction = direction_of(record.type_code, list(record.procedure_codes))
         if direction == "export" and not record.exporter:
             self.fail("Declaration/Exporter/ID", "missing: an export declaration names its "
