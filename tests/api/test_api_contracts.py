@@ -233,6 +233,29 @@ def _cases() -> list[Any]:
          {"sme": "sme-t1", "consent_id": "{consent}", "currency": "CNY", "value": 1,
           "period_end": "2026-01-01", "digest": "ab" * 32},
          (422, "consent_category", "consent_id")),
+        ("customs-sh/operator", "customs", "register",
+         {"id": "24GB0YVJ3EXXES8AA0", "lrn": "API-1", "type_code": "EXD",
+          "declarant": "EORI:GB150454489082", "exporter": "EORI:GB417869120000",
+          "exporter_org": "sme-t4", "goods_items": [{"sequence": 1, "statistical_value": 500,
+                                                     "statistical_currency": "GBP"}],
+          "digest": "cb" * 32}, ok(["DeclarationRegistered"])),
+        ("customs-sh/operator", "customs", "register",
+         {"id": "23GB6W3GLSX9Z5JAR4", "lrn": "API-2", "type_code": "EXD",
+          "declarant": "EORI:GB150454489082", "exporter_org": "bank-a",
+          "goods_items": [{"sequence": 1}], "digest": "cc" * 32},
+         (422, "bad_args", "exporter_org")),
+        ("customs-sh/operator", "customs", "amend",
+         {"id": "{declaration}", "digest": "cd" * 32, "invoice_amount": 900_000,
+          "invoice_currency": "GBP", "change_reasons": ["25"]}, ok(["DeclarationAmended"])),
+        ("customs-sh/operator", "customs", "amend", {"id": "NOSUCHMRN", "digest": "ce" * 32},
+         (404, "not_found", "id")),
+        ("sme-t4/operator", "customs", "cancel", {"id": "{declaration}", "digest": "cf" * 32},
+         (403, "forbidden", "org")),
+        ("customs-sh/operator", "customs", "cancel",
+         {"id": "{declaration}", "digest": "cf" * 32, "reason": "duplicate"},
+         ok(["DeclarationCancelled"])),
+        ("customs-sh/operator", "customs", "cancel", {"id": "{declaration}", "digest": "d0" * 32},
+         (409, "conflict", "id")),
     ]
 
 
@@ -251,6 +274,7 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
                  "settled": ids["interest_settled"],
                  "queued": ids["queued_loan"], "ip_loan": ids["ip_loan"],
                  "export_loan": ids["export_loan"], "pledge": ids["pledge"],
+                 "declaration": ids["declarations"][0],
                  **{f"inv{i}": inv for i, inv in enumerate(ids["invoices"])}}
         return value.format(**names) if "{" in value else value
     if isinstance(value, dict):

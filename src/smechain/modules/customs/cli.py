@@ -81,6 +81,6 @@ def show(
     view = view_of(data)
     decl = q.read_declaration(view.store, mrn[:64])
     if decl is None:
-        fail(f"MRN: no declaration {mrn!r}", 1)
+        fail(f"MRN: no declaration {mrn!r}")
     typer.echo(dumps({**{f: getattr(decl, f) for f in decl.__struct_fields__},
                       "unlent_value": q.unlent_value(decl)}))

@@ -439,12 +439,12 @@ def register(state: TxState, ctx: Context, args: Register) -> None:
             _check_trader(state, getattr(args, field), field)
     if state.get(declaration_key(args.id)) is not None:
         raise Conflict("id", f"declaration {args.id!r} is already registered")
+    _claim_digest(state, args.digest, args.id)
     reference = lrn_key(args.declarant, args.lrn)
     earlier = state.get_as(reference, str)
     if earlier is not None:
         raise Conflict("lrn", f"{args.declarant}'s reference {shown(args.lrn)!r} is already "
                        f"registered as declaration {earlier!r}")
-    _claim_digest(state, args.digest, args.id)
     state.put(reference, args.id)
     items = sorted(args.goods_items, key=lambda i: i.sequence)
     state.put(declaration_key(args.id), Declaration(

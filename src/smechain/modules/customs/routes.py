@@ -42,7 +42,7 @@ DeclarationOut = s.record_model(
         "Transitions (amend, cancel) the caller's organisation may start on it now "
         "(core.transitions.offered)."))))
 DeclarationPage = s.page_model(DeclarationOut, "DeclarationPage")
-ORG_ID = Form("", max_length=64, description="A ledger organisation id.")
+ORG = "The ledger organisation of an original declaration's {}."
 
 
 async def read_upload(file: UploadFile) -> bytes:
@@ -92,7 +92,10 @@ def router(platform: Platform) -> APIRouter:
                           mrn: str = Form("", max_length=35, description=(
                               "The MRN customs assigned, for an original declaration file "
                               "that carries none (Declaration/ID).")),
-                          exporter_org: str = ORG_ID, importer_org: str = ORG_ID,
+                          exporter_org: str = Form("", max_length=64,
+                                                   description=ORG.format("exporter")),
+                          importer_org: str = Form("", max_length=64,
+                                                   description=ORG.format("importer")),
                           action: str = Form("", pattern="^(|register|amend|cancel)$",
                                              description=(
                               "The action the caller expects the file to be (empty: any); "
