@@ -111,8 +111,8 @@ def router(platform: Platform) -> APIRouter:
         data = await read_upload(file)
         record = await asyncio.to_thread(parse, data, file.filename)
         if action and action != record.action:
-            raise ApiError(422, "bad_document", "file", f"file: it is an {record.function} "
-                           f"({record.type_code}), to {record.action}; {action} expected")
+            raise ApiError(422, "bad_document", "file", f"file: it is {record.described}, "
+                           f"to {record.action}; {action} expected")
         try:
             args = record.ledger_args(mrn, exporter_org, importer_org)
         except BadArguments as exc:

@@ -156,6 +156,12 @@ class CustomsDeclaration:
     digest: bytes
 
     @property
+    def described(self) -> str:
+        """What the file is, in words: ``an original (EXA)``, ``a cancellation (INV)``."""
+        article = "an" if self.function[0] in "ao" else "a"
+        return f"{article} {self.function} ({self.type_code})"
+
+    @property
     def action(self) -> str:
         """The ledger action this file is: ``register``, ``amend`` or ``cancel``."""
         return {"original": "register", "amendment": "amend"}.get(self.function, "cancel")
@@ -178,7 +184,7 @@ class CustomsDeclaration:
         if self.function != "original":
             for field, org in (("exporter_org", exporter_org), ("importer_org", importer_org)):
                 if org:
-                    raise BadArguments(field, f"an {self.function} concerns the declaration "
+                    raise BadArguments(field, f"{self.described} concerns the declaration "
                                        f"{number!r}, whose organisations are registered")
             common = {"id": number, "digest": self.digest, "lrn": self.lrn}
             if self.function == "cancellation":
@@ -353,8 +359,8 @@ class _Reader:
         if function == "original":
             return self.original(record)
         if not mrn:
-            self.fail("Declaration/ID", f"missing: an {function} names the MRN of the "
-                      "declaration it concerns")
+            self.fail("Declaration/ID", f"missing: {'an' if function[0] == 'a' else 'a'} "
+                      f"{function} names the MRN of the declaration it concerns")
         return record
 
     def function(self, function_code: str, type_code: str) -> str:
