@@ -371,3 +371,11 @@ def test_a_file_is_read_from_a_path_or_refused_naming_it(tmp_path: Path) -> None
 def test_the_digest_is_the_chains_hash_of_the_bytes() -> None:
     record = import_declaration(SAMPLE, lambda b: hashlib.sha3_256(b).digest())
     assert record.digest == hashlib.sha3_256(SAMPLE).digest()
+
+
+def test_a_deeply_nested_file_is_refused_not_crashed_on() -> None:
+    deep = b"<a>" * 5000 + b"</a>" * 5000
+    assert "Excessive depth" in refusal(edited(b"<Description>", b"<Description>" + deep))
+    shallow = b"<a>" * 200 + b"</a>" * 200
+    assert refusal(edited(b"<Description>", b"<Description>" + shallow)).startswith(
+        "/MetaData/Declaration/GoodsShipment/GovernmentAgencyGoodsItem/Commodity/Description:")

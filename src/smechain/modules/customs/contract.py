@@ -462,6 +462,9 @@ def amend(state: TxState, ctx: Context, args: Amend, decl: Declaration) -> None:
     """Customs registers an accepted amendment; the value is worked out again."""
     _check_digest(args.digest)
     _check_text(args.lrn, "lrn")
+    if len(args.change_reasons) > MAX_ITEMS:
+        raise BadArguments("change_reasons", f"{len(args.change_reasons)} codes; at most "
+                           f"{MAX_ITEMS}")
     for n, code in enumerate(args.change_reasons):
         if not REASON_CODE.match(code):
             raise BadArguments(f"change_reasons[{n}]", f"{shown(code)!r} is not a reason code")
