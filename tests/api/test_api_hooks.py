@@ -6,6 +6,7 @@ from smechain.api import hooks
 from smechain.modules import MODULES, module
 from smechain.modules.bill_of_lading import queries as bill_queries
 from smechain.modules.consent import queries as consent_queries
+from smechain.modules.customs import queries as customs_queries
 from smechain.modules.invoice import queries as invoice_queries
 from smechain.modules.loan import queries as loan_queries
 from smechain.modules.receivable import queries as receivable_queries
@@ -19,15 +20,18 @@ def test_rules_are_found_by_name_in_module_order() -> None:
     assert hooks.rules("unknown_to") == {"receivable": receivable_queries.unknown_to,
                                          "consent": consent_queries.unknown_to,
                                          "loan": loan_queries.unknown_to,
+                                         "customs": customs_queries.unknown_to,
                                          "bill_of_lading": bill_queries.unknown_to}
     assert list(hooks.rules("tx_orgs")) == ["invoice", "receivable", "consent", "credit",
-                                            "product", "loan", "bill_of_lading"]
+                                            "product", "loan", "customs",
+                                            "bill_of_lading"]
     assert hooks.rules("NAMES") == {"invoice": frozenset({"invoice"}),
                                     "receivable": frozenset({"id"}),
                                     "consent": frozenset({"id"}),
                                     "credit": frozenset({"consent_id", "model_version"}),
                                     "product": frozenset({"id"}),
                                     "loan": frozenset({"id", "pledge", "export_record"}),
+                                    "customs": frozenset({"id"}),
                                     "bill_of_lading": frozenset({"id", "request", "amended"})}
     assert hooks.rules("REFUSAL_STATUS") == {"consent": consent_queries.REFUSAL_STATUS}
     assert hooks.rules("no_such_rule") == {}

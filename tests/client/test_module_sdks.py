@@ -32,7 +32,7 @@ SAMPLES_BY_NAME: dict[str, Any] = {
     "roles": ["sme"], "amounts": [1, 2], "invoices": [("sdk-probe/1", 1)],
     "categories": ["tax"], "artefact_digest": bytes(32), "result_digest": bytes(32),
     "input_digests": [bytes(32)], "band_cutoffs": [500, 600], "months": [3, 6, 9, 12],
-    "wallets": ["sdk-probe"], "reason_codes": ["SDK_PROBE"],
+    "wallets": ["sdk-probe"], "reason_codes": ["SDK_PROBE"], "goods_items": [{"sequence": 1}],
 }
 """Arguments of types JSON has no literal for, by parameter name."""
 SAMPLES_BY_ACTION: dict[str, Any] = {

@@ -91,8 +91,9 @@ def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, 
 
     assert menu("sme") == ["overview", "invoices", "certificates", "offers", "payments", "cash",
                            "consents", "credit-reports", "products-matched", "loans",
-                           "export-records", "bills-of-lading"]
-    assert menu("core_enterprise") == ["overview", "confirm", "outstanding", "cash"]
+                           "export-records", "my-declarations", "bills-of-lading"]
+    assert menu("core_enterprise") == ["overview", "confirm", "outstanding", "cash",
+                                       "my-declarations"]
     assert menu("factor") == ["overview", "market", "portfolio", "overdue", "cash"]
     assert menu("bank") == [*menu("factor"), "received-consents", "credit-models",
                             "bank-products", "loan-queue", "loan-portfolio", "pledges",
@@ -102,7 +103,8 @@ def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, 
     assert menu("tax_authority") == ["overview", "anchor", "attested"]
     assert menu("market_regulator") == menu("court") == ["overview", "attested"]
     assert menu("regulator") == ["overview", "model-registry", "explorer", "lending", "stats",
-                                 "audit"]
+                                 "all-declarations", "audit"]
+    assert menu("customs") == ["overview", "attested", "export-records", "customs-declarations"]
     assert menu("admin") == ["overview", "governance", "users", "keys", "apikeys", "audit"]
     # A role lands on the first view, in menu order, that names it.
     homes = {role: view["id"] for view in reversed(served["views"])

@@ -32,7 +32,8 @@ from smechain.api.errors import ApiError
 KIB = 1024
 MIB = 1024 * KIB
 MAX_UPLOAD = 4 * MIB
-"""Largest e-invoice file (UBL, CII or OFD) the upload routes take, in bytes."""
+"""Largest document file (an e-invoice: UBL, CII or OFD; a WCO customs declaration) the
+upload routes take, in bytes."""
 MAX_URL = 8 * KIB
 """Longest path plus query string, in bytes (longer: 414)."""
 MAX_HEAD = 32 * KIB
@@ -46,6 +47,7 @@ ROUTE_LIMITS: tuple[tuple[str, int], ...] = (
     ("/v1/transactions", 160 * KIB),
     ("/v1/invoices/verify-file", MAX_UPLOAD + 64 * KIB),
     ("/v1/invoices/anchor-file", MAX_UPLOAD + 64 * KIB),
+    ("/v1/customs/declarations/import", MAX_UPLOAD + 64 * KIB),
 )
 """Body limits in bytes by path prefix, the longest matching prefix first: accounts and
 login take a few fields; one signed transaction is at most 64 KiB (128 KiB as hex); a

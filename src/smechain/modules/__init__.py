@@ -13,6 +13,7 @@ from smechain.modules import (
     cash,
     consent,
     credit,
+    customs,
     invoice,
     loan,
     membership,
@@ -23,7 +24,8 @@ from smechain.modules.membership import contract as membership_contract
 
 MODULES: tuple[Module, ...] = (membership.MODULE, cash.MODULE, invoice.MODULE,
                                receivable.MODULE, consent.MODULE, credit.MODULE,
-                               product.MODULE, loan.MODULE, bill_of_lading.MODULE)
+                               product.MODULE, loan.MODULE, customs.MODULE,
+                               bill_of_lading.MODULE)
 
 CONTRACTS = {m.name: m.contract for m in MODULES}
 
