@@ -225,6 +225,8 @@ def _cases() -> list[Any]:
         ("bank-a/operator", "loan", "default", {"id": "{export_loan}"}, (409, "conflict", "id")),
         ("bank-a/operator", "loan", "write_off", {"id": "{export_loan}"},
          (409, "conflict", "id")),
+        ("bank-a/operator", "loan", "withdraw", {"id": "{queued}"},
+         (403, "unauthorised", "")),
         ("bank-a/operator", "loan", "recover",
          {"id": "{export_loan}", "amount": 1, "source": "collection"},
          (409, "conflict", "id")),

@@ -212,3 +212,28 @@ def test_tiers_follow_a_model_and_money_is_conserved(plan: list[tuple[str, str, 
         check_supply(chain)
         assert q.read_operators(chain.store, "CNY") == sorted(operating)
         assert q.read_revoked(chain.store, "CNY") == sorted(gone)
+
+
+def test_the_central_issuer_is_the_first_to_act_as_it_and_no_other_cash_issuer_becomes_it(
+        ) -> None:
+    """With operators op-1 (appointed by pboc) and op-2 (a cash issuer never appointed),
+    op-2 can neither demote pboc by appointing it an operator, nor set rates, nor issue;
+    pboc still acts as the central issuer."""
+    chain = chain_with_operators("op-1")
+    from smechain.node.keys import generate_key
+
+    key = generate_key("ed25519")
+    chain.ok(chain.tx("membership", "add_org", {
+        "id": "op-2", "name": "Another issuer", "roles": ["bank", "cash_issuer"],
+        "admin_key": key.public}, [chain.key("pboc"), chain.key("bank-a")]))
+    chain.keys["op-2"] = key
+    for action, args in (("appoint_operator", {"currency": "CNY", "org": "pboc"}),
+                         ("revoke_operator", {"currency": "CNY", "org": "op-1"}),
+                         ("set_rate", {"currency": "CNY", "wallet_class": "real_name",
+                                       "rate_bp": 35, "effective": date_of(next_day(chain))}),
+                         ("issue", {"currency": "CNY", "to": "op-1", "amount": 1})):
+        refused = chain.expect_failed(chain.tx("cash", action, args, chain.key("op-2")),
+                                      "unauthorised")
+        assert "the central issuer of CNY is 'pboc'" in refused.message, action
+    chain.ok(chain.tx("cash", "issue", {"currency": "CNY", "to": "op-1", "amount": 5},
+                      chain.key("pboc")))

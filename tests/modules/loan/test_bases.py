@@ -248,6 +248,60 @@ def test_receivable_loan_holds_the_certificate_until_repaid(loans: Loans) -> Non
                                   chain.key("sme-1"))).code == "unauthorised"
     again = loans.apply_tx(loans.grant(), amount=1, basis=basis)
     assert chain.expect_failed(again, "not_found").field == "basis.certificate"
+    # nor can the bank give it away while it secures the loan: a lien holds it
+    for action, args in (("transfer", {"id": cert_id, "to": "bank-c"}),
+                         ("split", {"id": cert_id, "amounts": [1, 9_999_999]})):
+        refused = chain.expect_failed(chain.tx("receivable", action, args,
+                                               chain.key("bank-a")), "conflict")
+        assert refused.field == "id" and f"loan {loan_id}" in refused.message
     loans.ok("repay_early", {"id": loan_id}, "sme-1")
     assert loans.loan(loan_id).status == Status.REPAID
     assert cert(chain, cert_id).holder == "sme-1"
+    # the lien is lifted with the loan: the SME's certificate moves again
+    chain.ok(chain.tx("receivable", "transfer", {"id": cert_id, "to": "bank-c"},
+                      chain.key("sme-1")))
+
+
+def test_a_pledge_follows_its_loan_declined_withdrawn_released_or_enforced(
+        loans: Loans) -> None:
+    """A decline or a withdrawal releases the pledge; a loan whose pledge was released may
+    be pledged anew; an approval stays within the pledged value; an enforced pledge frees
+    the right for its next owner."""
+    chain = loans.chain
+    chain.ok(chain.issue("bank-a", 10**9))
+    consent = loans.grant()
+    declined = loans.apply(consent, basis=PATENT)
+    pledge = loans.ok("pledge_ip", pledge_args(declined), "cnipa").events[-1].attrs["pledge"]
+    loans.ok("decide", {"id": declined, "approve": False, "band": "D",
+                        "reason_codes": ["IP_WEAK"], "attestation_id": ""}, "bank-a")
+    assert loans.pledge(pledge).status == PledgeStatus.RELEASED
+    withdrawn = loans.apply(consent, basis=PATENT)
+    pledge = loans.ok("pledge_ip", pledge_args(withdrawn), "cnipa").events[-1].attrs["pledge"]
+    assert chain.expect_failed(loans.tx("withdraw", {"id": withdrawn}, "bank-a"),
+                               "unauthorised")
+    loans.ok("withdraw", {"id": withdrawn}, "sme-1")
+    assert loans.loan(withdrawn).status == Status.WITHDRAWN
+    assert loans.pledge(pledge).status == PledgeStatus.RELEASED
+    assert chain.expect_failed(loans.tx("withdraw", {"id": withdrawn}, "sme-1"),
+                               "conflict").field == "id"
+    # pledged at 10,000,000: an approval of 12,000,000 is above it
+    loan_id = loans.apply(consent, basis=PATENT)
+    pledge = loans.ok("pledge_ip", pledge_args(loan_id, value=10_000_000),
+                      "cnipa").events[-1].attrs["pledge"]
+    too_much = chain.tx("loan", "decide", {
+        "id": loan_id, "approve": True, "band": "B", "reason_codes": [],
+        "attestation_id": loans.score(consent), "terms": loans.terms(amount=12_000_000)},
+        chain.key("bank-a"))
+    assert chain.expect_failed(too_much, "bad_args").field == "terms.amount"
+    loans.ok("release_pledge", {"id": pledge}, "bank-a")
+    pledge = loans.ok("pledge_ip", pledge_args(loan_id, value=20_000_000),
+                      "cnipa").events[-1].attrs["pledge"]
+    loans.ok("decide", {"id": loan_id, "approve": True, "band": "B", "reason_codes": [],
+                        "attestation_id": loans.score(consent),
+                        "terms": loans.terms(amount=12_000_000)}, "bank-a")
+    loans.ok("disburse", {"id": loan_id}, "bank-a")
+    days_to(loans, loans.loan(loan_id).schedule[0].due, 91)
+    loans.ok("mark_overdue", {"id": loan_id}, "bank-a")
+    loans.ok("default", {"id": loan_id}, "bank-a")
+    assert loans.pledge(pledge).status == PledgeStatus.ENFORCED
+    assert chain.store.get(right_key("patent", PATENT["registration_number"])) is None

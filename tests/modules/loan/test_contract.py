@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from smechain.core.daycount import block_day, date_of, day_number
+from smechain.modules.loan import queries as q
 from smechain.modules.loan.contract import Status, defaulted_key
 from smechain.modules.loan.schedule import schedule
 
@@ -370,3 +371,51 @@ def test_decide_is_checked_against_the_product_and_the_scorecard_bands(loans: Lo
     chain.ok(loans.decide_tx(loan_id, att, band="E",
                              terms=loans.terms(rate_bp=MAX_RATE_BP, style="equal_instalments")))
     assert loans.loan(loan_id).band == "E"
+
+
+def test_a_decision_needs_the_applications_consent_still_live(loans: Loans) -> None:
+    chain = loans.chain
+    consent = loans.grant()
+    loan_id = loans.apply(consent)
+    attestation = loans.score(consent)
+    chain.ok(chain.tx("consent", "revoke", {"id": consent}, chain.key("sme-1")))
+    refused = chain.expect_failed(loans.tx("decide", {
+        "id": loan_id, "approve": False, "band": "C", "reason_codes": ["TAX_LOW"],
+        "attestation_id": attestation}, "bank-a"), "consent_revoked")
+    assert refused.field == "id"
+
+
+def test_a_decline_without_a_score_still_lists_its_reasons(loans: Loans) -> None:
+    chain = loans.chain
+    loan_id = loans.apply(loans.grant())
+    no_reason = loans.tx("decide", {"id": loan_id, "approve": False, "band": "",
+                                    "reason_codes": [], "attestation_id": ""}, "bank-a")
+    assert chain.expect_failed(no_reason, "bad_args").field == "reason_codes"
+    unscored_approval = loans.tx("decide", {"id": loan_id, "approve": True, "band": "",
+                                            "reason_codes": [], "attestation_id": "",
+                                            "terms": loans.terms()}, "bank-a")
+    assert chain.expect_failed(unscored_approval, "bad_args").field == "band"
+    loans.ok("decide", {"id": loan_id, "approve": False, "band": "",
+                        "reason_codes": ["CONSENT_SCOPE"], "attestation_id": ""}, "bank-a")
+    loan = loans.loan(loan_id)
+    assert (loan.status, loan.score_attestation, loan.reason_codes) == (
+        Status.DECLINED, "", ["CONSENT_SCOPE"])
+
+
+def test_an_overdue_loans_standing_is_what_repay_charges_today(loans: Loans) -> None:
+    """``standing`` accrues penalty interest to the day it is read: arrears plus the penalty
+    it shows is exactly the most ``repay`` takes that day."""
+    chain = loans.chain
+    loan_id = loans.active()
+    first = loans.loan(loan_id).schedule[0]
+    days_to(loans, first.due, 10)
+    loans.ok("mark_overdue", {"id": loan_id}, "bank-a")
+    days_to(loans, first.due, 40)
+    today = block_day(block_timestamp(chain.height + 1) + chain.days_later * 86_400_000)
+    standing = q.standing(loans.loan(loan_id), today)
+    owed = standing["arrears"] + standing["penalty_due"]
+    assert standing["penalty_due"] > loans.loan(loan_id).penalty_accrued > 0
+    assert chain.expect_failed(loans.tx("repay", {"id": loan_id, "amount": owed + 1},
+                                        "sme-1"), "conflict").field == "amount"
+    loans.ok("repay", {"id": loan_id, "amount": owed}, "sme-1")
+    assert loans.loan(loan_id).status == Status.ACTIVE

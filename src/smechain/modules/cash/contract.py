@@ -9,8 +9,10 @@ the currency's minor unit (fen, cent).
 
 **Two tiers.** Per currency, a ``cash_issuer`` is an *operating institution* once a
 central issuer has appointed it (``appoint_operator``, recorded at ``cash/operators/<cur>``);
-every other ``cash_issuer`` is a *central issuer* of that currency. While a currency has
-no operator it is one-tier, as before: central issuers issue to any member. Once it has
+the first ``cash_issuer`` to act as the central issuer of a currency (appointing or revoking
+an operator, setting its rate or settlement dates: ``cash/central/<cur>``) is its
+*central issuer* for good, and no other may act as such. While a currency has no operator
+it is one-tier, as before: any cash issuer that operates none issues to any member. Once it has
 one, the central issuer issues only to its operators, and operators do not issue: they
 distribute to wallets by ``transfer`` from what was issued to them, and redeem what they
 hold. Only a central issuer appoints, revokes, sets rates and settlement dates.
@@ -101,6 +103,7 @@ TERMS_PREFIX = "cash/terms/"
 WALLET_PREFIX = "cash/wallet/"
 OPERATORS_PREFIX = "cash/operators/"
 REVOKED_PREFIX = "cash/revoked/"
+CENTRAL_PREFIX = "cash/central/"
 INTEREST_PREFIX = "cash/interest/"
 
 
@@ -127,6 +130,11 @@ def wallet_key(currency: str, org: str) -> str:
 def operators_key(currency: str) -> str:
     """State key of a currency's operating institutions (a sorted list of org ids)."""
     return OPERATORS_PREFIX + currency
+
+
+def central_key(currency: str) -> str:
+    """State key of the central issuer of a currency, once one has acted as it."""
+    return CENTRAL_PREFIX + currency
 
 
 def revoked_key(currency: str) -> str:
@@ -315,6 +323,12 @@ def _require_central(state: TxState, ctx: Context, currency: str, action: str) -
         raise Unauthorised("", f"cash.{action}: {ctx.sender.org!r} is an operating institution "
                                f"of {currency}; only the central issuer may")
     _require_not_revoked(state, ctx, currency, action, ops)
+    central = state.get_as(central_key(currency), str)
+    if central is None:  # the first central act claims the currency for good
+        state.put(central_key(currency), ctx.sender.org)
+    elif central != ctx.sender.org:
+        raise Unauthorised("", f"cash.{action}: the central issuer of {currency} is "
+                               f"{central!r}")
 
 
 def _require_not_revoked(state: TxState, ctx: Context, currency: str, action: str,
@@ -338,6 +352,8 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
                                f"{args.currency}; it distributes by transfer what the central "
                                "issuer issued to it")
     _require_not_revoked(state, ctx, args.currency, "issue", ops)
+    if ops:
+        _require_central(state, ctx, args.currency, "issue")
     if ops and args.to not in ops:
         raise BadArguments("to", f"{shown(args.to)!r} is no operating institution of "
                            f"{args.currency}; the central issuer issues to {ops}")

@@ -27,6 +27,7 @@ EXAMPLES = {
               '"prepayment_fee_bp": 50}} (band: A to E; style: the product\'s repayment, '
               "equal_instalments, equal_principal or interest_only_balloon; an export-record "
               "loan adds export_share_bp; a decline: approve false, no terms, its reason codes)",
+    "withdraw": '{"id": "<loan id>"} (the SME, before disbursement)',
     "pledge_ip": '{"id": "<loan id>", "right_kind": "patent", '
                  '"registration_number": "ZL202310123456.7", "value": 80000000}',
     "disburse": '{"id": "<loan id>"}',

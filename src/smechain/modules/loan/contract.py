@@ -10,6 +10,7 @@ call it)::
     |---|---|---|---|---|---|
     | apply | (none) | applied | (by role) | (none) | sme |
     | decide | applied | (same) | bank | (none) | any |
+    | withdraw | applied or approved | withdrawn | sme | (none) | any |
     | pledge_ip | applied or approved | (same) | (by role) | (none) | ip_office |
     | disburse | approved | active | bank | (none) | any |
     | repay | active or overdue | (same) | sme | (none) | any |
@@ -38,9 +39,16 @@ Besides the declaration:
   contract with the bank, not a basis this module holds; a loan on a pledge, a record
   or a certificate is made under the product that prices that security).
 - ``decide`` moves the loan to ``approved`` (with terms) or ``declined`` (an adverse-action
-  notice: at least one reason code). Either way it records the score band and reason
-  codes the bank got from the private score, and the score's attestation
-  (``credit.attest`` of kind ``score`` on this SME for this bank) with its result digest.
+  notice: at least one reason code); the consent the application cites must still be
+  live. Either way it records the score band and reason codes the bank got from the
+  private score, and the score's attestation (``credit.attest`` of kind ``score`` on this
+  SME for this bank) with its result digest; a decline may cite no score (``band`` and
+  ``attestation_id`` empty) when the bank could not score the SME (its consent does not
+  cover the model's categories, say). A decline releases a registered IP pledge; an
+  approval of an IP-pledge loan stays within the pledged value (``terms.amount``), and
+  only an export-record loan states ``export_share_bp``.
+- ``withdraw``: the SME withdraws an application, approved or not, before disbursement;
+  a registered pledge is released.
   The band must be one of the scorecards' ``A``–``E`` (``product.contract.BANDS``); the
   ledger holds only the digest of the score's report, not its band, so the band cannot
   be checked against the report here: the attestation is checked to be a score of this
@@ -88,7 +96,13 @@ Besides the declaration:
   write-off, they reduce the loss without reopening the loan; the portfolio shows the
   exposure at default, what was recovered and the loss given default.
 - ``pledge_ip``: the IP office registers a pledge of the loan's patent or trademark to its
-  bank; a right backs one live pledge at a time, across banks. ``release_pledge``: the
+  bank; a right backs one live pledge at a time, across banks; a loan whose pledge was
+  released may be pledged again. An enforced pledge frees the right (the bank has taken
+  it; its next owner may pledge it).
+- A loan on a debt certificate puts a lien on it (``receivable.contract.lien_key``) from
+  disbursement: the bank holds it and may not split, transfer, sell or guarantee it until
+  the loan is repaid (the certificate goes back to the SME) or defaults (the lien is
+  lifted: the bank collects or sells it, a ``collateral`` recovery). ``release_pledge``: the
   pledgee bank gives up its security.
 - ``attest_export``: customs records an SME's export value of the twelve months to
   ``period_end`` and the digest of the declarations, under a live consent of that SME
@@ -131,7 +145,7 @@ from smechain.modules.loan.schedule import (
 from smechain.modules.membership.contract import read_org
 from smechain.modules.product.contract import BANDS, KINDS, Product, product_key, version_key
 from smechain.modules.product.contract import Status as ProductStatus
-from smechain.modules.receivable.contract import Certificate, cert_key
+from smechain.modules.receivable.contract import Certificate, cert_key, lien_key
 from smechain.modules.receivable.contract import Status as CertStatus
 
 LOAN_PREFIX = "loan/loan/"
@@ -166,6 +180,8 @@ class Status(StrEnum):
     ACTIVE = "active"
     """Disbursed and current."""
     OVERDUE = "overdue"
+    WITHDRAWN = "withdrawn"
+    """By the SME before disbursement."""
     REPAID = "repaid"
     DEFAULTED = "defaulted"
     WRITTEN_OFF = "written_off"
@@ -232,7 +248,12 @@ PRODUCT_BASES = {
 if set(PRODUCT_BASES) != set(KINDS):  # a new product kind needs its basis decided here
     raise ImportError(f"loan bases {sorted(PRODUCT_BASES)} differ from product kinds {KINDS}")
 
-Amount = cash.Amount
+MAX_LOAN = 10**15
+"""The largest principal a loan may have (minor units: ten trillion yuan): far above any SME
+loan, and low enough that every sum of principal, interest and penalty interest the module
+keeps stays within the ledger's 64-bit integers."""
+Amount = Annotated[int, msgspec.Meta(gt=0, le=MAX_LOAN, description=(
+    "Minor units (fen, cent), 1 to 10^15."))]
 Rate = Annotated[int, msgspec.Meta(ge=0, le=MAX_RATE_BP)]
 Months = Annotated[int, msgspec.Meta(ge=1, le=MAX_TERM_MONTHS)]
 ProductVersion = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
@@ -502,6 +523,10 @@ def _check_consent(state: TxState, ctx: Context, consent_id: str, bank: str, sme
                           "purpose": field})
 
 
+_CATEGORY = {BasisKind.IP_PLEDGE: "ip", BasisKind.EXPORT_RECORD: "customs"}
+"""The data category a loan's consent must cover for its basis."""
+
+
 def _read_export(state: TxState, record_id: str, field: str) -> ExportRecord:
     record = state.get_as(export_key(record_id), ExportRecord)
     if record is None:
@@ -608,9 +633,7 @@ def apply(state: TxState, ctx: Context, args: Apply) -> None:
     if not cash.CURRENCY.match(args.currency):
         raise BadArguments("currency", f"{shown(args.currency)!r} is not an ISO 4217 code")
     _text(args.product_id, PRODUCT, "product_id")
-    category = {BasisKind.IP_PLEDGE: "ip", BasisKind.EXPORT_RECORD: "customs"}.get(
-        basis.kind, "")
-    _check_consent(state, ctx, args.consent_id, args.bank, sme, category)
+    _check_consent(state, ctx, args.consent_id, args.bank, sme, _CATEGORY.get(basis.kind, ""))
     if state.get_int(defaulted_key(sme)):
         raise Unauthorised("", f"{sme!r} is not eligible: it has a loan in default")
     _check_product(state, args, basis)
@@ -636,16 +659,25 @@ def _check_score(state: TxState, loan: Loan, args: Decide) -> Attestation:
     return found
 
 
+def _pledge_of(state: TxState, loan: Loan) -> Pledge | None:
+    """The loan's registered pledge, if any."""
+    pledge = state.get_as(pledge_key(loan.pledge), Pledge) if loan.pledge else None
+    return pledge if pledge is not None and pledge.status == PledgeStatus.REGISTERED else None
+
+
 def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
     """The bank approves with terms or declines with an adverse-action notice."""
-    if args.band not in BANDS:
+    unscored = not args.approve and not args.attestation_id
+    if args.band not in BANDS and not (unscored and args.band == ""):
         raise BadArguments("band", f"{shown(args.band)!r} is not a scorecard band "
                            f"({', '.join(BANDS)})")
     if len(args.reason_codes) > MAX_REASONS:
         raise BadArguments("reason_codes", f"at most {MAX_REASONS} reason codes")
     for i, code in enumerate(args.reason_codes):
         _text(code, REASON, f"reason_codes[{i}]")
-    score = _check_score(state, loan, args)
+    _check_consent(state, ctx, loan.consent_id, loan.bank, loan.sme,
+                   _CATEGORY.get(loan.basis.kind, ""), "id")
+    score = None if unscored else _check_score(state, loan, args)
     if args.approve:
         terms = args.terms
         if terms is None:
@@ -656,6 +688,13 @@ def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
         _check_product_terms(state, loan, terms)
         if loan.basis.kind is BasisKind.EXPORT_RECORD:
             _check_export_share(state, loan, terms, "terms.")
+        elif args.terms is not None and args.terms.export_share_bp:
+            raise BadArguments("terms.export_share_bp", "only an export-record loan has an "
+                               "export share")
+        pledge = _pledge_of(state, loan)
+        if pledge is not None and terms.amount > pledge.value:
+            raise BadArguments("terms.amount", f"{terms.amount} is above the value "
+                               f"{pledge.value} of the pledged {pledge.right_kind}")
         status = Status.APPROVED
     else:
         if args.terms is not None:
@@ -663,14 +702,26 @@ def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
         if not args.reason_codes:
             raise BadArguments("reason_codes", "an adverse-action notice lists its reasons")
         terms, status = None, Status.DECLINED
+        pledge = _pledge_of(state, loan)
+        if pledge is not None:
+            _release(state, ctx, pledge)
     _put(state, msgspec.structs.replace(
         loan, status=status, decided_at_ms=ctx.timestamp_ms, band=args.band,
         reason_codes=list(args.reason_codes),
-        score_attestation=f"{score.consent_id}/{score.id}", score_digest=score.result_digest,
-        terms=terms))
+        score_attestation=f"{score.consent_id}/{score.id}" if score else "",
+        score_digest=score.result_digest if score else b"", terms=terms))
     state.emit("LoanApproved" if args.approve else "LoanDeclined", id=loan.id, sme=loan.sme,
                bank=loan.bank, band=args.band, reason_codes=list(args.reason_codes),
-               report_id=score.result_digest.hex()[:32])
+               report_id=score.result_digest.hex()[:32] if score else "")
+
+
+def withdraw(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
+    """The SME withdraws its application before disbursement, releasing its pledge."""
+    pledge = _pledge_of(state, loan)
+    if pledge is not None:
+        _release(state, ctx, pledge)
+    _put(state, msgspec.structs.replace(loan, closed_at_ms=ctx.timestamp_ms))
+    state.emit("LoanWithdrawn", id=loan.id, sme=loan.sme, bank=loan.bank)
 
 
 def _check_export_share(state: TxState, loan: Loan, terms: Terms, prefix: str
@@ -721,6 +772,7 @@ def disburse(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
                            f"{loan.basis.certificate!r}")
         state.put(cert_key(cert.id), msgspec.structs.replace(cert, holder=loan.bank,
                                                              recourse_to=""))
+        state.put(lien_key(cert.id), f"loan {loan.id}")
     cash.move(state, loan.currency, loan.bank, loan.sme, terms.amount, "id", "id", ctx=ctx)
     start = date_of(_today(ctx))
     rows = schedule(terms.amount, terms.rate_bp, terms.term_months, start, terms.style,
@@ -756,6 +808,7 @@ def _close(state: TxState, ctx: Context, loan: Loan) -> Loan:
             state.put(export_key(record.id), msgspec.structs.replace(
                 record, lent=max(0, record.lent - loan.terms.amount)))
     if loan.basis.kind is BasisKind.RECEIVABLE:
+        state.delete(lien_key(loan.basis.certificate))
         cert = state.get_as(cert_key(loan.basis.certificate), Certificate)
         if cert is not None and cert.holder == loan.bank and cert.status == CertStatus.CONFIRMED:
             state.put(cert_key(cert.id), msgspec.structs.replace(cert, holder=loan.sme))
@@ -867,9 +920,12 @@ def default(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
         if pledge is not None and pledge.status == PledgeStatus.REGISTERED:
             state.put(pledge_key(pledge.id), msgspec.structs.replace(
                 pledge, status=PledgeStatus.ENFORCED, closed_at_ms=ctx.timestamp_ms))
+            state.delete(right_key(pledge.right_kind, pledge.registration_number))
             state.emit("PledgeEnforced", id=pledge.id, loan=loan.id, bank=pledge.bank,
                        right_kind=pledge.right_kind,
                        registration_number=pledge.registration_number)
+    if loan.basis.kind is BasisKind.RECEIVABLE:
+        state.delete(lien_key(loan.basis.certificate))  # enforced: the bank may sell it
     state.put(defaulted_key(loan.sme), state.get_int(defaulted_key(loan.sme)) + 1)
     _put(state, loan)
     state.emit("LoanDefaulted", id=loan.id, sme=loan.sme, bank=loan.bank,
@@ -917,7 +973,8 @@ def pledge_ip(state: TxState, ctx: Context, args: PledgeIp, loan: Loan) -> None:
     if args.registration_number != basis.registration_number:
         raise BadArguments("registration_number", f"loan {loan.id!r} cites "
                            f"{basis.right_kind} {basis.registration_number}")
-    if loan.pledge:
+    held = state.get_as(pledge_key(loan.pledge), Pledge) if loan.pledge else None
+    if held is not None and held.status == PledgeStatus.REGISTERED:
         raise Conflict("id", f"loan {loan.id!r} is already secured by pledge {loan.pledge!r}")
     key = right_key(args.right_kind, args.registration_number)
     if state.get(key) is not None:
@@ -996,6 +1053,8 @@ CONTRACT = Contract(
     {
         "apply": Action(apply, Apply, roles=SMES, to=Status.APPLIED),
         "decide": Transition(decide, Decide, LOANS, {Status.APPLIED}, by=BANK),
+        "withdraw": Transition(withdraw, LoanRef, LOANS, {Status.APPLIED, Status.APPROVED},
+                               Status.WITHDRAWN, by=SME),
         "pledge_ip": Transition(pledge_ip, PledgeIp, LOANS, {Status.APPLIED, Status.APPROVED},
                                 roles=IP_OFFICES),
         "disburse": Transition(disburse, LoanRef, LOANS, {Status.APPROVED}, Status.ACTIVE,

@@ -91,13 +91,20 @@ def bucket(days_past_due: int) -> str:
 
 def standing(loan: Loan, today: int) -> dict[str, Any]:
     """What a loan owes on day ``today``: ``outstanding`` principal, ``arrears`` (due and
-    unpaid), ``penalty_due`` (accrued and unpaid; more accrues while it is overdue),
-    ``days_past_due``, its ``bucket`` and the ``next_due`` date (``""``: none)."""
+    unpaid), ``penalty_due`` (unpaid, with what an overdue loan has accrued to ``today``:
+    what ``repay`` would charge), ``days_past_due``, its ``bucket`` and the ``next_due``
+    date (``""``: none, and none once the loan is no longer active or overdue)."""
     dpd = balance.days_past_due(loan.schedule, today)
-    upcoming = [i.due for i in loan.schedule if i.unpaid and day_number(i.due) > today]
+    upcoming = [i.due for i in loan.schedule if i.unpaid and day_number(i.due) > today
+                and loan.status in (Status.ACTIVE, Status.OVERDUE)]
+    penalty = loan.penalty_accrued - loan.penalty_paid
+    if loan.status == Status.OVERDUE and loan.terms is not None \
+            and loan.penalty_through < today:
+        penalty += balance.penalty_accrual(loan.schedule, loan.terms.penalty_rate_bp,
+                                           loan.penalty_through, today, loan.terms.day_count)
     return {"outstanding": balance.outstanding_principal(loan.schedule),
             "arrears": balance.arrears(loan.schedule, today),
-            "penalty_due": loan.penalty_accrued - loan.penalty_paid,
+            "penalty_due": penalty,
             "days_past_due": dpd, "bucket": bucket(dpd) if loan.status in LIVE else "",
             "next_due": upcoming[0] if upcoming else ""}
 

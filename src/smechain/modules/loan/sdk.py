@@ -135,7 +135,7 @@ class Portfolio:
 
 
 class LoanSdk(ModuleSdk):
-    """Loans: ``apply``, ``decide``, ``pledge_ip``, ``disburse``, ``repay``,
+    """Loans: ``apply``, ``decide``, ``withdraw``, ``pledge_ip``, ``disburse``, ``repay``,
     ``repay_early``, ``mark_overdue``, ``default``, ``write_off``, ``recover``,
     ``release_pledge``,
     ``attest_export``; ``loans``, ``loan``, ``queue``, ``portfolio``, ``pledges``,
@@ -160,6 +160,10 @@ class LoanSdk(ModuleSdk):
         """``loan.decide``: approve with ``terms`` (amount, rate_bp, term_months, style,
         day_count, penalty_rate_bp, grace_days, prepayment_fee_bp, export_share_bp) or
         decline listing the reason codes."""
+
+    @action
+    def withdraw(self, loan_id: str, *, wait: bool = True) -> TxResult:
+        """``loan.withdraw``: the SME withdraws its application before disbursement."""
 
     @action
     def pledge_ip(self, loan_id: str, right_kind: str, registration_number: str, value: int,

@@ -30,6 +30,8 @@ works from maturity on, ``mark_overdue`` from ``GRACE_DAYS`` after it, and
 
 A confirmed certificate cannot be disputed away. Every part keeps its
 ``root`` (the original certificate, which names the invoices) and ``parent``.
+A certificate under a lien (``lien_key``: it secures a loan) is not split, transferred,
+sold or guaranteed until the lien is lifted (409 on ``id``).
 """
 
 from __future__ import annotations
@@ -120,6 +122,25 @@ class Certificate(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_f
 def cert_key(cert_id: str) -> str:
     """State key of a certificate."""
     return CERT_PREFIX + cert_id
+
+
+LIEN_PREFIX = "receivable/lien/"
+
+
+def lien_key(cert_id: str) -> str:
+    """State key naming what a certificate secures (a loan's ``"loan:<id>"``), if anything.
+
+    Another module that takes a certificate as security (the loan module) writes it while
+    the security lasts and deletes it on release; meanwhile the holder may not split,
+    transfer, sell or guarantee it (409 on ``id``)."""
+    return LIEN_PREFIX + cert_id
+
+
+def _unencumbered(state: StateReader, cert: Certificate) -> None:
+    lien = state.get(lien_key(cert.id))
+    if lien is not None:
+        raise Conflict("id", f"certificate {cert.id!r} secures {decode(lien, str)}; it moves "
+                       "only once released")
 
 
 HOLDER: Party[Certificate] = Party("holder", lambda c: c.holder)
@@ -260,6 +281,7 @@ def dispute(state: TxState, ctx: Context, args: Dispute, cert: Certificate) -> N
 
 def split(state: TxState, ctx: Context, args: Split, cert: Certificate) -> None:
     """The holder splits a confirmed certificate into parts summing to its face value."""
+    _unencumbered(state, cert)
     if not 2 <= len(args.amounts) <= MAX_PARTS or any(a <= 0 for a in args.amounts):
         raise BadArguments("amounts", f"give 2 to {MAX_PARTS} positive amounts")
     if sum(args.amounts) != cert.face:
@@ -275,6 +297,7 @@ def split(state: TxState, ctx: Context, args: Split, cert: Certificate) -> None:
 
 def transfer(state: TxState, ctx: Context, args: Transfer, cert: Certificate) -> None:
     """The holder passes a certificate to another organisation (e.g. to pay a supplier)."""
+    _unencumbered(state, cert)
     if args.to == cert.holder:
         raise BadArguments("to", "must differ from the holder")
     if read_org(state, args.to) is None:
@@ -288,6 +311,7 @@ def sell(state: TxState, ctx: Context, args: Sell, cert: Certificate) -> None:
 
     Both sign the one transaction; the certificate and the cash move together.
     """
+    _unencumbered(state, cert)
     if args.buyer == cert.holder:
         raise BadArguments("buyer", "must differ from the holder")
     today, maturity = block_day(ctx.timestamp_ms), day_number(cert.maturity)
@@ -306,6 +330,7 @@ def sell(state: TxState, ctx: Context, args: Sell, cert: Certificate) -> None:
 
 def guarantee(state: TxState, ctx: Context, args: Guarantee, cert: Certificate) -> None:
     """A guarantor guarantees a certificate for a fee the holder pays in the same transaction."""
+    _unencumbered(state, cert)
     if cert.guarantor:
         raise Conflict("id", f"certificate {cert.id!r} is already guaranteed by {cert.guarantor!r}")
     if args.fee:

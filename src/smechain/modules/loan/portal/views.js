@@ -131,6 +131,8 @@ export function loansView() {
         : null],
       ["repay_early", () => button("loan.repay_early", (e) => act("repay_early", { id: l.id }, "loan.prepaid",
         e.currentTarget, () => table.reload()), { testid: "btn-repay-early", action: "loan.repay_early" })],
+      ["withdraw", () => button("loan.withdraw", (e) => act("withdraw", { id: l.id }, "loan.withdrawn",
+        e.currentTarget, () => table.reload()), { kind: "danger", testid: "btn-withdraw", action: "loan.withdraw" })],
     ])),
   });
   const apply = form({
