@@ -48,6 +48,7 @@ ORG_ROLES = {
     "si": ["social_insurance"],
     "customs-sh": ["customs"],
     "cnipa": ["ip_office"],
+    "wh-1": ["warehouse"],
 }
 GOVERNING = ["pboc", "bank-a", "core-a"]
 

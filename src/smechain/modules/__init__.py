@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from smechain.core.contract import Runtime
 from smechain.core.module import Module
-from smechain.modules import cash, consent, credit, invoice, loan, membership, product, receivable
+from smechain.modules import (
+    calendar,
+    cash,
+    consent,
+    credit,
+    invoice,
+    loan,
+    membership,
+    product,
+    receivable,
+    warehouse_receipt,
+)
 from smechain.modules.membership import contract as membership_contract
 
 MODULES: tuple[Module, ...] = (membership.MODULE, cash.MODULE, invoice.MODULE,
                                receivable.MODULE, consent.MODULE, credit.MODULE,
-                               product.MODULE, loan.MODULE)
+                               product.MODULE, loan.MODULE, calendar.MODULE,
+                               warehouse_receipt.MODULE)
 
 CONTRACTS = {m.name: m.contract for m in MODULES}
 
