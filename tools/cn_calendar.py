@@ -1,6 +1,6 @@
 """Write the China banking-day calendar's data files from two maintained sources.
 
-    python tools/cn_calendar.py 2025 2026        # writes src/smechain/modules/calendar/data/cn-YYYY.json
+    python tools/cn_calendar.py 2025 2026   # writes modules/calendar/data/cn-YYYY.json
 
 Each year comes from the ``chinesecalendar`` package (every day off of the State
 Council's notice, weekends inside a holiday run included, and the weekend working days,

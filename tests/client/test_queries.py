@@ -20,7 +20,7 @@ EINVOICES = DATA / "einvoice" / "en16931" / "ubl"
 def test_orgs_health_and_metrics(net: Net) -> None:
     client = net.login("sme-t1")
     orgs = {o.id: o for o in client.orgs()}
-    assert len(orgs) == 16 and orgs["bank-a"].roles == ("bank",)
+    assert len(orgs) == 17 and orgs["bank-a"].roles == ("bank",)
     assert client.org("regulator") == orgs["regulator"]
     assert len(bytes.fromhex(orgs["pboc"].admin_key)) == 32
     with Client(net.url) as anonymous:

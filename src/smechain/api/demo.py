@@ -73,6 +73,7 @@ ORGS = [
     ("si-sh", "Shanghai Social Insurance 上海社保", ["social_insurance"]),
     ("customs-sh", "Shanghai Customs 上海海关", ["customs"]),
     ("cnipa", "National IP Administration 国家知识产权局", ["ip_office"]),
+    ("warehouse-sh", "Shanghai Bonded Warehouse 上海保税仓储", ["warehouse"]),
     ("regulator", "Banking Regulator 金融监管", ["regulator"]),
     ("pboc", "Digital Cash Issuer 数字人民币", ["cash_issuer"]),
 ]

@@ -30,7 +30,6 @@ from smechain.modules.warehouse_receipt.contract import (
     RECEIPT_PREFIX,
     Receipt,
     Status,
-    receipt_key,
 )
 
 from ..conftest import ORG_ROLES, Chain

@@ -38,6 +38,7 @@ the source names the notice.
 from __future__ import annotations
 
 import re
+
 import msgspec
 
 from smechain.core.contract import Action, Context, Contract
