@@ -25,7 +25,7 @@ def entry(year: SetYear) -> CalendarYear:
     """``year`` as ``set_year`` stores it (revision 1)."""
     return CalendarYear(year.year, sorted(year.holidays, key=lambda d: d.date),
                         sorted(year.working_days, key=lambda d: d.date), year.source, 1,
-                        "regulator", 0, "00" * 32, [])
+                        "pboc", 0, "00" * 32, [])
 
 
 def state_of(*years: SetYear) -> DictState:

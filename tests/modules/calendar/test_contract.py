@@ -13,8 +13,9 @@ from smechain.modules.calendar.contract import CalendarYear, year_key
 
 from ..conftest import Chain, block_timestamp
 
-REGULATOR = "pboc"
-"""The test consortium's organisation holding the regulator role."""
+CENTRAL_BANK = "pboc"
+"""The test consortium's cash issuer of CNY (the central issuer: it appointed no operator
+yet)."""
 
 
 def year_args(**changes: Any) -> dict[str, Any]:
@@ -38,8 +39,8 @@ def stored(chain: Chain, year: int) -> CalendarYear | None:
     return None if raw is None else decode(raw, CalendarYear)
 
 
-def test_the_regulator_sets_a_year_and_days_count_on_it(chain: Chain) -> None:
-    (receipt,) = chain.ok(chain.tx("calendar", "set_year", year_args(), chain.key(REGULATOR)))
+def test_the_central_bank_sets_a_year_and_days_count_on_it(chain: Chain) -> None:
+    (receipt,) = chain.ok(chain.tx("calendar", "set_year", year_args(), chain.key(CENTRAL_BANK)))
     (event,) = receipt.events
     assert (event.name, event.attrs["year"], event.attrs["revision"]) == ("CalendarYearSet",
                                                                          2026, 1)
@@ -55,14 +56,14 @@ def test_the_regulator_sets_a_year_and_days_count_on_it(chain: Chain) -> None:
 
 
 def test_a_year_set_again_replaces_it_and_remembers_the_earlier_entry(chain: Chain) -> None:
-    chain.ok(chain.tx("calendar", "set_year", year_args(), chain.key(REGULATOR)))
+    chain.ok(chain.tx("calendar", "set_year", year_args(), chain.key(CENTRAL_BANK)))
     first = stored(chain, 2026)
     assert first is not None
     # the Spring Festival extended by a day, as in 2020
     extended = year_args(holidays=[*year_args()["holidays"],
                                    {"date": "2026-02-24", "name": "spring_festival"}],
                          source="国务院办公厅关于延长2026年春节假期的通知")
-    (receipt,) = chain.ok(chain.tx("calendar", "set_year", extended, chain.key(REGULATOR)))
+    (receipt,) = chain.ok(chain.tx("calendar", "set_year", extended, chain.key(CENTRAL_BANK)))
     assert receipt.events[0].attrs["revision"] == 2
     entry = stored(chain, 2026)
     assert entry is not None and entry.revision == 2
@@ -75,18 +76,35 @@ def test_a_year_set_again_replaces_it_and_remembers_the_earlier_entry(chain: Cha
 def test_a_year_is_stored_in_date_order(chain: Chain) -> None:
     args = year_args()
     args["holidays"] = list(reversed(args["holidays"]))
-    chain.ok(chain.tx("calendar", "set_year", args, chain.key(REGULATOR)))
+    chain.ok(chain.tx("calendar", "set_year", args, chain.key(CENTRAL_BANK)))
     entry = stored(chain, 2026)
     assert entry is not None
     dates = [d.date for d in entry.holidays]
     assert dates == sorted(dates)
 
 
-@pytest.mark.parametrize("org", ["bank-a", "sme-1", "tax", "wh-1"])
-def test_only_a_regulator_sets_a_year(chain: Chain, org: str) -> None:
+@pytest.mark.parametrize("org", ["bank-a", "sme-1", "tax", "wh-1", "customs-sh"])
+def test_only_the_central_bank_sets_a_year(chain: Chain, org: str) -> None:
     receipt = chain.expect_failed(chain.tx("calendar", "set_year", year_args(),
                                            chain.key(org)), "unauthorised")
-    assert "regulator" in receipt.message
+    assert "cash_issuer" in receipt.message
+
+
+def test_an_operating_institution_does_not_set_the_calendar(chain: Chain) -> None:
+    """A commercial bank the central bank appointed to distribute e-CNY holds the cash
+    issuer role too; it is a party to credits, so it sets no deadlines' calendar."""
+    key = chain.new_key()
+    chain.ok(chain.tx("membership", "add_org", {"id": "op-bank", "name": "Operating Bank",
+                                                "roles": ["bank", "cash_issuer"],
+                                                "admin_key": key.public},
+                      [chain.key("pboc"), chain.key("bank-a")]))
+    chain.keys["op-bank"] = key
+    chain.ok(chain.tx("cash", "appoint_operator", {"currency": "CNY", "org": "op-bank"},
+                      chain.key("pboc")))
+    receipt = chain.expect_failed(chain.tx("calendar", "set_year", year_args(), key),
+                                  "unauthorised")
+    assert "operating institution of CNY" in receipt.message
+    chain.ok(chain.tx("calendar", "set_year", year_args(), chain.key(CENTRAL_BANK)))
 
 
 def _holiday(i: int, date: str, name: str = "spring_festival") -> dict[str, Any]:
@@ -126,7 +144,7 @@ REFUSALS = [
                          ids=[f"{r[1]}-{i}" for i, r in enumerate(REFUSALS)])
 def test_a_bad_year_is_refused_naming_the_entry(chain: Chain, args: dict[str, Any],
                                                 field: str, reason: str) -> None:
-    receipt = chain.expect_failed(chain.tx("calendar", "set_year", args, chain.key(REGULATOR)),
+    receipt = chain.expect_failed(chain.tx("calendar", "set_year", args, chain.key(CENTRAL_BANK)),
                                   "bad_args")
     assert receipt.field == field
     assert reason in receipt.message
@@ -136,7 +154,7 @@ def test_a_bad_year_is_refused_naming_the_entry(chain: Chain, args: dict[str, An
 def test_a_malformed_argument_is_refused_before_it_runs(chain: Chain) -> None:
     args = year_args()
     args["holidays"][0] = {"date": "2026-01-01", "name": "new_years_day", "half": True}
-    receipt = chain.expect_failed(chain.tx("calendar", "set_year", args, chain.key(REGULATOR)),
+    receipt = chain.expect_failed(chain.tx("calendar", "set_year", args, chain.key(CENTRAL_BANK)),
                                   "bad_args")
     assert receipt.field == "args.holidays[0].half"
     assert "unknown field" in receipt.message

@@ -31,7 +31,8 @@ def load(
     file: Annotated[Path, typer.Argument(help="The year's data file (JSON; see "
                                          "smechain/modules/calendar/datafile.py).")],
     data: Annotated[Path, typer.Option("--data", help="The node's data folder.")],
-    key: Annotated[Path, typer.Option(help="The regulator's key file.")],
+    key: Annotated[Path, typer.Option(help="The central bank's key file (the cash issuer "
+                                      "of CNY).")],
 ) -> None:
     """Check a year's data file and record it on the ledger (calendar.set_year), replacing
     the year's entry.

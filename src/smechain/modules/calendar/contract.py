@@ -14,25 +14,29 @@ when it is a working day (Monday to Friday, or a listed working day) and not a h
 bank branches open on the listed weekend working days as on any working day.
 
 ``set_year`` records one year's entry, replacing the year's earlier one (its revision
-goes up by one, and the entry keeps a line for every earlier revision), by an
-organisation holding the ``regulator`` role. Why the regulator: the calendar binds
-every bank's deadlines against its counterparties, so no party to a credit (a bank
-could lengthen its own examination period) should set it; the consortium's regulator is
-its neutral operator, as the financial regulators publish the financial market's
-holiday arrangements that follow the State Council's notice. A deadline a contract has
-computed and stored keeps its value when the year is replaced later; one computed
-after uses the new entry.
+goes up by one, and the entry keeps a line for every earlier revision). It is the
+central bank's: an organisation holding the ``cash_issuer`` role that is no operating
+institution of the renminbi (the ``cash`` module's central issuer of CNY, the People's
+Bank of China). Why not the ``regulator`` role: regulators read the ledger and do not
+transact on it (``api.platform.Platform.require_submit`` refuses them), and the banking
+day is the central bank's to announce: it runs the payment systems (CNAPS) whose
+operating days are the days banks settle on, and it publishes each year how they run
+over the State Council's holidays. No party to a credit sets it (an issuing bank could
+lengthen its own examination period), so an operating institution, a commercial bank, is
+refused. A deadline a contract has computed and stored keeps its value when the year is
+replaced later; one computed after uses the new entry.
 
 Transitions, as declared in ``CONTRACT``::
 
     | action | from | to | by | co-signers | roles |
     |---|---|---|---|---|---|
-    | set_year | (none) | (none) | (by role) | (none) | regulator |
+    | set_year | (none) | (none) | (by role) | (none) | cash_issuer |
 
-Besides the declaration: every date is a real ``YYYY-MM-DD`` date in the stated year,
-listed once; a working day is a Saturday or a Sunday (any other day already is one) and
-no holiday; at least one holiday; names are lower-case keys (``spring_festival``);
-the source names the notice.
+Besides the declaration: the sender is no operating institution of CNY
+(``cash.operators``); every date is a real ``YYYY-MM-DD`` date in the stated year, listed
+once; a working day is a Saturday or a Sunday (any other day already is one) and no
+holiday; at least one holiday; names are lower-case keys (``spring_festival``); the
+source names the notice.
 """
 
 from __future__ import annotations
@@ -44,8 +48,9 @@ import msgspec
 from smechain.core.contract import Action, Context, Contract
 from smechain.core.daycount import day_number
 from smechain.core.encoding import decode, shown
-from smechain.core.errors import BadArguments
+from smechain.core.errors import BadArguments, Unauthorised
 from smechain.core.state import StateReader, TxState
+from smechain.modules.cash import contract as cash
 
 CALENDAR_PREFIX = "calendar/year/"
 MIN_YEAR, MAX_YEAR = 2000, 2099
@@ -59,7 +64,9 @@ HOLIDAY_NAMES = ("new_years_day", "spring_festival", "qingming", "labour_day", "
                  "mid_autumn", "national_day")
 """The statutory holidays (全国年节及纪念日放假办法, 2024 revision) by the names the data
 files and the portal use; a year may name others (a one-off holiday) as lower-case keys."""
-REGULATORS = frozenset({"regulator"})
+CENTRAL_BANKS = frozenset({"cash_issuer"})
+"""Who may set the calendar: a cash issuer that is the central issuer of ``CURRENCY``."""
+CURRENCY = "CNY"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -182,8 +189,12 @@ def check_year(args: SetYear) -> None:
 
 
 def set_year(state: TxState, ctx: Context, args: SetYear) -> None:
-    """The regulator records one year's holidays and weekend working days, replacing the
+    """The central bank records one year's holidays and weekend working days, replacing the
     year's earlier entry."""
+    if ctx.sender.org in cash.operators(state, CURRENCY):
+        raise Unauthorised("", f"calendar.set_year: {ctx.sender.org!r} is an operating "
+                           f"institution of {CURRENCY}; only the central issuer sets the "
+                           "calendar")
     check_year(args)
     old = read_year(state, args.year)
     earlier = [] if old is None else [*old.earlier, Revision(
@@ -203,6 +214,6 @@ def set_year(state: TxState, ctx: Context, args: SetYear) -> None:
 CONTRACT = Contract(
     "calendar",
     {
-        "set_year": Action(set_year, SetYear, roles=REGULATORS),
+        "set_year": Action(set_year, SetYear, roles=CENTRAL_BANKS),
     },
 )

@@ -1,6 +1,7 @@
-"""The calendar's part of the demo: at the demo's start (``HISTORY_DAYS`` ago) the
-regulator loads every year the package ships (``data/cn-YYYY.json``: 2025 and 2026), so
-deadlines in them count from the first block on (``ids["calendar_years"]``)."""
+"""The calendar's part of the demo: at the demo's start (``HISTORY_DAYS`` ago) the central
+bank (the demo's cash issuer, ``pboc``) loads every year the package ships
+(``data/cn-YYYY.json``: 2025 and 2026), so deadlines in them count from the first block on
+(``ids["calendar_years"]``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,6 @@ def seed(demo: DemoBuilder) -> Seed:
     years = []
     for path in sorted(DATA.glob("cn-*.json")):
         year = datafile.parse(path.read_bytes())
-        demo.do("regulator", "calendar", "set_year", datafile.as_args(year))
+        demo.do("pboc", "calendar", "set_year", datafile.as_args(year))
         years.append(year.year)
     demo.ids["calendar_years"] = years

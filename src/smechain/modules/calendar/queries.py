@@ -46,7 +46,7 @@ class CalendarMissing(ContractError):
 
 REFUSAL_STATUS = {CalendarMissing.code: 409}
 """HTTP status of the refusal (``api.hooks``): the request is sound, the ledger lacks the
-year until the regulator loads it."""
+year until the central bank loads it."""
 
 
 def _weekdays_before(day: int) -> int:
@@ -74,7 +74,7 @@ class BankingCalendar:
             entry = read_year(self.state, year)
             if entry is None:
                 raise CalendarMissing(field, f"the ledger holds no China banking-day "
-                                      f"calendar for {year}; the regulator loads {year} "
+                                      f"calendar for {year}; the central bank loads {year} "
                                       "from the State Council's notice (calendar.set_year) "
                                       "before days in it are counted")
             off = sorted(d for d in (day_number(h.date) for h in entry.holidays)

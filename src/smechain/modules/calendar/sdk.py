@@ -67,7 +67,7 @@ class CalendarSdk(ModuleSdk):
     def set_year(self, year: int, holidays: Sequence[Mapping[str, str]],
                  working_days: Sequence[Mapping[str, str]], source: str, *,
                  wait: bool = True) -> TxResult:
-        """``calendar.set_year`` (regulator): one year's days off and weekend working
+        """``calendar.set_year`` (the central bank): one year's days off and weekend working
         days, each ``{"date": "YYYY-MM-DD", "name": "spring_festival"}``, replacing the
         year's entry."""
 

@@ -1,5 +1,5 @@
 // The China banking-day calendar in the portal: the years the ledger holds, one year's days off and
-// weekend working days, a banking-day calculator for everyone; the regulator uploads a year's data file.
+// weekend working days, a banking-day calculator for everyone; the central bank (cash issuer) uploads a year's data file.
 
 import { ApiError, get, submit } from "/static/api.js";
 import { form } from "/static/form.js";
@@ -25,11 +25,11 @@ function runs(days) {
 
 const holidayName = (name) => h("span", { i18n: `holiday.${name}`, title: name }, name);
 
-/** Everyone: the years, one year's days, a calculator; the regulator also loads a year. */
+/** Everyone: the years, one year's days, a calculator; the central bank also loads a year. */
 export function calendarView(ctx) {
   const years = h("div", { testid: "calendar-years" });
   const detail = h("div", { testid: "calendar-year" });
-  const regulator = (ctx.me.org_roles || []).includes("regulator");
+  const centralBank = (ctx.me.org_roles || []).includes("cash_issuer");
 
   async function showYear(year) {
     try {
@@ -93,7 +93,7 @@ export function calendarView(ctx) {
 
   const parts = [panel("calendar.years", h("p", { class: "muted", i18n: "calendar.intro" }), years, detail),
     panel("calendar.calculator", calc.el)];
-  if (regulator) parts.push(panel("calendar.load_title", h("p", { class: "muted", i18n: "calendar.load_intro" }),
+  if (centralBank) parts.push(panel("calendar.load_title", h("p", { class: "muted", i18n: "calendar.load_intro" }),
     loadForm(() => {
       clear(detail);
       loadYears();
@@ -102,7 +102,7 @@ export function calendarView(ctx) {
   return { el: h("div", {}, ...parts), refresh: loadYears };
 }
 
-/** The regulator uploads a year's data file (cn-YYYY.json); the ledger checks it and names a bad entry. */
+/** The central bank uploads a year's data file (cn-YYYY.json); the ledger checks it and names a bad entry. */
 function loadForm(after) {
   const f = form({
     name: "calendar-load",
