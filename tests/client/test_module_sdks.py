@@ -40,6 +40,9 @@ SAMPLES_BY_ACTION: dict[str, Any] = {
     "product.publish.terms": plain(product_terms(1)[0]),
     "product.revise.terms": plain(product_terms(1)[0]),
     "loan.recover.source": "collection",
+    "calendar.set_year.year": 2026,
+    "calendar.set_year.holidays": [{"date": "2026-01-01", "name": "new_years_day"}],
+    "calendar.set_year.working_days": [{"date": "2026-01-04", "name": "new_years_day"}],
 }
 """Arguments whose name another action gives another type, by ``module.action.name``."""
 
