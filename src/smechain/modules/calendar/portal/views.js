@@ -23,7 +23,12 @@ function runs(days) {
   return out;
 }
 
-const holidayName = (name) => h("span", { i18n: `holiday.${name}`, title: name }, name);
+/** A holiday's name in the reader's language; a name the portal does not know (a one-off holiday) as it is. */
+const holidayName = (name) => (HOLIDAYS.includes(name) ? h("span", { i18n: `holiday.${name}`, title: name })
+  : h("span", {}, name));
+
+const HOLIDAYS = ["new_years_day", "spring_festival", "qingming", "labour_day", "dragon_boat", "mid_autumn",
+  "national_day"];
 
 /** Everyone: the years, one year's days, a calculator; the central bank also loads a year. */
 export function calendarView(ctx) {
@@ -87,7 +92,10 @@ export function calendarView(ctx) {
         hint: "calendar.days_hint" },
     ],
     extra: answer,
-    submit: (v) => get("/v1/calendar/add", { date: v.date, days: v.days }),
+    submit: (v) => {
+      clear(answer);
+      return get("/v1/calendar/add", { date: v.date, days: v.days });
+    },
     onSuccess: (r) => fill(answer, h("span", { i18n: "calendar.answer", params: r })),
   });
 
