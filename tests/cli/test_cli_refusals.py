@@ -87,8 +87,9 @@ CASES = {
                      {"currency": "CNY", "to": "sme-1", "amount": 5},
                      "error: --key: cash.issue: sender 'sme-1' holds none of the roles"),
     "unknown contract": (["tx", "x", "y", "--key", "core-a"], {},
-                         "error: contract: no contract 'x' (known: cash, consent, credit, invoice, "
-                         "loan, membership, product, receivable)"),
+                         "error: contract: no contract 'x' (known: calendar, cash, consent, "
+                         "credit, invoice, loan, membership, product, receivable, "
+                         "warehouse_receipt)"),
     "unknown action": (["tx", "cash", "pay", "--key", "core-a"], {},
                        "error: action: cash has no action 'pay' (known: appoint_operator, issue, "
                        "redeem, set_rate, set_settlement_dates, set_wallet_class, "

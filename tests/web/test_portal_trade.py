@@ -69,8 +69,9 @@ def test_the_central_bank_loads_a_year_and_a_bad_file_is_refused_naming_the_entr
     load.get_by_test_id("input-file").set_input_files(str(DATA / "cn-2026.json"))
     page.get_by_test_id("submit-calendar-load").click()
     expect_tx_toast(page)
-    expect(page.get_by_test_id("table-calendar").get_by_test_id("row-2026")).to_contain_text(
-        "2")  # revision 2
+    revision = page.get_by_test_id("table-calendar").get_by_test_id("row-2026").locator("td")
+    expect(revision.nth(4)).to_have_text("2")
+    expect(page.get_by_test_id("calendar-year")).to_contain_text("Replaced 1 time(s)")
 
 
 def test_a_warehouse_issues_and_the_holder_pledges_to_a_bank_that_accepts(
