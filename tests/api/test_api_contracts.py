@@ -292,7 +292,45 @@ def _cases() -> list[Any]:
          ok(["BillOfLadingSurrenderRejected"])),
         ("carrier-cosco/operator", "bill_of_lading", "answer_surrender",
          {"request": "{surrender}", "accept": True}, (409, "conflict", "request")),
+        ("pboc/operator", "calendar", "set_year", CALENDAR_2030, ok(["CalendarYearSet"])),
+        ("pboc/operator", "calendar", "set_year",
+         {**CALENDAR_2030, "working_days": [{"date": "2030-10-05", "name": "national_day"}]},
+         (422, "bad_args", "working_days[0].date")),
+        ("bank-a/operator", "calendar", "set_year", CALENDAR_2030, (403, "forbidden", "org")),
+        ("warehouse-sh/operator", "warehouse_receipt", "issue",
+         {"depositor": "sme-t2", "goods": "Soybeans, yellow, non-GMO", "commodity_code": "120190",
+          "quantity": 500, "unit": "TNE", "value": 230_000_000, "currency": "CNY",
+          "location": "warehouse 1, silo 2"}, ok(["ReceiptIssued"])),
+        ("sme-t4/operator", "warehouse_receipt", "issue",
+         {"depositor": "sme-t2", "goods": "Soybeans", "commodity_code": "120190",
+          "quantity": 500, "unit": "TNE", "value": 230_000_000, "currency": "CNY",
+          "location": "silo 2"}, (403, "forbidden", "org")),
+        ("sme-t4/operator", "warehouse_receipt", "transfer", {"id": "{free_receipt}",
+                                                              "to": "sme-t3"},
+         ok(["ReceiptTransferred"])),
+        # pledged to bank-b: it moves only with bank-b co-signing (a proposal)
+        ("sme-t4/operator", "warehouse_receipt", "transfer", {"id": "{pledged_receipt}",
+                                                              "to": "sme-t3"},
+         (403, "unauthorised", "pledgee")),
+        ("sme-t4/operator", "warehouse_receipt", "pledge", {"id": "{pledged_receipt}",
+                                                            "bank": "bank-a"},
+         (409, "conflict", "id")),
+        ("warehouse-sh/operator", "warehouse_receipt", "deliver",
+         {"id": "{pledged_receipt}", "holder": "sme-t4"}, (409, "conflict", "id")),
+        ("bank-a/operator", "warehouse_receipt", "release", {"id": "{pledged_receipt}"},
+         (404, "not_found", "id")),
+        ("sme-t4/operator", "warehouse_receipt", "enforce", {"id": "{pledged_receipt}"},
+         (403, "unauthorised", "")),
+        ("bank-b/operator", "warehouse_receipt", "release", {"id": "{pledged_receipt}"},
+         ok(["ReceiptReleased"])),
     ]
+
+
+CALENDAR_2030: dict[str, Any] = {
+    "year": 2030, "source": "a test year",
+    "holidays": [{"date": "2030-10-0" + str(n), "name": "national_day"} for n in range(1, 8)],
+    "working_days": [{"date": "2030-09-29", "name": "national_day"}]}
+"""A year the demo does not hold (2030-09-29 is a Sunday; 2030-10-05 is in the holidays)."""
 
 
 TERMS: dict[str, Any] = plain(product_terms(1, seed=9)[0])
@@ -312,6 +350,7 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
                  "export_loan": ids["export_loan"], "pledge": ids["pledge"],
                  "bill": ids["bill_of_lading"], "surrender": ids.get("bill_surrender", ""),
                  "declaration": ids["declarations"][0],
+                 "pledged_receipt": ids["pledged_receipt"], "free_receipt": ids["free_receipt"],
                  **{f"inv{i}": inv for i, inv in enumerate(ids["invoices"])}}
         return value.format(**names) if "{" in value else value
     if isinstance(value, dict):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from smechain.api import hooks
 from smechain.modules import MODULES, module
 from smechain.modules.bill_of_lading import queries as bill_queries
+from smechain.modules.calendar import queries as calendar_queries
 from smechain.modules.consent import queries as consent_queries
 from smechain.modules.customs import queries as customs_queries
 from smechain.modules.invoice import queries as invoice_queries
 from smechain.modules.loan import queries as loan_queries
 from smechain.modules.receivable import queries as receivable_queries
+from smechain.modules.warehouse_receipt import queries as receipt_queries
 
 
 def test_every_module_has_queries() -> None:
@@ -21,10 +23,11 @@ def test_rules_are_found_by_name_in_module_order() -> None:
                                          "consent": consent_queries.unknown_to,
                                          "loan": loan_queries.unknown_to,
                                          "customs": customs_queries.unknown_to,
-                                         "bill_of_lading": bill_queries.unknown_to}
+                                         "bill_of_lading": bill_queries.unknown_to,
+                                         "warehouse_receipt": receipt_queries.unknown_to}
     assert list(hooks.rules("tx_orgs")) == ["invoice", "receivable", "consent", "credit",
                                             "product", "loan", "customs",
-                                            "bill_of_lading"]
+                                            "bill_of_lading", "warehouse_receipt"]
     assert hooks.rules("NAMES") == {"invoice": frozenset({"invoice"}),
                                     "receivable": frozenset({"id"}),
                                     "consent": frozenset({"id"}),
@@ -32,8 +35,10 @@ def test_rules_are_found_by_name_in_module_order() -> None:
                                     "product": frozenset({"id"}),
                                     "loan": frozenset({"id", "pledge", "export_record"}),
                                     "customs": frozenset({"id"}),
-                                    "bill_of_lading": frozenset({"id", "request", "amended"})}
-    assert hooks.rules("REFUSAL_STATUS") == {"consent": consent_queries.REFUSAL_STATUS}
+                                    "bill_of_lading": frozenset({"id", "request", "amended"}),
+                                    "warehouse_receipt": frozenset({"id"})}
+    assert hooks.rules("REFUSAL_STATUS") == {"consent": consent_queries.REFUSAL_STATUS,
+                                             "calendar": calendar_queries.REFUSAL_STATUS}
     assert hooks.rules("no_such_rule") == {}
     assert hooks.queries(module("invoice")) is invoice_queries
 

@@ -193,7 +193,11 @@ def test_proposal_listing_is_need_to_know(shared: Api) -> None:
     assert ids["offer_bank_a"] in mine and ids["sold_proposal"] in mine
     assert ids["offer_factor"] not in mine
     assert all("bank-a" in p["signers"] for p in mine.values())
-    none = shared.ok("GET", "/v1/proposals", as_="sme-t4/viewer")
+    # tier 4's only proposal is its own pledge of a warehouse receipt to Bank B
+    t4 = shared.ok("GET", "/v1/proposals", as_="sme-t4/viewer")
+    assert [(p["contract"], p["action"], p["signers"]) for p in t4["items"]] == [
+        ("warehouse_receipt", "pledge", ["sme-t4", "bank-b"])] and t4["total"] == 1
+    none = shared.ok("GET", "/v1/proposals", as_="si-sh/viewer")
     assert none["items"] == [] and none["total"] == 0
     error(shared.get("/v1/proposals?role=buyer", "bank-a/viewer"), 422, field="role")
     error(shared.get("/v1/proposals?status=finished", "bank-a/viewer"), 422, field="status")

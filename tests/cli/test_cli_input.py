@@ -399,14 +399,15 @@ REQUIRED: dict[str, Callable[[Path, Path], object]] = {
     "config": lambda chain, new: EXAMPLE, "data": lambda chain, new: chain,
     "contract": lambda chain, new: "cash", "action": lambda chain, new: "issue",
     "key": lambda chain, new: chain / "keys" / "pboc.key", "folder": lambda chain, new: new,
-    "out": lambda chain, new: new / "model.json",
+    "out": lambda chain, new: new / "model.json", "date": lambda chain, new: "2026-03-02",
 }
 
 
 def test_every_integer_parameter_is_known() -> None:
     """A new integer option is covered below by walking the commands; this names them."""
     assert sorted((" ".join(path), name) for path, name in INT_PARAMS) == [
-        ("block", "height"), ("cluster up", "orgs"), ("credit generate", "orgs"),
+        ("block", "height"), ("calendar add", "days"), ("calendar show", "year"),
+        ("cluster up", "orgs"), ("credit generate", "orgs"),
         ("credit generate", "seed"), ("credit train", "rows"), ("demo", "port"),
         ("init", "cutters"), ("serve", "port"), ("tx", "expiry")]
 

@@ -44,6 +44,9 @@ SAMPLES_BY_ACTION: dict[str, Any] = {
                                       "digest": bytes(32).hex(), "carrier_code": "SDKP",
                                       "shipped_on_board_date": "2026-03-02"},
     "bill_of_lading.surrender.kind": "delivery",
+    "calendar.set_year.year": 2026,
+    "calendar.set_year.holidays": [{"date": "2026-01-01", "name": "new_years_day"}],
+    "calendar.set_year.working_days": [{"date": "2026-01-04", "name": "new_years_day"}],
 }
 """Arguments whose name another action gives another type, by ``module.action.name``."""
 

@@ -42,7 +42,8 @@ def test_rows_describe_a_sale() -> None:
     (sell,) = [r for r in transition_rows(RECEIVABLE) if r["action"] == "sell"]
     assert sell == {"action": "sell", "object": "certificate", "from": ["confirmed"],
                     "to": "confirmed", "by": "holder", "by_party": True,
-                    "cosign": [{"arg": "buyer", "roles": ["bank", "factor"]}], "roles": None}
+                    "cosign": [{"arg": "buyer", "roles": ["bank", "factor"],
+                                "optional": False}], "roles": None}
     (settle,) = [r for r in transition_rows(RECEIVABLE) if r["action"] == "settle"]
     assert settle["from"] == ["confirmed", "overdue"] and settle["by"] == "debtor"
     (issue,) = [r for r in transition_rows(RECEIVABLE) if r["action"] == "issue"]

@@ -50,6 +50,7 @@ ORG_ROLES = {
     "cnipa": ["ip_office"],
     "carrier-a": ["carrier"],
     "carrier-b": ["carrier"],
+    "wh-1": ["warehouse"],
 }
 GOVERNING = ["pboc", "bank-a", "core-a"]
 

@@ -91,27 +91,34 @@ def test_the_served_manifest_keeps_each_role_s_views_and_home(served: dict[str, 
 
     assert menu("sme") == ["overview", "invoices", "certificates", "offers", "payments", "cash",
                            "consents", "credit-reports", "products-matched", "loans",
-                           "export-records", "my-declarations", "bills-of-lading"]
+                           "export-records", "my-declarations", "bills-of-lading", "calendar",
+                           "receipts"]
     assert menu("core_enterprise") == ["overview", "confirm", "outstanding", "cash",
-                                       "my-declarations"]
-    assert menu("factor") == ["overview", "market", "portfolio", "overdue", "cash"]
-    assert menu("bank") == [*menu("factor"), "received-consents", "credit-models",
+                                       "my-declarations", "calendar", "receipts"]
+    assert menu("factor") == ["overview", "market", "portfolio", "overdue", "cash", "calendar",
+                              "receipts"]
+    assert menu("bank") == [*menu("factor")[:-2], "received-consents", "credit-models",
                             "bank-products", "loan-queue", "loan-portfolio", "pledges",
-                            "export-records", "bills-of-lading"]
-    assert menu("guarantor") == ["overview", "guarantees", "cash"]
-    assert menu("cash_issuer") == ["overview", "cash", "issuance"]
-    assert menu("tax_authority") == ["overview", "anchor", "attested"]
-    assert menu("market_regulator") == menu("court") == ["overview", "attested"]
+                            "export-records", "bills-of-lading", "calendar", "receipts"]
+    assert menu("guarantor") == ["overview", "guarantees", "cash", "calendar"]
+    assert menu("cash_issuer") == ["overview", "cash", "issuance", "calendar"]
+    assert menu("tax_authority") == ["overview", "anchor", "attested", "calendar"]
+    assert menu("market_regulator") == menu("court") == ["overview", "attested", "calendar"]
+    assert menu("warehouse") == ["overview", "calendar", "warehouse-receipts"]
+    assert menu("carrier") == ["overview", "bills-issued", "calendar"]
+    assert menu("customs") == ["overview", "attested", "export-records", "customs-declarations",
+                               "calendar"]
     assert menu("regulator") == ["overview", "model-registry", "explorer", "lending", "stats",
-                                 "all-declarations", "audit"]
-    assert menu("customs") == ["overview", "attested", "export-records", "customs-declarations"]
-    assert menu("admin") == ["overview", "governance", "users", "keys", "apikeys", "audit"]
+                                 "all-declarations", "calendar", "audit"]
+    assert menu("admin") == ["overview", "governance", "calendar", "users", "keys", "apikeys",
+                             "audit"]
     # A role lands on the first view, in menu order, that names it.
     homes = {role: view["id"] for view in reversed(served["views"])
              for role in view.get("home", [])}
     assert homes == {"sme": "certificates", "core_enterprise": "confirm", "bank": "market",
                      "factor": "market", "guarantor": "guarantees", "cash_issuer": "issuance",
-                     "tax_authority": "anchor", "regulator": "explorer", "carrier": "bills-issued",
+                     "tax_authority": "anchor", "regulator": "explorer",
+                     "warehouse": "warehouse-receipts", "carrier": "bills-issued",
                      **{role: "attested" for role in ("market_regulator", "social_insurance",
                                                        "customs", "ip_office", "court",
                                                        "utility")}}

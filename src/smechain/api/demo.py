@@ -2,7 +2,8 @@
 
 A core enterprise, four tiers of suppliers, two banks, a factor, a guarantor,
 a tax authority, a market regulator and a social insurance office (the data owners
-of credit scoring), a regulator and a cash issuer. Everything below happens as
+of credit scoring), customs, the IP office, a bonded warehouse, a regulator and a cash
+issuer. Everything below happens as
 their users would do it (custodial signing, proposals for two-party deals),
 over the last four months of the orderer's clock, so the portal opens on a
 ledger with history:
@@ -21,6 +22,9 @@ ledger with history:
   is revoked, tier 3's has expired;
 - 40 days ago a certificate is confirmed, split and passed down four tiers of
   suppliers (the lineage tree); a part is sold to Bank A, another guaranteed;
+- 120 days ago the central bank loads the China banking-day calendar's shipped years;
+  20 days ago the Shanghai bonded warehouse issues tier 4 a receipt for copper, which tier 4
+  pledges to Bank B; 10 days ago a second receipt, held free;
 - today: a request to confirm, offers to Bank A and the factor left open, a
   second financing of invoice 1 tried from tier 1's own system (non-custodial)
   and refused by the ledger, a voided invoice, and a factor admitted by two of
@@ -73,6 +77,7 @@ ORGS = [
     ("si-sh", "Shanghai Social Insurance 上海社保", ["social_insurance"]),
     ("customs-sh", "Shanghai Customs 上海海关", ["customs"]),
     ("cnipa", "National IP Administration 国家知识产权局", ["ip_office"]),
+    ("warehouse-sh", "Shanghai Bonded Warehouse 上海保税仓储", ["warehouse"]),
     ("regulator", "Banking Regulator 金融监管", ["regulator"]),
     ("pboc", "Digital Cash Issuer 数字人民币", ["cash_issuer"]),
     ("carrier-cosco", "COSCO Shipping Lines 中远海运集运", ["carrier"]),

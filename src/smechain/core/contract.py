@@ -100,10 +100,17 @@ class Cosign:
     roles: frozenset[str]
     lacks: str = ""
     """The reason when it holds none of them (default: the roles it lacks)."""
+    optional: bool = False
+    """When true, an empty ``args.<arg>`` asks for no co-signer; the handler says when the
+    argument may be empty (a pledged receipt's transfer names its pledgee, a free one's
+    names none)."""
 
-    def check(self, ctx: Context, args: object) -> Principal:
-        """The co-signer (not the sender) of the organisation ``args.<arg>`` names."""
+    def check(self, ctx: Context, args: object) -> Principal | None:
+        """The co-signer (not the sender) of the organisation ``args.<arg>`` names;
+        ``None`` when the co-signer is optional and the argument empty."""
         org: str = getattr(args, self.arg)
+        if self.optional and not org:
+            return None
         signer = next((p for p in ctx.signers[1:] if p.org == org), None)
         if signer is None:
             raise Unauthorised(self.arg, f"{shown(org)!r} must co-sign")
@@ -238,8 +245,9 @@ def cosigners_of(act: AnyAction, state: StateReader, action: str, args: Mapping[
     its ``cosign`` arguments name, or those of an approval ``by`` that takes co-signers
     (a quorum's governing organisations); nobody otherwise. Co-signers outside these
     are of no use to the transaction."""
-    if act.cosign:
-        named = [(c.arg, str(args.get(c.arg, ""))) for c in act.cosign]
+    named = [(c.arg, str(args.get(c.arg, ""))) for c in act.cosign
+             if not (c.optional and not args.get(c.arg))]
+    if named:
         return {org for _, org in named}, "needs the co-signature of " + " and ".join(
             f"the organisation its {arg!r} names ({shown(org)!r})" for arg, org in named)
     if isinstance(act.by, Approval) and act.by.cosigners is not None:

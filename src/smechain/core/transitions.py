@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from smechain.core.contract import AnyAction, Contract, Party, Transition
+from smechain.core.genesis import ROLES
 
 NONE = "(none)"
 SAME = "(same)"
@@ -28,7 +29,8 @@ def transition_rows(contract: Contract) -> list[dict[str, Any]]:
          "to": "confirmed",              # status it ends in (or creates); None: unchanged
          "by": "holder",                 # the party or approval that may call it; None: anyone
          "by_party": True,               # whether "by" is a party of the object
-         "cosign": [{"arg": "buyer", "roles": ["bank", "factor"]}],
+         "cosign": [{"arg": "buyer", "roles": ["bank", "factor"],  # "optional": the
+                     "optional": False}],        # argument may be empty, asking for none
          "roles": ["bank"] | None}       # roles of which the sender needs one; None: any
     """
     return [_row(name, action) for name, action in contract.actions.items()]
@@ -43,9 +45,15 @@ def _row(name: str, action: AnyAction) -> dict[str, Any]:
         "to": None if action.to is None else action.to.value,
         "by": None if by is None else by.name,
         "by_party": isinstance(by, Party),
-        "cosign": [{"arg": c.arg, "roles": sorted(c.roles)} for c in action.cosign],
+        "cosign": [{"arg": c.arg, "roles": sorted(c.roles), "optional": c.optional}
+                   for c in action.cosign],
         "roles": None if action.roles is None else sorted(action.roles),
     }
+
+
+def _roles(roles: list[str]) -> str:
+    """A co-signer's roles as the table shows them (``any role`` for every role)."""
+    return "any role" if set(roles) == ROLES else " or ".join(roles)
 
 
 def transition_table(contract: Contract) -> str:
@@ -53,7 +61,8 @@ def transition_table(contract: Contract) -> str:
     lines = ["| action | from | to | by | co-signers | roles |",
              "|---|---|---|---|---|---|"]
     for row in transition_rows(contract):
-        cosign = ", ".join(f"{c['arg']} ({' or '.join(c['roles'])})" for c in row["cosign"])
+        cosign = ", ".join(f"{c['arg']} ({_roles(c['roles'])}"
+                           f"{'; when named' if c['optional'] else ''})" for c in row["cosign"])
         cells = [
             row["action"],
             " or ".join(row["from"]) or NONE,

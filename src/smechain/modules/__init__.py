@@ -10,6 +10,7 @@ from smechain.core.contract import Runtime
 from smechain.core.module import Module
 from smechain.modules import (
     bill_of_lading,
+    calendar,
     cash,
     consent,
     credit,
@@ -19,13 +20,15 @@ from smechain.modules import (
     membership,
     product,
     receivable,
+    warehouse_receipt,
 )
 from smechain.modules.membership import contract as membership_contract
 
 MODULES: tuple[Module, ...] = (membership.MODULE, cash.MODULE, invoice.MODULE,
                                receivable.MODULE, consent.MODULE, credit.MODULE,
                                product.MODULE, loan.MODULE, customs.MODULE,
-                               bill_of_lading.MODULE)
+                               bill_of_lading.MODULE, calendar.MODULE,
+                               warehouse_receipt.MODULE)
 
 CONTRACTS = {m.name: m.contract for m in MODULES}
 
