@@ -16,6 +16,8 @@ from smechain.modules.loan.schedule import (
     Style,
     add_months,
     annuity_payment,
+    last_payment,
+    level_payment,
     schedule,
     totals,
 )
@@ -87,6 +89,25 @@ def test_annuity_under_30_360_is_level(principal: int, rate_bp: int, months: int
     # half a minor unit a period, grown at the monthly rate
     growth = (120_000 + rate_bp) ** months // 120_000 ** months + 1
     assert abs(rows[-1].payment - level) <= months * growth
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(10_000, 10**12), st.integers(1, 5_000), st.integers(2, 360),
+       st.integers(START, END).map(date_of),
+       st.sampled_from([DayCount.ACT_360, DayCount.ACT_365F, DayCount.ACT_ACT]))
+def test_equal_instalments_stay_level_under_actual_day_counts(
+        principal: int, rate_bp: int, months: int, start: str, day_count: DayCount) -> None:
+    """Under an actual-day count every payment but the last is the level one (unless
+    interest alone exceeds it), and the last is not above it; one minor unit less a period
+    and the last would be (the level payment is the least that keeps the schedule level)."""
+    rows = schedule(principal, rate_bp, months, start, Style.EQUAL_INSTALMENTS, day_count)
+    first = day_number(start)
+    dues = [day_number(r.due) for r in rows]
+    level = level_payment(principal, rate_bp, first, dues, day_count)
+    for row in rows[:-1]:
+        assert row.payment == level or row.principal in (0, row.opening)
+    assert rows[-1].payment <= level
+    assert last_payment(principal, rate_bp, first, dues, day_count, level - 1) > level - 1
 
 
 def test_months_clip_to_month_end() -> None:

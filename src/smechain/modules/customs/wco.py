@@ -41,9 +41,10 @@ from typing import Any
 import xmlschema
 from lxml import etree
 
+from smechain.core.currency import minor_digits
 from smechain.core.daycount import day_number
 from smechain.core.errors import BadArguments
-from smechain.documents.record import DocumentError, minor_digits
+from smechain.documents.record import DocumentError
 from smechain.modules.cash.contract import MAX_AMOUNT
 from smechain.modules.customs.contract import (
     MAX_TEXT,
@@ -75,7 +76,7 @@ NO_MINOR_UNIT = frozenset({"XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XBB", "XBC
                            "XSU", "XUA", "XTS", "XXX"})
 """ISO 4217 codes whose minor unit is "N.A." (precious metals, units of account, testing,
 no currency): no amount in them is held in minor units. Other codes take their ISO 4217
-exponent (``documents.record.minor_digits``: 0, 3 or 4 where it is not 2)."""
+exponent (``core.currency.minor_digits``: 0, 3 or 4 where it is not 2)."""
 _DOCTYPE = ("XML with a DOCTYPE is refused: no WCO declaration uses one, and its entities "
             "could change what the declaration says")
 _DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(codec) for codec in ("utf-8", "utf-16-le",

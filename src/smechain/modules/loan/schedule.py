@@ -23,7 +23,9 @@ where ``yf`` is the year fraction of the loan's day-count convention
   computed in integers (``(1 + r)^n = (120,000 + rate_bp)^n / 120,000^n``); the
   principal part of each period is ``A − interest_k`` (never below 0: when a long period
   under ACT/360 costs more interest than ``A`` the payment is the interest alone). Under
-  30/360 every period is exactly 1/12 year and the instalments are the textbook's.
+  30/360 every period is exactly 1/12 year and the instalments are the textbook's; under
+  an actual-day count ``A`` is the least payment whose last instalment is not above it
+  (``level_payment``), so the payments stay level there too.
 - ``equal_principal`` (等额本金): ``P // n`` each period.
 - ``interest_only_balloon`` (先息后本): no principal until the last period, which repays it all
   (the balloon).
@@ -121,8 +123,66 @@ def build(principal: int, rate_bp: int, start: int, dues: list[int], style: Styl
     """The instalments repaying ``principal`` over periods ending on ``dues`` (ascending day
     numbers after ``start``), interest under ``day_count``; numbered from
     ``first_number``. See the module's formulas."""
+    level = (level_payment(principal, rate_bp, start, dues, day_count)
+             if style is Style.EQUAL_INSTALMENTS else 0)
+    return _rows(principal, rate_bp, start, dues, style, day_count, first_number, level)
+
+
+def last_payment(principal: int, rate_bp: int, start: int, dues: list[int],
+                  day_count: DayCount, level: int) -> int:
+    """The last instalment's payment when every earlier one pays ``level`` (``build``'s
+    arithmetic for ``equal_instalments``, without building the rows)."""
+    outstanding, begin = principal, start
+    for due in dues[:-1]:
+        interest = accrued(outstanding, rate_bp, begin, due, day_count)
+        outstanding -= min(outstanding, max(0, level - interest))
+        begin = due
+    return outstanding + accrued(outstanding, rate_bp, begin, dues[-1], day_count)
+
+
+def level_payment(principal: int, rate_bp: int, start: int, dues: list[int],
+                  day_count: DayCount) -> int:
+    """The level payment of an ``equal_instalments`` schedule: under 30/360 the textbook
+    annuity (``annuity_payment``); under an actual-day count, whose months cost more or
+    less interest than 1/12 of a year, the least payment whose last instalment is not
+    above it, so the instalments stay level to within a few minor units (the last a little
+    lower) instead of the last one taking what the textbook payment left."""
+    level = annuity_payment(principal, rate_bp, len(dues))
+    if day_count is DayCount.THIRTY_360 or rate_bp == 0:
+        return level
+
+    def last(a: int) -> int:
+        return last_payment(principal, rate_bp, start, dues, day_count, a)
+
+    # A unit more in each of the n - 1 earlier payments lowers the last by about n - 1
+    # units: guess from the textbook payment's overshoot, then gallop and bisect to the
+    # least payment that fits (a larger payment leaves a smaller last one: monotone).
+    final = last(level)
+    guess = max(1, level + -(-(final - level) // len(dues)))
+    if last(guess) <= guess:
+        high, step = guess, 1
+        low = max(0, high - step)
+        while low > 0 and last(low) <= low:
+            high, step = low, step * 2
+            low = max(0, high - step)
+    else:
+        low, step = guess, 1
+        high = low + step
+        while last(high) > high:
+            low, step = high, step * 2
+            high = low + step
+    while high - low > 1:
+        middle = (low + high) // 2
+        if last(middle) <= middle:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _rows(principal: int, rate_bp: int, start: int, dues: list[int], style: Style,
+          day_count: DayCount, first_number: int, level: int) -> list[Instalment]:
     n = len(dues)
-    level = annuity_payment(principal, rate_bp, n) if style is Style.EQUAL_INSTALMENTS else 0
     outstanding, begin, out = principal, start, []
     for k, due in enumerate(dues):
         interest = accrued(outstanding, rate_bp, begin, due, day_count)
