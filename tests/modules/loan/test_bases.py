@@ -305,3 +305,19 @@ def test_a_pledge_follows_its_loan_declined_withdrawn_released_or_enforced(
     loans.ok("default", {"id": loan_id}, "bank-a")
     assert loans.pledge(pledge).status == PledgeStatus.ENFORCED
     assert chain.store.get(right_key("patent", PATENT["registration_number"])) is None
+
+
+def test_principal_repaid_is_no_longer_lent_against_the_export_record(loans: Loans) -> None:
+    chain = loans.chain
+    chain.ok(chain.issue("bank-a", 10**9), chain.issue("sme-1", 10**9))
+    record = attest_export(loans)
+    loan_id = approved(loans, {"kind": "export_record", "export_record": record},
+                       amount=30_000_000, export_share_bp=3_000)
+    loans.ok("disburse", {"id": loan_id}, "bank-a")
+    assert loans.export(record).lent == 30_000_000
+    loans.ok("repay_early", {"id": loan_id, "principal": 10_000_000}, "sme-1")
+    assert loans.export(record).lent == 20_000_000
+    first = loans.loan(loan_id).schedule[0]
+    days_to(loans, first.due)
+    loans.ok("repay", {"id": loan_id, "amount": first.payment}, "sme-1")
+    assert loans.export(record).lent == 20_000_000 - first.principal

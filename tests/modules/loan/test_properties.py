@@ -8,9 +8,9 @@ needs; some pick any loan, so refusals are played too. After every block:
 
 (a) an IP right backs at most one registered pledge, the one the right's key names, and a
     disbursed loan a registered pledge secures is within the pledged value;
-(b) what is lent against an export record — disbursed and not repaid, all banks — is
-    within its value, and for every such loan, the loans still lent that were disbursed
-    up to it (itself included) are within the record's value × its share
+(b) what is lent against an export record — principal disbursed and not repaid, all
+    banks — is within its value, and for every such loan, what is still lent of the loans
+    disbursed up to it (itself included) is within the record's value × its share
     (``export_share_bp``): the limit its disbursement was checked against. (Not the
     later ones: a bank that sets a larger share may lend past an earlier lender's smaller
     one — Hypothesis found that when this property said "all of them".)
@@ -289,14 +289,14 @@ def check(book: Book) -> None:
         raw = chain.store.get(loan_contract.export_key(record_id))
         assert raw is not None
         record = decode(raw, ExportRecord)
-        total = sum(loan.terms.amount for loan in against if loan.terms)
+        total = sum(balance.outstanding_principal(loan.schedule) for loan in against)
         assert total <= record.value, (f"export record {record_id}: {total} lent across "
                                        f"banks passes its value {record.value}")
         for loan in against:  # one disbursement per block: the times order them
             assert loan.terms is not None
             cap = record.value * loan.terms.export_share_bp // 10_000
-            upto = sum(other.terms.amount for other in against if other.terms
-                       and other.disbursed_at_ms <= loan.disbursed_at_ms)
+            upto = sum(balance.outstanding_principal(other.schedule) for other in against
+                       if other.disbursed_at_ms <= loan.disbursed_at_ms)
             assert upto <= cap, (f"loan {loan.id}: {upto} lent across banks passes its "
                                  f"bank's share {loan.terms.export_share_bp} bp of "
                                  f"{record.value}")

@@ -74,9 +74,9 @@ Besides the declaration:
   already attested (``digest``), so re-attesting cannot make a fresh record with nothing
   lent against it.
 - ``repay`` pays any amount up to what is due (``balance``): penalty interest, then
-  interest, then principal; paying the last of it closes the loan (``repaid``): the
-  pledge is released, the export record's total lent goes down by the loan's amount, the
-  certificate goes back to the SME. Clearing the arrears of an overdue loan makes it
+  interest, then principal; the principal repaid of an export-record loan (here or by
+  ``repay_early``) is no longer lent against the record. Paying the last of it closes the
+  loan (``repaid``): the pledge is released, the certificate goes back to the SME. Clearing the arrears of an overdue loan makes it
   ``active`` again.
 - ``repay_early`` (prepayment) works only when nothing is due: the SME pays the principal
   prepaid (all by default), the interest on it from the current period's start to today
@@ -802,11 +802,6 @@ def _close(state: TxState, ctx: Context, loan: Loan) -> Loan:
         pledge = state.get_as(pledge_key(loan.pledge), Pledge)
         if pledge is not None and pledge.status == PledgeStatus.REGISTERED:
             _release(state, ctx, pledge)
-    if loan.basis.kind is BasisKind.EXPORT_RECORD and loan.terms is not None:
-        record = state.get_as(export_key(loan.basis.export_record), ExportRecord)
-        if record is not None:
-            state.put(export_key(record.id), msgspec.structs.replace(
-                record, lent=max(0, record.lent - loan.terms.amount)))
     if loan.basis.kind is BasisKind.RECEIVABLE:
         state.delete(lien_key(loan.basis.certificate))
         cert = state.get_as(cert_key(loan.basis.certificate), Certificate)
@@ -814,6 +809,15 @@ def _close(state: TxState, ctx: Context, loan: Loan) -> Loan:
             state.put(cert_key(cert.id), msgspec.structs.replace(cert, holder=loan.sme))
     state.emit("LoanRepaid", id=loan.id, sme=loan.sme, bank=loan.bank)
     return msgspec.structs.replace(loan, status=Status.REPAID, closed_at_ms=ctx.timestamp_ms)
+
+
+def _repaid_principal(state: TxState, loan: Loan, principal: int) -> None:
+    """Principal repaid on an export-record loan is no longer lent against the record."""
+    if principal and loan.basis.kind is BasisKind.EXPORT_RECORD:
+        record = state.get_as(export_key(loan.basis.export_record), ExportRecord)
+        if record is not None:
+            state.put(export_key(record.id), msgspec.structs.replace(
+                record, lent=max(0, record.lent - principal)))
 
 
 def _settled(loan: Loan) -> bool:
@@ -839,6 +843,7 @@ def repay(state: TxState, ctx: Context, args: Repay, loan: Loan) -> None:
     rows, split = balance.allocate(loan.schedule, penalty_due, args.amount, today)
     loan = msgspec.structs.replace(loan, schedule=rows,
                                    penalty_paid=loan.penalty_paid + split.penalty)
+    _repaid_principal(state, loan, split.principal)
     state.emit("LoanRepayment", id=loan.id, sme=loan.sme, bank=loan.bank, amount=args.amount,
                penalty=split.penalty, interest=split.interest, principal=split.principal)
     if _settled(loan):
@@ -877,6 +882,7 @@ def repay_early(state: TxState, ctx: Context, args: RepayEarly, loan: Loan) -> N
         loan, schedule=past + rebuilt, prepaid_principal=loan.prepaid_principal + principal,
         prepayment_interest=loan.prepayment_interest + interest,
         prepayment_fees=loan.prepayment_fees + fee)
+    _repaid_principal(state, loan, principal)
     state.emit("LoanPrepaid", id=loan.id, sme=loan.sme, bank=loan.bank, principal=principal,
                interest=interest, fee=fee, outstanding=rest)
     if _settled(loan):
