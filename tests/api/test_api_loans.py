@@ -89,7 +89,10 @@ def test_pledges_and_export_records_for_their_offices(ledger: Api) -> None:
         "release_pledge"]
     assert ledger.ok("GET", "/v1/loans/pledges", as_="bank-b/viewer") == []
     (record,) = ledger.ok("GET", "/v1/loans/export-records", as_="customs-sh/viewer")
-    assert record["id"] == ledger.ids["export_record"] and record["lent"] == 600_000_000
+    # lent: the export loan's principal not yet repaid (the demo repays some of it today)
+    loan = ledger.ok("GET", f"/v1/loans/{ledger.ids['export_loan']}", as_="bank-a/viewer")
+    assert record["id"] == ledger.ids["export_record"]
+    assert record["lent"] == loan["standing"]["outstanding"] < 600_000_000
     assert ledger.ok("GET", "/v1/loans/export-records", as_="sme-t1/viewer") == []
 
 
