@@ -87,8 +87,9 @@ class XmlResponse(Response):
 def _xml_doc(message: str) -> dict[int | str, dict[str, Any]]:
     """The 200 answer is XML; refusals stay the JSON ``ErrorBody`` of every route (the
     route's XML response class would otherwise document them as XML)."""
-    errors = {code: {"description": text, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/ErrorBody"}}}} for code, text in (
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    errors: dict[int | str, dict[str, Any]] = {
+        code: {"description": text, "content": body} for code, text in (
         (401, "no or bad credentials"), (403, "not allowed; the message says why"),
         (404, "no such transfer of the caller's"), (422, "a bad BIC or hash"))}
     return {200: {"description": f"the {message} document, validated against its ISO 20022 "

@@ -76,8 +76,8 @@ Besides the declaration:
 - ``repay`` pays any amount up to what is due (``balance``): penalty interest, then
   interest, then principal; the principal repaid of an export-record loan (here or by
   ``repay_early``) is no longer lent against the record. Paying the last of it closes the
-  loan (``repaid``): the pledge is released, the certificate goes back to the SME. Clearing the arrears of an overdue loan makes it
-  ``active`` again.
+  loan (``repaid``): the pledge is released, the certificate goes back to the SME.
+  Clearing the arrears of an overdue loan makes it ``active`` again.
 - ``repay_early`` (prepayment) works only when nothing is due: the SME pays the principal
   prepaid (all by default), the interest on it from the current period's start to today
   and a fee of ``prepayment_fee_bp`` of it; the remaining instalments are rebuilt on the
