@@ -678,6 +678,7 @@ def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
     _check_consent(state, ctx, loan.consent_id, loan.bank, loan.sme,
                    _CATEGORY.get(loan.basis.kind, ""), "id")
     score = None if unscored else _check_score(state, loan, args)
+    pledge = _pledge_of(state, loan)
     if args.approve:
         terms = args.terms
         if terms is None:
@@ -688,10 +689,9 @@ def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
         _check_product_terms(state, loan, terms)
         if loan.basis.kind is BasisKind.EXPORT_RECORD:
             _check_export_share(state, loan, terms, "terms.")
-        elif args.terms is not None and args.terms.export_share_bp:
+        elif terms.export_share_bp:
             raise BadArguments("terms.export_share_bp", "only an export-record loan has an "
                                "export share")
-        pledge = _pledge_of(state, loan)
         if pledge is not None and terms.amount > pledge.value:
             raise BadArguments("terms.amount", f"{terms.amount} is above the value "
                                f"{pledge.value} of the pledged {pledge.right_kind}")
@@ -702,7 +702,6 @@ def decide(state: TxState, ctx: Context, args: Decide, loan: Loan) -> None:
         if not args.reason_codes:
             raise BadArguments("reason_codes", "an adverse-action notice lists its reasons")
         terms, status = None, Status.DECLINED
-        pledge = _pledge_of(state, loan)
         if pledge is not None:
             _release(state, ctx, pledge)
     _put(state, msgspec.structs.replace(
@@ -754,8 +753,8 @@ def disburse(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
     terms = loan.terms
     assert terms is not None  # approved loans have terms
     if loan.basis.kind is BasisKind.IP_PLEDGE:
-        pledge = state.get_as(pledge_key(loan.pledge), Pledge) if loan.pledge else None
-        if pledge is None or pledge.status != PledgeStatus.REGISTERED:
+        pledge = _pledge_of(state, loan)
+        if pledge is None:
             raise Conflict("id", f"loan {loan.id!r} waits for the IP office to register its "
                            "pledge")
         if terms.amount > pledge.value:
@@ -798,10 +797,9 @@ def _accrue(loan: Loan, today: int) -> Loan:
 
 def _close(state: TxState, ctx: Context, loan: Loan) -> Loan:
     """Repaid in full: release the pledge, the export share and the certificate."""
-    if loan.pledge:
-        pledge = state.get_as(pledge_key(loan.pledge), Pledge)
-        if pledge is not None and pledge.status == PledgeStatus.REGISTERED:
-            _release(state, ctx, pledge)
+    pledge = _pledge_of(state, loan)
+    if pledge is not None:
+        _release(state, ctx, pledge)
     if loan.basis.kind is BasisKind.RECEIVABLE:
         state.delete(lien_key(loan.basis.certificate))
         cert = state.get_as(cert_key(loan.basis.certificate), Certificate)
@@ -921,15 +919,13 @@ def default(state: TxState, ctx: Context, args: LoanRef, loan: Loan) -> None:
     loan = msgspec.structs.replace(loan, status=Status.DEFAULTED, exposure=(
         balance.exposure_at_default(loan.schedule, loan.penalty_accrued - loan.penalty_paid,
                                     terms.rate_bp, today, terms.day_count)))
-    if loan.pledge:
-        pledge = state.get_as(pledge_key(loan.pledge), Pledge)
-        if pledge is not None and pledge.status == PledgeStatus.REGISTERED:
-            state.put(pledge_key(pledge.id), msgspec.structs.replace(
-                pledge, status=PledgeStatus.ENFORCED, closed_at_ms=ctx.timestamp_ms))
-            state.delete(right_key(pledge.right_kind, pledge.registration_number))
-            state.emit("PledgeEnforced", id=pledge.id, loan=loan.id, bank=pledge.bank,
-                       right_kind=pledge.right_kind,
-                       registration_number=pledge.registration_number)
+    pledge = _pledge_of(state, loan)
+    if pledge is not None:
+        state.put(pledge_key(pledge.id), msgspec.structs.replace(
+            pledge, status=PledgeStatus.ENFORCED, closed_at_ms=ctx.timestamp_ms))
+        state.delete(right_key(pledge.right_kind, pledge.registration_number))
+        state.emit("PledgeEnforced", id=pledge.id, loan=loan.id, bank=pledge.bank,
+                   right_kind=pledge.right_kind, registration_number=pledge.registration_number)
     if loan.basis.kind is BasisKind.RECEIVABLE:
         state.delete(lien_key(loan.basis.certificate))  # enforced: the bank may sell it
     state.put(defaulted_key(loan.sme), state.get_int(defaulted_key(loan.sme)) + 1)
@@ -979,8 +975,7 @@ def pledge_ip(state: TxState, ctx: Context, args: PledgeIp, loan: Loan) -> None:
     if args.registration_number != basis.registration_number:
         raise BadArguments("registration_number", f"loan {loan.id!r} cites "
                            f"{basis.right_kind} {basis.registration_number}")
-    held = state.get_as(pledge_key(loan.pledge), Pledge) if loan.pledge else None
-    if held is not None and held.status == PledgeStatus.REGISTERED:
+    if _pledge_of(state, loan) is not None:
         raise Conflict("id", f"loan {loan.id!r} is already secured by pledge {loan.pledge!r}")
     key = right_key(args.right_kind, args.registration_number)
     if state.get(key) is not None:
