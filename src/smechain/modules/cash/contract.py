@@ -351,8 +351,7 @@ def issue(state: TxState, ctx: Context, args: Issue) -> None:
         raise Unauthorised("", f"cash.issue: {ctx.sender.org!r} is an operating institution of "
                                f"{args.currency}; it distributes by transfer what the central "
                                "issuer issued to it")
-    _require_not_revoked(state, ctx, args.currency, "issue", ops)
-    if ops:
+    if ops:  # two tiers: only the central issuer (neither revoked nor another issuer)
         _require_central(state, ctx, args.currency, "issue")
     if ops and args.to not in ops:
         raise BadArguments("to", f"{shown(args.to)!r} is no operating institution of "
